@@ -1,0 +1,73 @@
+"""Constants shared by the whole package, each with the reason for its value.
+
+The melody representation follows Magenta's MelodyRNN (``basic_rnn`` config): a
+melody is a sequence of events at 16th-note resolution, each event either a MIDI
+pitch (a note starts), ``NOTE_OFF`` (the sounding note stops) or ``NO_EVENT``
+(nothing changes: the note or rest goes on).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+# --- Melody events (the values note-seq's ``Melody`` uses) ---------------------
+MELODY_NO_EVENT = -2  # the previous note or rest is held
+MELODY_NOTE_OFF = -1  # the sounding note ends; a rest starts
+
+# --- Time grid -----------------------------------------------------------------
+STEPS_PER_QUARTER = 4  # 16th-note resolution, MelodyRNN's default
+STANDARD_PPQ = 220  # MIDI ticks per quarter note in files we write
+DEFAULT_QPM = 120.0  # tempo used when a source gives none (only playback depends on it)
+
+# --- Melody extraction (MelodyRNN's melody_rnn_pipeline defaults) --------------
+MIN_BARS = 7  # melodies shorter than this are discarded
+MAX_STEPS = 512  # melodies longer than this are truncated
+GAP_BARS = 1.0  # a silence this long ends a melody
+MIN_UNIQUE_PITCHES = 5  # melodies with fewer distinct pitch classes are discarded
+
+# --- Pitch range and encoding (MelodyRNN's basic_rnn config) -------------------
+MIN_PITCH = 48  # C3, inclusive
+MAX_PITCH = 84  # C6, exclusive: 36 pitches, 3 octaves
+TRANSPOSE_TO_KEY = 0  # every melody is transposed to C major (or its relative minor)
+NOTES_PER_OCTAVE = 12
+NUM_SPECIAL_EVENTS = 2  # NO_EVENT and NOTE_OFF come before the pitches
+NUM_CLASSES = NUM_SPECIAL_EVENTS + MAX_PITCH - MIN_PITCH  # 38 one-hot classes
+CLASS_NO_EVENT = 0  # class index of MELODY_NO_EVENT
+CLASS_NOTE_OFF = 1  # class index of MELODY_NOTE_OFF
+
+# Major key each pitch class can belong to: NOTE_KEYS[pc] lists the major keys
+# (C=0 ... B=11) whose scale contains pc. Used to guess a melody's key.
+MAJOR_SCALE = (0, 2, 4, 5, 7, 9, 11)
+NOTE_KEYS = tuple(
+    tuple(key for key in range(NOTES_PER_OCTAVE) if (pc - key) % NOTES_PER_OCTAVE in MAJOR_SCALE)
+    for pc in range(NOTES_PER_OCTAVE)
+)
+
+# --- Generation --------------------------------------------------------------
+MIDDLE_C = 60  # the poster primes every generated melody with middle C
+DEFAULT_PRIMER = (MIDDLE_C,)
+
+# --- Corpus ------------------------------------------------------------------
+# Folk-tune collections shipped inside the music21 wheel (ABC notation).
+FOLK_COLLECTIONS = ("oneills1850", "ryansMammoth", "airdsAirs", "miscFolk")
+# The Essen folksong collection, also in music21; its licence forbids commercial use.
+ESSEN_COLLECTIONS = ("essenFolksong",)
+KNOWN_COLLECTIONS = FOLK_COLLECTIONS + ESSEN_COLLECTIONS
+
+# --- Paths -------------------------------------------------------------------
+
+
+def _repo_root() -> Path:
+    """The project folder: $MELODYREG_ROOT, else the checkout holding this file, else cwd."""
+    if os.environ.get("MELODYREG_ROOT"):
+        return Path(os.environ["MELODYREG_ROOT"]).resolve()
+    checkout = Path(__file__).resolve().parents[2]  # src/melodyreg/constants.py -> repo
+    return checkout if (checkout / "pyproject.toml").exists() else Path.cwd()
+
+
+REPO_ROOT = _repo_root()
+DATA_DIR = REPO_ROOT / "data"  # caches and downloads live here
+CACHE_DIR = DATA_DIR / "cache"  # prepared corpora, keyed by settings and versions
+SOUNDFONT_NAME = "TimGM6mb.sf2"  # General-MIDI SoundFont shipped inside pretty_midi
+AUDIO_SAMPLE_RATE = 22050  # Hz; enough for a piano melody, half the size of 44.1 kHz

@@ -1,0 +1,250 @@
+"""Corpus sources → NoteSequences: folk tunes in ABC (shipped in music21) and MIDI files.
+
+Every reader returns :class:`Piece` records and never raises on bad input: a
+piece that cannot be read carries a ``skip`` reason instead of a sequence, so
+the pipeline can count it, report it and go on with the rest.
+
+ABC tunes are converted straight from music21 streams to NoteSequences (no MIDI
+round trip, so music21's MIDI writer and its trouble with repeated time
+signatures never run). Choices, all documented in the data chapter:
+
+* time: 120 quarter notes a minute (ABC ``Q:`` fields only change playback
+  speed, and melodies are measured in 16th-note steps, not seconds);
+* meter: the ``M:`` fields as written; repeats of the same meter are merged,
+  so they do not split a tune; music21's re-barring of overfull bars (which
+  invents meters such as 1/16) is switched off;
+* pickups: the first bar's notes are shifted so bar lines fall on whole bars;
+* ties are merged into one note; grace notes (no duration) are dropped and
+  counted; chords keep all their notes (melody extraction keeps the highest);
+* repeats are not expanded: a tune is read once, as notated.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from melodyreg import constants as C
+from melodyreg.noteseq import music_pb2, note_seq
+
+
+@dataclass
+class Piece:
+    """One piece of music read from a source.
+
+    Attributes:
+        piece_id: stable name, e.g. ``"oneills1850/0001-0050.abc#12"``.
+        collection: the collection or corpus the piece belongs to.
+        sequence: the NoteSequence, or ``None`` when the piece was skipped.
+        skip: why the piece was skipped (``None`` when it was read).
+        counts: note-level repairs made while reading (e.g. grace notes dropped).
+        title: a human-readable title where the source has one.
+        split: the source's own split name where it has one (MAESTRO).
+    """
+
+    piece_id: str
+    collection: str
+    sequence: music_pb2.NoteSequence | None = None
+    skip: str | None = None
+    counts: Counter = field(default_factory=Counter)
+    title: str = ""
+    split: str = ""
+
+
+def music21_corpus_dir() -> Path:
+    """The folder of music21's bundled corpus."""
+    import music21
+
+    return Path(music21.__file__).parent / "corpus"
+
+
+def collection_files(collection: str) -> list[Path]:
+    """The ABC files of one music21 collection, sorted by name.
+
+    Raises:
+        ValueError: ``collection`` is not one of :data:`constants.KNOWN_COLLECTIONS`.
+        FileNotFoundError: the installed music21 lacks the collection.
+    """
+    if collection not in C.KNOWN_COLLECTIONS:
+        raise ValueError(f"unknown collection {collection!r}; known: {', '.join(C.KNOWN_COLLECTIONS)}")
+    folder = music21_corpus_dir() / collection
+    files = sorted(folder.glob("*.abc"))
+    if not files:
+        raise FileNotFoundError(f"no ABC files for collection {collection!r} under {folder}")
+    return files
+
+
+@contextlib.contextmanager
+def _plain_abc_translation() -> Iterator[None]:
+    """Switch off two engraving passes of music21's ABC translation while inside.
+
+    ``makeBeams`` (beams are notation, about 70 % of the translation time) and
+    ``reBar`` (which splits overfull bars and invents meters such as 1/16) do
+    not change pitches or onsets. The patch is process-wide while active; the
+    pipeline runs it in worker processes.
+    """
+    from music21 import stream
+    from music21.abcFormat import translate
+
+    saved = translate.reBar, stream.Stream.makeBeams
+    translate.reBar = lambda part, inPlace=False: part
+    stream.Stream.makeBeams = lambda self, *a, **k: None
+    try:
+        yield
+    finally:
+        translate.reBar, stream.Stream.makeBeams = saved
+
+
+def stream_to_sequence(score, counts: Counter) -> music_pb2.NoteSequence:
+    """A music21 Score (or Part) → NoteSequence at :data:`constants.DEFAULT_QPM`.
+
+    Each part becomes one instrument. See the module docstring for the rules.
+    """
+    from music21 import meter, stream
+
+    seconds = 60.0 / C.DEFAULT_QPM  # seconds per quarter note
+    seq = music_pb2.NoteSequence(ticks_per_quarter=C.STANDARD_PPQ)
+    seq.tempos.add(time=0.0, qpm=C.DEFAULT_QPM)
+    parts = list(score.parts) if isinstance(score, stream.Score) else [score]
+    meters: dict[float, tuple[int, int]] = {}
+    for instrument, part in enumerate(parts):
+        first_bar = part.getElementsByClass(stream.Measure).first()
+        shift = float(first_bar.paddingLeft) if first_bar is not None else 0.0
+        flat = part.flatten()
+        for ts in flat.getElementsByClass(meter.TimeSignature):
+            meters.setdefault(float(ts.offset) + (shift if ts.offset else 0.0), (ts.numerator, ts.denominator))
+        tied: dict[int, music_pb2.NoteSequence.Note] = {}
+        for element in flat.notes:
+            length = float(element.duration.quarterLength)
+            if length <= 0:
+                counts["note: grace note dropped"] += 1
+                continue
+            start = float(element.offset) + shift
+            for pitch_obj in element.pitches:
+                pitch = int(pitch_obj.midi)
+                tie = element.tie if not hasattr(element, "getTie") else element.getTie(pitch_obj)
+                kind = tie.type if tie is not None else None
+                held = tied.get(pitch)
+                if kind in ("continue", "stop") and held is not None \
+                        and abs(held.end_time - start * seconds) < 1e-6:
+                    held.end_time = (start + length) * seconds
+                    if kind == "stop":
+                        del tied[pitch]
+                    continue
+                note = seq.notes.add(pitch=pitch, velocity=80, instrument=instrument,
+                                     start_time=start * seconds, end_time=(start + length) * seconds)
+                if kind in ("start", "continue"):
+                    tied[pitch] = note
+                else:
+                    tied.pop(pitch, None)
+    previous = None
+    for offset in sorted(meters):
+        if meters[offset] == previous:
+            counts["meter: repeated time signature merged"] += 1
+            continue
+        previous = meters[offset]
+        seq.time_signatures.add(time=offset * seconds, numerator=previous[0], denominator=previous[1])
+    seq.total_time = max((n.end_time for n in seq.notes), default=0.0)
+    return seq
+
+
+def _decode_text(data: bytes) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")
+
+
+def read_abc(path: Path, collection: str, text: str | None = None) -> list[Piece]:
+    """Read every tune of one ABC file.
+
+    Args:
+        path: the file (its name is used in piece ids).
+        collection: collection name recorded on each piece.
+        text: the file's text, if already read (tests pass strings).
+
+    Returns:
+        One :class:`Piece` per tune (``X:`` field); a file that cannot be
+        tokenised gives one skipped piece.
+    """
+    from music21.abcFormat import ABCHandler, translate
+
+    name = f"{collection}/{Path(path).name}"
+    try:
+        if text is None:
+            text = _decode_text(Path(path).read_bytes())
+        handler = ABCHandler()
+        handler.process(text)
+        tunes = handler.splitByReferenceNumber() if handler.definesReferenceNumbers() else {1: handler}
+    except Exception as exc:  # music21 raises many kinds of errors on bad ABC
+        return [Piece(name, collection, skip=f"unparsable ABC file ({type(exc).__name__})")]
+    pieces = []
+    with _plain_abc_translation():
+        for number, tune in tunes.items():
+            piece = Piece(f"{name}#{number}", collection)
+            try:
+                score = translate.abcToStreamScore(tune)
+                piece.title = str(score.metadata.title or "") if score.metadata else ""
+                piece.sequence = stream_to_sequence(score, piece.counts)
+            except Exception as exc:
+                piece.skip = f"unparsable ABC tune ({type(exc).__name__})"
+            pieces.append(check_sequence(piece))
+    return pieces
+
+
+def read_midi(data: bytes | Path, piece_id: str, collection: str, **fields) -> Piece:
+    """Read one MIDI file (bytes or path) into a :class:`Piece`; never raises on bad MIDI."""
+    piece = Piece(piece_id, collection, **fields)
+    try:
+        raw = Path(data).read_bytes() if isinstance(data, (str, Path)) else bytes(data)
+    except OSError as exc:
+        piece.skip = f"unreadable file ({type(exc).__name__})"
+        return piece
+    if not raw:
+        piece.skip = "empty file"
+        return piece
+    try:
+        piece.sequence = note_seq.midi_io.midi_to_note_sequence(raw)
+    except Exception as exc:  # pretty_midi/mido raise assorted errors on corrupt files
+        piece.skip = f"corrupt MIDI ({type(exc).__name__})"
+    return check_sequence(piece)
+
+
+def check_sequence(piece: Piece) -> Piece:
+    """Drop zero-length notes (counted) and mark pieces with no usable notes as skipped."""
+    seq = piece.sequence
+    if seq is None:
+        return piece
+    keep = [n for n in seq.notes if n.end_time > n.start_time]
+    if len(keep) != len(seq.notes):
+        piece.counts["note: zero-length note dropped"] += len(seq.notes) - len(keep)
+        del seq.notes[:]
+        seq.notes.extend(keep)
+    if not seq.notes:
+        piece.skip, piece.sequence = "no notes", None
+    elif all(n.is_drum for n in seq.notes):
+        piece.skip, piece.sequence = "drums only", None
+    return piece
+
+
+def midi_folder_files(folder: Path) -> list[Path]:
+    """All ``.mid``/``.midi`` files under ``folder``, sorted.
+
+    Raises:
+        FileNotFoundError: the folder does not exist.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise FileNotFoundError(f"MIDI folder not found: {folder}")
+    return sorted(p for p in folder.rglob("*") if p.suffix.lower() in (".mid", ".midi"))
+
+
+def midi_bytes(sequence: music_pb2.NoteSequence) -> bytes:
+    """A NoteSequence as Standard MIDI File bytes."""
+    buffer = io.BytesIO()
+    note_seq.midi_io.note_sequence_to_pretty_midi(sequence).write(buffer)
+    return buffer.getvalue()
