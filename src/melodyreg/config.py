@@ -98,6 +98,7 @@ def data_config(profile: str = "poster", **overrides: Any) -> DataConfig:
     """The :class:`DataConfig` of a profile, with ``overrides`` applied.
 
     ``source="essen"`` without explicit collections selects the Essen collection.
+    An override of ``None`` keeps the profile's value.
 
     Raises:
         ValueError: unknown profile or field, or an invalid value.
@@ -108,7 +109,8 @@ def data_config(profile: str = "poster", **overrides: Any) -> DataConfig:
     unknown = set(overrides) - fields
     if unknown:
         raise ValueError(f"unknown data settings {sorted(unknown)}; known: {sorted(fields)}")
-    values = {**PROFILES[profile]["data"], **overrides}
+    # None means "the profile's value", so a parameters cell can leave a field open.
+    values = {**PROFILES[profile]["data"], **{k: v for k, v in overrides.items() if v is not None}}
     if values.get("source") == "essen" and "collections" not in overrides:
         values["collections"] = C.ESSEN_COLLECTIONS
     return DataConfig(**values)

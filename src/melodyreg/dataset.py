@@ -355,3 +355,23 @@ def split(corpus: Corpus, seed: int) -> Split:
     if not len(train) or not len(held):
         raise ValueError(f"empty side in split: {len(train)} training, {len(held)} evaluation melodies")
     return Split(train, held)
+
+
+def collection_table(corpus: Corpus, parts: Split) -> pd.DataFrame:
+    """Per collection: pieces read, pieces with melodies, melodies, steps, training/evaluation melodies."""
+    collection = np.asarray(corpus.collections, dtype=object)
+    melody_collection = collection[corpus.melody_piece]
+    side = np.full(len(corpus.melodies), "", dtype=object)
+    side[parts.train], side[parts.eval] = "train", "eval"
+    lengths = np.asarray([len(m) for m in corpus.melodies])
+    rows = []
+    for name in dict.fromkeys(corpus.collections):
+        mask = melody_collection == name
+        rows.append({"collection": name, "pieces": int((collection == name).sum()),
+                     "pieces with melodies": len(set(corpus.melody_piece[mask].tolist())),
+                     "melodies": int(mask.sum()), "steps": int(lengths[mask].sum()),
+                     "train melodies": int((mask & (side == "train")).sum()),
+                     "eval melodies": int((mask & (side == "eval")).sum())})
+    frame = pd.DataFrame(rows)
+    total = frame.drop(columns="collection").sum().to_dict()
+    return pd.concat([frame, pd.DataFrame([{"collection": "total", **total}])], ignore_index=True)

@@ -1,0 +1,151 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#   kernelspec:
+#     display_name: melodyreg
+#     language: python
+#     name: melodyreg
+# ---
+
+# %% tags=["parameters"]
+profile = "poster"  # "smoke" (CI: one small collection) or "poster" (the book's default)
+source = "folk"  # "folk", "essen" (non-commercial licence), "maestro" or "midi"
+path = None  # a MAESTRO zip or folder, or a folder of MIDI files, for those sources
+maestro_split = None  # "random" (the poster's 90:10 by work) or "official"
+seed = 2017  # seeds the 90:10 split and the examples shown
+workers = None  # processes that prepare the corpus; None uses every core
+
+# %%
+import numpy as np
+from IPython.display import Markdown, display
+
+from melodyreg import config, dataset, plots
+from melodyreg import display as show
+from melodyreg.melodies import decode
+
+show.enable_offline_charts()
+
+# %% [markdown]
+# # The data
+#
+# MelodyRNN learns from *melodies*: one note at a time, on a grid of sixteenth notes. This chapter
+# turns a corpus of music into such melodies with the rules Magenta's MelodyRNN pipeline uses, splits
+# them 90:10 by piece, and shows what the model will see and hear.
+#
+# ## The corpus, and how it differs from the poster's
+#
+# The poster trained on about 1,400 performances from the Yamaha Piano-e-Competition, now published
+# as MAESTRO {cite}`hawthorne2019maestro`: virtuoso piano music, polyphonic, with expressive timing
+# recorded from a performer's hands. The default build of this book reads instead the folk-tune
+# collections that ship inside music21 {cite}`cuthbert2010music21`: *O'Neill's Music of Ireland*
+# {cite}`oneill1903`, *Ryan's Mammoth Collection*, *Aird's Airs* and a small set of miscellaneous
+# folk tunes, written in ABC notation. They need no download and no licence beyond music21's, so the
+# book builds anywhere.
+#
+# The difference matters. Folk tunes are *notated* and *monophonic*: their melody is the whole piece,
+# on an exact metrical grid, mostly in a few keys. Piano performances are chords and counterpoint
+# whose "melody" MelodyRNN extracts by taking the highest note starting on each step, with timing
+# that does not fall exactly on sixteenth notes. Expect lower losses on folk tunes than on piano
+# music, and do not compare our absolute numbers with the poster's; the comparison *between*
+# strategies is what this rebuild tests. Rerun this chapter with `source="maestro"` and the path of a
+# local MAESTRO copy to train on the poster's data (see the README).
+#
+# The Essen folksong collection {cite}`schaffrath1995essen`, also in music21, adds about 7,500
+# mostly German and Chinese songs with `source="essen"`. Its editors permit **non-commercial** use
+# only, which is why it is not part of the default build.
+
+# %%
+data = config.data_config(profile, source=source, path=path, maestro_split=maestro_split)
+corpus = dataset.prepare(data, workers=workers)
+parts = dataset.split(corpus, seed)
+summary = corpus.summary()
+display(Markdown(
+    f"Read **{summary['pieces read']:,}** pieces from `{data.source}` "
+    f"({', '.join(data.collections) if data.source in ('folk', 'essen') else data.path}); "
+    f"**{summary['pieces with melodies']:,}** gave at least one melody, "
+    f"**{summary['melodies']:,}** melodies of **{summary['steps']:,}** steps in all. "
+    f"The split holds out **{len(parts.eval):,}** melodies "
+    f"({len(parts.eval) / len(corpus.melodies):.1%}) for evaluation."
+))
+show.table(dataset.collection_table(corpus, parts), "Pieces and melodies per collection")
+
+# %% [markdown]
+# ## From notes to melodies
+#
+# Each piece goes through the stages of MelodyRNN's data pipeline, rewritten in
+# `melodyreg.melodies` because the `magenta` package no longer installs on current Python:
+#
+# 1. **Split at meter changes.** A piece is cut wherever its time signature (or tempo) changes, so
+#    that every part has one bar length.
+# 2. **Quantize** to 4 steps per quarter note, a grid of sixteenth notes.
+# 3. **Extract melodies** per instrument: a melody starts on the bar line before its first note, ends
+#    at a silence of one bar or more, is **truncated at 512 steps**, and is kept only if it lasts at
+#    least **7 bars** and uses at least **5 distinct pitch classes**. Where notes overlap, the
+#    **highest note** among those starting on the same step is kept, and a note that starts while
+#    another still sounds cuts the earlier one short (MelodyRNN's rule for polyphony).
+# 4. **Transpose and squash.** Each melody is transposed to C major (or its relative minor),
+#    centred in the model's range, and every note still outside MIDI pitches 48–83 is moved by
+#    octaves into it.
+# 5. **Encode** each step as one of 38 classes: $c = 0$ for NO_EVENT (the current note or rest goes
+#    on), $c = 1$ for NOTE_OFF (a rest begins) and, for the onset of a note of pitch $p$,
+#
+#    $$c(p) = 2 + p - 48, \qquad 48 \le p \le 83 .$$
+#
+# The ABC tunes are read into NoteSequences directly from music21's parse, at a nominal 120
+# quarter notes a minute, with ties merged into single notes and the first bar aligned to its bar
+# line when the tune begins with a pickup. Repeats are not expanded.
+#
+# ## What was left out, and why
+#
+# Nothing is dropped silently. The table counts every piece that could not be read and every
+# melody the extraction rules discarded, with the repairs made on the way (grace notes have no
+# duration in ABC and are dropped; a time signature restated without change is merged instead of
+# splitting the tune). Rows marked *(kept)* are repairs, not losses.
+
+# %%
+show.table(corpus.report.table(), "Skipped pieces, discarded melodies and repairs")
+
+# %% [markdown]
+# ## What the model sees
+#
+# The event classes are very unequal: most steps continue a note or a rest, so NO_EVENT dominates,
+# and a model that always predicted it would already be right on most steps. Keep this in mind when
+# reading accuracies and losses later. The pitch distribution shows the range after transposition
+# to C: the tonic, dominant and mediant are the most common onsets.
+
+# %%
+train_melodies = [corpus.melodies[i] for i in parts.train]
+plots.event_class_chart(train_melodies, "Event classes in the training melodies (log scale)")
+
+# %%
+plots.pitch_chart(train_melodies, "Note onsets by pitch in the training melodies")
+
+# %%
+plots.length_chart(corpus.melodies, title="Melody lengths (all melodies; 512 is the truncation limit)")
+
+# %% [markdown]
+# ## One melody, seen and heard
+#
+# A piano roll of a training melody picked at random (with the chapter's seed); dotted lines mark
+# every 16 steps, a bar of 4/4. Below it, three training melodies rendered with FluidSynth and the
+# General-MIDI SoundFont that pretty_midi ships, each with its MIDI file; the audio is the first
+# 256 steps (32 seconds at 120 quarter notes a minute) of each melody, after transposition to C.
+
+# %%
+rng = np.random.default_rng(seed)
+examples = rng.choice(parts.train, size=min(3, len(parts.train)), replace=False)
+first = int(examples[0])
+plots.piano_roll(corpus.melodies[first][:256],
+                 f"{corpus.titles[corpus.melody_piece[first]] or corpus.pieces[corpus.melody_piece[first]]}")
+
+# %%
+for player in show.melody_players(
+        [decode(corpus.melodies[i][:256]) for i in examples],
+        [corpus.titles[corpus.melody_piece[i]] or corpus.pieces[corpus.melody_piece[i]] for i in examples],
+        stem="training-melody"):
+    display(player)

@@ -1,0 +1,83 @@
+"""Command line: ``python -m melodyreg <command> --help``.
+
+Commands:
+    prepare            prepare (and cache) a corpus, print its counts and skip report
+    book               execute the chapters with papermill and build the HTML book
+    download-maestro   download a MAESTRO MIDI release and verify its size and SHA-256
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import sys
+
+
+def _parse_parameters(items: list[str]) -> dict:
+    """``key=value`` pairs; values are Python literals where they parse as one, else strings."""
+    params = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise SystemExit(f"parameters take the form key=value, got {item!r}")
+        try:
+            params[key] = ast.literal_eval(value)
+        except (ValueError, SyntaxError):
+            params[key] = value
+    return params
+
+
+def _prepare(args: argparse.Namespace) -> None:
+    from melodyreg import config, dataset
+
+    data = config.data_config(args.profile, source=args.source, path=args.path)
+    corpus = dataset.prepare(data, workers=args.workers)
+    for key, value in corpus.summary().items():
+        print(f"{key:>22}: {value:,}")
+    print(corpus.report.table().to_string(index=False))
+
+
+def _book(args: argparse.Namespace) -> None:
+    from melodyreg import book
+
+    book.build(args.profile, _parse_parameters(args.parameter), only=args.only or None, strict=not args.lenient)
+
+
+def _download(args: argparse.Namespace) -> None:
+    from melodyreg import maestro
+
+    print(maestro.download(args.dest, args.release))
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m melodyreg", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    prep = commands.add_parser("prepare", help="prepare and cache a corpus")
+    prep.add_argument("--profile", default="poster", help="smoke or poster (default poster)")
+    prep.add_argument("--source", default=None, help="folk, essen, maestro or midi")
+    prep.add_argument("--path", default=None, help="MAESTRO zip/folder or MIDI folder")
+    prep.add_argument("--workers", type=int, default=None, help="worker processes (default: all cores)")
+    prep.set_defaults(run=_prepare)
+
+    bk = commands.add_parser("book", help="execute the chapters and build the HTML book")
+    bk.add_argument("--profile", default="poster", help="smoke or poster (default poster)")
+    bk.add_argument("-p", "--parameter", action="append", default=[], metavar="KEY=VALUE",
+                    help="papermill parameter for every chapter, e.g. -p seed=3 (repeatable)")
+    bk.add_argument("--only", action="append", default=[], metavar="CHAPTER",
+                    help="execute only this chapter (e.g. 01_data); others keep their last run")
+    bk.add_argument("--lenient", action="store_true", help="do not turn Sphinx warnings into errors")
+    bk.set_defaults(run=_book)
+
+    dl = commands.add_parser("download-maestro", help="download and verify MAESTRO (MIDI only)")
+    dl.add_argument("--dest", default="data/maestro", help="folder for the zip (default data/maestro)")
+    dl.add_argument("--release", default="v3.0.0", help="v1.0.0 or v3.0.0 (default)")
+    dl.set_defaults(run=_download)
+
+    args = parser.parse_args(argv)
+    args.run(args)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,115 @@
+"""Build the book: chapters (py:percent) → notebooks (jupytext) → executed (papermill) → HTML (Jupyter Book).
+
+There is one executor: papermill runs every chapter with its parameters, and
+Jupyter Book renders the executed notebooks without running anything
+(``execute_notebooks: off``). Generated notebooks are build outputs:
+``_build/jupytext/`` holds the unexecuted ones, ``book/NN_*.ipynb`` the
+executed ones that the table of contents points to; git ignores both.
+
+Command line: ``python -m melodyreg book --profile smoke -p seed=3``.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from melodyreg import constants as C
+from melodyreg.display import write_vega_bundle
+
+BOOK_DIR = C.REPO_ROOT / "book"
+ASSETS = BOOK_DIR / "assets"
+KERNEL = "melodyreg"  # registered in the virtual environment by `make`
+
+
+def chapters(book_dir: Path = BOOK_DIR) -> list[Path]:
+    """The chapter sources, ``NN_name.py``, in order."""
+    return sorted(p for p in book_dir.glob("[0-9][0-9]_*.py"))
+
+
+def check_assets(assets: Path = ASSETS) -> None:
+    """Write the Vega bundle and check that MathJax is in place.
+
+    Raises:
+        FileNotFoundError: MathJax was not installed (``make assets`` does it).
+    """
+    write_vega_bundle(assets / "vega-bundle.js")
+    if not (assets / "mathjax" / "tex-chtml.js").exists():
+        raise FileNotFoundError(f"MathJax is missing from {assets / 'mathjax'}; run `make assets`")
+
+
+def _kernel_name() -> str:
+    """Our registered kernel when it exists, else the interpreter's own ``python3``."""
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    return KERNEL if KERNEL in KernelSpecManager().find_kernel_specs() else "python3"
+
+
+def execute_chapter(source: Path, parameters: dict, *, root: Path = C.REPO_ROOT, log=print) -> Path:
+    """Convert one chapter to a notebook and execute it with papermill.
+
+    Returns:
+        The executed notebook, beside its source.
+
+    Raises:
+        papermill.PapermillExecutionError: a cell failed (the notebook with
+            the error is still written, for inspection).
+    """
+    import jupytext
+    import papermill
+
+    notebook = root / "_build" / "jupytext" / source.with_suffix(".ipynb").name
+    notebook.parent.mkdir(parents=True, exist_ok=True)
+    jupytext.write(jupytext.read(source), notebook)
+    executed = source.with_suffix(".ipynb")
+    start = time.perf_counter()
+    papermill.execute_notebook(str(notebook), str(executed), parameters=parameters, cwd=str(source.parent),
+                               kernel_name=_kernel_name(), progress_bar=False, log_output=False)
+    log(f"executed {source.name} in {time.perf_counter() - start:.1f} s")
+    return executed
+
+
+def build_html(*, root: Path = C.REPO_ROOT, strict: bool = True) -> Path:
+    """Render the executed notebooks into ``_build/html`` with Jupyter Book.
+
+    Args:
+        strict: turn Sphinx warnings into errors (``-W -n --keep-going``).
+
+    Raises:
+        RuntimeError: Jupyter Book failed, with the end of its output.
+    """
+    command = [str(Path(sys.executable).with_name("jb")), "build", str(root), "--builder", "html"]
+    if strict:
+        command += ["-W", "-n", "--keep-going"]
+    result = subprocess.run(command, cwd=root, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise RuntimeError(f"jupyter-book build failed:\n{(result.stdout + result.stderr)[-4000:]}")
+    return root / "_build" / "html"
+
+
+def build(profile: str = "poster", parameters: dict | None = None, *, only: list[str] | None = None,
+          strict: bool = True, root: Path = C.REPO_ROOT, log=print) -> Path:
+    """Execute every chapter (or those named in ``only``) and build the HTML book.
+
+    Args:
+        profile: passed to every chapter's ``profile`` parameter.
+        parameters: further papermill parameters for every chapter.
+        only: chapter file names or stems to execute; the others keep their
+            last executed notebook (which must exist).
+        strict: warnings are errors in the HTML build.
+        root: the folder holding ``_config.yml``, ``_toc.yml`` and ``book/``
+            (the tests build a copy elsewhere).
+    """
+    check_assets(root / "book" / "assets")
+    params = {"profile": profile, **(parameters or {})}
+    for source in chapters(root / "book"):
+        if only and source.name not in only and source.stem not in only:
+            if not source.with_suffix(".ipynb").exists():
+                raise FileNotFoundError(f"{source.stem} was never executed; include it in the build")
+            continue
+        execute_chapter(source, params, root=root, log=log)
+    html = build_html(root=root, strict=strict)
+    log(f"book written to {html / 'index.html'}")
+    return html

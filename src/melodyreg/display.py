@@ -1,0 +1,93 @@
+"""HTML for the book that works with the network switched off.
+
+* Altair charts: :func:`enable_offline_charts` registers a renderer that writes
+  a ``<div>`` and a call to ``vegaEmbed``; the Vega, Vega-Lite and Vega-Embed
+  code comes from one local bundle (:func:`write_vega_bundle`, built by
+  ``vl-convert`` from the versions Altair expects) that the book includes on
+  every page. Charts stay interactive (tooltips, zoom).
+* Audio: :func:`audio_player` embeds OGG/Vorbis as a data URI in an
+  ``<audio>`` element with a MIDI download link beside it.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import itertools
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+import altair as alt
+from IPython.display import HTML
+
+RENDERER = "melodyreg-offline"
+_ids = itertools.count()
+
+
+def vega_bundle() -> str:
+    """Vega + Vega-Lite + Vega-Embed as one classic script that sets ``window.vegaEmbed``.
+
+    The bundle is wrapped in a function so that its top-level names (``_`` among
+    them) do not clash with the page's other scripts.
+    """
+    import vl_convert
+
+    major_minor = ".".join(alt.SCHEMA_VERSION.split(".")[:2])
+    return "(function () {\n" + vl_convert.javascript_bundle(vl_version=major_minor) + "\n})();\n"
+
+
+def write_vega_bundle(path: str | Path) -> Path:
+    """Write :func:`vega_bundle` to ``path`` (skipped when an identical file exists)."""
+    path = Path(path)
+    code = vega_bundle()
+    if not path.exists() or path.read_text() != code:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(code)
+    return path
+
+
+def _render(spec: dict, **_options) -> dict:
+    div = f"melodyreg-chart-{next(_ids)}"
+    script = (
+        "(function draw(){if(window.vegaEmbed){window.vegaEmbed('#%s', %s, {actions: false})"
+        ".catch(function(e){console.error(e);});}else{setTimeout(draw, 50);}})();"
+        % (div, json.dumps(spec))
+    )
+    return {"text/html": f'<div id="{div}" class="melodyreg-chart"></div>\n<script>{script}</script>'}
+
+
+def enable_offline_charts() -> None:
+    """Make Altair charts render through the local Vega bundle (call once per notebook)."""
+    alt.renderers.register(RENDERER, _render)
+    alt.renderers.enable(RENDERER)
+    alt.data_transformers.disable_max_rows()
+
+
+def audio_player(ogg: bytes, midi: bytes, label: str, filename: str) -> HTML:
+    """An ``<audio>`` player for OGG bytes and a link that downloads the MIDI file."""
+    ogg64 = base64.b64encode(ogg).decode()
+    midi64 = base64.b64encode(midi).decode()
+    name = html.escape(filename)
+    return HTML(
+        f'<figure class="melodyreg-audio"><figcaption>{html.escape(label)}</figcaption>'
+        f'<audio controls preload="metadata" src="data:audio/ogg;base64,{ogg64}"></audio> '
+        f'<a download="{name}.mid" href="data:audio/midi;base64,{midi64}">MIDI</a></figure>'
+    )
+
+
+def table(frame, caption: str = "") -> HTML:
+    """A pandas DataFrame as a plain HTML table with an optional caption."""
+    body = frame.to_html(index=False, border=0, classes="table")
+    return HTML(f"<p><b>{html.escape(caption)}</b></p>{body}" if caption else body)
+
+
+def melody_players(melodies: Sequence[Sequence[int]], labels: Sequence[str], stem: str) -> list[HTML]:
+    """One :func:`audio_player` per melody of event values."""
+    from melodyreg.audio import melody_audio
+
+    players = []
+    for i, (events, label) in enumerate(zip(melodies, labels)):
+        ogg, midi = melody_audio(events)
+        players.append(audio_player(ogg, midi, label, f"{stem}-{i + 1}"))
+    return players
