@@ -1,0 +1,56 @@
+"""The book itself is a test: execute every chapter at the smoke profile, build the HTML with
+warnings as errors, and open every page in headless Chromium with the network cut off.
+
+The build runs in a copy of the book under a temporary folder, so a book the user built
+with `make book` is left alone. Screenshots land in ``test-artifacts/``.
+"""
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from melodyreg import book, browser
+from melodyreg import constants as C
+
+ARTIFACTS = C.REPO_ROOT / "test-artifacts"
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def built_book(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("book")
+    for name in ("_config.yml", "_toc.yml"):
+        shutil.copy(C.REPO_ROOT / name, root / name)
+    shutil.copytree(C.REPO_ROOT / "book", root / "book", ignore=shutil.ignore_patterns("*.ipynb"))
+    return book.build("smoke", root=root, strict=True, log=lambda *_: None)
+
+
+@pytest.fixture(scope="module")
+def pages(built_book) -> dict[str, browser.PageReport]:
+    return {r.page: r for r in browser.check_pages(built_book, ARTIFACTS / "screenshots")}
+
+
+def test_every_chapter_is_executed_and_rendered(built_book):
+    sources = [p.stem for p in book.chapters()]
+    assert sources, "no chapters found"
+    for stem in sources:
+        assert (built_book / "book" / f"{stem}.html").exists(), f"{stem} missing from the HTML"
+
+
+def test_pages_render_offline_without_errors(pages):
+    problems = {name: rep.problems for name, rep in pages.items() if rep.problems}
+    assert not problems, problems
+
+
+def test_data_chapter_shows_charts_audio_and_math(pages):
+    data = pages["01_data.html"]
+    assert data.charts >= 4 and data.charts_drawn == data.charts
+    assert data.audio == 3 and all(d > 1.0 for d in data.audio_durations), data.audio_durations
+    assert data.math >= 1 and data.math_typeset == data.math
+
+
+def test_no_page_references_a_remote_script(built_book):
+    for page in built_book.rglob("*.html"):
+        text = page.read_text()
+        assert '<script src="http' not in text and "src=\"//" not in text, page
