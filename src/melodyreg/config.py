@@ -111,7 +111,7 @@ def data_config(profile: str = "poster", **overrides: Any) -> DataConfig:
         raise ValueError(f"unknown data settings {sorted(unknown)}; known: {sorted(fields)}")
     # None means "the profile's value", so a parameters cell can leave a field open.
     values = {**PROFILES[profile]["data"], **{k: v for k, v in overrides.items() if v is not None}}
-    if values.get("source") == "essen" and "collections" not in overrides:
+    if values.get("source") == "essen" and overrides.get("collections") is None:
         values["collections"] = C.ESSEN_COLLECTIONS
     return DataConfig(**values)
 
@@ -120,3 +120,166 @@ def config_hash(config: Any, length: int = 12) -> str:
     """A short, stable hash of a (nested) dataclass, for artifact folder names."""
     payload = json.dumps(dataclasses.asdict(config), sort_keys=True, default=str)
     return hashlib.sha256(payload.encode()).hexdigest()[:length]
+
+
+STRATEGIES = ("baseline", "dropout", "scheduled_sampling", "professor_forcing")
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """The MelodyRNN architecture (it knows nothing of the training strategy).
+
+    Attributes:
+        layers: LSTM units per layer; the poster's MelodyRNN has two of 64.
+        num_classes: one-hot event classes (38 for MelodyRNN's basic encoding).
+        dropout_rate: share of LSTM outputs dropped in training (0 = off);
+            never applied in evaluation or generation.
+    """
+
+    layers: tuple[int, ...] = (64, 64)
+    num_classes: int = C.NUM_CLASSES
+    dropout_rate: float = 0.0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "layers", tuple(int(u) for u in self.layers))
+        if not self.layers or min(self.layers) < 1:
+            raise ValueError(f"layers must be positive unit counts, got {self.layers}")
+        if self.num_classes < 2:
+            raise ValueError(f"num_classes must be at least 2, got {self.num_classes}")
+        if not 0 <= self.dropout_rate < 1:
+            raise ValueError(f"dropout_rate must lie in [0, 1), got {self.dropout_rate}")
+
+
+@dataclass(frozen=True)
+class StrategyConfig:
+    """Which of the four strategies trains the model, and its settings.
+
+    Attributes:
+        name: ``baseline``, ``dropout``, ``scheduled_sampling`` or ``professor_forcing``.
+        dropout_rate: for ``dropout``; MelodyRNN's default keep probability is 0.5.
+        ss_k: scheduled sampling's inverse-sigmoid constant, ε_i = k / (k + exp(i / k)),
+            k > 1. The default 500 puts ε = 0.5 at iteration k·ln k ≈ 3,100 and ε ≈ 0.02
+            at 5,000, so the schedule actually moves from teacher forcing to
+            mostly free running within the poster's 5,000 iterations.
+        ss_sampling: ``sample`` (draw the fed-back token from the softmax) or ``argmax``.
+        pf_lambda: weight of the generator's adversarial term.
+        pf_gate_low: the adversarial term is used only while the discriminator's
+            accuracy is at least this (it must know something to teach).
+        pf_gate_high: the discriminator is updated only while its accuracy is
+            below this (it must not become perfect).
+        pf_units: GRU units per direction in the discriminator (its MLP has as many);
+            32 halves its cost against 64 (benchmarks/train_step.py) and still sees
+            the whole 128-wide hidden state at every step.
+        pf_learning_rate: the discriminator's Adam learning rate.
+    """
+
+    name: str = "baseline"
+    dropout_rate: float = 0.5
+    ss_k: float = 500.0
+    ss_sampling: str = "sample"
+    pf_lambda: float = 1.0
+    pf_gate_low: float = 0.75
+    pf_gate_high: float = 0.99
+    pf_units: int = 32
+    pf_learning_rate: float = 1e-3
+
+    def __post_init__(self) -> None:
+        if self.name not in STRATEGIES:
+            raise ValueError(f"unknown strategy {self.name!r}; choose one of {STRATEGIES}")
+        if not 0 < self.dropout_rate < 1:
+            raise ValueError(f"dropout_rate must lie in (0, 1), got {self.dropout_rate}")
+        if not self.ss_k > 1:
+            raise ValueError(f"scheduled sampling needs k > 1, got k = {self.ss_k}")
+        if self.ss_sampling not in ("sample", "argmax"):
+            raise ValueError(f"ss_sampling must be 'sample' or 'argmax', got {self.ss_sampling!r}")
+        if self.pf_lambda < 0 or self.pf_learning_rate <= 0 or self.pf_units < 1:
+            raise ValueError("pf_lambda must be >= 0, pf_learning_rate > 0 and pf_units >= 1, got "
+                             f"{self.pf_lambda}, {self.pf_learning_rate}, {self.pf_units}")
+        if not 0 <= self.pf_gate_low <= self.pf_gate_high <= 1:
+            raise ValueError(f"need 0 <= pf_gate_low <= pf_gate_high <= 1, got "
+                             f"{self.pf_gate_low}, {self.pf_gate_high}")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """The shared training loop; defaults are the poster's.
+
+    Attributes:
+        batch_size: sequences per iteration (32).
+        iterations: optimizer steps (5,000).
+        learning_rate: Adam's (1e-3); clip_norm: global gradient norm clip (5).
+        window: steps per training sequence, cut at random from a training melody.
+        eval_every: iterations between evaluations on held-out data.
+        eval_windows: at most this many held-out windows per evaluation.
+        checkpoint_every: iterations between checkpoints (resume points).
+    """
+
+    batch_size: int = 32
+    iterations: int = 5000
+    learning_rate: float = 1e-3
+    clip_norm: float = 5.0
+    window: int = 128
+    eval_every: int = 100
+    eval_windows: int = 512
+    checkpoint_every: int = 500
+
+    def __post_init__(self) -> None:
+        for name in ("batch_size", "iterations", "window", "eval_every", "eval_windows", "checkpoint_every"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
+        if self.learning_rate <= 0 or self.clip_norm <= 0:
+            raise ValueError(f"learning_rate and clip_norm must be positive, got "
+                             f"{self.learning_rate}, {self.clip_norm}")
+
+
+@dataclass(frozen=True)
+class ExperimentConfig:
+    """Everything one training run depends on; its hash names the run's folder."""
+
+    data: DataConfig = DataConfig()
+    model: ModelConfig = ModelConfig()
+    strategy: StrategyConfig = StrategyConfig()
+    train: TrainConfig = TrainConfig()
+    seed: int = 2017
+
+    def to_json(self) -> str:
+        return json.dumps(dataclasses.asdict(self), sort_keys=True, indent=1, default=str)
+
+
+# Training settings per profile (data settings are in PROFILES above).
+TRAIN_PROFILES: dict[str, dict[str, Any]] = {
+    "smoke": {"train": {"iterations": 60, "batch_size": 8, "window": 32, "eval_every": 20,
+                        "eval_windows": 32, "checkpoint_every": 30},
+              "strategy": {"ss_k": 10.0}, "model": {"layers": (16, 16)}},
+    "poster": {"train": {}, "strategy": {}, "model": {}},
+}
+
+
+def experiment_config(profile: str = "poster", strategy: str = "baseline", *, seed: int = 2017,
+                      data: DataConfig | None = None, **overrides: Any) -> ExperimentConfig:
+    """The :class:`ExperimentConfig` for one strategy at a profile.
+
+    ``overrides`` name fields of the train, strategy or model configs (e.g.
+    ``iterations=200``, ``ss_k=100``, ``layers=(32, 32)``); ``None`` keeps the
+    profile's value. The ``dropout`` strategy switches the model's dropout on
+    at the strategy's rate: the architecture itself is the same for all four.
+
+    Raises:
+        ValueError: unknown profile, strategy or field, or an invalid value.
+    """
+    if profile not in TRAIN_PROFILES:
+        raise ValueError(f"unknown profile {profile!r}; choose one of {sorted(TRAIN_PROFILES)}")
+    # later groups win a shared name: `dropout_rate` is the strategy's, copied to the model below
+    groups = {"model": ModelConfig, "train": TrainConfig, "strategy": StrategyConfig}
+    values = {name: dict(TRAIN_PROFILES[profile][name]) for name in groups}
+    owners = {f.name: name for name, cls in groups.items() for f in dataclasses.fields(cls)}
+    for key, value in overrides.items():
+        if key not in owners:
+            raise ValueError(f"unknown setting {key!r}; known: {sorted(owners)}")
+        if value is not None:
+            values[owners[key]][key] = value
+    strategy_config = StrategyConfig(name=strategy, **values["strategy"])
+    if strategy == "dropout":
+        values["model"]["dropout_rate"] = strategy_config.dropout_rate
+    return ExperimentConfig(data=data or data_config(profile), model=ModelConfig(**values["model"]),
+                            strategy=strategy_config, train=TrainConfig(**values["train"]), seed=seed)

@@ -104,7 +104,7 @@ def stream_to_sequence(score, counts: Counter) -> music_pb2.NoteSequence:
 
     Each part becomes one instrument. See the module docstring for the rules.
     """
-    from music21 import meter, stream
+    from music21 import harmony, meter, stream
 
     seconds = 60.0 / C.DEFAULT_QPM  # seconds per quarter note
     seq = music_pb2.NoteSequence(ticks_per_quarter=C.STANDARD_PPQ)
@@ -119,6 +119,8 @@ def stream_to_sequence(score, counts: Counter) -> music_pb2.NoteSequence:
             meters.setdefault(float(ts.offset) + (shift if ts.offset else 0.0), (ts.numerator, ts.denominator))
         tied: dict[int, music_pb2.NoteSequence.Note] = {}
         for element in flat.notes:
+            if isinstance(element, harmony.Harmony):
+                continue  # chord symbols ("G", "Am") are annotations, not notes nor grace notes
             length = float(element.duration.quarterLength)
             if length <= 0:
                 counts["note: grace note dropped"] += 1

@@ -37,7 +37,7 @@ from melodyreg import melodies as mel
 from melodyreg.config import DataConfig
 from melodyreg.maestro import MaestroSource
 
-PIPELINE_VERSION = 1  # bump when extraction code changes its output
+PIPELINE_VERSION = 2  # bump when extraction changes its output or report (2: chord symbols uncounted)
 
 
 @dataclass(frozen=True)

@@ -94,7 +94,7 @@ def piano_roll(classes: Sequence[int], title: str = "", width: int = 640) -> alt
         x2="end:Q",
         y=alt.Y("pitch:Q", title="MIDI pitch", scale=alt.Scale(domain=[low, high + 1])),
         y2=alt.Y2("top:Q"),
-        tooltip=["name", "pitch", "start", "end"],
+        tooltip=["name:N", "pitch:Q", "start:Q", "end:Q"],  # typed: an empty frame infers nothing
     ).transform_calculate(top="datum.pitch + 1")
     bars = alt.Chart(pd.DataFrame({"step": np.arange(0, steps + 1, 16)})).mark_rule(
         color="#bbb", strokeDash=[2, 2]).encode(x="step:Q")

@@ -1,0 +1,81 @@
+"""Milliseconds per training iteration for each strategy (batch 32 x 128 steps, 2 x 64 LSTM),
+each as a ratio to a plain `keras.layers.LSTM` teacher-forced step measured in the same run,
+plus the time to generate 10 melodies x 128 steps.
+
+    .venv/bin/python benchmarks/train_step.py [--repeats 30] [--threads N]
+
+Targets on the 2-core CPU: baseline and dropout <= 0.8x the plain Keras step, scheduled
+sampling <= 1.0x, professor forcing <= 2.0x.
+"""
+
+import argparse
+import os
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+from melodyreg import config, generation, strategies, training  # noqa: E402
+from melodyreg.model import build  # noqa: E402
+
+
+def median_ms(fn, repeats: int, warmup: int = 3) -> float:
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return 1000 * float(np.median(times))
+
+
+def plain_keras_step(batch, classes: int = 38):
+    """The reference: two keras.layers.LSTM(64) + Dense, teacher forcing, Adam, clip 5."""
+    inputs = keras.Input((None,), dtype="int32")
+    x = keras.layers.Lambda(lambda t: tf.one_hot(t, classes), output_shape=(None, classes))(inputs)
+    x = keras.layers.LSTM(64, return_sequences=True)(x)
+    x = keras.layers.LSTM(64, return_sequences=True)(x)
+    model = keras.Model(inputs, keras.layers.Dense(classes)(x))
+    optimizer = keras.optimizers.Adam(1e-3, global_clipnorm=5.0)
+    optimizer.build(model.trainable_variables)
+
+    @tf.function
+    def step(inputs, labels, mask):
+        with tf.GradientTape() as tape:
+            loss = strategies.masked_nll(model(inputs, training=True), labels, mask)
+        optimizer.apply_gradients(zip(tape.gradient(loss, model.trainable_variables), model.trainable_variables))
+        return loss
+
+    return lambda: step(batch["inputs"], batch["labels"], batch["mask"]).numpy()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--repeats", type=int, default=30)
+    parser.add_argument("--threads", type=int, default=None)
+    args = parser.parse_args()
+    training.configure_threads(args.threads)
+    rng = np.random.default_rng(0)
+    windows = rng.integers(0, 38, size=(32, 129)).astype(np.int32)
+    batch = training.windows_to_batch(windows, np.full(32, 129))
+    reference = median_ms(plain_keras_step(batch), args.repeats)
+    print(f"{'plain keras.layers.LSTM':>24}: {reference:7.1f} ms  1.00x (reference)")
+    targets = {"baseline": 0.8, "dropout": 0.8, "scheduled_sampling": 1.0, "professor_forcing": 2.0}
+    for name, target in targets.items():
+        cfg = config.experiment_config("poster", name)
+        training.set_seed(cfg.seed)
+        strategy = strategies.make(build(cfg.model), cfg)
+        counter = iter(range(10**9))
+        ms = median_ms(lambda: strategy.train_step(batch, next(counter), training.step_seed(1, 0)), args.repeats)
+        print(f"{name:>24}: {ms:7.1f} ms  {ms / reference:.2f}x (target <= {target}x)")
+    model = build(config.ModelConfig())
+    ms = median_ms(lambda: generation.generate(model, num=10, steps=128, seed=1), args.repeats)
+    print(f"{'generate 10 x 128':>24}: {ms:7.1f} ms  {ms / reference:.2f}x")
+
+
+if __name__ == "__main__":
+    main()

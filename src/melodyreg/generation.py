@@ -1,0 +1,118 @@
+"""Sampling melodies from a trained model, their log-likelihoods, and hidden states for analysis.
+
+The log-likelihood of a generated melody is computed as Magenta's MelodyRNN
+reports it: the sum, over the events sampled *after* the primer, of the log
+probability the model gave the event it sampled (from the softmax at the
+sampling temperature). At temperature 1 this equals the sum of log-probabilities
+a teacher-forced pass assigns to the same melody, which ``tests`` check.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import tensorflow as tf
+
+from melodyreg import constants as C
+from melodyreg.corpus import midi_bytes
+from melodyreg.melodies import decode, encode, to_note_sequence
+from melodyreg.model import MelodyRNN
+from melodyreg.strategies import choose, fold
+
+
+@dataclass
+class Generated:
+    """A batch of generated melodies.
+
+    Attributes:
+        classes: [N, T] event classes, primer included.
+        log_probs: [N, T - P] log-probability of each sampled event (P = primer length).
+        log_likelihood: [N] sum of ``log_probs`` per melody (Magenta's figure).
+        hidden: [N, T, H] hidden states (all layers) after reading each event.
+        primer_length: P.
+        temperature: the sampling temperature.
+    """
+
+    classes: np.ndarray
+    log_probs: np.ndarray
+    log_likelihood: np.ndarray
+    hidden: np.ndarray
+    primer_length: int
+    temperature: float
+
+    def events(self, index: int) -> list[int]:
+        """Melody ``index`` as note-seq event values (MIDI pitches, -1, -2)."""
+        return decode(self.classes[index])
+
+    def midi(self, index: int) -> bytes:
+        """Melody ``index`` as a MIDI file."""
+        return midi_bytes(to_note_sequence(self.events(index)))
+
+
+@tf.function(reduce_retracing=True)
+def _sample(model, primer, steps: int, temperature, seed):
+    num = tf.shape(primer)[0]
+    state = model.initial_state(num)
+    classes, hidden, log_probs = [], [], []
+    logits = None
+    for t in range(steps):
+        if t < primer.shape[1]:
+            x = primer[:, t]
+        else:
+            scaled = logits / temperature
+            x = choose(scaled, fold(seed, t))
+            log_probs.append(tf.gather(tf.nn.log_softmax(scaled), x, batch_dims=1))
+        classes.append(x)
+        logits, state, h = model.step(x, state)
+        hidden.append(h)
+    return tf.stack(classes, 1), tf.stack(log_probs, 1), tf.stack(hidden, 1)
+
+
+def generate(
+    model: MelodyRNN,
+    *,
+    num: int = 10,
+    steps: int = 128,
+    primer: Sequence[int] = C.DEFAULT_PRIMER,
+    temperature: float = 1.0,
+    seed: int = 0,
+) -> Generated:
+    """Sample ``num`` melodies of ``steps`` events (primer included) from ``model``.
+
+    Args:
+        model: a trained :class:`MelodyRNN` (dropout is never applied here).
+        num: melodies, sampled together as one batch.
+        steps: total length in 16th-note steps; ``steps - len(primer)`` are sampled.
+        primer: event values to start from (default middle C, as in the poster).
+        temperature: softmax temperature (1 samples from the model itself).
+        seed: the sampling seed.
+
+    Raises:
+        ValueError: empty or too long primer, a primer pitch outside the range,
+            or a non-positive ``num``/``steps``/``temperature``.
+    """
+    if num < 1 or steps < 1 or temperature <= 0:
+        raise ValueError(f"num, steps and temperature must be positive, got {num}, {steps}, {temperature}")
+    if not 1 <= len(primer) < steps:
+        raise ValueError(f"primer must hold 1 to {steps - 1} events, got {len(primer)}")
+    primer_classes = np.tile(encode(primer).astype(np.int32), (num, 1))
+    classes, log_probs, hidden = _sample(model, tf.constant(primer_classes), steps,
+                                         tf.constant(temperature, tf.float32),
+                                         tf.constant([seed, 0], tf.int64))
+    log_probs = log_probs.numpy()
+    return Generated(classes.numpy(), log_probs, log_probs.sum(axis=1), hidden.numpy(), len(primer), temperature)
+
+
+def teacher_forced_log_probs(model: MelodyRNN, classes: np.ndarray) -> np.ndarray:
+    """[N, T - 1] log p(event t | events before t) under a teacher-forced pass."""
+    classes = tf.constant(np.asarray(classes, np.int32))
+    logits, _, _ = model(classes[:, :-1])
+    return tf.gather(tf.nn.log_softmax(logits), classes[:, 1:], batch_dims=2).numpy()
+
+
+def teacher_forced_hidden(model: MelodyRNN, batch: dict[str, tf.Tensor]) -> tuple[np.ndarray, np.ndarray]:
+    """Hidden states of a teacher-forced pass over ``batch['inputs']`` and the mask of real steps."""
+    _, _, hidden = model(batch["inputs"])
+    return hidden.numpy(), batch["mask"].numpy().astype(bool)

@@ -1,0 +1,226 @@
+"""The training loop shared by every strategy: batches, evaluation, history, checkpoints, resume.
+
+Reproducibility: :func:`set_seed` seeds Python, NumPy, TensorFlow and Keras (weight
+initialisation) and asks TensorFlow for deterministic ops. After that, nothing in
+a run draws from global random state: batch *i* is cut by a NumPy generator
+seeded with ``(seed, i)`` and the compiled step's random ops (dropout masks,
+scheduled-sampling coins, samples) are keyed by the seed tensor ``(seed, i)``.
+A run killed after a checkpoint and restarted therefore continues exactly as if
+it had never stopped: same batches, same random draws, same restored weights
+and optimizer state.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import tensorflow as tf
+from tqdm.auto import tqdm
+
+from melodyreg import strategies
+from melodyreg.config import ExperimentConfig
+from melodyreg.model import MelodyRNN, build
+
+
+def set_seed(seed: int) -> None:
+    """Seed every generator a run could touch; the one seeding entry point."""
+    import keras
+
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    keras.utils.set_random_seed(seed)
+    tf.config.experimental.enable_op_determinism()
+
+
+def configure_threads(threads: int | None) -> None:
+    """Limit TensorFlow's thread pools (1 when two runs share a 2-core machine); call before any TF op."""
+    if threads:
+        tf.config.threading.set_intra_op_parallelism_threads(threads)
+        tf.config.threading.set_inter_op_parallelism_threads(threads)
+
+
+def step_seed(seed: int, iteration: int) -> tf.Tensor:
+    """The seed tensor of the compiled step at ``iteration``."""
+    return tf.constant([seed, iteration], dtype=tf.int64)
+
+
+def windows_to_batch(windows: np.ndarray, lengths: np.ndarray) -> dict[str, tf.Tensor]:
+    """Windows of ``T + 1`` events → inputs, labels (shifted by one) and a mask of real steps."""
+    steps = windows.shape[1] - 1
+    mask = (np.arange(steps)[None, :] < (lengths[:, None] - 1)).astype(np.float32)
+    return {"inputs": tf.constant(windows[:, :-1], tf.int32), "labels": tf.constant(windows[:, 1:], tf.int32),
+            "mask": tf.constant(mask)}
+
+
+@dataclass
+class Batcher:
+    """Random training windows, a pure function of ``(seed, iteration)``.
+
+    Melodies are drawn with probability proportional to their length (every
+    step is equally likely to be trained on), then a window of ``window + 1``
+    events is cut at a random offset; shorter melodies are padded and masked.
+    """
+
+    melodies: Sequence[np.ndarray]
+    window: int
+    batch_size: int
+    seed: int
+
+    def __post_init__(self) -> None:
+        if not len(self.melodies):
+            raise ValueError("no training melodies: the dataset is empty")
+        lengths = np.asarray([len(m) for m in self.melodies], dtype=np.float64)
+        if (lengths < 2).any():
+            raise ValueError("every melody needs at least 2 events")
+        self._p = lengths / lengths.sum()
+
+    def batch(self, iteration: int) -> dict[str, tf.Tensor]:
+        rng = np.random.default_rng([self.seed, iteration])
+        picks = rng.choice(len(self.melodies), size=self.batch_size, p=self._p)
+        out = np.zeros((self.batch_size, self.window + 1), np.int32)
+        lengths = np.zeros(self.batch_size, np.int64)
+        for row, index in enumerate(picks):
+            melody = self.melodies[index]
+            start = rng.integers(0, max(1, len(melody) - self.window))
+            piece = melody[start:start + self.window + 1]
+            out[row, :len(piece)] = piece
+            lengths[row] = len(piece)
+        return windows_to_batch(out, lengths)
+
+
+def eval_windows(melodies: Sequence[np.ndarray], window: int, limit: int) -> dict[str, tf.Tensor]:
+    """Consecutive, non-overlapping windows of every held-out melody, at most ``limit``, in order."""
+    rows, lengths = [], []
+    for melody in melodies:
+        for start in range(0, max(1, len(melody) - 1), window):
+            piece = melody[start:start + window + 1]
+            if len(piece) < 2:
+                continue
+            row = np.zeros(window + 1, np.int32)
+            row[:len(piece)] = piece
+            rows.append(row)
+            lengths.append(len(piece))
+            if len(rows) == limit:
+                return windows_to_batch(np.stack(rows), np.asarray(lengths))
+    if not rows:
+        raise ValueError("no evaluation windows: the held-out set is empty")
+    return windows_to_batch(np.stack(rows), np.asarray(lengths))
+
+
+@tf.function(reduce_retracing=True)
+def _eval_pass(model, inputs, labels, mask):
+    logits, _, _ = model(inputs)
+    nll = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits)
+    hit = tf.cast(tf.equal(tf.argmax(logits, -1, output_type=tf.int32), labels), tf.float32)
+    return tf.reduce_sum(nll * mask), tf.reduce_sum(hit * mask), tf.reduce_sum(mask)
+
+
+def evaluate(model: MelodyRNN, batch: dict[str, tf.Tensor], chunk: int = 256) -> dict[str, float]:
+    """Teacher-forced NLL per event (nats), perplexity and accuracy on ``batch``, no dropout."""
+    total = hits = count = 0.0
+    for start in range(0, int(batch["inputs"].shape[0]), chunk):
+        part = {k: v[start:start + chunk] for k, v in batch.items()}
+        s, h, n = _eval_pass(model, part["inputs"], part["labels"], part["mask"])
+        total, hits, count = total + float(s), hits + float(h), count + float(n)
+    loss = total / max(count, 1.0)
+    return {"loss": loss, "perplexity": float(np.exp(loss)), "accuracy": hits / max(count, 1.0)}
+
+
+class Checkpoint:
+    """Every variable of a strategy, the iteration reached and the history so far, in one folder."""
+
+    def __init__(self, folder: Path):
+        self.folder = Path(folder)
+
+    @property
+    def exists(self) -> bool:
+        return (self.folder / "checkpoint.json").exists()
+
+    def save(self, strategy: strategies.Strategy, iteration: int, history: list[dict]) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        arrays = {f"v{i}": np.asarray(v.numpy() if hasattr(v, "numpy") else v)
+                  for i, v in enumerate(strategy.variables)}
+        tmp = self.folder / "checkpoint.tmp.npz"
+        np.savez(tmp, **arrays)
+        tmp.replace(self.folder / "checkpoint.npz")
+        meta = self.folder / "checkpoint.tmp.json"
+        meta.write_text(json.dumps({"iteration": iteration, "history": history}))
+        meta.replace(self.folder / "checkpoint.json")
+
+    def restore(self, strategy: strategies.Strategy) -> tuple[int, list[dict]]:
+        arrays = np.load(self.folder / "checkpoint.npz")
+        variables = strategy.variables
+        if len(arrays.files) != len(variables):
+            raise ValueError(f"checkpoint in {self.folder} holds {len(arrays.files)} variables, "
+                             f"the strategy has {len(variables)}: was the config changed?")
+        for i, variable in enumerate(variables):
+            variable.assign(arrays[f"v{i}"])
+        meta = json.loads((self.folder / "checkpoint.json").read_text())
+        return meta["iteration"], meta["history"]
+
+
+def train(
+    config: ExperimentConfig,
+    train_melodies: Sequence[np.ndarray],
+    eval_melodies: Sequence[np.ndarray],
+    folder: str | Path,
+    *,
+    progress: bool = True,
+    stop_after: int | None = None,
+    on_eval: Callable[[int, dict], None] | None = None,
+) -> tuple[strategies.Strategy, pd.DataFrame]:
+    """Train ``config``'s strategy, resuming from ``folder``'s checkpoint if there is one.
+
+    Args:
+        config: the experiment (its strategy, model and training settings).
+        train_melodies, eval_melodies: encoded melodies of the two sides of the split.
+        folder: where checkpoints and the history go.
+        progress: show a progress bar.
+        stop_after: stop (after checkpointing) once this iteration is reached, as if
+            killed; used by the resume test.
+        on_eval: called with ``(iteration, metrics)`` after each evaluation.
+
+    Returns:
+        The trained strategy (its ``model`` holds the weights) and the history:
+        one row per training iteration (``phase="train"``) and per evaluation
+        (``phase="eval"``).
+    """
+    folder = Path(folder)
+    t = config.train
+    set_seed(config.seed)
+    model = build(config.model)
+    strategy = strategies.make(model, config)
+    batcher = Batcher(train_melodies, t.window, t.batch_size, config.seed)
+    held_out = eval_windows(eval_melodies, t.window, t.eval_windows)
+    checkpoint = Checkpoint(folder)
+    start, history = (checkpoint.restore(strategy) if checkpoint.exists else (0, []))
+
+    def record_eval(iteration: int) -> None:
+        metrics = evaluate(model, held_out)
+        history.append({"iteration": iteration, "phase": "eval", **metrics})
+        if on_eval:
+            on_eval(iteration, metrics)
+
+    if start == 0 and not history:
+        record_eval(0)
+    bar = tqdm(range(start, t.iterations), initial=start, total=t.iterations, disable=not progress,
+               desc=config.strategy.name, unit="it")
+    for iteration in bar:
+        metrics = strategy.train_step(batcher.batch(iteration), iteration, step_seed(config.seed, iteration))
+        history.append({"iteration": iteration + 1, "phase": "train", **metrics})
+        done = iteration + 1
+        if done % t.eval_every == 0 or done == t.iterations:
+            record_eval(done)
+            bar.set_postfix(loss=f"{metrics['loss']:.3f}", eval=f"{history[-1]['loss']:.3f}")
+        if done % t.checkpoint_every == 0 or done == t.iterations or done == stop_after:
+            checkpoint.save(strategy, done, history)
+        if stop_after is not None and done >= stop_after:
+            break
+    bar.close()
+    return strategy, pd.DataFrame(history)

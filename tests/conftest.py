@@ -1,0 +1,202 @@
+"""Small fixture builders shared by the data-pipeline tests.
+
+Everything here is generated on the fly in ``tmp_path`` (MIDI files, a
+MAESTRO-shaped release) or built in memory (NoteSequences), so the tests need
+no network and no download. Time is measured in 16th-note steps: at 120 qpm and
+4 steps per quarter one step lasts 0.125 s.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import ipaddress
+import socket
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pretty_midi
+import pytest
+
+from melodyreg.noteseq import music_pb2, note_seq
+
+DATA = Path(__file__).parent / "data"
+QPM = 120.0
+SPQ = 4
+STEP_SECONDS = 60.0 / QPM / SPQ  # 0.125 s
+NO_EVENT, NOTE_OFF = -2, -1  # note-seq's melody event values, spelled out for hand examples
+
+
+# ---------------------------------------------------------------------------
+# No connections to other machines
+# ---------------------------------------------------------------------------
+
+def _is_loopback(host) -> bool:
+    try:
+        return ipaddress.ip_address("127.0.0.1" if host == "localhost" else host).is_loopback
+    except ValueError:  # a host name other than localhost
+        return False
+
+
+@pytest.fixture(autouse=True)
+def _no_network(monkeypatch):
+    """Fail any test that connects to another machine (Unix sockets and loopback stay allowed)."""
+    real_connect = socket.socket.connect
+
+    def guarded(self, address):
+        if self.family in (socket.AF_INET, socket.AF_INET6) and not _is_loopback(address[0]):
+            raise RuntimeError(f"network access attempted in a test: {address!r}")
+        return real_connect(self, address)
+
+    monkeypatch.setattr(socket.socket, "connect", guarded)
+
+
+# ---------------------------------------------------------------------------
+# NoteSequences
+# ---------------------------------------------------------------------------
+
+def make_sequence(notes, *, time_signature=(4, 4), qpm: float = QPM, steps_per_quarter: int = SPQ,
+                  extra_time_signatures=()) -> music_pb2.NoteSequence:
+    """An unquantized NoteSequence from ``(pitch, start_step, end_step[, instrument[, fields]])`` tuples.
+
+    Steps are converted to seconds at ``qpm`` and ``steps_per_quarter``;
+    ``fields`` is a dict of other Note fields (``is_drum``, ``velocity``).
+    ``time_signature`` is placed at time 0 (``None`` for none);
+    ``extra_time_signatures`` holds ``(step, numerator, denominator)`` changes.
+    """
+    step = 60.0 / qpm / steps_per_quarter
+    seq = music_pb2.NoteSequence(ticks_per_quarter=220)
+    seq.tempos.add(time=0.0, qpm=qpm)
+    if time_signature is not None:
+        seq.time_signatures.add(time=0.0, numerator=time_signature[0], denominator=time_signature[1])
+    for at, num, den in extra_time_signatures:
+        seq.time_signatures.add(time=at * step, numerator=num, denominator=den)
+    for note in notes:
+        pitch, start, end = note[:3]
+        instrument = note[3] if len(note) > 3 else 0
+        fields = {"velocity": 80, **(note[4] if len(note) > 4 else {})}
+        seq.notes.add(pitch=pitch, start_time=start * step, end_time=end * step, instrument=instrument,
+                      **fields)
+    seq.total_time = max((n.end_time for n in seq.notes), default=0.0)
+    return seq
+
+
+def quantized(notes, **kwargs) -> music_pb2.NoteSequence:
+    """:func:`make_sequence`, quantized with note-seq at 4 steps per quarter."""
+    return note_seq.quantize_note_sequence(make_sequence(notes, **kwargs), SPQ)
+
+
+def quarters(pitches, start: int = 0, length: int = 4, instrument: int = 0) -> list[tuple]:
+    """Back-to-back notes of ``length`` steps each, the first at step ``start``."""
+    return [(p, start + i * length, start + (i + 1) * length, instrument) for i, p in enumerate(pitches)]
+
+
+# ---------------------------------------------------------------------------
+# MIDI files
+# ---------------------------------------------------------------------------
+
+def midi_bytes_of(notes, *, is_drum: bool = False, program: int = 0, qpm: float = QPM,
+                  time_signature=(4, 4)) -> bytes:
+    """Standard MIDI File bytes (pretty_midi) from ``(pitch, start_step, end_step)`` tuples."""
+    step = 60.0 / qpm / SPQ
+    pm = pretty_midi.PrettyMIDI(initial_tempo=qpm)
+    if time_signature is not None:
+        pm.time_signature_changes.append(pretty_midi.TimeSignature(*time_signature, 0.0))
+    instrument = pretty_midi.Instrument(program=program, is_drum=is_drum)
+    for pitch, start, end in notes:
+        instrument.notes.append(pretty_midi.Note(velocity=80, pitch=pitch, start=start * step, end=end * step))
+    pm.instruments.append(instrument)
+    buffer = io.BytesIO()
+    pm.write(buffer)
+    return buffer.getvalue()
+
+
+def write_midi(path: Path, notes, **kwargs) -> Path:
+    """Write :func:`midi_bytes_of` to ``path`` (parents created) and return the path."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(midi_bytes_of(notes, **kwargs))
+    return path
+
+
+def scale_notes(pitches, repeats: int = 4) -> list[tuple[int, int, int]]:
+    """``pitches`` repeated ``repeats`` times as back-to-back quarter notes (4 steps each)."""
+    sequence = list(pitches) * repeats
+    return [(p, 4 * i, 4 * i + 4) for i, p in enumerate(sequence)]
+
+
+# ---------------------------------------------------------------------------
+# A MAESTRO-shaped release
+# ---------------------------------------------------------------------------
+
+# Four good performances of three works (the first work played twice, in C and
+# in D), then a corrupt file and one listed in the CSV but absent. Each good
+# file holds 32 quarter notes = 8 bars of 4/4 = 128 steps: one melody.
+C_MAJOR = (60, 62, 64, 65, 67, 69, 71, 72)
+D_MAJOR = (62, 64, 66, 67, 69, 71, 73, 74)
+A_MINOR = (57, 60, 64, 69, 67, 65, 64, 62)
+G_MAJOR = (67, 69, 71, 72, 74, 76, 78, 79)
+MAESTRO_ROWS = [
+    # composer, title, split, year, midi_filename, pitches (None: corrupt, "missing": absent)
+    ("Alpha", "Sonata", "train", 2004, "2004/alpha-sonata-1.midi", C_MAJOR),
+    ("Alpha", "Sonata", "train", 2004, "2004/alpha-sonata-2.midi", D_MAJOR),
+    ("Beta", "Etude", "validation", 2004, "2004/beta-etude.midi", A_MINOR),
+    ("Gamma", "Waltz", "test", 2004, "2004/gamma-waltz.midi", G_MAJOR),
+    ("Delta", "Broken", "train", 2004, "2004/delta-broken.midi", None),
+    ("Epsilon", "Lost", "train", 2004, "2004/epsilon-lost.midi", "missing"),
+]
+MAESTRO_COLUMNS = ("canonical_composer", "canonical_title", "split", "year", "midi_filename",
+                   "audio_filename", "duration")
+CORRUPT_MIDI = b"MThd\x00\x00\x00\x06\x00\x01garbage that is not a MIDI file"
+
+
+def maestro_csv_text(rows=MAESTRO_ROWS, columns=MAESTRO_COLUMNS) -> str:
+    """The metadata CSV of ``rows`` with only ``columns``."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(columns)
+    for composer, title, split, year, midi, _ in rows:
+        full = {"canonical_composer": composer, "canonical_title": title, "split": split, "year": year,
+                "midi_filename": midi, "audio_filename": midi.replace(".midi", ".wav"), "duration": 16.0}
+        writer.writerow([full[c] for c in columns])
+    return buffer.getvalue()
+
+
+@dataclass
+class MaestroFixture:
+    """Paths of a generated MAESTRO-shaped release."""
+
+    root: Path  # folder holding maestro-v3.0.0/
+    folder: Path  # maestro-v3.0.0/, holding the CSV and 2004/
+    zip: Path  # maestro-v3.0.0-midi.zip, the same content as the folder
+    files: dict[str, bytes] = field(default_factory=dict)  # midi_filename -> bytes (present files)
+
+
+def build_maestro(base: Path, rows=MAESTRO_ROWS, csv_text: str | None = None) -> MaestroFixture:
+    """Write a release folder and the equivalent zip under ``base``."""
+    root = base / "maestro-folder"
+    folder = root / "maestro-v3.0.0"
+    folder.mkdir(parents=True)
+    files: dict[str, bytes] = {}
+    for *_, midi, pitches in rows:
+        if pitches == "missing":
+            continue
+        files[midi] = CORRUPT_MIDI if pitches is None else midi_bytes_of(scale_notes(pitches))
+    text = maestro_csv_text(rows) if csv_text is None else csv_text
+    (folder / "maestro-v3.0.0.csv").write_text(text, encoding="utf-8")
+    for name, data in files.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_bytes(data)
+    archive = base / "maestro-v3.0.0-midi.zip"
+    with zipfile.ZipFile(archive, "w") as out:
+        out.writestr("maestro-v3.0.0/maestro-v3.0.0.csv", text)
+        for name, data in files.items():
+            out.writestr(f"maestro-v3.0.0/{name}", data)
+    return MaestroFixture(root, folder, archive, files)
+
+
+@pytest.fixture
+def maestro(tmp_path) -> MaestroFixture:
+    """A MAESTRO-shaped release (folder and zip) in ``tmp_path``."""
+    return build_maestro(tmp_path)

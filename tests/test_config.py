@@ -1,0 +1,134 @@
+"""Data settings: profiles, overrides, validation with clear messages, and stable hashes."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from melodyreg import constants as C
+from melodyreg.config import DataConfig, config_hash, data_config
+
+
+def test_profiles():
+    smoke, poster = data_config("smoke"), data_config("poster")
+    assert smoke.collections == ("miscFolk",)
+    assert poster.collections == ("oneills1850", "ryansMammoth", "airdsAirs", "miscFolk")
+    assert data_config() == poster
+    for config in (smoke, poster):
+        assert config.source == "folk"
+        assert (config.steps_per_quarter, config.min_bars, config.max_steps, config.gap_bars,
+                config.min_unique_pitches) == (4, 7, 512, 1.0, 5)
+        assert (config.min_pitch, config.max_pitch, config.transpose_to_key) == (48, 84, 0)
+        assert config.eval_fraction == 0.1
+        assert config.essen is False
+
+
+def test_overrides_apply_and_none_keeps_the_profile_value():
+    config = data_config("smoke", min_bars=4, eval_fraction=0.2)
+    assert (config.min_bars, config.eval_fraction, config.collections) == (4, 0.2, ("miscFolk",))
+    kept = data_config("smoke", collections=None, min_bars=None, path=None, transpose_to_key=None)
+    assert kept == data_config("smoke")
+    assert kept.transpose_to_key == 0  # None as an override means "the profile's value", not "no key"
+
+
+def test_transpose_to_key_none_is_possible_on_the_dataclass():
+    assert DataConfig(transpose_to_key=None).transpose_to_key is None
+
+
+def test_collections_are_stored_as_a_tuple():
+    config = data_config("poster", collections=["miscFolk", "airdsAirs"])
+    assert config.collections == ("miscFolk", "airdsAirs")
+    assert hash(config) == hash(data_config("poster", collections=("miscFolk", "airdsAirs")))
+
+
+def test_essen_source_selects_the_essen_collection():
+    config = data_config("poster", source="essen")
+    assert config.collections == C.ESSEN_COLLECTIONS == ("essenFolksong",)
+    assert config.essen is True
+    assert data_config("smoke", source="essen").collections == ("essenFolksong",)
+    # a parameters cell that leaves `collections` open (None) gets the Essen collection too
+    assert data_config("poster", source="essen", collections=None).collections == ("essenFolksong",)
+    # explicit collections win
+    assert data_config("poster", source="essen", collections=("miscFolk",)).collections == ("miscFolk",)
+    # Essen named among folk collections also counts as Essen (its licence is non-commercial)
+    assert data_config("poster", collections=("miscFolk", "essenFolksong")).essen is True
+
+
+def test_maestro_and_midi_sources_need_a_path():
+    assert data_config("poster", source="maestro", path="m.zip").path == "m.zip"
+    for source in ("maestro", "midi"):
+        with pytest.raises(ValueError, match=rf"source '{source}' needs `path`"):
+            data_config("poster", source=source)
+
+
+def test_unknown_profile():
+    with pytest.raises(ValueError, match=r"unknown profile 'huge'; choose one of \['poster', 'smoke'\]"):
+        data_config("huge")
+
+
+def test_unknown_field():
+    with pytest.raises(ValueError, match=r"unknown data settings \['bars', 'colour'\]"):
+        data_config("smoke", bars=3, colour="red")
+
+
+def test_unknown_collection():
+    with pytest.raises(ValueError, match=r"unknown or no collections \['bogus'\]"):
+        data_config("smoke", collections=("miscFolk", "bogus"))
+    with pytest.raises(ValueError, match=r"unknown or no collections \(\)"):
+        data_config("smoke", collections=())
+
+
+def test_unknown_source():
+    with pytest.raises(ValueError, match=r"unknown source 'youtube'; choose one of"):
+        data_config("smoke", source="youtube")
+
+
+def test_unknown_maestro_split():
+    with pytest.raises(ValueError, match=r"maestro_split must be one of \('random', 'official'\), got 'x'"):
+        data_config("smoke", maestro_split="x")
+
+
+@pytest.mark.parametrize("field, value, message", [
+    ("min_bars", -1, "min_bars must be at least 1, got -1"),
+    ("steps_per_quarter", 0, "steps_per_quarter must be at least 1, got 0"),
+    ("max_steps", 0, "max_steps must be at least 1, got 0"),
+    ("min_unique_pitches", -5, "min_unique_pitches must be at least 1, got -5"),
+    ("gap_bars", 0, "gap_bars must be positive, got 0"),
+    ("gap_bars", -0.5, "gap_bars must be positive, got -0.5"),
+    ("eval_fraction", 0, "eval_fraction must lie strictly between 0 and 1, got 0"),
+    ("eval_fraction", 1.0, "eval_fraction must lie strictly between 0 and 1, got 1.0"),
+    ("eval_fraction", -0.1, "eval_fraction must lie strictly between 0 and 1, got -0.1"),
+    ("eval_fraction", 1.5, "eval_fraction must lie strictly between 0 and 1, got 1.5"),
+    ("transpose_to_key", 12, "transpose_to_key must be 0..11 or None, got 12"),
+    ("transpose_to_key", -1, "transpose_to_key must be 0..11 or None, got -1"),
+])
+def test_bad_values(field, value, message):
+    with pytest.raises(ValueError, match=message.replace(".", r"\.")):
+        data_config("smoke", **{field: value})
+
+
+def test_pitch_range_must_fit_midi_and_the_model():
+    assert data_config("smoke", min_pitch=36, max_pitch=72).min_pitch == 36  # another 36-pitch window
+    with pytest.raises(ValueError, match=r"pitch range \[100, 136\) must lie in \[0, 128\)"):
+        data_config("smoke", min_pitch=100, max_pitch=136)
+    with pytest.raises(ValueError, match=r"pitch range \[60, 50\) must lie in \[0, 128\)"):
+        data_config("smoke", min_pitch=60, max_pitch=50)
+    with pytest.raises(ValueError, match=r"the model's 38 classes need a 36-pitch range"):
+        data_config("smoke", min_pitch=48, max_pitch=72)
+
+
+def test_config_is_frozen():
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        data_config("smoke").min_bars = 3
+
+
+def test_config_hash_is_stable_and_sensitive():
+    a = config_hash(data_config("smoke"))
+    assert len(a) == 12 and set(a) <= set("0123456789abcdef")
+    assert config_hash(data_config("smoke")) == a
+    assert config_hash(DataConfig(collections=["miscFolk"])) == a  # same settings, built another way
+    assert config_hash(data_config("smoke", min_bars=6)) != a
+    assert config_hash(data_config("poster")) != a
+    assert config_hash(data_config("smoke"), length=20)[:12] == a
+    assert len(config_hash(data_config("smoke"), length=20)) == 20

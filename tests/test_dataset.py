@@ -1,0 +1,315 @@
+"""The prepared corpus: parallel preparation, skips counted, cache, and the split by piece."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import Counter
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from conftest import A_MINOR, C_MAJOR, write_midi
+from melodyreg import dataset
+from melodyreg.config import data_config
+
+
+def encoded_scale(pitches, repeats: int = 4) -> list[int]:
+    """Class indices of back-to-back quarter notes already in C and in range: pitch p → p - 46."""
+    return [c for p in list(pitches) * repeats for c in (p - 48 + 2, 0, 0, 0)]
+
+
+def maestro_config(path, **overrides):
+    return data_config("poster", source="maestro", path=str(path), **overrides)
+
+
+@pytest.fixture
+def maestro_corpus(maestro, tmp_path):
+    return dataset.prepare(maestro_config(maestro.zip), cache_dir=tmp_path / "cache", workers=1, progress=False)
+
+
+# ---------------------------------------------------------------------------
+# prepare on the MAESTRO fixture
+# ---------------------------------------------------------------------------
+
+
+def test_prepare_maestro_keeps_good_melodies_and_counts_bad_files(maestro_corpus):
+    corpus = maestro_corpus
+    assert corpus.pieces == ["2004/alpha-sonata-1.midi", "2004/alpha-sonata-2.midi", "2004/beta-etude.midi",
+                             "2004/gamma-waltz.midi", "2004/delta-broken.midi", "2004/epsilon-lost.midi"]
+    # C major, D major (moved to C) and G major (moved to C) give the same melody; A minor stays
+    c_major, a_minor = encoded_scale(C_MAJOR), encoded_scale(A_MINOR)
+    assert [m.tolist() for m in corpus.melodies] == [c_major, c_major, a_minor, c_major]
+    assert all(m.dtype == np.int8 for m in corpus.melodies)
+    assert corpus.melody_piece.tolist() == [0, 1, 2, 3]
+    assert corpus.report.counts == Counter({"piece: corrupt MIDI (MIDIConversionError)": 1,
+                                            "piece: missing MIDI file (KeyError)": 1})
+    assert corpus.groups == ["Alpha / Sonata", "Alpha / Sonata", "Beta / Etude", "Gamma / Waltz",
+                             "Delta / Broken", "Epsilon / Lost"]
+    assert corpus.titles == corpus.groups
+    assert corpus.official_splits == ["train", "train", "validation", "test", "train", "train"]
+    assert corpus.collections == ["maestro"] * 6
+    assert corpus.num_steps == 4 * 128
+    assert corpus.summary() == {"pieces read": 6, "pieces skipped": 2, "pieces with melodies": 4,
+                                "melodies": 4, "steps": 512}
+
+
+def test_prepare_maestro_folder_gives_the_same_corpus(maestro, maestro_corpus, tmp_path):
+    folder = dataset.prepare(maestro_config(maestro.folder), cache_dir=tmp_path / "cache2", workers=1,
+                             progress=False)
+    assert folder.pieces == maestro_corpus.pieces
+    assert [m.tolist() for m in folder.melodies] == [m.tolist() for m in maestro_corpus.melodies]
+    # the folder reports the missing file as the filesystem's error, the zip as a missing member
+    assert folder.report.counts == Counter({"piece: corrupt MIDI (MIDIConversionError)": 1,
+                                            "piece: missing MIDI file (FileNotFoundError)": 1})
+
+
+def test_prepare_midi_folder(tmp_path):
+    folder = tmp_path / "songs"
+    write_midi(folder / "long.mid", [(p, 4 * i, 4 * i + 4) for i, p in enumerate(list(C_MAJOR) * 4)])
+    write_midi(folder / "sub" / "short.mid", [(60, 0, 4), (62, 4, 8)])
+    (folder / "empty.mid").write_bytes(b"")
+    config = data_config("poster", source="midi", path=str(folder))
+    corpus = dataset.prepare(config, cache_dir=None, workers=1, progress=False)
+    assert corpus.pieces == ["songs/empty.mid", "songs/long.mid", "songs/short.mid"]
+    assert corpus.collections == ["songs"] * 3
+    assert [m.tolist() for m in corpus.melodies] == [encoded_scale(C_MAJOR)]
+    assert corpus.melody_piece.tolist() == [1]
+    assert corpus.report.counts == Counter({"piece: empty file": 1, "melody: shorter than min_bars": 1,
+                                            "piece: no melody survived extraction": 1})
+    assert not (tmp_path / "cache").exists()
+
+
+def test_list_jobs_for_an_empty_midi_folder(tmp_path):
+    (tmp_path / "nothing").mkdir()
+    with pytest.raises(FileNotFoundError, match="no .mid or .midi files under"):
+        dataset.list_jobs(data_config("poster", source="midi", path=str(tmp_path / "nothing")))
+
+
+def test_list_jobs_for_maestro_and_folk(maestro):
+    jobs = dataset.list_jobs(maestro_config(maestro.zip))
+    assert [j.member for j in jobs][:2] == ["2004/alpha-sonata-1.midi", "2004/alpha-sonata-2.midi"]
+    assert {(j.kind, j.collection, j.path) for j in jobs} == {("maestro", "maestro", str(maestro.zip))}
+    folk = dataset.list_jobs(data_config("smoke"))
+    assert [(j.kind, j.collection) for j in folk] == [("abc", "miscFolk")] * 2
+    assert [j.path.rsplit("/", 1)[1] for j in folk] == ["americanfifeopus.abc", "northumbrianminstrelsyopus.abc"]
+    assert all(j.size > 20_000 for j in folk)
+
+
+def test_run_job_turns_reader_errors_into_counted_skips(monkeypatch):
+    job = dataset.Job("midi", "/somewhere/x.mid", "mine")
+
+    def explode(_job):
+        raise RuntimeError("reader bug")
+
+    monkeypatch.setattr(dataset, "_read_job", explode)
+    (record,) = dataset.run_job(job, data_config("smoke"))
+    assert record["skip"] == "file: reader error (RuntimeError)"
+    assert record["id"] == "/somewhere/x.mid" and record["melodies"] == []
+
+
+def test_run_job_turns_extraction_errors_into_counted_skips(monkeypatch, tmp_path):
+    path = write_midi(tmp_path / "ok.mid", [(60, 0, 4)])
+
+    def explode(*_args):
+        raise ZeroDivisionError
+
+    monkeypatch.setattr(dataset, "piece_melodies", explode)
+    (record,) = dataset.run_job(dataset.Job("midi", str(path), "mine"), data_config("smoke"))
+    assert record["skip"] == "piece: extraction error (ZeroDivisionError)"
+    assert record["counts"] == {}
+
+
+# ---------------------------------------------------------------------------
+# Cache
+# ---------------------------------------------------------------------------
+
+
+def test_cache_key_changes_with_settings_but_not_with_the_split(maestro):
+    config = maestro_config(maestro.zip)
+    key = dataset.cache_key(config)
+    assert len(key) == 16 and key == dataset.cache_key(maestro_config(maestro.zip))
+    assert dataset.cache_key(dataclasses.replace(config, eval_fraction=0.3)) == key
+    assert dataset.cache_key(dataclasses.replace(config, maestro_split="official")) == key
+    assert dataset.cache_key(dataclasses.replace(config, min_bars=6)) != key
+    assert dataset.cache_key(dataclasses.replace(config, transpose_to_key=None)) != key
+    assert dataset.cache_key(maestro_config(maestro.folder)) != key
+
+
+def test_cache_key_changes_when_an_input_file_changes(maestro):
+    config = maestro_config(maestro.folder)
+    before = dataset.cache_key(config)
+    (maestro.folder / "2004" / "alpha-sonata-1.midi").write_bytes(b"different and longer content")
+    assert dataset.cache_key(config) != before
+
+
+def test_prepare_saves_and_reloads_the_cache(maestro, maestro_corpus, tmp_path, monkeypatch):
+    config = maestro_config(maestro.zip)
+    folder = tmp_path / "cache" / dataset.cache_key(config)
+    assert sorted(p.name for p in folder.iterdir()) == ["corpus.json", "melodies.npz"]
+    monkeypatch.setattr(dataset, "list_jobs", lambda _config: pytest.fail("the cache was not used"))
+    again = dataset.prepare(dataclasses.replace(config, eval_fraction=0.5), cache_dir=tmp_path / "cache",
+                            progress=False)
+    assert again.pieces == maestro_corpus.pieces
+    assert [m.tolist() for m in again.melodies] == [m.tolist() for m in maestro_corpus.melodies]
+    assert again.melody_piece.tolist() == maestro_corpus.melody_piece.tolist()
+    assert again.report.counts == maestro_corpus.report.counts
+    assert (again.groups, again.official_splits) == (maestro_corpus.groups, maestro_corpus.official_splits)
+    assert again.config.eval_fraction == 0.5  # the caller's config, not the cached one
+
+
+def test_prepare_miscfolk_in_parallel_then_from_the_cache(tmp_path, monkeypatch):
+    """The one real-collection test: two worker processes, then the cache."""
+    config = data_config("smoke")
+    cache = tmp_path / "cache"
+    first = dataset.prepare(config, cache_dir=cache, workers=2, progress=False)
+    assert [p.name for p in cache.iterdir()] == [dataset.cache_key(config)]
+    assert sorted(p.name for p in (cache / dataset.cache_key(config)).iterdir()) == ["corpus.json",
+                                                                                   "melodies.npz"]
+    assert len(first.pieces) == 185  # 56 + 129 tunes
+    assert first.pieces[0] == "miscFolk/americanfifeopus.abc#1"
+    assert first.pieces[56].startswith("miscFolk/northumbrianminstrelsyopus.abc#")
+    assert len(first.melodies) >= 150
+    assert all(m.dtype == np.int8 and m.min() >= 0 and m.max() < 38 for m in first.melodies)
+    lengths = [len(m) for m in first.melodies]
+    assert min(lengths) >= 7 * 6  # 7 bars of the shortest meter in the files (3/8 = 6 steps)
+    assert max(lengths) == 512  # max_steps; the truncation is counted as kept
+    assert first.report.counts["melody: truncated to max_steps (kept)"] == sum(n == 512 for n in lengths)
+    # the pool gives what one process gives, file by file
+    fife = dataset.run_job(dataset.list_jobs(config)[0], config)
+    fife_melodies = [m.tolist() for record in fife for m in record["melodies"]]
+    in_first = [m.tolist() for m, piece in zip(first.melodies, first.melody_piece) if piece < 56]
+    assert fife_melodies == in_first
+
+    monkeypatch.setattr(dataset, "list_jobs", lambda _config: pytest.fail("the cache was not used"))
+    second = dataset.prepare(config, cache_dir=cache, workers=2, progress=False)
+    assert second.pieces == first.pieces
+    assert [m.tolist() for m in second.melodies] == [m.tolist() for m in first.melodies]
+    assert second.melody_piece.tolist() == first.melody_piece.tolist()
+    assert second.report.counts == first.report.counts
+    assert second.titles == first.titles
+
+
+# ---------------------------------------------------------------------------
+# Split
+# ---------------------------------------------------------------------------
+
+
+def make_corpus(melody_groups, *, eval_fraction=0.1, collections=None, source="folk", splits=None,
+                maestro_split="random"):
+    """A hand-built Corpus with one piece per distinct group and one 4-step melody per entry."""
+    names = list(dict.fromkeys(melody_groups))
+    piece_of = {g: i for i, g in enumerate(names)}
+    if source == "maestro":
+        config = data_config("poster", source="maestro", path="unused.zip", eval_fraction=eval_fraction,
+                             maestro_split=maestro_split)
+    else:
+        config = data_config("smoke", eval_fraction=eval_fraction)
+    return dataset.Corpus(
+        melodies=[np.asarray([2 + i % 36, 0, 0, 1], dtype=np.int8) for i in range(len(melody_groups))],
+        melody_piece=np.asarray([piece_of[g] for g in melody_groups], dtype=np.int64),
+        pieces=names, collections=collections or ["c"] * len(names), titles=names, groups=names,
+        official_splits=splits or [""] * len(names), report=dataset.Report(), config=config)
+
+
+def sides(corpus, parts):
+    groups = np.asarray(corpus.groups, dtype=object)[corpus.melody_piece]
+    return set(groups[parts.train].tolist()), set(groups[parts.eval].tolist())
+
+
+def test_random_split_keeps_two_performances_of_a_work_together(maestro_corpus):
+    seen_alpha_in_eval = False
+    for seed in range(12):
+        parts = dataset.split(maestro_corpus, seed)
+        side_of = {int(i): "train" for i in parts.train} | {int(i): "eval" for i in parts.eval}
+        assert sorted(side_of) == [0, 1, 2, 3]
+        assert side_of[0] == side_of[1]  # melodies 0 and 1: two performances of Alpha / Sonata
+        assert len(sides(maestro_corpus, parts)[1]) == 1  # round(0.1 * 3 works) → at least 1
+        seen_alpha_in_eval |= side_of[0] == "eval"
+    assert seen_alpha_in_eval  # the pair does get held out for some seed, together
+
+
+def test_random_split_is_deterministic_per_seed_and_varies_across_seeds():
+    corpus = make_corpus([f"tune{i}" for i in range(20)], eval_fraction=0.25)
+    a, b = dataset.split(corpus, 7), dataset.split(corpus, 7)
+    assert a.train.tolist() == b.train.tolist() and a.eval.tolist() == b.eval.tolist()
+    held = {tuple(dataset.split(corpus, seed).eval.tolist()) for seed in range(10)}
+    assert len(held) > 1
+
+
+@pytest.mark.parametrize("n_groups, fraction, n_eval", [(10, 0.3, 3), (20, 0.25, 5), (10, 0.01, 1),
+                                                        (2, 0.9, 1), (7, 0.5, 4)])
+def test_random_split_holds_out_the_eval_fraction_of_groups(n_groups, fraction, n_eval):
+    # each group has 1 to 3 melodies; the fraction counts groups, not melodies
+    groups = [f"g{i}" for i in range(n_groups) for _ in range(1 + i % 3)]
+    corpus = make_corpus(groups, eval_fraction=fraction)
+    parts = dataset.split(corpus, 0)
+    train, held = sides(corpus, parts)
+    assert len(held) == n_eval
+    assert train.isdisjoint(held) and len(train | held) == n_groups
+    assert sorted(parts.train.tolist() + parts.eval.tolist()) == list(range(len(groups)))
+
+
+def test_split_needs_two_pieces():
+    with pytest.raises(ValueError, match="need melodies from at least 2 pieces to split, found 1"):
+        dataset.split(make_corpus(["only", "only", "only"]), 0)
+
+
+def test_official_split_uses_the_csv_split_column(maestro, tmp_path):
+    corpus = dataset.prepare(maestro_config(maestro.zip, maestro_split="official"), cache_dir=tmp_path / "c",
+                             workers=1, progress=False)
+    parts = dataset.split(corpus, 0)
+    assert parts.train.tolist() == [0, 1]  # both Alpha performances are `train`
+    assert parts.eval.tolist() == [2, 3]  # validation and test
+    assert dataset.split(corpus, 99).eval.tolist() == [2, 3]  # the seed plays no part
+
+
+def test_official_split_with_an_empty_side():
+    corpus = make_corpus(["a", "b"], source="maestro", splits=["test", "validation"], maestro_split="official")
+    with pytest.raises(ValueError, match="empty side in split: 0 training, 2 evaluation melodies"):
+        dataset.split(corpus, 0)
+
+
+# ---------------------------------------------------------------------------
+# Report and tables
+# ---------------------------------------------------------------------------
+
+
+def test_report_table_orders_stages_then_counts():
+    report = dataset.Report(Counter({"melody: too short": 2, "other: odd": 5, "file: reader error (X)": 1,
+                                     "piece: empty file": 1, "piece: no notes": 3, "note: grace note dropped": 4,
+                                     "melody: truncated to max_steps (kept)": 6}))
+    table = report.table()
+    assert list(table.columns) == ["stage", "reason", "count"]
+    assert table.values.tolist() == [
+        ["file", "reader error (X)", 1],
+        ["piece", "no notes", 3],
+        ["piece", "empty file", 1],
+        ["note", "grace note dropped", 4],
+        ["melody", "truncated to max_steps (kept)", 6],
+        ["melody", "too short", 2],
+        ["other", "odd", 5],
+    ]
+    assert report.skipped("piece") == 4
+    assert report.skipped("melody") == 2  # the truncation kept its melodies
+    report.add({"piece: no notes": 1})
+    assert report.skipped("piece") == 5
+
+
+def test_collection_table_counts_and_totals():
+    # pieces: a0 (2 melodies), a1 (1), b0 (1), b1 (none: a skipped piece), in collections a, a, b, b
+    corpus = make_corpus(["a0", "a0", "a1", "b0"], collections=["a", "a", "b"])
+    corpus.pieces.append("b1")
+    corpus.collections.append("b")
+    corpus.melodies[0] = np.zeros(10, dtype=np.int8)
+    parts = dataset.Split(train=np.asarray([0, 1, 3]), eval=np.asarray([2]))
+    table = dataset.collection_table(corpus, parts)
+    expected = pd.DataFrame([
+        {"collection": "a", "pieces": 2, "pieces with melodies": 2, "melodies": 3, "steps": 18,
+         "train melodies": 2, "eval melodies": 1},
+        {"collection": "b", "pieces": 2, "pieces with melodies": 1, "melodies": 1, "steps": 4,
+         "train melodies": 1, "eval melodies": 0},
+        {"collection": "total", "pieces": 4, "pieces with melodies": 3, "melodies": 4, "steps": 22,
+         "train melodies": 3, "eval melodies": 1},
+    ])
+    assert table.to_dict("records") == expected.to_dict("records")

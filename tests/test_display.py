@@ -1,0 +1,120 @@
+"""Offline HTML: the Altair renderer, the Vega bundle, audio players and tables."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import re
+import shutil
+
+import altair as alt
+import numpy as np
+import pandas as pd
+import pytest
+
+from conftest import NO_EVENT as NE
+from melodyreg import display, plots
+
+
+@pytest.fixture
+def offline_charts():
+    """Switch the offline renderer on for one test and restore Altair's settings afterwards."""
+    renderer = alt.renderers.active
+    display.enable_offline_charts()
+    yield
+    alt.renderers.enable(renderer)
+    alt.data_transformers.enable("default")
+
+
+def rendered_html(chart) -> str:
+    bundle = chart._repr_mimebundle_()
+    bundle = bundle[0] if isinstance(bundle, tuple) else bundle
+    assert set(bundle) == {"text/html"}
+    return bundle["text/html"]
+
+
+def embedded_spec(html: str) -> tuple[str, dict]:
+    match = re.search(r"window\.vegaEmbed\('#([\w-]+)', (.*), \{actions: false\}\)", html)
+    assert match, html[:300]
+    return match.group(1), json.loads(match.group(2))
+
+
+def test_offline_renderer_embeds_the_spec_without_network(offline_charts):
+    assert alt.renderers.active == display.RENDERER == "melodyreg-offline"
+    chart = plots.event_class_chart([np.asarray([2, 0, 1], dtype=np.int8)])
+    html = rendered_html(chart)
+    div, spec = embedded_spec(html)
+    assert html.startswith(f'<div id="{div}" class="melodyreg-chart"></div>\n<script>')
+    assert "vegaEmbed" in html
+    assert spec == chart.to_dict()
+    # Nothing is loaded from anywhere: no script or link tags with an address. The only
+    # URL is Vega-Lite's `$schema`, which vega-embed reads as a version tag and never fetches.
+    assert "src=" not in html and "<link" not in html
+    assert spec["$schema"].startswith("https://vega.github.io/schema/vega-lite/")
+    assert "http" not in html.replace(spec["$schema"], "")
+
+
+def test_each_chart_gets_its_own_div(offline_charts):
+    chart = plots.length_chart([np.zeros(5, dtype=np.int8)])
+    first, second = embedded_spec(rendered_html(chart))[0], embedded_spec(rendered_html(chart))[0]
+    assert first != second
+    assert first.startswith("melodyreg-chart-") and second.startswith("melodyreg-chart-")
+
+
+def test_offline_charts_lift_the_row_limit(offline_charts):
+    many = [np.zeros(3, dtype=np.int8)] * 6000  # 6000 rows: over Altair's default limit of 5000
+    _, spec = embedded_spec(rendered_html(plots.length_chart(many)))
+    assert len(next(iter(spec["datasets"].values()))) == 6000
+
+
+def test_vega_bundle_is_one_wrapped_classic_script():
+    code = display.vega_bundle()
+    assert code.startswith("(function () {\n") and code.endswith("\n})();\n")
+    assert "vegaEmbed" in code
+    assert len(code) > 100_000
+
+
+def test_write_vega_bundle_skips_identical_files(tmp_path, monkeypatch):
+    monkeypatch.setattr(display, "vega_bundle", lambda: "window.vegaEmbed = function () {};\n")
+    path = display.write_vega_bundle(tmp_path / "assets" / "vega-bundle.js")
+    assert path.read_text() == "window.vegaEmbed = function () {};\n"
+    os.utime(path, (1_000_000, 1_000_000))
+    display.write_vega_bundle(path)
+    assert path.stat().st_mtime == 1_000_000  # not rewritten
+    monkeypatch.setattr(display, "vega_bundle", lambda: "changed")
+    display.write_vega_bundle(path)
+    assert path.read_text() == "changed"
+
+
+def test_audio_player_embeds_ogg_and_a_midi_download():
+    player = display.audio_player(b"OggS-bytes", b"MThd-bytes", "Tune <1> & co", "tune-1")
+    html = player.data
+    assert f'src="data:audio/ogg;base64,{base64.b64encode(b"OggS-bytes").decode()}"' in html
+    assert f'href="data:audio/midi;base64,{base64.b64encode(b"MThd-bytes").decode()}"' in html
+    assert 'download="tune-1.mid"' in html
+    assert "<audio controls" in html
+    assert "<figcaption>Tune &lt;1&gt; &amp; co</figcaption>" in html
+    assert "http" not in html
+
+
+def test_table_with_and_without_caption():
+    frame = pd.DataFrame({"collection": ["a", "total"], "melodies": [3, 3]})
+    with_caption = display.table(frame, caption="Melodies <per> collection").data
+    assert with_caption.startswith("<p><b>Melodies &lt;per&gt; collection</b></p>")
+    assert '<table class="dataframe table">' in with_caption
+    assert "<td>total</td>" in with_caption and "<th>melodies</th>" in with_caption
+    plain = display.table(frame).data
+    assert plain.startswith("<table") and "<p>" not in plain
+
+
+@pytest.mark.skipif(shutil.which("fluidsynth") is None, reason="the fluidsynth program is not installed")
+def test_melody_players():
+    melody = [60, NE, NE, NE, 64, NE, NE, NE]
+    players = display.melody_players([melody, melody], ["first", "second"], "demo")
+    assert len(players) == 2
+    for i, (player, label) in enumerate(zip(players, ["first", "second"])):
+        assert f"<figcaption>{label}</figcaption>" in player.data
+        assert f'download="demo-{i + 1}.mid"' in player.data
+        ogg64 = re.search(r"data:audio/ogg;base64,([A-Za-z0-9+/=]+)", player.data).group(1)
+        assert base64.b64decode(ogg64)[:4] == b"OggS"
