@@ -200,3 +200,73 @@ def build_maestro(base: Path, rows=MAESTRO_ROWS, csv_text: str | None = None) ->
 def maestro(tmp_path) -> MaestroFixture:
     """A MAESTRO-shaped release (folder and zip) in ``tmp_path``."""
     return build_maestro(tmp_path)
+
+
+# ---------------------------------------------------------------------------
+# Models and training runs at toy size
+# ---------------------------------------------------------------------------
+# TensorFlow is imported lazily so the data-pipeline tests above stay light.
+
+TOY = {"layers": (8, 8), "batch_size": 4, "window": 8, "iterations": 12, "eval_every": 4,
+       "eval_windows": 8, "checkpoint_every": 5, "pf_units": 8}
+
+
+def tiny_config(strategy: str = "baseline", **overrides):
+    """The smoke profile at toy size (2 x 8 LSTM, batch 4, 8-step windows, 12 iterations)."""
+    from melodyreg import config
+
+    return config.experiment_config("smoke", strategy, **{**TOY, **overrides})
+
+
+def toy_batch(batch: int = 4, steps: int = 8, seed: int = 0, lengths=None, num_classes: int = 38) -> dict:
+    """Random events as a training batch; ``lengths`` (events per row, default all) sets the mask."""
+    import numpy as np
+
+    from melodyreg.training import windows_to_batch
+
+    rng = np.random.default_rng(seed)
+    windows = rng.integers(0, num_classes, size=(batch, steps + 1)).astype(np.int32)
+    lengths = np.full(batch, steps + 1) if lengths is None else np.asarray(lengths)
+    for row, length in enumerate(lengths):
+        windows[row, length:] = 0
+    return windows_to_batch(windows, lengths)
+
+
+def seeded_model(model_config, seed: int = 0):
+    """A MelodyRNN whose initial weights depend only on ``seed``."""
+    from melodyreg import training
+    from melodyreg.model import build
+
+    training.set_seed(seed)
+    return build(model_config)
+
+
+def weights_of(variables) -> list:
+    """NumPy copies of ``variables`` (to compare before and after a step)."""
+    import numpy as np
+
+    return [np.array(v.numpy()) for v in variables]
+
+
+@pytest.fixture(scope="session")
+def folk_corpus(tmp_path_factory):
+    """The smoke profile's real corpus (music21's miscFolk), prepared once per session."""
+    from melodyreg import config, dataset
+
+    return dataset.prepare(config.data_config("smoke"), cache_dir=tmp_path_factory.mktemp("corpus-cache"),
+                           workers=1, progress=False)
+
+
+@pytest.fixture(scope="session")
+def folk_split(folk_corpus):
+    """The seeded split of :func:`folk_corpus` by tune (seed 2017, the runs' default)."""
+    from melodyreg import dataset
+
+    return dataset.split(folk_corpus, 2017)
+
+
+@pytest.fixture(scope="session")
+def folk_sides(folk_corpus, folk_split):
+    """``(training melodies, evaluation melodies)`` of :func:`folk_split`."""
+    return ([folk_corpus.melodies[i] for i in folk_split.train],
+            [folk_corpus.melodies[i] for i in folk_split.eval])

@@ -71,3 +71,17 @@ DATA_DIR = REPO_ROOT / "data"  # caches and downloads live here
 CACHE_DIR = DATA_DIR / "cache"  # prepared corpora, keyed by settings and versions
 SOUNDFONT_NAME = "TimGM6mb.sf2"  # General-MIDI SoundFont shipped inside pretty_midi
 AUDIO_SAMPLE_RATE = 22050  # Hz; enough for a piano melody, half the size of 44.1 kHz
+
+# --- The poster's own results (Singh 2017), shown beside ours, never used in computation ---
+POSTER_LOG_LIKELIHOOD = {  # "log likelihood" of 10 generated 128-step melodies, as printed
+    "baseline": -280.3,
+    "dropout": -235.5,
+    "scheduled_sampling": -205.4,
+    "professor_forcing": -226.2,
+}
+STRATEGY_LABELS = {
+    "baseline": "Baseline",
+    "dropout": "Dropout",
+    "scheduled_sampling": "Scheduled sampling",
+    "professor_forcing": "Professor forcing",
+}

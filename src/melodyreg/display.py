@@ -91,3 +91,18 @@ def melody_players(melodies: Sequence[Sequence[int]], labels: Sequence[str], ste
         ogg, midi = melody_audio(events)
         players.append(audio_player(ogg, midi, label, f"{stem}-{i + 1}"))
     return players
+
+
+def melody_gallery(sampled, label: str, stem: str, title: str | None = None) -> None:
+    """Show every melody of a ``generation.Generated``: piano roll, log-likelihood, audio and MIDI."""
+    from IPython.display import display
+
+    from melodyreg.audio import melody_audio
+    from melodyreg.plots import piano_roll
+
+    for i in range(len(sampled.classes)):
+        ll = sampled.log_likelihood[i]
+        caption = f"{label} melody {i + 1}: log-likelihood {ll:.1f} ({ll / sampled.log_probs.shape[1]:.2f} per step)"
+        display(piano_roll(sampled.classes[i], caption, width=560))
+        ogg, midi = melody_audio(sampled.events(i))
+        display(audio_player(ogg, midi, caption, f"{stem}-{i + 1:02d}"))

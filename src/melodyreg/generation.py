@@ -51,7 +51,10 @@ class Generated:
         return midi_bytes(to_note_sequence(self.events(index)))
 
 
-@tf.function(reduce_retracing=True)
+# No reduce_retracing: it would relax the primer's length to None once a model
+# samples with primers of two lengths, and the loop below needs it static.
+# Autograph off: the loop is over Python integers, unrolled at trace time.
+@tf.function(autograph=False)
 def _sample(model, primer, steps: int, temperature, seed):
     num = tf.shape(primer)[0]
     state = model.initial_state(num)

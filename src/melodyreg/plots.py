@@ -99,3 +99,69 @@ def piano_roll(classes: Sequence[int], title: str = "", width: int = 640) -> alt
     bars = alt.Chart(pd.DataFrame({"step": np.arange(0, steps + 1, 16)})).mark_rule(
         color="#bbb", strokeDash=[2, 2]).encode(x="step:Q")
     return (bars + notes).properties(title=title, width=width, height=180)
+
+
+STRATEGY_COLORS = {"Baseline": "#4c78a8", "Dropout": "#f58518", "Scheduled sampling": "#54a24b",
+                   "Professor forcing": "#b279a2"}
+
+
+def _strategy_color(frame: pd.DataFrame) -> alt.Color:
+    names = [n for n in STRATEGY_COLORS if n in set(frame["strategy"])]
+    return alt.Color("strategy:N", scale=alt.Scale(domain=names, range=[STRATEGY_COLORS[n] for n in names]),
+                     title="strategy")
+
+
+def loss_curves(frame: pd.DataFrame, phase: str, title: str, width: int = 600) -> alt.Chart:
+    """Loss against iteration for one ``phase`` (``train`` or ``eval``), a line per strategy.
+
+    ``frame`` has columns iteration, loss, phase, strategy (see ``study.curves``).
+    Drag to zoom, double-click to reset; click the legend to highlight a strategy.
+    """
+    data = frame[frame["phase"] == phase]
+    pick = alt.selection_point(fields=["strategy"], bind="legend")
+    return alt.Chart(data, title=title).mark_line(point=phase == "eval").encode(
+        x=alt.X("iteration:Q", title="iteration"),
+        y=alt.Y("loss:Q", title="NLL per event (nats)", scale=alt.Scale(zero=False)),
+        color=_strategy_color(data),
+        opacity=alt.condition(pick, alt.value(1.0), alt.value(0.15)),
+        tooltip=["strategy", "iteration", alt.Tooltip("loss:Q", format=".4f")],
+    ).add_params(pick).properties(width=width, height=240).interactive()
+
+
+def history_chart(history: pd.DataFrame, columns: dict[str, str], title: str, y_title: str,
+                  smooth: int = 1) -> alt.Chart:
+    """Chosen training-history columns (renamed by ``columns``) against iteration."""
+    train = history[history["phase"] == "train"]
+    frame = train[["iteration", *columns]].rename(columns=columns)
+    if smooth > 1:
+        for name in columns.values():
+            frame[name] = frame[name].rolling(smooth, min_periods=1).mean()
+    long = frame.melt("iteration", var_name="series", value_name="value")
+    return alt.Chart(long, title=title).mark_line().encode(
+        x=alt.X("iteration:Q"), y=alt.Y("value:Q", title=y_title),
+        color=alt.Color("series:N", title=None),
+        tooltip=["series", "iteration", alt.Tooltip("value:Q", format=".3f")],
+    ).properties(width=600, height=220).interactive()
+
+
+def tsne_chart(frame: pd.DataFrame, columns: int = 2) -> alt.FacetChart:
+    """One t-SNE panel per strategy: training states red, generation states blue (as on the poster)."""
+    return alt.Chart(frame).mark_circle(size=9, opacity=0.5).encode(
+        x=alt.X("x:Q", axis=None), y=alt.Y("y:Q", axis=None),
+        color=alt.Color("states:N", title="hidden states",
+                        scale=alt.Scale(domain=["training (teacher-forced)", "generation (free-running)"],
+                                        range=["#d62728", "#1f77b4"])),
+        tooltip=["strategy", "states"],
+    ).properties(width=280, height=240).facet(
+        facet=alt.Facet("strategy:N", title=None, sort=list(STRATEGY_COLORS)), columns=columns)
+
+
+def likelihood_chart(samples_ll: pd.DataFrame) -> alt.Chart:
+    """Each generated melody's log-likelihood per strategy (points) with the mean (tick)."""
+    points = alt.Chart(samples_ll).mark_circle(size=40, opacity=0.6).encode(
+        x=alt.X("log_likelihood:Q", title="log-likelihood of a generated melody (nats)"),
+        y=alt.Y("strategy:N", title=None, sort=list(STRATEGY_COLORS)),
+        color=_strategy_color(samples_ll), tooltip=["strategy", "melody", alt.Tooltip("log_likelihood:Q", format=".1f")])
+    means = alt.Chart(samples_ll).mark_tick(thickness=3, size=22, color="black").encode(
+        x="mean(log_likelihood):Q", y=alt.Y("strategy:N", sort=list(STRATEGY_COLORS)))
+    return (points + means).properties(width=560, height=160)

@@ -79,7 +79,8 @@ class Strategy:
         self.config = config
         self.optimizer = keras.optimizers.Adam(config.train.learning_rate)
         self.optimizer.build(model.trainable_variables)
-        self._compiled = tf.function(self._train_step, reduce_retracing=True)
+        # autograph off: every loop and branch here is over Python values, unrolled at trace time
+        self._compiled = tf.function(self._train_step, reduce_retracing=True, autograph=False)
 
     @property
     def variables(self) -> list:

@@ -113,7 +113,9 @@ def eval_windows(melodies: Sequence[np.ndarray], window: int, limit: int) -> dic
     return windows_to_batch(np.stack(rows), np.asarray(lengths))
 
 
-@tf.function(reduce_retracing=True)
+# No reduce_retracing: it would relax the time dimension to None once a model is
+# evaluated on windows of another length, and MelodyRNN.call needs it static.
+@tf.function(autograph=False)
 def _eval_pass(model, inputs, labels, mask):
     logits, _, _ = model(inputs)
     nll = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits)

@@ -1,0 +1,78 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#   kernelspec:
+#     display_name: melodyreg
+#     language: python
+#     name: melodyreg
+# ---
+
+# %% tags=["parameters"]
+profile = "poster"  # "smoke" (CI) or "poster" (2 x 64 LSTM, batch 32, 5,000 iterations)
+seed = 2017  # seeds the split, the weights, every random draw in training, and sampling
+source = None  # None: the profile's corpus (folk tunes); or "essen", "maestro", "midi"
+path = None  # MAESTRO zip/folder or MIDI folder for those sources
+maestro_split = None  # "random" (poster) or "official"
+workers = None  # processes for corpus preparation and training; None uses every core
+num_melodies = 10  # generated melodies per strategy (the poster's 10)
+melody_steps = 128  # steps per generated melody, the primer (middle C) included
+temperature = 1.0  # sampling temperature
+
+# %%
+from melodyreg import display as show
+from melodyreg import plots, study
+
+show.enable_offline_charts()
+
+# %% [markdown]
+# # Professor forcing
+#
+# Professor forcing {cite}`lamb2016professor` attacks the same mismatch differently: instead of
+# feeding the model its own samples as targets, it asks the model to *behave* the same way whether
+# it reads true histories or its own. The generator (our MelodyRNN) is run twice on each batch:
+# teacher-forced on the true windows, and free-running (sampling every input from its own previous
+# output) from the same first event. A **discriminator** $D$ (a bidirectional GRU over the
+# sequence of hidden states of both LSTM layers, followed by a small MLP) learns to tell the two
+# runs apart,
+#
+# $$\mathcal{L}_D = -\log D(\mathbf{h}^{\text{teacher}}) - \log\left(1 - D(\mathbf{h}^{\text{free}})\right),$$
+#
+# while the generator minimises its usual NLL plus a term that rewards fooling $D$ on the
+# free-running run, with the teacher-forced behaviour held fixed as the target (no gradient
+# flows through it for this term):
+#
+# $$\mathcal{L}_G = \mathcal{L}_{\text{NLL}} + \lambda\left(-\log D(\mathbf{h}^{\text{free}})\right), \qquad \lambda = 1 .$$
+#
+# Both have their own Adam optimizer. As in the paper's practice, two gates keep the game
+# balanced, on the discriminator's accuracy on the current batch: the adversarial term is used
+# only when that accuracy is at least 75 % (a discriminator that knows nothing cannot teach), and
+# the discriminator is updated only while it is below 99 % (a perfect one gives no useful
+# gradient). Padding steps of short windows are zeroed in both runs so they cannot give the
+# teacher-forced run away.
+
+# %%
+s = study.run_study(profile, seed=seed, source=source, path=path, maestro_split=maestro_split, workers=workers)
+history = s.runs["professor_forcing"].history
+plots.history_chart(history, {"d_accuracy": "discriminator accuracy",
+                              "gate_generator": "adversarial term on (share)",
+                              "gate_discriminator": "discriminator updated (share)"},
+                    "The discriminator and the gates (moving mean over 50 iterations)", "share", smooth=50)
+
+# %%
+curves = study.curves(s, ["baseline", "professor_forcing"])
+plots.loss_curves(curves, "train", "Training NLL, with the baseline for comparison")
+
+# %%
+plots.loss_curves(curves, "eval", "Held-out loss (teacher-forced)")
+
+# %% [markdown]
+# ## Melodies
+
+# %%
+samples = study.sample(s, num=num_melodies, steps=melody_steps, temperature=temperature)
+show.melody_gallery(samples["professor_forcing"], "Professor forcing", "professor-forcing")

@@ -1,0 +1,136 @@
+"""The artifact store: one folder per training run, named by its strategy and config hash.
+
+``runs/<strategy>-<hash>/`` holds ``config.json``, the training ``history.csv``
+and ``history.json``, checkpoints while it runs, the final ``weights.npz`` and
+``done.json`` (wall time, iterations). Chapters ask for runs with
+:func:`ensure_runs`; a finished run is loaded, an interrupted one resumes from
+its last checkpoint, a missing one is trained. Changing any setting changes the
+hash, so only what a change touches is retrained.
+
+Independent runs train side by side in worker processes (one TensorFlow thread
+each, which gets about twice the throughput of one process on two cores).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from multiprocessing import get_context
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from tqdm.auto import tqdm
+
+from melodyreg import constants as C
+from melodyreg.config import ExperimentConfig, config_hash
+from melodyreg.dataset import Corpus, Split
+
+RUNS_DIR = C.REPO_ROOT / "runs"
+# Relative cost of one iteration per strategy (benchmarks/train_step.py), to start long runs first.
+COST = {"baseline": 1.0, "dropout": 1.0, "scheduled_sampling": 1.3, "professor_forcing": 3.7}
+
+
+@dataclass
+class Run:
+    """A finished training run."""
+
+    config: ExperimentConfig
+    folder: Path
+    history: pd.DataFrame
+    seconds: float
+    _model: object = field(default=None, repr=False)
+
+    def model(self):
+        """The trained :class:`~melodyreg.model.MelodyRNN` (weights from ``weights.npz``), built once."""
+        if self._model is None:
+            from melodyreg.model import build
+
+            model = build(self.config.model)
+            weights = np.load(self.folder / "weights.npz")
+            for i, variable in enumerate(model.variables):
+                variable.assign(weights[f"v{i}"])
+            self._model = model
+        return self._model
+
+    def curves(self) -> pd.DataFrame:
+        """Training and evaluation loss by iteration, with the strategy's name."""
+        frame = self.history[["iteration", "phase", "loss"]].copy()
+        frame["strategy"] = self.config.strategy.name
+        return frame
+
+
+def run_folder(config: ExperimentConfig, runs_dir: Path = RUNS_DIR) -> Path:
+    """Where ``config``'s run lives."""
+    return Path(runs_dir) / f"{config.strategy.name}-{config_hash(config)}"
+
+
+def load(config: ExperimentConfig, runs_dir: Path = RUNS_DIR) -> Run | None:
+    """The finished run of ``config``, or ``None``."""
+    folder = run_folder(config, runs_dir)
+    if not (folder / "done.json").exists():
+        return None
+    done = json.loads((folder / "done.json").read_text())
+    return Run(config, folder, pd.read_csv(folder / "history.csv"), done["seconds"])
+
+
+def _sides(corpus: Corpus, parts: Split) -> tuple[list, list]:
+    return [corpus.melodies[i] for i in parts.train], [corpus.melodies[i] for i in parts.eval]
+
+
+def train_run(config: ExperimentConfig, train_melodies, eval_melodies, runs_dir: Path = RUNS_DIR,
+              *, threads: int | None = None, progress: bool = True) -> Path:
+    """Train (or resume) one run and write its artifacts; returns its folder."""
+    from melodyreg import training
+
+    training.configure_threads(threads)
+    folder = run_folder(config, runs_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "config.json").write_text(config.to_json())
+    start = time.perf_counter()
+    strategy, history = training.train(config, train_melodies, eval_melodies, folder, progress=progress)
+    np.savez(folder / "weights.npz", **{f"v{i}": v.numpy() for i, v in enumerate(strategy.model.variables)})
+    history.to_csv(folder / "history.csv", index=False)
+    history.to_json(folder / "history.json", orient="records")
+    (folder / "done.json").write_text(json.dumps({"seconds": time.perf_counter() - start,
+                                                  "iterations": config.train.iterations}))
+    return folder
+
+
+def _train_in_worker(config, train_melodies, eval_melodies, runs_dir) -> Path:
+    return train_run(config, train_melodies, eval_melodies, runs_dir, threads=1, progress=False)
+
+
+def ensure_runs(configs: list[ExperimentConfig], corpus: Corpus, parts: Split, *,
+                runs_dir: Path = RUNS_DIR, workers: int | None = None, progress: bool = True) -> list[Run]:
+    """Finished runs for every config: loaded if done, otherwise trained (resuming where possible).
+
+    Args:
+        configs: the runs wanted; they must all use ``corpus`` and ``parts``.
+        workers: processes for runs trained here (default: one per core, at
+            most one per run); 1 trains in this process.
+
+    Returns:
+        The runs, in the order of ``configs``.
+    """
+    missing = [c for c in dict.fromkeys(configs) if load(c, runs_dir) is None]
+    if missing:
+        train_melodies, eval_melodies = _sides(corpus, parts)
+        workers = max(1, min(workers or os.cpu_count() or 1, len(missing)))
+        if workers == 1:
+            for config in missing:
+                train_run(config, train_melodies, eval_melodies, runs_dir, progress=progress)
+        else:
+            ordered = sorted(missing, key=lambda c: -COST[c.strategy.name] * c.train.iterations)
+            bar = tqdm(total=len(ordered), desc="training runs", unit="run", disable=not progress)
+            with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
+                futures = [pool.submit(_train_in_worker, c, train_melodies, eval_melodies, runs_dir)
+                           for c in ordered]
+                for future in as_completed(futures):
+                    future.result()
+                    bar.update()
+            bar.close()
+    return [load(c, runs_dir) for c in configs]

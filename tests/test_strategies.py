@@ -1,0 +1,315 @@
+"""The four strategies: the loss, scheduled sampling's schedule and feedback, professor forcing's gates."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from conftest import seeded_model, tiny_config, toy_batch, weights_of
+from melodyreg import strategies, training
+from melodyreg.strategies import (Discriminator, ProfessorForcing, ScheduledSampling, Strategy, inverse_sigmoid,
+                                  masked_accuracy, masked_nll)
+
+LOG_38 = math.log(38)
+
+
+def with_dropout(config, rate):
+    return dataclasses.replace(config, model=dataclasses.replace(config.model, dropout_rate=rate))
+
+
+# ---------------------------------------------------------------------------
+# Loss and accuracy
+# ---------------------------------------------------------------------------
+
+def test_masked_nll_of_uniform_logits_is_log_of_the_class_count():
+    labels = tf.constant([[3, 0, 37], [5, 5, 5]])
+    loss = masked_nll(tf.zeros((2, 3, 38)), labels, tf.ones((2, 3)))
+    assert float(loss) == pytest.approx(LOG_38, rel=1e-6)
+
+
+def test_masked_nll_averages_unmasked_events_only():
+    logits = np.zeros((1, 3, 38), np.float32)  # step 0: uniform, log 38
+    logits[0, 1] = -1e9
+    logits[0, 1, 4] = 0.0  # step 1: certain of its label 4, nll 0
+    logits[0, 2, 9] = 50.0  # step 2: certain of a wrong class, nll 50, but masked
+    labels = tf.constant([[7, 4, 2]])
+    loss = masked_nll(tf.constant(logits), labels, tf.constant([[1.0, 1.0, 0.0]]))
+    assert float(loss) == pytest.approx(LOG_38 / 2, rel=1e-6)
+    assert float(masked_nll(tf.constant(logits), labels, tf.zeros((1, 3)))) == 0.0  # no events, no NaN
+
+
+def test_masked_accuracy_hand_example():
+    logits = tf.one_hot([[4, 6, 9]], 38)  # predicts 4, 6, 9
+    labels = tf.constant([[4, 5, 9]])
+    assert float(masked_accuracy(logits, labels, tf.constant([[1.0, 1.0, 0.0]]))) == 0.5
+    assert float(masked_accuracy(logits, labels, tf.ones((1, 3)))) == pytest.approx(2 / 3)
+
+
+def test_choose_argmax_and_sampling_from_a_certain_softmax():
+    logits = tf.constant([[0.0, 3.0, 1.0], [2.0, 0.0, 0.0]])
+    np.testing.assert_array_equal(strategies.choose(logits, None, "argmax").numpy(), [1, 0])
+    certain = tf.constant([[-1e9, -1e9, 0.0], [0.0, -1e9, -1e9]])
+    np.testing.assert_array_equal(strategies.choose(certain, tf.constant([1, 2]), "sample").numpy(), [2, 0])
+
+
+# ---------------------------------------------------------------------------
+# Scheduled sampling
+# ---------------------------------------------------------------------------
+
+def test_inverse_sigmoid_hand_values():
+    assert inverse_sigmoid(0, 500) == pytest.approx(500 / 501, rel=1e-12)
+    assert inverse_sigmoid(500 * math.log(500), 500) == pytest.approx(0.5, rel=1e-12)
+    assert inverse_sigmoid(5000, 500) == pytest.approx(500 / (500 + math.exp(10)), rel=1e-12)
+    assert inverse_sigmoid(10 * math.log(10), 10) == pytest.approx(0.5, rel=1e-12)
+    assert inverse_sigmoid(10**6, 2.0) == 0.0  # no overflow far along the schedule
+
+
+def test_inverse_sigmoid_decreases_monotonically():
+    values = [inverse_sigmoid(i, 500) for i in range(0, 10_001, 50)]
+    assert all(a > b for a, b in zip(values, values[1:]))
+    assert values[0] < 1 and values[-1] > 0
+
+
+def test_schedule_feeds_epsilon_to_scheduled_sampling_only():
+    config = tiny_config("scheduled_sampling", ss_k=500.0)
+    model = seeded_model(config.model)
+    assert ScheduledSampling(model, config).schedule(3000) == {"epsilon": inverse_sigmoid(3000, 500.0)}
+    assert Strategy(model, tiny_config("baseline")).schedule(3000) == {}
+
+
+@pytest.mark.parametrize("dropout_rate", [0.0, 0.5])
+def test_scheduled_sampling_at_epsilon_one_is_teacher_forcing(dropout_rate):
+    """Same loss and the same gradient for every weight, with or without dropout (same dropout keys)."""
+    config = with_dropout(tiny_config("scheduled_sampling"), dropout_rate)
+    model = seeded_model(config.model)
+    ss = ScheduledSampling(model, config)
+    batch = toy_batch(lengths=[9, 9, 6, 3])
+    seed = training.step_seed(config.seed, 7)
+    variables = model.trainable_variables
+    with tf.GradientTape() as tape:
+        logits_ss, fed = ss.run(batch["inputs"], 1.0, seed)
+        loss_ss = masked_nll(logits_ss, batch["labels"], batch["mask"])
+    grads_ss = tape.gradient(loss_ss, variables)
+    with tf.GradientTape() as tape:
+        logits_tf, _, _ = model(batch["inputs"], training=True, seed=seed)
+        loss_tf = masked_nll(logits_tf, batch["labels"], batch["mask"])
+    grads_tf = tape.gradient(loss_tf, variables)
+
+    np.testing.assert_array_equal(fed.numpy(), batch["inputs"].numpy())
+    np.testing.assert_allclose(float(loss_ss), float(loss_tf), rtol=1e-5, atol=1e-6)
+    assert len(grads_ss) == len(grads_tf) == len(variables) == 3 * 2 + 2
+    for g_ss, g_tf, variable in zip(grads_ss, grads_tf, variables):
+        assert g_ss is not None, variable.path
+        dense_ss, dense_tf = tf.convert_to_tensor(g_ss), tf.convert_to_tensor(g_tf)  # the embedding's are sparse
+        np.testing.assert_allclose(dense_ss.numpy(), dense_tf.numpy(), rtol=1e-5, atol=1e-6, err_msg=variable.path)
+    if dropout_rate:  # the comparison really ran with dropout on
+        plain, _, _ = model(batch["inputs"], training=False)
+        assert not np.allclose(logits_tf.numpy(), plain.numpy())
+
+
+def test_scheduled_sampling_at_epsilon_zero_feeds_back_the_argmax():
+    config = tiny_config("scheduled_sampling", ss_sampling="argmax")
+    model = seeded_model(config.model)
+    inputs = toy_batch(batch=4, steps=8)["inputs"]
+    logits, fed = ScheduledSampling(model, config).run(inputs, 0.0, training.step_seed(1, 0))
+    fed, logits = fed.numpy(), logits.numpy()
+    np.testing.assert_array_equal(fed[:, 0], inputs.numpy()[:, 0])
+    np.testing.assert_array_equal(fed[:, 1:], logits[:, :-1].argmax(-1))
+    # free running is teacher forcing on the model's own inputs
+    np.testing.assert_allclose(logits, model(fed)[0].numpy(), rtol=1e-5, atol=1e-6)
+    assert (fed[:, 1:] != inputs.numpy()[:, 1:]).any()
+
+
+def test_scheduled_sampling_at_epsilon_zero_samples_its_own_inputs():
+    config = tiny_config("scheduled_sampling")  # ss_sampling="sample"
+    ss = ScheduledSampling(seeded_model(config.model), config)
+    inputs = toy_batch(batch=8, steps=32, seed=1)["inputs"]
+    _, fed = ss.run(inputs, 0.0, training.step_seed(1, 0))
+    _, fed_again = ss.run(inputs, 0.0, training.step_seed(1, 0))
+    _, fed_other = ss.run(inputs, 0.0, training.step_seed(1, 1))
+    fed = fed.numpy()
+    np.testing.assert_array_equal(fed[:, 0], inputs.numpy()[:, 0])
+    assert (fed[:, 1:] != inputs.numpy()[:, 1:]).mean() > 0.8  # an untrained model samples ~uniformly
+    np.testing.assert_array_equal(fed, fed_again.numpy())
+    assert (fed != fed_other.numpy()).any()
+
+
+def test_scheduled_sampling_flips_a_coin_per_token():
+    config = tiny_config("scheduled_sampling")
+    ss = ScheduledSampling(seeded_model(config.model), config)
+    inputs = toy_batch(batch=8, steps=32, seed=2)["inputs"]
+    _, fed = ss.run(inputs, 0.5, training.step_seed(1, 0))
+    kept = (fed.numpy()[:, 1:] == inputs.numpy()[:, 1:])
+    assert 0.38 < kept.mean() < 0.65  # expected 0.5 + 0.5 / 38 over 248 coins
+    assert kept.any(axis=1).all() and (~kept).any(axis=1).all()  # mixed within every sequence
+
+
+def test_scheduled_sampling_train_step_reports_epsilon_and_own_inputs():
+    config = tiny_config("scheduled_sampling", ss_k=10.0)
+    ss = ScheduledSampling(seeded_model(config.model), config)
+    batch = toy_batch(batch=4, steps=8)
+    late = ss.train_step(batch, 10_000, training.step_seed(1, 10_000))
+    assert late["epsilon"] == 0.0
+    assert late["own_input_share"] > 0.8
+    early = ss.train_step(batch, 0, training.step_seed(1, 0))
+    assert early["epsilon"] == pytest.approx(10 / 11)
+    assert early["own_input_share"] < 0.5
+    assert set(early) == {"loss", "accuracy", "grad_norm", "own_input_share", "epsilon"}
+
+
+# ---------------------------------------------------------------------------
+# Professor forcing
+# ---------------------------------------------------------------------------
+
+def use_sgd(strategy, learning_rate: float = 1.0):
+    """Plain SGD so that a step's weight change is the (clipped) gradient itself, not Adam's sign."""
+    strategy.optimizer = keras.optimizers.SGD(learning_rate)
+    strategy.optimizer.build(strategy.model.trainable_variables)
+
+
+def discriminator_state(pf):
+    return weights_of(pf.discriminator.variables) + weights_of(pf.d_optimizer.variables)
+
+
+def assert_same(before, after):
+    assert len(before) == len(after)
+    for a, b in zip(before, after):
+        np.testing.assert_array_equal(a, b)
+
+
+def assert_each_changed(before, after):
+    assert len(before) == len(after)
+    for a, b in zip(before, after):
+        assert not np.array_equal(a, b)
+
+
+def pf_and_baseline_step(**gates):
+    """One compiled professor-forcing step and one teacher-forcing step from the same weights (SGD).
+
+    Returns the PF metrics, both weight changes, the discriminator's state (weights and optimizer)
+    before and after, and whether each of its trainable weights changed.
+    """
+    config = tiny_config("professor_forcing", **gates)
+    model, twin = seeded_model(config.model), seeded_model(config.model)
+    pf, base = ProfessorForcing(model, config), Strategy(twin, config)
+    use_sgd(pf)
+    use_sgd(base)
+    batch, seed = toy_batch(lengths=[9, 9, 6, 3]), training.step_seed(config.seed, 0)
+    before, d_before = weights_of(model.trainable_variables), discriminator_state(pf)
+    d_trainable = weights_of(pf.discriminator.trainable_variables)
+    out = pf.train_step(batch, 0, seed)
+    base._train_step(batch["inputs"], batch["labels"], batch["mask"], seed)
+    pf_delta = [a - b for a, b in zip(weights_of(model.trainable_variables), before)]
+    base_delta = [a - b for a, b in zip(weights_of(twin.trainable_variables), before)]
+    d_after = weights_of(pf.discriminator.trainable_variables)
+    d_changed = [not np.array_equal(a, b) for a, b in zip(d_trainable, d_after)]
+    return out, pf_delta, base_delta, d_before, discriminator_state(pf), d_changed
+
+
+def test_pf_with_the_generator_gate_closed_trains_like_teacher_forcing():
+    """pf_gate_low = 1 is reached only at perfect accuracy: no adversarial term, just NLL."""
+    out, pf_delta, base_delta, _, _, d_changed = pf_and_baseline_step(pf_gate_low=1.0, pf_gate_high=1.0)
+    assert out["d_accuracy"] < 1.0
+    assert out["gate_generator"] == 0.0
+    assert out["gate_discriminator"] == 1.0
+    for a, b in zip(pf_delta, base_delta):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)
+    assert all(np.abs(d).max() > 0 for d in pf_delta)
+    assert all(d_changed)  # the open discriminator gate updated it (in the compiled graph)
+
+
+def test_pf_with_the_generator_gate_open_adds_the_adversarial_gradient():
+    """pf_gate_low = 0: the fooling term always counts; pf_gate_high = 0: the discriminator never updates."""
+    out, pf_delta, base_delta, d_before, d_after, _ = pf_and_baseline_step(pf_gate_low=0.0, pf_gate_high=0.0)
+    assert out["gate_generator"] == 1.0
+    assert out["gate_discriminator"] == 0.0
+    assert out["fool_loss"] > 0
+    assert not all(np.allclose(a, b, rtol=1e-4, atol=1e-6) for a, b in zip(pf_delta, base_delta))
+    assert_same(d_before, d_after)
+    assert {"loss", "accuracy", "grad_norm", "d_loss", "d_accuracy", "fool_loss", "gate_generator",
+            "gate_discriminator"} <= set(out)
+    assert 0.0 <= out["d_accuracy"] <= 1.0
+
+
+@pytest.fixture
+def pf_setup():
+    config = tiny_config("professor_forcing", pf_gate_high=1.0)
+    pf = ProfessorForcing(seeded_model(config.model), config)
+    batch = toy_batch(lengths=[9, 9, 6, 3])
+    return pf, (batch["inputs"], batch["labels"], batch["mask"], training.step_seed(config.seed, 0))
+
+
+def generator_state(pf):
+    return weights_of(pf.model.variables) + weights_of(pf.optimizer.variables)
+
+
+def test_pf_step_without_the_discriminator_update_leaves_it_unchanged(pf_setup):
+    pf, args = pf_setup
+    g_before, d_before = weights_of(pf.model.trainable_variables), discriminator_state(pf)
+    out = pf._train_step(*args, update_generator=True, update_discriminator=False)
+    assert float(out["gate_discriminator"]) == 1.0  # the gate was open: only the flag held it back
+    assert_same(d_before, discriminator_state(pf))
+    assert_each_changed(g_before, weights_of(pf.model.trainable_variables))
+
+
+def test_pf_step_without_the_generator_update_leaves_the_model_unchanged(pf_setup):
+    pf, args = pf_setup
+    g_before = generator_state(pf)
+    d_before = weights_of(pf.discriminator.trainable_variables)
+    out = pf._train_step(*args, update_generator=False, update_discriminator=True)
+    assert float(out["gate_discriminator"]) == 1.0
+    assert float(out["grad_norm"]) == 0.0
+    assert_same(g_before, generator_state(pf))
+    assert_each_changed(d_before, weights_of(pf.discriminator.trainable_variables))
+
+
+def test_pf_free_run_starts_from_the_first_event_and_follows_the_seed(pf_setup):
+    pf, (inputs, *_) = pf_setup
+    free = pf.free_run(inputs[:, 0], 8, tf.constant([5, 6], tf.int64)).numpy()
+    again = pf.free_run(inputs[:, 0], 8, tf.constant([5, 6], tf.int64)).numpy()
+    other = pf.free_run(inputs[:, 0], 8, tf.constant([5, 7], tf.int64)).numpy()
+    assert free.shape == (4, 8)
+    np.testing.assert_array_equal(free[:, 0], inputs.numpy()[:, 0])
+    np.testing.assert_array_equal(free, again)
+    assert (free != other).any()
+
+
+def test_pf_checkpoint_variables_include_the_discriminator(pf_setup):
+    pf, _ = pf_setup
+    ids = {id(v) for v in pf.variables}
+    for variable in (pf.model.variables + pf.optimizer.variables + pf.discriminator.variables
+                     + pf.d_optimizer.variables):
+        assert id(variable) in ids
+
+
+def test_discriminator_gives_one_logit_per_sequence():
+    scores = Discriminator(4)(tf.zeros((3, 5, 16)))
+    assert scores.shape == (3,)
+
+
+# ---------------------------------------------------------------------------
+# Choosing a strategy
+# ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name, cls", [("baseline", Strategy), ("dropout", Strategy),
+                                       ("scheduled_sampling", ScheduledSampling),
+                                       ("professor_forcing", ProfessorForcing)])
+def test_make_builds_the_named_strategy(name, cls):
+    config = tiny_config(name)
+    strategy = strategies.make(seeded_model(config.model), config)
+    assert type(strategy) is cls
+    assert (config.model.dropout_rate > 0) == (name == "dropout")
+
+
+def test_make_refuses_a_dropout_and_baseline_mismatch():
+    baseline, dropout = tiny_config("baseline"), tiny_config("dropout")
+    model = seeded_model(baseline.model)
+    with pytest.raises(ValueError, match=r"strategy 'baseline' with model dropout_rate 0\.5"):
+        strategies.make(model, with_dropout(baseline, 0.5))
+    with pytest.raises(ValueError, match=r"strategy 'dropout' with model dropout_rate 0\.0"):
+        strategies.make(model, with_dropout(dropout, 0.0))
