@@ -12,30 +12,32 @@ MATHJAX_VERSION := 3.2.2
 MATHJAX_SHA256 := 1b9c0a1c44df864e915690558e72adb9cc5203360daefd385084ced3b6c64c09
 MATHJAX_DIR := book/assets/mathjax
 
-.PHONY: book test install system assets lock clean
+.PHONY: book test install assets lock clean
 
 book: install assets
 	$(PY) -m melodyreg book --profile $(PROFILE)
 
 test: install assets
+	@$(MAKE) --no-print-directory system PROGRAMS="fluidsynth chromium"
 	$(PY) -m pytest -ra
 
-install: $(VENV)/.installed system
+install: $(VENV)/.installed
+	@$(MAKE) --no-print-directory system PROGRAMS="fluidsynth"
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	@command -v $(PYTHON_BASE) >/dev/null || { echo "need $(PYTHON_BASE) (set PYTHON_BASE=...)"; exit 1; }
 	test -x $(PY) || $(PYTHON_BASE) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.lock
-	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
+	$(PY) -m pip install --quiet --no-deps -e .
 	$(PY) -m ipykernel install --sys-prefix --name melodyreg --display-name melodyreg >/dev/null
 	touch $@
 
-# System programs: FluidSynth renders audio; Chromium runs the browser test.
+# System programs: FluidSynth renders audio (book and tests); Chromium runs the browser test.
+PROGRAMS ?= fluidsynth
 system:
 	@missing=""; \
-	command -v fluidsynth >/dev/null || missing="$$missing fluidsynth"; \
-	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	for p in $(PROGRAMS); do command -v $$p >/dev/null || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \

@@ -17,9 +17,10 @@ SEED = tf.constant([3, 4], tf.int64)
 def loop_steps(model, classes, training=False, seed=None):
     """The teacher-forced pass written as a loop over :meth:`MelodyRNN.step`."""
     state = model.initial_state(classes.shape[0])
+    masks = model.dropout_masks(seed, classes.shape[0], classes.shape[1]) if training else None
     logits, hidden = [], []
     for t in range(classes.shape[1]):
-        logits_t, state, hidden_t = model.step(classes[:, t], state, training=training, seed=seed, step=t)
+        logits_t, state, hidden_t = model.step(classes[:, t], state, None if masks is None else [m[t] for m in masks])
         logits.append(logits_t)
         hidden.append(hidden_t)
     return tf.stack(logits, 1), state, tf.stack(hidden, 1)
@@ -132,7 +133,7 @@ def test_dropout_in_training_needs_a_seed(dropout_model, classes):
     with pytest.raises(ValueError, match="dropout in training needs a seed"):
         dropout_model(classes, training=True)
     with pytest.raises(ValueError, match="dropout in training needs a seed"):
-        dropout_model.step(classes[:, 0], dropout_model.initial_state(3), training=True)
+        dropout_model.dropout_masks(None, 3, classes.shape[1])
 
 
 def test_stateless_dropout_zeroes_and_rescales():

@@ -188,8 +188,9 @@ def assert_each_changed(before, after):
         assert not np.array_equal(a, b)
 
 
-def pf_and_baseline_step(**gates):
-    """One compiled professor-forcing step and one teacher-forcing step from the same weights (SGD).
+def pf_and_baseline_step(compiled: bool, **gates):
+    """One professor-forcing step (compiled ``train_step`` or eager ``_train_step``) and one
+    teacher-forcing step from the same weights (SGD).
 
     Returns the PF metrics, both weight changes, the discriminator's state (weights and optimizer)
     before and after, and whether each of its trainable weights changed.
@@ -202,7 +203,10 @@ def pf_and_baseline_step(**gates):
     batch, seed = toy_batch(lengths=[9, 9, 6, 3]), training.step_seed(config.seed, 0)
     before, d_before = weights_of(model.trainable_variables), discriminator_state(pf)
     d_trainable = weights_of(pf.discriminator.trainable_variables)
-    out = pf.train_step(batch, 0, seed)
+    if compiled:
+        out = pf.train_step(batch, 0, seed)
+    else:
+        out = {k: float(v) for k, v in pf._train_step(batch["inputs"], batch["labels"], batch["mask"], seed).items()}
     base._train_step(batch["inputs"], batch["labels"], batch["mask"], seed)
     pf_delta = [a - b for a, b in zip(weights_of(model.trainable_variables), before)]
     base_delta = [a - b for a, b in zip(weights_of(twin.trainable_variables), before)]
@@ -213,19 +217,22 @@ def pf_and_baseline_step(**gates):
 
 def test_pf_with_the_generator_gate_closed_trains_like_teacher_forcing():
     """pf_gate_low = 1 is reached only at perfect accuracy: no adversarial term, just NLL."""
-    out, pf_delta, base_delta, _, _, d_changed = pf_and_baseline_step(pf_gate_low=1.0, pf_gate_high=1.0)
+    out, pf_delta, base_delta, _, _, d_changed = pf_and_baseline_step(False, pf_gate_low=1.0, pf_gate_high=1.0)
     assert out["d_accuracy"] < 1.0
     assert out["gate_generator"] == 0.0
     assert out["gate_discriminator"] == 1.0
     for a, b in zip(pf_delta, base_delta):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)
     assert all(np.abs(d).max() > 0 for d in pf_delta)
-    assert all(d_changed)  # the open discriminator gate updated it (in the compiled graph)
+    assert all(d_changed)  # the open discriminator gate let it update
 
 
 def test_pf_with_the_generator_gate_open_adds_the_adversarial_gradient():
-    """pf_gate_low = 0: the fooling term always counts; pf_gate_high = 0: the discriminator never updates."""
-    out, pf_delta, base_delta, d_before, d_after, _ = pf_and_baseline_step(pf_gate_low=0.0, pf_gate_high=0.0)
+    """pf_gate_low = 0: the fooling term always counts; pf_gate_high = 0: the discriminator never updates.
+
+    Through the compiled ``train_step`` the training loop uses.
+    """
+    out, pf_delta, base_delta, d_before, d_after, _ = pf_and_baseline_step(True, pf_gate_low=0.0, pf_gate_high=0.0)
     assert out["gate_generator"] == 1.0
     assert out["gate_discriminator"] == 0.0
     assert out["fool_loss"] > 0
@@ -290,6 +297,18 @@ def test_pf_checkpoint_variables_include_the_discriminator(pf_setup):
 def test_discriminator_gives_one_logit_per_sequence():
     scores = Discriminator(4)(tf.zeros((3, 5, 16)))
     assert scores.shape == (3,)
+
+
+def test_discriminator_pooling_reads_the_means_of_groups_of_steps():
+    states = tf.random.stateless_normal((3, 6, 4), seed=[1, 2])
+    pooled, plain = Discriminator(4, pool=2), Discriminator(4, pool=1)
+    pooled(states)
+    plain(states[:, :3])
+    for mine, theirs in zip(plain.variables, pooled.variables):
+        mine.assign(theirs)
+    means = tf.reduce_mean(tf.reshape(states, (3, 3, 2, 4)), axis=2)  # steps (0, 1), (2, 3), (4, 5)
+    np.testing.assert_allclose(pooled(states).numpy(), plain(means).numpy(), rtol=1e-5, atol=1e-6)
+    assert pooled(states[:, :5]).shape == (3,)  # a length that is no multiple of the pool still works
 
 
 # ---------------------------------------------------------------------------

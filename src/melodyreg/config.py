@@ -170,6 +170,10 @@ class StrategyConfig:
         pf_units: GRU units per direction in the discriminator (its MLP has as many);
             32 halves its cost against 64 (benchmarks/train_step.py) and still sees
             the whole 128-wide hidden state at every step.
+        pf_pool: the discriminator reads hidden states averaged over groups of this
+            many steps (4 = a quarter note; 1 = every step). Pooling makes its GRU
+            4 times shorter, which brings a professor-forcing iteration from about
+            3.4 to about 2 teacher-forced iterations on a 2-core CPU.
         pf_learning_rate: the discriminator's Adam learning rate.
     """
 
@@ -181,6 +185,7 @@ class StrategyConfig:
     pf_gate_low: float = 0.75
     pf_gate_high: float = 0.99
     pf_units: int = 32
+    pf_pool: int = 4
     pf_learning_rate: float = 1e-3
 
     def __post_init__(self) -> None:
@@ -192,6 +197,8 @@ class StrategyConfig:
             raise ValueError(f"scheduled sampling needs k > 1, got k = {self.ss_k}")
         if self.ss_sampling not in ("sample", "argmax"):
             raise ValueError(f"ss_sampling must be 'sample' or 'argmax', got {self.ss_sampling!r}")
+        if self.pf_pool < 1:
+            raise ValueError(f"pf_pool must be at least 1, got {self.pf_pool}")
         if self.pf_lambda < 0 or self.pf_learning_rate <= 0 or self.pf_units < 1:
             raise ValueError("pf_lambda must be >= 0, pf_learning_rate > 0 and pf_units >= 1, got "
                              f"{self.pf_lambda}, {self.pf_learning_rate}, {self.pf_units}")

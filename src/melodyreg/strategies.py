@@ -129,7 +129,10 @@ class ScheduledSampling(Strategy):
         """
         sampling = self.config.strategy.ss_sampling
         steps = tf.unstack(inputs, axis=1)
-        state = self.model.initial_state(tf.shape(inputs)[0])
+        batch = tf.shape(inputs)[0]
+        state = self.model.initial_state(batch)
+        masks = self.model.dropout_masks(seed, batch, len(steps)) if training else None
+        masks = None if masks is None else [tf.unstack(m) for m in masks]
         fed, outputs, logits_t = [], [], None
         for t, true_t in enumerate(steps):
             if t == 0:
@@ -138,7 +141,7 @@ class ScheduledSampling(Strategy):
                 coin = tf.random.stateless_uniform(tf.shape(true_t), fold(seed, 2 * t)) < epsilon
                 own = choose(tf.stop_gradient(logits_t), fold(seed, 2 * t + 1), sampling)
                 x = tf.where(coin, true_t, own)
-            logits_t, state, _ = self.model.step(x, state, training=training, seed=seed, step=t)
+            logits_t, state, _ = self.model.step(x, state, None if masks is None else [m[t] for m in masks])
             fed.append(x)
             outputs.append(logits_t)
         return tf.stack(outputs, axis=1), tf.stack(fed, axis=1)
@@ -156,16 +159,25 @@ class ScheduledSampling(Strategy):
 class Discriminator(keras.Model):
     """Tells teacher-forced from free-running hidden-state sequences: a bidirectional GRU, then an MLP.
 
-    Returns one logit per sequence: positive means "teacher-forced".
+    The hidden states are first averaged over non-overlapping groups of ``pool``
+    steps (4 = a quarter note), which makes the GRU ``pool`` times shorter; with
+    ``pool=1`` it reads every step. Returns one logit per sequence: positive
+    means "teacher-forced".
     """
 
-    def __init__(self, units: int, **kwargs):
+    def __init__(self, units: int, pool: int = 1, **kwargs):
         super().__init__(**kwargs)
+        self.pool = pool
         self.rnn = keras.layers.Bidirectional(keras.layers.GRU(units, unroll=True))
         self.hidden = keras.layers.Dense(units, activation="relu")
         self.out = keras.layers.Dense(1)
 
     def call(self, states):
+        if self.pool > 1:
+            steps, width = states.shape[1], states.shape[2]
+            pad = -steps % self.pool
+            states = tf.pad(states, [[0, 0], [0, pad], [0, 0]])
+            states = tf.reduce_mean(tf.reshape(states, [-1, (steps + pad) // self.pool, self.pool, width]), 2)
         return self.out(self.hidden(self.rnn(states)))[:, 0]
 
 
@@ -174,7 +186,7 @@ class ProfessorForcing(Strategy):
 
     def __init__(self, model: MelodyRNN, config: ExperimentConfig):
         s = config.strategy
-        self.discriminator = Discriminator(s.pf_units)
+        self.discriminator = Discriminator(s.pf_units, s.pf_pool)
         self.discriminator(tf.zeros((1, config.train.window, model.hidden_size)))
         self.d_optimizer = keras.optimizers.Adam(s.pf_learning_rate)
         self.d_optimizer.build(self.discriminator.trainable_variables)

@@ -1,0 +1,100 @@
+"""The artifact store: a folder per run named by strategy and hash, trained once, then loaded."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from conftest import seeded_model, tiny_config, toy_batch, weights_of
+from melodyreg import store, training
+from melodyreg.config import config_hash, data_config
+
+
+@pytest.fixture(scope="module")
+def trained(folk_corpus, folk_split, tmp_path_factory):
+    """One tiny baseline run trained in this process: ``(config, runs_dir, run)``."""
+    runs_dir = tmp_path_factory.mktemp("runs")
+    run_config = tiny_config("baseline", iterations=6)
+    (run,) = store.ensure_runs([run_config], folk_corpus, folk_split, runs_dir=runs_dir, workers=1, progress=False)
+    return run_config, runs_dir, run
+
+
+def test_a_run_leaves_its_artifacts(trained):
+    run_config, runs_dir, run = trained
+    assert run.folder == store.run_folder(run_config, runs_dir)
+    for name in ("config.json", "history.csv", "history.json", "weights.npz", "done.json", "checkpoint.npz"):
+        assert (run.folder / name).is_file(), name
+    assert (run.folder / "config.json").read_text() == run_config.to_json()
+    done = json.loads((run.folder / "done.json").read_text())
+    assert done["iterations"] == 6 and done["seconds"] == run.seconds > 0
+    assert run.history[run.history.phase == "train"].iteration.tolist() == [1, 2, 3, 4, 5, 6]
+    assert run.history[run.history.phase == "eval"].iteration.tolist() == [0, 4, 6]
+    pd.testing.assert_frame_equal(pd.read_json(run.folder / "history.json", orient="records"), run.history,
+                                  check_dtype=False)
+    curves = run.curves()
+    assert list(curves.columns) == ["iteration", "phase", "loss", "strategy"]
+    assert set(curves.strategy) == {"baseline"} and len(curves) == len(run.history)
+
+
+def test_ensure_runs_trains_once_then_loads(trained, folk_corpus, folk_split, monkeypatch):
+    run_config, runs_dir, run = trained
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("train_run was called for a finished run")
+
+    monkeypatch.setattr(store, "train_run", no_training)
+    again = store.ensure_runs([run_config, run_config], folk_corpus, folk_split, runs_dir=runs_dir, workers=1,
+                              progress=False)
+    assert [r.folder for r in again] == [run.folder, run.folder]
+    pd.testing.assert_frame_equal(again[0].history, run.history, check_exact=True)
+    assert again[0].seconds == run.seconds
+    # a run that is not finished is trained
+    with pytest.raises(AssertionError, match="train_run was called"):
+        store.ensure_runs([tiny_config("baseline", iterations=7)], folk_corpus, folk_split, runs_dir=runs_dir,
+                          workers=1, progress=False)
+    assert store.load(tiny_config("baseline", iterations=7), runs_dir) is None
+
+
+def test_run_folder_is_named_by_strategy_and_hash(tmp_path):
+    run_config = tiny_config("scheduled_sampling")
+    folder = store.run_folder(run_config, tmp_path)
+    assert folder == tmp_path / f"scheduled_sampling-{config_hash(run_config)}"
+    assert len(config_hash(run_config)) == 12 and int(config_hash(run_config), 16) >= 0
+    assert store.run_folder(tiny_config("scheduled_sampling"), tmp_path) == folder  # stable
+    changed = [tiny_config("scheduled_sampling", ss_k=20.0), tiny_config("scheduled_sampling", iterations=13),
+               tiny_config("scheduled_sampling", seed=1),
+               tiny_config("scheduled_sampling", data=data_config("smoke", eval_fraction=0.2)),
+               dataclasses.replace(run_config, model=dataclasses.replace(run_config.model, layers=(8, 9)))]
+    names = {store.run_folder(c, tmp_path).name for c in changed}
+    assert len(names) == len(changed) and folder.name not in names
+    assert all(name.startswith("scheduled_sampling-") for name in names)
+
+
+def test_run_model_reproduces_the_trained_weights(trained, folk_sides):
+    run_config, _, run = trained
+    # the run's final checkpoint, restored by the training loop (nothing is left to train)
+    strategy, history = training.train(run_config, *folk_sides, run.folder, progress=False)
+    pd.testing.assert_frame_equal(history, run.history, check_exact=True, check_dtype=False)
+    loaded = run.model()
+    for a, b in zip(weights_of(loaded.variables), weights_of(strategy.model.variables)):
+        np.testing.assert_array_equal(a, b)
+    inputs = toy_batch(batch=3, steps=8)["inputs"]
+    np.testing.assert_array_equal(loaded(inputs)[0].numpy(), strategy.model(inputs)[0].numpy())
+    untrained = seeded_model(run_config.model, seed=run_config.seed)
+    assert not np.allclose(loaded(inputs)[0].numpy(), untrained(inputs)[0].numpy())
+
+
+def test_two_workers_train_runs_in_spawned_processes(folk_corpus, folk_split, tmp_path):
+    configs = [tiny_config("baseline", iterations=3), tiny_config("scheduled_sampling", iterations=3)]
+    runs = store.ensure_runs(configs, folk_corpus, folk_split, runs_dir=tmp_path, workers=2, progress=False)
+    assert [r.config for r in runs] == configs  # in the order asked for, whatever order they trained in
+    for run, run_config in zip(runs, configs):
+        assert run.folder == store.run_folder(run_config, tmp_path)
+        assert json.loads((run.folder / "done.json").read_text())["iterations"] == 3
+        assert run.history[run.history.phase == "train"].iteration.tolist() == [1, 2, 3]
+        assert np.isfinite(run.history.loss).all()
+    assert "epsilon" in runs[1].history.columns
