@@ -19,6 +19,7 @@ source = None  # None: the profile's corpus (folk tunes); or "essen", "maestro",
 path = None  # MAESTRO zip/folder or MIDI folder for those sources
 maestro_split = None  # "random" (poster) or "official"
 workers = None  # processes for corpus preparation and training; None uses every core
+iterations = None  # training iterations per strategy; None: the profile's (5,000 at "poster")
 num_melodies = 10  # generated melodies per strategy (the poster's 10)
 melody_steps = 128  # steps per generated melody, the primer (middle C) included
 temperature = 1.0  # sampling temperature
@@ -72,7 +73,8 @@ show.enable_offline_charts()
 # reuse them, and a rerun with the same parameters trains nothing.
 
 # %%
-s = study.run_study(profile, seed=seed, source=source, path=path, maestro_split=maestro_split, workers=workers)
+s = study.run_study(profile, seed=seed, source=source, path=path, maestro_split=maestro_split, workers=workers,
+                    overrides={"iterations": iterations})
 curves = study.curves(s, ["baseline", "dropout"])
 plots.loss_curves(curves, "train", "Training loss (moving mean over 50 iterations)")
 

@@ -19,6 +19,7 @@ source = None  # None: the profile's corpus (folk tunes); or "essen", "maestro",
 path = None  # MAESTRO zip/folder or MIDI folder for those sources
 maestro_split = None  # "random" (poster) or "official"
 workers = None  # processes for corpus preparation and training; None uses every core
+iterations = None  # training iterations per strategy; None: the profile's (5,000 at "poster")
 num_melodies = 10  # generated melodies per strategy (the poster's 10)
 melody_steps = 128  # steps per generated melody, the primer (middle C) included
 temperature = 1.0  # sampling temperature
@@ -55,7 +56,8 @@ show.enable_offline_charts()
 # its objective is not minimised by the true distribution. The poster's discussion returns to this.
 
 # %%
-s = study.run_study(profile, seed=seed, source=source, path=path, maestro_split=maestro_split, workers=workers)
+s = study.run_study(profile, seed=seed, source=source, path=path, maestro_split=maestro_split, workers=workers,
+                    overrides={"iterations": iterations})
 history = s.runs["scheduled_sampling"].history
 plots.history_chart(history, {"epsilon": "ε (chance of the true input)",
                               "own_input_share": "share of inputs that were the model's own"},
