@@ -59,10 +59,14 @@ def test_ensure_runs_trains_once_then_loads(trained, folk_corpus, folk_split, mo
     assert store.load(tiny_config("baseline", iterations=7), runs_dir) is None
 
 
-def test_run_folder_is_named_by_strategy_and_hash(tmp_path):
+def test_run_folder_is_named_by_strategy_and_hash(tmp_path, monkeypatch):
     run_config = tiny_config("scheduled_sampling")
     folder = store.run_folder(run_config, tmp_path)
-    assert folder == tmp_path / f"scheduled_sampling-{config_hash(run_config)}"
+    key = config_hash({"config": dataclasses.asdict(run_config), "training_version": store.TRAINING_VERSION})
+    assert folder == tmp_path / f"scheduled_sampling-{key}"
+    monkeypatch.setattr(store, "TRAINING_VERSION", store.TRAINING_VERSION + 1)
+    assert store.run_folder(run_config, tmp_path) != folder  # new training code, new runs
+    monkeypatch.undo()
     assert len(config_hash(run_config)) == 12 and int(config_hash(run_config), 16) >= 0
     assert store.run_folder(tiny_config("scheduled_sampling"), tmp_path) == folder  # stable
     changed = [tiny_config("scheduled_sampling", ss_k=20.0), tiny_config("scheduled_sampling", iterations=13),

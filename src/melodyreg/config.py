@@ -117,8 +117,9 @@ def data_config(profile: str = "poster", **overrides: Any) -> DataConfig:
 
 
 def config_hash(config: Any, length: int = 12) -> str:
-    """A short, stable hash of a (nested) dataclass, for artifact folder names."""
-    payload = json.dumps(dataclasses.asdict(config), sort_keys=True, default=str)
+    """A short, stable hash of a (nested) dataclass or a JSON-able dict, for artifact folder names."""
+    payload = json.dumps(config if isinstance(config, dict) else dataclasses.asdict(config),
+                         sort_keys=True, default=str)
     return hashlib.sha256(payload.encode()).hexdigest()[:length]
 
 

@@ -13,6 +13,7 @@ each, which gets about twice the throughput of one process on two cores).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import time
@@ -30,6 +31,7 @@ from melodyreg.config import ExperimentConfig, config_hash
 from melodyreg.dataset import Corpus, Split
 
 RUNS_DIR = C.REPO_ROOT / "runs"
+TRAINING_VERSION = 1  # part of every run's key: bump when training code changes what a run produces
 # Relative cost of one iteration per strategy (benchmarks/train_step.py), to start long runs first.
 COST = {"baseline": 1.0, "dropout": 1.0, "scheduled_sampling": 1.3, "professor_forcing": 3.7}
 
@@ -65,7 +67,8 @@ class Run:
 
 def run_folder(config: ExperimentConfig, runs_dir: Path = RUNS_DIR) -> Path:
     """Where ``config``'s run lives."""
-    return Path(runs_dir) / f"{config.strategy.name}-{config_hash(config)}"
+    key = config_hash({"config": dataclasses.asdict(config), "training_version": TRAINING_VERSION})
+    return Path(runs_dir) / f"{config.strategy.name}-{key}"
 
 
 def load(config: ExperimentConfig, runs_dir: Path = RUNS_DIR) -> Run | None:
