@@ -4,14 +4,15 @@ import numpy as np
 import pytest
 
 from melodyreg import features
+from melodyreg.melodies import notes
 
 # C (2 steps), D (2), E (1), rest (1), C (4): onsets 0, 2, 4, 6
 MELODY = [60, -2, 62, -2, 64, -1, 60, -2, -2, -2]
 
 
 def test_notes_are_read_with_onsets_and_lengths():
-    assert features.notes(MELODY) == [(60, 0, 2), (62, 2, 2), (64, 4, 1), (60, 6, 4)]
-    assert features.notes([-2, -1, -2]) == []
+    assert notes(MELODY) == [(60, 0, 2), (62, 2, 2), (64, 4, 1), (60, 6, 4)]
+    assert notes([-2, -1, -2]) == []
 
 
 def test_scalar_features_by_hand():

@@ -30,25 +30,13 @@ from collections.abc import Sequence
 import numpy as np
 from scipy import stats
 
-from melodyreg import constants as C
+from melodyreg.melodies import notes
 
 # Note-length bins in 16th-note steps: 16th, 8th, dotted 8th, quarter, dotted quarter, half,
 # dotted half, whole, longer.
 LENGTH_BINS = (1, 2, 3, 4, 6, 8, 12, 16)
 SCALAR_FEATURES = ("pitch_count", "pitch_range", "mean_interval", "note_count", "mean_ioi", "repetition")
 VECTOR_FEATURES = ("pitch_class_histogram", "pitch_class_transitions", "note_length_histogram")
-
-
-def notes(events: Sequence[int]) -> list[tuple[int, int, int]]:
-    """``(pitch, onset step, length in steps)`` of every note of a melody."""
-    out, pitch, onset = [], None, 0
-    for step, e in enumerate(list(events) + [C.MELODY_NOTE_OFF]):
-        if e == C.MELODY_NO_EVENT:
-            continue
-        if pitch is not None:
-            out.append((pitch, onset, step - onset))
-        pitch, onset = (int(e), step) if e >= 0 else (None, step)
-    return out
 
 
 def _length_bin(length: int) -> int:

@@ -254,6 +254,18 @@ def decode(classes: Sequence[int] | np.ndarray, min_pitch: int = C.MIN_PITCH) ->
     return np.where(arr >= C.NUM_SPECIAL_EVENTS, arr - C.NUM_SPECIAL_EVENTS + min_pitch, arr - 2).tolist()
 
 
+def notes(events: Sequence[int]) -> list[tuple[int, int, int]]:
+    """``(pitch, onset step, length in steps)`` of every note of a melody of event values."""
+    out, pitch, onset = [], None, 0
+    for step, e in enumerate(list(events) + [C.MELODY_NOTE_OFF]):
+        if e == C.MELODY_NO_EVENT:
+            continue
+        if pitch is not None and step > onset:
+            out.append((pitch, onset, step - onset))
+        pitch, onset = (int(e), step) if e >= 0 else (None, step)
+    return out
+
+
 def to_note_sequence(
     events: Sequence[int],
     *,
@@ -264,20 +276,10 @@ def to_note_sequence(
 ) -> music_pb2.NoteSequence:
     """Event values → a NoteSequence (for MIDI export, audio and piano rolls)."""
     seconds_per_step = 60.0 / qpm / steps_per_quarter
-    seq = music_pb2.NoteSequence(ticks_per_quarter=220)
+    seq = music_pb2.NoteSequence(ticks_per_quarter=C.STANDARD_PPQ)
     seq.tempos.add(qpm=qpm)
-    pitch, onset = None, 0
-
-    def close(step: int) -> None:
-        if pitch is not None and step > onset:
-            seq.notes.add(pitch=pitch, velocity=velocity, program=program,
-                          start_time=onset * seconds_per_step, end_time=step * seconds_per_step)
-
-    for step, e in enumerate(events):
-        if e == C.MELODY_NO_EVENT:
-            continue
-        close(step)
-        pitch, onset = (e, step) if e >= 0 else (None, step)
-    close(len(events))
+    for pitch, onset, length in notes(events):
+        seq.notes.add(pitch=pitch, velocity=velocity, program=program, start_time=onset * seconds_per_step,
+                      end_time=(onset + length) * seconds_per_step)
     seq.total_time = len(events) * seconds_per_step
     return seq

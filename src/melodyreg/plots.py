@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from melodyreg import constants as C
-from melodyreg.melodies import decode
+from melodyreg.melodies import decode, notes
 
 PITCH_NAMES = ("C", "C♯", "D", "E♭", "E", "F", "F♯", "G", "A♭", "A", "B♭", "B")
 
@@ -73,14 +73,8 @@ def length_chart(melodies: Sequence[np.ndarray], steps_per_bar: int = 16,
 
 
 def notes_frame(events: Sequence[int]) -> pd.DataFrame:
-    """The notes of a melody of event values: pitch, start and end step."""
-    rows, pitch, onset = [], None, 0
-    for step, e in enumerate(list(events) + [C.MELODY_NOTE_OFF]):
-        if e == C.MELODY_NO_EVENT:
-            continue
-        if pitch is not None:
-            rows.append((pitch, pitch_name(pitch), onset, step))
-        pitch, onset = (e, step) if e >= 0 else (None, step)
+    """The notes of a melody of event values: pitch, name, start and end step."""
+    rows = [(p, pitch_name(p), onset, onset + length) for p, onset, length in notes(events)]
     return pd.DataFrame(rows, columns=["pitch", "name", "start", "end"])
 
 
