@@ -90,15 +90,3 @@ def test_run_model_reproduces_the_trained_weights(trained, folk_sides):
     np.testing.assert_array_equal(loaded(inputs)[0].numpy(), strategy.model(inputs)[0].numpy())
     untrained = seeded_model(run_config.model, seed=run_config.seed)
     assert not np.allclose(loaded(inputs)[0].numpy(), untrained(inputs)[0].numpy())
-
-
-def test_two_workers_train_runs_in_spawned_processes(folk_corpus, folk_split, tmp_path):
-    configs = [tiny_config("baseline", iterations=3), tiny_config("scheduled_sampling", iterations=3)]
-    runs = store.ensure_runs(configs, folk_corpus, folk_split, runs_dir=tmp_path, workers=2, progress=False)
-    assert [r.config for r in runs] == configs  # in the order asked for, whatever order they trained in
-    for run, run_config in zip(runs, configs):
-        assert run.folder == store.run_folder(run_config, tmp_path)
-        assert json.loads((run.folder / "done.json").read_text())["iterations"] == 3
-        assert run.history[run.history.phase == "train"].iteration.tolist() == [1, 2, 3]
-        assert np.isfinite(run.history.loss).all()
-    assert "epsilon" in runs[1].history.columns

@@ -275,3 +275,25 @@ def test_training_refuses_empty_datasets(folk_sides, tmp_path):
     with pytest.raises(ValueError, match="no evaluation windows: the held-out set is empty"):
         training.train(tiny_config(), train_melodies, [], tmp_path / "b", progress=False)
     assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
+
+
+def test_initial_weights_do_not_depend_on_other_draws_from_python_random():
+    """Another thread (a Dask worker's event loop) drawing from `random` must not change a run's weights."""
+    import random
+
+    from melodyreg.config import ModelConfig
+    from melodyreg.model import build
+
+    def built(disturb: bool):
+        training.set_seed(5)
+        with training.private_keras_seeds(5):
+            if disturb:
+                random.random()
+            return [v.numpy() for v in build(ModelConfig(layers=(8,))).variables]
+
+    for quiet, disturbed in zip(built(False), built(True)):
+        np.testing.assert_array_equal(quiet, disturbed)
+    training.set_seed(5)
+    random.random()  # outside the context the same draw shifts every initializer's seed
+    unprotected = [v.numpy() for v in build(ModelConfig(layers=(8,))).variables]
+    assert not np.array_equal(unprotected[0], built(False)[0])

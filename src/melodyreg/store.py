@@ -7,8 +7,9 @@ and ``history.json``, checkpoints while it runs, the final ``weights.npz`` and
 its last checkpoint, a missing one is trained. Changing any setting changes the
 hash, so only what a change touches is retrained.
 
-Independent runs train side by side in worker processes (one TensorFlow thread
-each, which gets about twice the throughput of one process on two cores).
+Independent runs train side by side on Dask workers (:mod:`melodyreg.sweep`; one
+TensorFlow thread each, which gets about twice the throughput of one process on
+two cores).
 """
 
 from __future__ import annotations
@@ -17,14 +18,11 @@ import dataclasses
 import json
 import os
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
-from multiprocessing import get_context
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from tqdm.auto import tqdm
 
 from melodyreg import constants as C
 from melodyreg.config import ExperimentConfig, config_hash
@@ -32,8 +30,6 @@ from melodyreg.dataset import Corpus, Split
 
 RUNS_DIR = C.REPO_ROOT / "runs"
 TRAINING_VERSION = 1  # part of every run's key: bump when training code changes what a run produces
-# Relative cost of one iteration per strategy (benchmarks/train_step.py), to start long runs first.
-COST = {"baseline": 1.0, "dropout": 1.0, "scheduled_sampling": 1.3, "professor_forcing": 3.7}
 
 
 @dataclass
@@ -103,37 +99,34 @@ def train_run(config: ExperimentConfig, train_melodies, eval_melodies, runs_dir:
     return folder
 
 
-def _train_in_worker(config, train_melodies, eval_melodies, runs_dir) -> Path:
-    return train_run(config, train_melodies, eval_melodies, runs_dir, threads=1, progress=False)
-
-
 def ensure_runs(configs: list[ExperimentConfig], corpus: Corpus, parts: Split, *,
-                runs_dir: Path = RUNS_DIR, workers: int | None = None, progress: bool = True) -> list[Run]:
+                runs_dir: Path = RUNS_DIR, workers: int | None = None, scheduler: str | None = None,
+                progress: bool = True) -> list[Run]:
     """Finished runs for every config: loaded if done, otherwise trained (resuming where possible).
 
     Args:
         configs: the runs wanted; they must all use ``corpus`` and ``parts``.
         workers: processes for runs trained here (default: one per core, at
-            most one per run); 1 trains in this process.
+            most one per run); 1 trains in this process, more run on a Dask
+            ``LocalCluster`` (see :mod:`melodyreg.sweep`).
+        scheduler: address of a Dask scheduler to train on instead of a local cluster.
 
     Returns:
         The runs, in the order of ``configs``.
+
+    Raises:
+        melodyreg.sweep.SweepError: some runs failed (the others are stored).
     """
     missing = [c for c in dict.fromkeys(configs) if load(c, runs_dir) is None]
     if missing:
         train_melodies, eval_melodies = _sides(corpus, parts)
         workers = max(1, min(workers or os.cpu_count() or 1, len(missing)))
-        if workers == 1:
+        if workers == 1 and scheduler is None:
             for config in missing:
                 train_run(config, train_melodies, eval_melodies, runs_dir, progress=progress)
         else:
-            ordered = sorted(missing, key=lambda c: -COST[c.strategy.name] * c.train.iterations)
-            bar = tqdm(total=len(ordered), desc="training runs", unit="run", disable=not progress)
-            with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
-                futures = [pool.submit(_train_in_worker, c, train_melodies, eval_melodies, runs_dir)
-                           for c in ordered]
-                for future in as_completed(futures):
-                    future.result()
-                    bar.update()
-            bar.close()
+            from melodyreg import sweep
+
+            sweep.train_all(missing, train_melodies, eval_melodies, runs_dir, scheduler=scheduler,
+                            workers=workers, progress=progress)
     return [load(c, runs_dir) for c in configs]

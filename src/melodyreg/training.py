@@ -12,9 +12,10 @@ and optimizer state.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,6 +37,26 @@ def set_seed(seed: int) -> None:
     np.random.seed(seed % 2**32)
     keras.utils.set_random_seed(seed)
     tf.config.experimental.enable_op_determinism()
+
+
+@contextlib.contextmanager
+def private_keras_seeds(seed: int) -> Iterator[None]:
+    """Let Keras draw initializer seeds from a private generator while a run builds its variables.
+
+    Keras gives every initializer created without a seed one drawn from Python's
+    global ``random``. In a process where other threads draw from it too (a Dask
+    worker's event loop does), the weights would depend on timing. Inside this
+    context Keras draws from ``random.Random(seed)`` instead: the same numbers
+    :func:`set_seed` gives an undisturbed process, whatever other threads do.
+    """
+    from keras.src.random import seed_generator
+
+    saved = seed_generator.python_random
+    seed_generator.python_random = random.Random(seed)
+    try:
+        yield
+    finally:
+        seed_generator.python_random = saved
 
 
 def configure_threads(threads: int | None) -> None:
@@ -196,8 +217,9 @@ def train(
     folder = Path(folder)
     t = config.train
     set_seed(config.seed)
-    model = build(config.model)
-    strategy = strategies.make(model, config)
+    with private_keras_seeds(config.seed):
+        model = build(config.model)
+        strategy = strategies.make(model, config)
     batcher = Batcher(train_melodies, t.window, t.batch_size, config.seed)
     held_out = eval_windows(eval_melodies, t.window, t.eval_windows)
     checkpoint = Checkpoint(folder)

@@ -1,0 +1,101 @@
+"""Independent training runs (strategy × seed × setting) executed on Dask.
+
+Runs never talk to each other, so a sweep is a bag of tasks: each task trains
+one config into the artifact store and returns its folder. By default a
+``dask.distributed.LocalCluster`` with one single-threaded worker process per
+core runs them (two TensorFlow processes of one thread each get about twice the
+throughput of one process on this 2-core machine). Give ``scheduler`` the
+address of a running Dask scheduler (``tcp://host:8786``) to use a cluster
+instead; its workers must have this package installed and see ``runs_dir``
+(a shared file system).
+
+A rerun skips what is finished: :func:`melodyreg.store.ensure_runs` passes only
+the missing runs here, and a run that was interrupted resumes from its last
+checkpoint. A failing run does not stop the others; every failure is reported
+together at the end, after the finished runs have been written.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+from tqdm.auto import tqdm
+
+from melodyreg.config import ExperimentConfig
+
+# Relative cost of one iteration per strategy (benchmarks/train_step.py): long runs start first.
+COST = {"baseline": 1.0, "dropout": 1.0, "scheduled_sampling": 1.5, "professor_forcing": 2.9}
+
+
+class SweepError(RuntimeError):
+    """Some runs of a sweep failed; the others finished and are in the store."""
+
+
+def cost(config: ExperimentConfig) -> float:
+    """Expected relative cost of training ``config`` (for ordering the queue)."""
+    return COST[config.strategy.name] * config.train.iterations * config.train.batch_size
+
+
+def _train_task(config: ExperimentConfig, sides, runs_dir: str) -> str:
+    from melodyreg import store
+
+    train_melodies, eval_melodies = sides
+    return str(store.train_run(config, train_melodies, eval_melodies, Path(runs_dir), threads=1, progress=False))
+
+
+def local_cluster(workers: int | None = None):
+    """A ``LocalCluster`` of ``workers`` single-threaded processes (default: one per core), no dashboard."""
+    from dask.distributed import LocalCluster
+
+    return LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1, processes=True,
+                        dashboard_address=None)
+
+
+def train_all(configs: Sequence[ExperimentConfig], train_melodies, eval_melodies, runs_dir: Path, *,
+              scheduler: str | None = None, workers: int | None = None, progress: bool = True) -> list[Path]:
+    """Train every config on Dask, most expensive first; returns the run folders in the order given.
+
+    Args:
+        configs: runs to train (all on the same two sides of the split).
+        train_melodies, eval_melodies: encoded melodies, sent to each worker once.
+        runs_dir: the artifact store (must be reachable by every worker).
+        scheduler: address of a Dask scheduler; ``None`` starts a local cluster.
+        workers: processes of the local cluster (ignored with ``scheduler``).
+        progress: show a progress bar over runs.
+
+    Raises:
+        SweepError: one or more runs failed (their errors are listed; the others finished).
+    """
+    from dask.distributed import Client, as_completed
+
+    from melodyreg import store
+
+    if not configs:
+        return []
+    cluster = None if scheduler else local_cluster(min(workers or os.cpu_count() or 1, len(configs)))
+    failures, folders = [], {}
+    try:
+        with Client(scheduler or cluster) as client:
+            [sides] = client.scatter([(list(train_melodies), list(eval_melodies))], broadcast=True)
+            futures = {}
+            for config in configs:
+                future = client.submit(_train_task, config, sides, str(runs_dir), pure=False,
+                                       priority=cost(config), key=f"train-{store.run_folder(config, runs_dir).name}")
+                futures[future] = config
+            bar = tqdm(total=len(futures), desc="training runs", unit="run", disable=not progress)
+            for future in as_completed(futures):
+                config = futures[future]
+                try:
+                    folders[id(config)] = Path(future.result())
+                except Exception as error:  # report every failed run, keep the finished ones
+                    failures.append(f"{config.strategy.name} (seed {config.seed}): {type(error).__name__}: {error}")
+                bar.update()
+            bar.close()
+    finally:
+        if cluster is not None:
+            cluster.close()
+    if failures:
+        raise SweepError(f"{len(failures)} of {len(configs)} runs failed:\n" + "\n".join(failures))
+    return [folders[id(c)] for c in configs]

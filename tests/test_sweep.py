@@ -1,0 +1,66 @@
+"""Sweeps on Dask: a tiny strategy × seed sweep on a LocalCluster, reruns skip finished runs, failures are reported."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from conftest import tiny_config
+from melodyreg import store, sweep
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    """A two-worker LocalCluster shared by the tests of this module."""
+    with sweep.local_cluster(2) as local:
+        yield local
+
+
+def test_a_tiny_sweep_runs_on_a_local_cluster(cluster, folk_corpus, folk_split, folk_sides, tmp_path, monkeypatch):
+    configs = [tiny_config(name, iterations=3, seed=seed)
+               for name in ("baseline", "scheduled_sampling") for seed in (1, 2)]
+    runs = store.ensure_runs(configs, folk_corpus, folk_split, runs_dir=tmp_path, scheduler=cluster.scheduler_address,
+                             progress=False)
+    assert [r.config for r in runs] == configs  # in the order asked for, whatever order they finished in
+    assert len({r.folder for r in runs}) == 4
+    for run, config in zip(runs, configs):
+        assert run.folder == store.run_folder(config, tmp_path)
+        assert json.loads((run.folder / "done.json").read_text())["iterations"] == 3
+        assert run.history[run.history.phase == "train"].iteration.tolist() == [1, 2, 3]
+    # seeds differ, so do the trained weights
+    first, second = (np.load(r.folder / "weights.npz") for r in runs[:2])
+    assert not np.array_equal(first["v0"], second["v0"])
+    # a run trained on a worker equals the same run trained in this process
+    (local,) = store.ensure_runs(configs[:1], folk_corpus, folk_split, runs_dir=tmp_path / "here", workers=1,
+                                 progress=False)
+    for key, value in np.load(local.folder / "weights.npz").items():
+        np.testing.assert_array_equal(value, first[key])
+
+    # a rerun finds every run finished and trains nothing
+    def no_training(*args, **kwargs):
+        raise AssertionError("a finished run was sent to Dask again")
+
+    monkeypatch.setattr(sweep, "train_all", no_training)
+    again = store.ensure_runs(configs, folk_corpus, folk_split, runs_dir=tmp_path, scheduler=cluster.scheduler_address,
+                              progress=False)
+    assert [r.folder for r in again] == [r.folder for r in runs]
+
+
+def test_the_default_engine_is_a_local_cluster(folk_corpus, folk_split, tmp_path):
+    configs = [tiny_config("dropout", iterations=2, seed=seed) for seed in (1, 2)]
+    runs = store.ensure_runs(configs, folk_corpus, folk_split, runs_dir=tmp_path, workers=2, progress=False)
+    assert all((r.folder / "weights.npz").is_file() for r in runs)
+
+
+def test_failed_runs_are_reported_together(cluster, folk_sides, tmp_path):
+    configs = [tiny_config("baseline", iterations=2, seed=seed) for seed in (1, 2)]
+    with pytest.raises(sweep.SweepError, match=r"2 of 2 runs failed(.|\n)*no training melodies"):
+        sweep.train_all(configs, [], folk_sides[1], tmp_path, scheduler=cluster.scheduler_address, progress=False)
+
+
+def test_expensive_runs_are_queued_first():
+    cheap, dear = tiny_config("baseline"), tiny_config("professor_forcing")
+    assert sweep.cost(dear) > sweep.cost(cheap)
+    assert sweep.train_all([], [], [], "unused") == []
