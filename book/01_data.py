@@ -13,7 +13,7 @@
 # ---
 
 # %% tags=["parameters"]
-profile = "poster"  # "smoke" (CI: one small collection) or "poster" (the book's default)
+profile = "poster"  # "smoke" (CI: one small collection); "poster" and "full" (the book's corpus)
 source = "folk"  # "folk", "essen" (non-commercial licence), "maestro" or "midi"
 path = None  # a MAESTRO zip or folder, or a folder of MIDI files, for those sources
 maestro_split = None  # "random" (the poster's 90:10 by work) or "official"

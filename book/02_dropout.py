@@ -13,12 +13,14 @@
 # ---
 
 # %% tags=["parameters"]
-profile = "poster"  # "smoke" (CI) or "poster" (2 x 64 LSTM, batch 32, 5,000 iterations)
+profile = "poster"  # "smoke" (CI), "poster" (2 x 64 LSTM, batch 32, 5,000 iterations, one seed) or "full" (5 seeds)
 seed = 2017  # seeds the split, the weights, every random draw in training, and sampling
+num_seeds = None  # training seeds per strategy (seed, seed + 1, ...); None: the profile's (poster 1, full 5)
 source = None  # None: the profile's corpus (folk tunes); or "essen", "maestro", "midi"
 path = None  # MAESTRO zip/folder or MIDI folder for those sources
 maestro_split = None  # "random" (poster) or "official"
 workers = None  # processes for corpus preparation and training; None uses every core
+scheduler = None  # address of a Dask scheduler to train on; None: a local cluster
 iterations = None  # training iterations per strategy; None: the profile's (5,000 at "poster")
 num_melodies = 10  # generated melodies per strategy (the poster's 10)
 melody_steps = 128  # steps per generated melody, the primer (middle C) included
@@ -73,7 +75,8 @@ show.enable_offline_charts()
 # reuse them, and a rerun with the same parameters trains nothing.
 
 # %%
-s = study.run_study(profile, seed=seed, source=source, path=path, maestro_split=maestro_split, workers=workers,
+s = study.run_study(profile, seed=seed, num_seeds=num_seeds, source=source, path=path,
+                    maestro_split=maestro_split, workers=workers, scheduler=scheduler,
                     overrides={"iterations": iterations})
 curves = study.curves(s, ["baseline", "dropout"])
 plots.loss_curves(curves, "train", "Training loss (moving mean over 50 iterations)")

@@ -7,6 +7,7 @@ import dataclasses
 import pytest
 
 from melodyreg import constants as C
+from melodyreg import config
 from melodyreg.config import DataConfig, config_hash, data_config
 
 
@@ -63,7 +64,7 @@ def test_maestro_and_midi_sources_need_a_path():
 
 
 def test_unknown_profile():
-    with pytest.raises(ValueError, match=r"unknown profile 'huge'; choose one of \['poster', 'smoke'\]"):
+    with pytest.raises(ValueError, match=r"unknown profile 'huge'; choose one of \['full', 'poster', 'smoke'\]"):
         data_config("huge")
 
 
@@ -132,3 +133,22 @@ def test_config_hash_is_stable_and_sensitive():
     assert config_hash(data_config("poster")) != a
     assert config_hash(data_config("smoke"), length=20)[:12] == a
     assert len(config_hash(data_config("smoke"), length=20)) == 20
+
+
+def test_study_seeds_and_sweeps_per_profile():
+    assert config.study_seeds("full", 10) == (10, 11, 12, 13, 14)
+    assert config.study_seeds("poster", 2017) == (2017,)
+    assert config.study_seeds("smoke", 1, num_seeds=3) == (1, 2, 3)
+    with pytest.raises(ValueError, match="num_seeds"):
+        config.study_seeds("full", 1, num_seeds=0)
+    with pytest.raises(ValueError, match="unknown profile"):
+        config.study_seeds("huge", 1)
+    assert set(config.SENSITIVITY) == set(config.TRAIN_PROFILES) == set(config.PROFILES) == set(config.NUM_SEEDS)
+    for profile, knobs in config.SENSITIVITY.items():
+        for knob, (strategy, settings) in knobs.items():
+            default = config.experiment_config(profile, strategy)
+            for extra in settings:  # every setting is a valid config that differs from the default
+                assert config.experiment_config(profile, strategy, **extra) != default, (profile, knob, extra)
+    # the full profile is the poster's settings: its first seed reuses the poster's runs
+    assert config.experiment_config("full", "dropout", data=config.data_config("full")) == \
+        config.experiment_config("poster", "dropout", data=config.data_config("poster"))

@@ -111,3 +111,14 @@ def test_teacher_forced_hidden_and_mask():
     hidden, mask = generation.teacher_forced_hidden(model, batch)
     assert hidden.shape == (2, 8, 8) and mask.dtype == bool
     np.testing.assert_array_equal(mask.sum(axis=1), [8, 3])
+
+
+def test_continue_classes_keeps_each_rows_primer():
+    model = seeded_model(ModelConfig(layers=(8,)), seed=1)
+    primers = np.array([[5], [20], [30]], np.int32)
+    out = generation.continue_classes(model, primers, 12, seed=4)
+    assert out.shape == (3, 12) and (out[:, :1] == primers).all()
+    np.testing.assert_array_equal(out, generation.continue_classes(model, primers, 12, seed=4))
+    assert not np.array_equal(out, generation.continue_classes(model, primers, 12, seed=5))
+    with pytest.raises(ValueError, match="primers"):
+        generation.continue_classes(model, primers, 1)

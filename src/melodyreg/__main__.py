@@ -96,7 +96,7 @@ def main(argv: list[str] | None = None) -> None:
     commands = parser.add_subparsers(dest="command", required=True)
 
     prep = commands.add_parser("prepare", help="prepare and cache a corpus")
-    prep.add_argument("--profile", default="poster", help="smoke or poster (default poster)")
+    prep.add_argument("--profile", default="poster", help="smoke, poster or full (default poster)")
     prep.add_argument("--source", default=None, help="folk, essen, maestro or midi")
     prep.add_argument("--path", default=None, help="MAESTRO zip/folder or MIDI folder")
     prep.add_argument("--workers", type=int, default=None, help="worker processes (default: all cores)")
@@ -105,7 +105,7 @@ def main(argv: list[str] | None = None) -> None:
     def training_options(sub: argparse.ArgumentParser) -> None:
         sub.add_argument("--strategy", default="baseline",
                          help="baseline, dropout, scheduled_sampling or professor_forcing")
-        sub.add_argument("--profile", default="poster", help="smoke or poster (default poster)")
+        sub.add_argument("--profile", default="poster", help="smoke, poster or full (default poster)")
         sub.add_argument("--seed", type=int, default=2017, help="run seed (split, weights, sampling)")
         sub.add_argument("--source", default=None, help="folk, essen, maestro or midi")
         sub.add_argument("--path", default=None, help="MAESTRO zip/folder or MIDI folder")
@@ -127,7 +127,7 @@ def main(argv: list[str] | None = None) -> None:
     gen.set_defaults(run=_generate)
 
     bk = commands.add_parser("book", help="execute the chapters and build the HTML book")
-    bk.add_argument("--profile", default="poster", help="smoke or poster (default poster)")
+    bk.add_argument("--profile", default="poster", help="smoke, poster or full (default poster)")
     bk.add_argument("-p", "--parameter", action="append", default=[], metavar="KEY=VALUE",
                     help="papermill parameter for every chapter, e.g. -p seed=3 (repeatable)")
     bk.add_argument("--only", action="append", default=[], metavar="CHAPTER",

@@ -1,78 +1,100 @@
-"""The poster's Discussion and Conclusion, claim by claim, checked against the numbers of this run.
+"""The poster's Discussion and Conclusion, claim by claim, judged on the study's runs with intervals.
 
-Each claim is a rule over measured quantities; the verdict is computed, never
-written by hand. With one seed per strategy, a verdict says what this run
-shows, not what holds in general (more seeds give intervals).
+Each claim becomes a set of paired comparisons between strategies over the
+training seeds (strategy A at seed *s* against strategy B at seed *s*). A
+comparison counts when the 95 % bootstrap interval of the mean difference
+excludes zero. A claim is
 
-Measured quantities (see :mod:`melodyreg.study`):
-    separability: accuracy of a classifier telling training from generation
-        hidden states (0.5 = indistinguishable);
-    train loss / eval loss: final training loss (mean over the last 10 % of
-        iterations) and held-out NLL per event;
-    log-likelihood: mean over the generated melodies (the poster's table);
-    training seconds: wall time of each run.
+* **supported** when every comparison it needs goes its way with an interval
+  that excludes zero;
+* **contradicted** when at least one goes the other way with an interval that
+  excludes zero (for "minimal difference": when the interval lies wholly outside
+  the ±2 % band);
+* **inconclusive** otherwise.
+
+With one seed the intervals are single points, so every non-zero difference
+"counts": a verdict then describes that run, not what holds in general.
+
+Measured quantities, one row per (strategy, seed) (see :mod:`melodyreg.evidence`):
+``state_auc`` (training vs generation hidden states, 0.5 = indistinguishable),
+``train_loss``, ``nll`` (held-out NLL per event), ``log_likelihood`` (mean over
+the generated melodies, the poster's table) and ``seconds`` (training wall time).
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
+from melodyreg import intervals
+
 SMALL = 0.02  # relative difference below which two losses count as "minimal difference"
+SHORT = {"baseline": "baseline", "dropout": "dropout", "scheduled_sampling": "SS", "professor_forcing": "PF"}
+B, D, S, P = "baseline", "dropout", "scheduled_sampling", "professor_forcing"
 
 
-def _verdict(condition: bool, opposite: bool) -> str:
-    return "supported" if condition else "contradicted" if opposite else "inconclusive"
+def _pair(runs: pd.DataFrame, value: str, a: str, b: str) -> tuple[float, float, float]:
+    wide = runs.pivot_table(index="seed", columns="strategy", values=value, aggfunc="first")[[a, b]].dropna()
+    if wide.empty:
+        raise ValueError(f"{a!r} and {b!r} share no seed")
+    return intervals.bootstrap_ci((wide[a] - wide[b]).to_numpy())
 
 
-def verdicts(losses: pd.DataFrame, likelihood: pd.DataFrame, separability: pd.DataFrame) -> pd.DataFrame:
-    """One row per claim: what the poster says, what this run measured, and the verdict.
+def _level(runs: pd.DataFrame, value: str, name: str) -> tuple[float, float, float]:
+    return intervals.bootstrap_ci(runs.loc[runs.strategy == name, value].to_numpy())
+
+
+def _judge(comparisons: list[tuple[str, str, str, int]], runs: pd.DataFrame, digits: int) -> tuple[str, str]:
+    """``comparisons``: (value, a, b, wanted sign of a − b). Returns (evidence text, verdict)."""
+    texts, signs = [], []
+    for value, a, b, wanted in comparisons:
+        mean, low, high = _pair(runs, value, a, b)
+        texts.append(f"{SHORT[a]} − {SHORT[b]}: {intervals.format_ci(mean, low, high, digits)}")
+        signs.append(intervals.sign(low, high) * wanted)
+    verdict = "contradicted" if min(signs) < 0 else "supported" if min(signs) > 0 else "inconclusive"
+    return "; ".join(texts), verdict
+
+
+def verdicts(runs: pd.DataFrame) -> pd.DataFrame:
+    """One row per claim: the poster's words, the evidence with intervals, and the verdict.
 
     Args:
-        losses: :func:`melodyreg.study.final_losses`.
-        likelihood: per strategy ``strategy`` (internal name) and ``log_likelihood`` (mean).
-        separability: :func:`melodyreg.study.state_separability`.
+        runs: :attr:`melodyreg.evidence.Evidence.runs` (all four strategies).
     """
-    loss = losses.set_index("strategy")
-    ll = likelihood.set_index("strategy")["log_likelihood"]
-    sep = separability.set_index("strategy")["separability"]
-    b, d, s, p = "baseline", "dropout", "scheduled_sampling", "professor_forcing"
     rows = []
 
-    def add(claim, measured, condition, opposite):
-        rows.append({"poster's claim": claim, "this run": measured, "verdict": _verdict(condition, opposite)})
+    def add(claim: str, evidence: str, verdict: str) -> None:
+        rows.append({"poster's claim": claim, "evidence (mean [95 % interval] over seeds)": evidence,
+                     "verdict": verdict})
 
+    # 1. disparity for baseline and dropout: AUC clearly above chance
+    levels = {n: _level(runs, "state_auc", n) for n in (B, D)}
+    text = "; ".join(f"AUC {SHORT[n]}: {intervals.format_ci(*levels[n])}" for n in (B, D))
+    verdict = ("supported" if min(levels[n][1] for n in levels) > 0.75
+               else "contradicted" if max(levels[n][2] for n in levels) < 0.6 else "inconclusive")
     add("Clear disparity between training and generation hidden states for baseline and dropout",
-        f"separability baseline {sep[b]:.2f}, dropout {sep[d]:.2f} (0.5 = none)",
-        sep[b] >= 0.75 and sep[d] >= 0.75, sep[b] < 0.6 and sep[d] < 0.6)
+        text + " (0.5 = none; supported above 0.75, contradicted below 0.6)", verdict)
     add("Scheduled sampling and professor forcing bring training and generation states closer",
-        f"separability SS {sep[s]:.2f}, PF {sep[p]:.2f} vs baseline {sep[b]:.2f}, dropout {sep[d]:.2f}",
-        max(sep[s], sep[p]) < min(sep[b], sep[d]), min(sep[s], sep[p]) > max(sep[b], sep[d]))
-    rel = abs(loss.loc[d, "eval loss"] - loss.loc[b, "eval loss"]) / loss.loc[b, "eval loss"]
+        *_judge([("state_auc", x, y, -1) for x in (S, P) for y in (B, D)], runs, 3))
+    # 3. minimal difference: the relative paired difference inside ±SMALL
+    wide = runs.pivot_table(index="seed", columns="strategy", values="nll", aggfunc="first")[[D, B]].dropna()
+    mean, low, high = intervals.bootstrap_ci(((wide[D] - wide[B]) / wide[B]).to_numpy())
+    verdict = ("supported" if -SMALL < low and high < SMALL
+               else "contradicted" if low >= SMALL or high <= -SMALL else "inconclusive")
     add("Minimal difference between baseline and dropout",
-        f"held-out NLL baseline {loss.loc[b, 'eval loss']:.3f}, dropout {loss.loc[d, 'eval loss']:.3f} "
-        f"({rel:.1%} apart; minimal = under {SMALL:.0%})", rel < SMALL, rel >= SMALL)
+        f"held-out NLL, (dropout − baseline) / baseline: {intervals.format_ci(100 * mean, 100 * low, 100 * high, 1)} % "
+        f"(minimal = within ±{SMALL:.0%})", verdict)
     add("Scheduled sampling and professor forcing do worse in training",
-        f"training loss baseline {loss.loc[b, 'train loss']:.3f}, SS {loss.loc[s, 'train loss']:.3f}, "
-        f"PF {loss.loc[p, 'train loss']:.3f}",
-        min(loss.loc[s, "train loss"], loss.loc[p, "train loss"]) > loss.loc[b, "train loss"],
-        max(loss.loc[s, "train loss"], loss.loc[p, "train loss"]) < loss.loc[b, "train loss"])
+        *_judge([("train_loss", x, B, +1) for x in (S, P)], runs, 3))
     add("Scheduled sampling does slightly better in evaluation (a regularizing effect)",
-        f"held-out NLL SS {loss.loc[s, 'eval loss']:.3f} vs baseline {loss.loc[b, 'eval loss']:.3f}",
-        loss.loc[s, "eval loss"] < loss.loc[b, "eval loss"], loss.loc[s, "eval loss"] >= loss.loc[b, "eval loss"])
-    best = ll.idxmax()
+        *_judge([("nll", S, B, -1)], runs, 3))
     add("Scheduled sampling generates melodies with the highest log-likelihood",
-        f"highest: {best} ({ll[best]:.1f}); SS {ll[s]:.1f}", best == s, best != s)
+        *_judge([("log_likelihood", S, x, +1) for x in (B, D, P)], runs, 1))
     add("Scheduled sampling and professor forcing outperform baseline and dropout (log-likelihood)",
-        f"SS {ll[s]:.1f}, PF {ll[p]:.1f} vs baseline {ll[b]:.1f}, dropout {ll[d]:.1f}",
-        min(ll[s], ll[p]) > max(ll[b], ll[d]), max(ll[s], ll[p]) < min(ll[b], ll[d]))
-    closest = sep.idxmin()
+        *_judge([("log_likelihood", x, y, +1) for x in (S, P) for y in (B, D)], runs, 1))
     add("Scheduled sampling shows the highest similarity between training and generation states",
-        f"lowest separability: {closest} ({sep[closest]:.2f}); SS {sep[s]:.2f}", closest == s, closest != s)
-    add("Scheduled sampling trains faster than professor forcing",
-        f"{loss.loc[s, 'training seconds']:.0f} s vs {loss.loc[p, 'training seconds']:.0f} s",
-        loss.loc[s, "training seconds"] < loss.loc[p, "training seconds"],
-        loss.loc[s, "training seconds"] >= loss.loc[p, "training seconds"])
-    fit = loss["eval loss"].idxmin()
+        *_judge([("state_auc", S, x, -1) for x in (B, D, P)], runs, 3))
+    add("Scheduled sampling trains faster than professor forcing (wall seconds)",
+        *_judge([("seconds", S, P, -1)], runs, 0))
     add("Scheduled sampling is the most effective regularizer (judged here by held-out NLL)",
-        f"lowest held-out NLL: {fit} ({loss.loc[fit, 'eval loss']:.3f})", fit == s, fit != s)
+        *_judge([("nll", S, x, -1) for x in (B, D, P)], runs, 3))
     return pd.DataFrame(rows)

@@ -87,10 +87,12 @@ class DataConfig:
 
 
 # Profiles: a name → field overrides. `smoke` keeps CI fast (one small
-# collection); `poster` is the default of the book: all four folk collections.
+# collection); `poster` is the default of the book: all four folk collections;
+# `full` is the poster's settings with more seeds and the sensitivity sweeps.
 PROFILES: dict[str, dict[str, Any]] = {
     "smoke": {"data": {"collections": ("miscFolk",)}},
     "poster": {"data": {}},
+    "full": {"data": {}},
 }
 
 
@@ -260,7 +262,41 @@ TRAIN_PROFILES: dict[str, dict[str, Any]] = {
                         "eval_windows": 32, "checkpoint_every": 30},
               "strategy": {"ss_k": 10.0}, "model": {"layers": (16, 16)}},
     "poster": {"train": {}, "strategy": {}, "model": {}},
+    "full": {"train": {}, "strategy": {}, "model": {}},
 }
+
+# Training seeds per strategy: the study uses seed, seed + 1, ... (the poster ran one).
+NUM_SEEDS = {"smoke": 2, "poster": 1, "full": 5}
+
+# Sensitivity sweeps: knob → (strategy, settings tried besides the profile's own), one run each at
+# the study's first seed. Full profile: scheduled sampling's k moves ε = 0.5 to iteration ≈ 1,400
+# (k = 250) or past the end (k = 1,000: ε is still 0.87 at 5,000); dropout at half and one and a
+# half times MelodyRNN's 0.5; professor forcing's λ four times stronger, and its gates switched off.
+SENSITIVITY: dict[str, dict[str, tuple[str, tuple[dict[str, Any], ...]]]] = {
+    "smoke": {
+        "scheduled sampling k": ("scheduled_sampling", ({"ss_k": 3.0}, {"ss_k": 30.0})),
+        "dropout rate": ("dropout", ({"dropout_rate": 0.25},)),
+        "professor forcing λ": ("professor_forcing", ({"pf_lambda": 4.0},)),
+        "professor forcing gates": ("professor_forcing", ({"pf_gate_low": 0.0, "pf_gate_high": 1.0},)),
+    },
+    "poster": {},
+    "full": {
+        "scheduled sampling k": ("scheduled_sampling", ({"ss_k": 250.0}, {"ss_k": 1000.0})),
+        "dropout rate": ("dropout", ({"dropout_rate": 0.25}, {"dropout_rate": 0.75})),
+        "professor forcing λ": ("professor_forcing", ({"pf_lambda": 4.0},)),
+        "professor forcing gates": ("professor_forcing", ({"pf_gate_low": 0.0, "pf_gate_high": 1.0},)),
+    },
+}
+
+
+def study_seeds(profile: str, seed: int, num_seeds: int | None = None) -> tuple[int, ...]:
+    """The training seeds of a study: ``seed`` and the next ``num_seeds - 1`` (default: the profile's count)."""
+    if profile not in NUM_SEEDS:
+        raise ValueError(f"unknown profile {profile!r}; choose one of {sorted(NUM_SEEDS)}")
+    count = NUM_SEEDS[profile] if num_seeds is None else num_seeds
+    if count < 1:
+        raise ValueError(f"num_seeds must be at least 1, got {count}")
+    return tuple(seed + i for i in range(count))
 
 
 def experiment_config(profile: str = "poster", strategy: str = "baseline", *, seed: int = 2017,

@@ -108,6 +108,25 @@ def generate(
     return Generated(classes.numpy(), log_probs, log_probs.sum(axis=1), hidden.numpy(), len(primer), temperature)
 
 
+def continue_classes(model: MelodyRNN, primer_classes: np.ndarray, steps: int, *, temperature: float = 1.0,
+                     seed: int = 0) -> np.ndarray:
+    """Free-running continuations of a different primer per row.
+
+    Args:
+        primer_classes: [N, P] event classes, one primer per row.
+        steps: total length, the primer included (> P).
+
+    Returns:
+        [N, steps] event classes.
+    """
+    primer_classes = np.asarray(primer_classes, np.int32)
+    if primer_classes.ndim != 2 or not 1 <= primer_classes.shape[1] < steps:
+        raise ValueError(f"need [N, P] primers with 1 <= P < steps = {steps}, got shape {primer_classes.shape}")
+    classes, _, _ = _sample(model, tf.constant(primer_classes), steps, tf.constant(temperature, tf.float32),
+                            tf.constant([seed, 0], tf.int64))
+    return classes.numpy()
+
+
 def teacher_forced_log_probs(model: MelodyRNN, classes: np.ndarray) -> np.ndarray:
     """[N, T - 1] log p(event t | events before t) under a teacher-forced pass."""
     classes = tf.constant(np.asarray(classes, np.int32))

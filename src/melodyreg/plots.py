@@ -159,3 +159,77 @@ def likelihood_chart(samples_ll: pd.DataFrame) -> alt.Chart:
     means = alt.Chart(samples_ll).mark_tick(thickness=3, size=22, color="black").encode(
         x="mean(log_likelihood):Q", y=alt.Y("strategy:N", sort=list(STRATEGY_COLORS)))
     return (points + means).properties(width=560, height=160)
+
+
+def interval_chart(frame: pd.DataFrame, value: str, title: str, x_title: str, *,
+                   reference: float | None = None, width: int = 480) -> alt.LayerChart:
+    """Per strategy: each seed's ``value`` (small dots), the mean (large dot) and its 95 % bootstrap interval (bar).
+
+    ``frame`` has columns ``strategy`` (display labels), ``seed`` and ``value``;
+    ``reference`` draws a dashed vertical line (e.g. 0.5 for an AUC, 0 for a difference).
+    """
+    from melodyreg import intervals
+
+    summary = intervals.summarise(frame, value)
+    order = [n for n in STRATEGY_COLORS if n in set(frame["strategy"])]
+    y = alt.Y("strategy:N", title=None, sort=order)
+    seeds = alt.Chart(frame).mark_circle(size=25, opacity=0.45).encode(
+        x=alt.X(f"{value}:Q", title=x_title, scale=alt.Scale(zero=False)), y=y, color=_strategy_color(frame),
+        tooltip=["strategy", "seed", alt.Tooltip(f"{value}:Q", format=".4g")])
+    bars = alt.Chart(summary).mark_rule(strokeWidth=3).encode(x="low:Q", x2="high:Q", y=y, color=_strategy_color(summary))
+    means = alt.Chart(summary).mark_point(size=120, filled=True, shape="diamond").encode(
+        x="mean:Q", y=y, color=_strategy_color(summary),
+        tooltip=["strategy", "seeds", alt.Tooltip("mean:Q", format=".4g"), alt.Tooltip("low:Q", format=".4g"),
+                 alt.Tooltip("high:Q", format=".4g")])
+    layers = [seeds, bars, means]
+    if reference is not None:
+        layers.append(alt.Chart(pd.DataFrame({"x": [reference]})).mark_rule(strokeDash=[4, 4], color="gray")
+                      .encode(x="x:Q"))
+    return alt.layer(*layers, title=title).properties(width=width, height=30 * len(order) + 20)
+
+
+def exposure_chart(summary: pd.DataFrame, title: str) -> alt.LayerChart:
+    """The exposure-bias gap against prefix length: mean line and 95 % band per strategy.
+
+    ``summary`` has columns ``strategy`` (labels), ``prefix``, ``mean``, ``low``, ``high``.
+    """
+    base = alt.Chart(summary, title=title).encode(
+        x=alt.X("prefix:Q", title="prefix length (16th-note steps)"), color=_strategy_color(summary))
+    band = base.mark_area(opacity=0.15).encode(y="low:Q", y2="high:Q")
+    line = base.mark_line(point=True).encode(
+        y=alt.Y("mean:Q", title="NLL after own prefix − after real prefix (nats/event)"),
+        tooltip=["strategy", "prefix", alt.Tooltip("mean:Q", format=".3f"), alt.Tooltip("low:Q", format=".3f"),
+                 alt.Tooltip("high:Q", format=".3f")])
+    return (band + line).properties(width=520, height=260)
+
+
+def feature_chart(frame: pd.DataFrame, title: str) -> alt.LayerChart:
+    """Heat map of mean overlap area per feature (rows) and set (columns), the value written in each cell.
+
+    ``frame`` has columns ``feature``, ``strategy`` (labels) and ``overlap``.
+    """
+    base = alt.Chart(frame, title=title).encode(
+        x=alt.X("strategy:N", title=None, sort=[*STRATEGY_COLORS, "real (training melodies)"],
+                axis=alt.Axis(labelAngle=-30)),
+        y=alt.Y("feature:N", title=None))
+    cells = base.mark_rect().encode(color=alt.Color("overlap:Q", scale=alt.Scale(domain=[0, 1], scheme="viridis"),
+                                                    title="overlap"),
+                                    tooltip=["feature", "strategy", alt.Tooltip("overlap:Q", format=".3f")])
+    text = base.mark_text(fontSize=11).encode(
+        text=alt.Text("overlap:Q", format=".2f"),
+        color=alt.condition(alt.datum.overlap > 0.6, alt.value("black"), alt.value("white")))
+    return (cells + text).properties(width=520, height=260)
+
+
+def sensitivity_chart(frame: pd.DataFrame, value: str, title: str, y_title: str) -> alt.FacetChart:
+    """One panel per swept knob: ``value`` for each setting (the default drawn hollow).
+
+    ``frame`` has columns ``knob``, ``setting``, ``default`` and ``value``.
+    """
+    return alt.Chart(frame).mark_point(size=90).encode(
+        x=alt.X("setting:N", title=None, axis=alt.Axis(labelAngle=-20, labelLimit=220)),
+        y=alt.Y(f"{value}:Q", title=y_title, scale=alt.Scale(zero=False)),
+        shape=alt.Shape("default:N", title="profile default"),
+        tooltip=["knob", "setting", alt.Tooltip(f"{value}:Q", format=".4f")],
+    ).properties(width=220, height=200).facet(facet=alt.Facet("knob:N", title=None), columns=4,
+                                              title=title).resolve_scale(x="independent")

@@ -47,12 +47,21 @@ class Run:
         if self._model is None:
             from melodyreg.model import build
 
-            model = build(self.config.model)
-            weights = np.load(self.folder / "weights.npz")
-            for i, variable in enumerate(model.variables):
-                variable.assign(weights[f"v{i}"])
-            self._model = model
+            self._model = self.load_into(build(self.config.model))
         return self._model
+
+    def load_into(self, model):
+        """Assign this run's trained weights to ``model`` (same architecture) and return it.
+
+        Measuring many runs through one model object lets compiled functions
+        (sampling, evaluation) be traced once instead of once per run.
+        """
+        weights = np.load(self.folder / "weights.npz")
+        if len(weights.files) != len(model.variables):
+            raise ValueError(f"{self.folder} holds {len(weights.files)} arrays, the model has {len(model.variables)}")
+        for i, variable in enumerate(model.variables):
+            variable.assign(weights[f"v{i}"])
+        return model
 
     def curves(self) -> pd.DataFrame:
         """Training and evaluation loss by iteration, with the strategy's name."""

@@ -5,7 +5,8 @@ and the poster's comparisons recomputed (hidden states, losses, log-likelihoods,
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+import dataclasses
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -17,34 +18,80 @@ from melodyreg.config import STRATEGIES
 
 @dataclass
 class Study:
-    """A corpus, its split and one finished run per strategy."""
+    """A corpus, its split, and every run of the study.
+
+    Attributes:
+        seed: the first training seed; it also seeds the split and sampling.
+        runs: one run per strategy at ``seed`` (what chapters 02 to 04 show).
+        seeds: every training seed of the study (``seed`` first).
+        seed_runs: ``{(strategy, seed): run}`` over all strategies and seeds.
+        sensitivity: one row per setting of each swept knob, its default included:
+            ``knob``, ``setting`` (a label), ``default`` (bool), ``strategy``, ``run``.
+    """
 
     profile: str
     seed: int
     corpus: dataset.Corpus
     parts: dataset.Split
     runs: dict[str, store.Run]
+    seeds: tuple[int, ...] = ()
+    seed_runs: dict[tuple[str, int], store.Run] = field(default_factory=dict)
+    sensitivity: list[dict] = field(default_factory=list)
 
     def melodies(self, side: str) -> list[np.ndarray]:
         """Encoded melodies of the ``train`` or ``eval`` side."""
         return [self.corpus.melodies[i] for i in getattr(self.parts, side)]
 
 
-def run_study(profile: str = "poster", *, seed: int = 2017, source: str | None = None, path: str | None = None,
-              maestro_split: str | None = None, workers: int | None = None,
-              overrides: dict | None = None, strategies: Sequence[str] = STRATEGIES) -> Study:
-    """Prepare the corpus and make sure every strategy's run exists (trained here or reused).
+def _setting_label(experiment: config.ExperimentConfig, keys) -> str:
+    values = {**dataclasses.asdict(experiment.strategy), **dataclasses.asdict(experiment.model)}
+    return ", ".join(f"{key} = {values[key]:g}" for key in keys)
 
-    All four strategies are trained together, two at a time, the first time any
-    chapter asks, so later chapters reuse the finished runs.
+
+def run_study(profile: str = "poster", *, seed: int = 2017, num_seeds: int | None = None, source: str | None = None,
+              path: str | None = None, maestro_split: str | None = None, workers: int | None = None,
+              scheduler: str | None = None, overrides: dict | None = None,
+              strategies: Sequence[str] = STRATEGIES) -> Study:
+    """Prepare the corpus and make sure every run of the study exists (trained here or reused).
+
+    The study is every strategy at each of the profile's seeds (``num_seeds``
+    overrides the count) plus the profile's sensitivity sweeps
+    (:data:`melodyreg.config.SENSITIVITY`). All of it is trained together, on
+    Dask, the first time any chapter asks; later chapters reuse the finished
+    runs. The split is the same for every seed (seeded by ``seed``), so runs
+    differ only in their training randomness and pair up by seed.
+
+    Args:
+        scheduler: a Dask scheduler address to train on (default: a local cluster).
+        overrides: settings applied to every run (e.g. ``{"iterations": 200}``).
     """
     data = config.data_config(profile, source=source, path=path, maestro_split=maestro_split)
     corpus = dataset.prepare(data, workers=workers)
     parts = dataset.split(corpus, seed)
-    configs = [config.experiment_config(profile, name, seed=seed, data=data, **(overrides or {}))
-               for name in strategies]
-    runs = store.ensure_runs(configs, corpus, parts)
-    return Study(profile, seed, corpus, parts, {c.strategy.name: r for c, r in zip(configs, runs)})
+    seeds = config.study_seeds(profile, seed, num_seeds)
+    common = {k: v for k, v in (overrides or {}).items() if v is not None}
+
+    def make(name, run_seed, extra=None):
+        return config.experiment_config(profile, name, seed=run_seed, data=data, **{**common, **(extra or {})})
+
+    grid = {(name, run_seed): make(name, run_seed) for run_seed in seeds for name in strategies}
+    sweeps = []
+    for knob, (name, settings) in config.SENSITIVITY[profile].items():
+        if name not in strategies:
+            continue
+        keys = list(dict.fromkeys(k for extra in settings for k in extra))
+        sweeps.append({"knob": knob, "strategy": name, "default": True, "config": grid[(name, seed)],
+                       "setting": _setting_label(grid[(name, seed)], keys) + " (default)"})
+        for extra in settings:
+            sweep_config = make(name, seed, extra)
+            sweeps.append({"knob": knob, "strategy": name, "default": False, "config": sweep_config,
+                           "setting": _setting_label(sweep_config, keys)})
+    configs = list(grid.values()) + [row["config"] for row in sweeps]
+    runs = dict(zip(configs, store.ensure_runs(configs, corpus, parts, workers=workers, scheduler=scheduler)))
+    seed_runs = {key: runs[c] for key, c in grid.items()}
+    sensitivity = [{**{k: v for k, v in row.items() if k != "config"}, "run": runs[row["config"]]} for row in sweeps]
+    return Study(profile, seed, corpus, parts, {name: seed_runs[(name, seed)] for name in strategies},
+                 seeds, seed_runs, sensitivity)
 
 
 def sample(study: Study, *, num: int = 10, steps: int = 128, primer: Sequence[int] = C.DEFAULT_PRIMER,
@@ -85,23 +132,6 @@ def final_losses(study: Study, tail: float = 0.1) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def likelihood_table(study: Study, samples: dict[str, generation.Generated]) -> pd.DataFrame:
-    """The poster's "log likelihood" table, with ours beside it, per step and the held-out NLL."""
-    losses = final_losses(study).set_index("strategy")
-    rows = []
-    for name, sampled in samples.items():
-        ll = sampled.log_likelihood
-        rows.append({
-            "strategy": C.STRATEGY_LABELS[name],
-            "poster log-likelihood": C.POSTER_LOG_LIKELIHOOD[name],
-            "ours: mean log-likelihood": ll.mean(),
-            "ours: sd": ll.std(ddof=1) if len(ll) > 1 else 0.0,
-            "ours: per generated step": ll.mean() / sampled.log_probs.shape[1],
-            "held-out NLL per event": losses.loc[name, "eval loss"],
-        })
-    return pd.DataFrame(rows)
-
-
 def hidden_state_sets(study: Study, samples: dict[str, generation.Generated], *, per_side: int = 1000,
                       window: int = 128) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Per strategy: teacher-forced hidden states on training windows and free-running ones from its samples.
@@ -139,26 +169,6 @@ def tsne_frame(states: dict[str, tuple[np.ndarray, np.ndarray]], seed: int) -> p
     return pd.concat(frames, ignore_index=True)
 
 
-def state_separability(states: dict[str, tuple[np.ndarray, np.ndarray]], seed: int) -> pd.DataFrame:
-    """How well a logistic regression tells training from generation states (5-fold accuracy).
-
-    0.5 means the two sets cannot be told apart; 1.0 means they never overlap.
-    """
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import StratifiedKFold, cross_val_score
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
-
-    rows = []
-    for name, (teacher, free) in states.items():
-        x = np.concatenate([teacher, free])
-        y = np.r_[np.zeros(len(teacher)), np.ones(len(free))]
-        folds = StratifiedKFold(5, shuffle=True, random_state=seed)
-        clf = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000))
-        rows.append({"strategy": name, "separability": cross_val_score(clf, x, y, cv=folds).mean()})
-    return pd.DataFrame(rows)
-
-
 def sample_frame(samples: dict[str, generation.Generated]) -> pd.DataFrame:
     """Every generated melody's log-likelihood: strategy (label and name), melody number, value."""
     return pd.DataFrame([{"strategy": C.STRATEGY_LABELS[name], "name": name, "melody": i + 1,
@@ -167,4 +177,4 @@ def sample_frame(samples: dict[str, generation.Generated]) -> pd.DataFrame:
 
 
 # Hidden states per side in the t-SNE panels, per profile (t-SNE cost grows with the square).
-TSNE_STATES = {"smoke": 200, "poster": 1000}
+TSNE_STATES = {"smoke": 200, "poster": 1000, "full": 1000}

@@ -1,0 +1,189 @@
+"""Measures that tell the strategies apart without trusting the model's opinion of its own samples.
+
+* :func:`heldout_fit` — teacher-forced NLL per event, perplexity and accuracy on
+  held-out melodies, overall and per kind of event (note onsets, ``NO_EVENT``,
+  ``NOTE_OFF``).
+* :func:`two_sample` — are teacher-forced and free-running hidden states two
+  different distributions? The cross-validated ROC AUC of a logistic regression
+  (0.5 = indistinguishable) and the kernel maximum mean discrepancy (MMD,
+  Gretton et al. 2012) with a permutation p-value.
+* :func:`exposure_curve` — exposure bias made visible: the NLL of real
+  continuations after the real beginning of a melody and after the model's own
+  free-running beginning of the same length.
+* :func:`feature_comparison` — generated against real melodies on the symbolic
+  features of :mod:`melodyreg.features` (overlap area and KL, Yang & Lerch).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+import tensorflow as tf
+
+from melodyreg import constants as C
+from melodyreg import features
+from melodyreg.generation import continue_classes
+from melodyreg.model import MelodyRNN
+
+EVENT_KINDS = ("all", "note", "no_event", "note_off")
+
+
+@tf.function(autograph=False)
+def _fit_pass(model, inputs, labels, mask):
+    logits, _, _ = model(inputs)
+    nll = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits)
+    hit = tf.cast(tf.equal(tf.argmax(logits, -1, output_type=tf.int32), labels), tf.float32)
+    kinds = [mask, mask * tf.cast(labels >= C.NUM_SPECIAL_EVENTS, tf.float32),
+             mask * tf.cast(tf.equal(labels, C.CLASS_NO_EVENT), tf.float32),
+             mask * tf.cast(tf.equal(labels, C.CLASS_NOTE_OFF), tf.float32)]
+    return tf.stack([tf.stack([tf.reduce_sum(nll * k), tf.reduce_sum(hit * k), tf.reduce_sum(k)]) for k in kinds])
+
+
+def heldout_fit(model: MelodyRNN, batch: dict[str, tf.Tensor], chunk: int = 256) -> dict[str, float]:
+    """NLL per event (nats), perplexity and accuracy by kind of event, teacher-forced, no dropout.
+
+    Args:
+        batch: windows as :func:`melodyreg.training.eval_windows` makes them.
+
+    Returns:
+        ``nll``, ``perplexity``, ``accuracy`` (all events) and ``nll_<kind>`` /
+        ``accuracy_<kind>`` for ``note``, ``no_event`` and ``note_off`` (NaN for a
+        kind that never occurs).
+    """
+    sums = np.zeros((len(EVENT_KINDS), 3))
+    for start in range(0, int(batch["inputs"].shape[0]), chunk):
+        part = {k: v[start:start + chunk] for k, v in batch.items()}
+        sums += _fit_pass(model, part["inputs"], part["labels"], part["mask"]).numpy()
+    if sums[0, 2] == 0:
+        raise ValueError("no held-out events to evaluate")
+    out = {}
+    for kind, (nll, hits, count) in zip(EVENT_KINDS, sums):
+        suffix = "" if kind == "all" else f"_{kind}"
+        out[f"nll{suffix}"] = nll / count if count else float("nan")
+        out[f"accuracy{suffix}"] = hits / count if count else float("nan")
+    out["perplexity"] = float(np.exp(out["nll"]))
+    return out
+
+
+def _rbf_kernel(x: np.ndarray, bandwidth: float) -> np.ndarray:
+    squared = np.sum(x * x, axis=1)
+    distances = np.maximum(squared[:, None] + squared[None, :] - 2 * x @ x.T, 0.0)
+    return np.exp(-distances / (2 * bandwidth**2))
+
+
+def mmd(x: np.ndarray, y: np.ndarray, *, permutations: int = 200, seed: int = 0) -> tuple[float, float]:
+    """Unbiased MMD² between samples ``x`` and ``y`` (Gaussian kernel, median-distance bandwidth) and its p-value.
+
+    The p-value is the share of random relabellings of the pooled sample (plus
+    the observed one) whose MMD² is at least the observed value.
+
+    Raises:
+        ValueError: fewer than two points on a side, or different widths.
+    """
+    x, y = np.asarray(x, np.float64), np.asarray(y, np.float64)
+    if len(x) < 2 or len(y) < 2 or x.shape[1] != y.shape[1]:
+        raise ValueError(f"need two samples of >= 2 points of one width, got {x.shape} and {y.shape}")
+    pooled = np.concatenate([x, y])
+    rng = np.random.default_rng(seed)
+    probe = pooled[rng.choice(len(pooled), size=min(len(pooled), 500), replace=False)]
+    distances = np.sqrt(np.maximum(((probe[:, None] - probe[None]) ** 2).sum(-1), 0))
+    bandwidth = float(np.median(distances[np.triu_indices(len(probe), 1)])) or 1.0
+    kernel = _rbf_kernel(pooled, bandwidth)
+    np.fill_diagonal(kernel, 0.0)
+    n, m = len(x), len(y)
+
+    def statistic(labels: np.ndarray) -> float:
+        a, b = labels, ~labels
+        return (kernel[np.ix_(a, a)].sum() / (n * (n - 1)) + kernel[np.ix_(b, b)].sum() / (m * (m - 1))
+                - 2 * kernel[np.ix_(a, b)].sum() / (n * m))
+
+    labels = np.r_[np.ones(n, bool), np.zeros(m, bool)]
+    observed = statistic(labels)
+    null = [statistic(rng.permutation(labels)) for _ in range(permutations)]
+    p_value = (1 + sum(v >= observed for v in null)) / (1 + permutations)
+    return float(observed), float(p_value)
+
+
+def two_sample(teacher: np.ndarray, free: np.ndarray, *, seed: int = 0, permutations: int = 200) -> dict[str, float]:
+    """How different teacher-forced and free-running hidden states are.
+
+    Returns:
+        ``auc``: 5-fold cross-validated ROC AUC of a standardised logistic
+        regression (0.5 = indistinguishable, 1 = perfectly separated);
+        ``accuracy``: its cross-validated accuracy; ``mmd``, ``mmd_p``: see :func:`mmd`.
+    """
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import roc_auc_score
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    x = np.concatenate([teacher, free])
+    y = np.r_[np.zeros(len(teacher)), np.ones(len(free))]
+    folds = StratifiedKFold(5, shuffle=True, random_state=seed)
+    clf = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000))
+    score = cross_val_predict(clf, x, y, cv=folds, method="predict_proba")[:, 1]
+    statistic, p_value = mmd(teacher, free, permutations=permutations, seed=seed)
+    return {"auc": float(roc_auc_score(y, score)), "accuracy": float(np.mean((score > 0.5) == y)),
+            "mmd": statistic, "mmd_p": p_value}
+
+
+def exposure_curve(model: MelodyRNN, melodies: Sequence[np.ndarray], *, prefixes: Sequence[int] = (1, 8, 16, 32, 64),
+                   continuation: int = 32, num: int = 128, seed: int = 0) -> pd.DataFrame:
+    """NLL per event of a melody's real continuation after its real beginning and after a generated one.
+
+    For each held-out melody long enough (the first ``num``), and each prefix length
+    *p*: the model reads the real first *p* events, or its own free-running
+    events started from the real first event (sampled at temperature 1), then
+    the real events *p* … *p* + ``continuation`` − 1 are scored teacher-forced.
+    At *p* = 1 both prefixes are the real first event. The gap (own − real) is
+    the price of having to continue from one's own past instead of the true one.
+
+    Returns:
+        One row per prefix length: ``prefix``, ``real``, ``own``, ``gap`` (nats per event).
+
+    Raises:
+        ValueError: no melody is long enough, or a prefix length < 1.
+    """
+    if min(prefixes) < 1:
+        raise ValueError(f"prefix lengths must be at least 1, got {list(prefixes)}")
+    need = max(prefixes) + continuation
+    chosen = [m[:need] for m in melodies if len(m) >= need][:num]
+    if not chosen:
+        raise ValueError(f"no melody has the {need} events the longest prefix and continuation need")
+    real = np.stack(chosen).astype(np.int32)
+    own = continue_classes(model, real[:, :1], max(prefixes), seed=seed)
+    rows = []
+    for p in prefixes:
+        targets = real[:, p:p + continuation]
+        scores = {}
+        for name, prefix in (("real", real[:, :p]), ("own", own[:, :p])):
+            inputs = np.concatenate([prefix, real[:, p:p + continuation - 1]], axis=1)
+            logits, _, _ = model(tf.constant(inputs))
+            log_p = tf.gather(tf.nn.log_softmax(logits[:, p - 1:]), targets, batch_dims=2).numpy()
+            scores[name] = float(-log_p.mean())
+        rows.append({"prefix": p, **scores, "gap": scores["own"] - scores["real"]})
+    return pd.DataFrame(rows)
+
+
+def feature_comparison(generated: Sequence[Sequence[int]], reference: Sequence[Sequence[int]]) -> pd.DataFrame:
+    """Yang & Lerch's comparison of ``generated`` against ``reference`` melodies (event values), per feature.
+
+    For each feature: the intra-set distances of the reference set against the
+    inter-set distances between the sets, as overlap area (1 = the generated
+    melodies are as close to the real ones as the real ones are to each other)
+    and KL divergence (0 = the same).
+
+    Returns:
+        One row per feature: ``feature``, ``overlap``, ``kl``.
+    """
+    if len(generated) < 1 or len(reference) < 2:
+        raise ValueError(f"need >= 1 generated and >= 2 reference melodies, got {len(generated)}, {len(reference)}")
+    rows = []
+    for name in features.SCALAR_FEATURES + features.VECTOR_FEATURES:
+        ref, gen = features.feature_matrix(reference, name), features.feature_matrix(generated, name)
+        overlap, kl = features.overlap_and_kl(features.intra_distances(ref), features.inter_distances(gen, ref))
+        rows.append({"feature": name, "overlap": overlap, "kl": kl})
+    return pd.DataFrame(rows)

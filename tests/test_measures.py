@@ -1,0 +1,90 @@
+"""Held-out fit by kind of event, two-sample tests, the exposure-bias curve and the feature comparison."""
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from conftest import seeded_model, toy_batch
+from melodyreg import constants as C
+from melodyreg import generation, measures, training
+from melodyreg.config import ModelConfig
+
+MODEL = ModelConfig(layers=(8, 8))
+
+
+@pytest.fixture(scope="module")
+def model():
+    return seeded_model(MODEL, seed=4)
+
+
+def test_heldout_fit_splits_events_by_kind(model):
+    batch = toy_batch(batch=6, steps=12, seed=1, lengths=[13, 13, 9, 5, 13, 2])
+    fit = measures.heldout_fit(model, batch, chunk=4)
+    overall = training.evaluate(model, batch)
+    assert fit["nll"] == pytest.approx(overall["loss"], rel=1e-6)
+    assert fit["accuracy"] == pytest.approx(overall["accuracy"])
+    assert fit["perplexity"] == pytest.approx(np.exp(fit["nll"]))
+    # recompute per kind from a teacher-forced pass
+    logits, _, _ = model(batch["inputs"])
+    nll = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=batch["labels"], logits=logits).numpy()
+    labels, mask = batch["labels"].numpy(), batch["mask"].numpy().astype(bool)
+    kinds = {"note": labels >= C.NUM_SPECIAL_EVENTS, "no_event": labels == C.CLASS_NO_EVENT,
+             "note_off": labels == C.CLASS_NOTE_OFF}
+    for kind, where in kinds.items():
+        assert fit[f"nll_{kind}"] == pytest.approx(nll[mask & where].mean(), rel=1e-5)
+    # the kinds partition the events: their counts weight back to the overall NLL
+    counts = {k: (mask & w).sum() for k, w in kinds.items()}
+    assert sum(fit[f"nll_{k}"] * n for k, n in counts.items()) / mask.sum() == pytest.approx(fit["nll"], rel=1e-5)
+
+
+def test_heldout_fit_refuses_an_empty_set(model):
+    batch = toy_batch(batch=2, steps=4, lengths=[1, 1])
+    with pytest.raises(ValueError, match="no held-out events"):
+        measures.heldout_fit(model, batch)
+
+
+def test_mmd_and_auc_tell_different_sets_apart_and_not_equal_ones():
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(size=(150, 5)), rng.normal(size=(150, 5))
+    shifted = rng.normal(size=(150, 5)) + 1.0
+    same = measures.two_sample(a, b, seed=1, permutations=100)
+    apart = measures.two_sample(a, shifted, seed=1, permutations=100)
+    assert 0.35 < same["auc"] < 0.65 and same["mmd_p"] > 0.05
+    assert apart["auc"] > 0.9 and apart["mmd_p"] <= 1 / 101 + 1e-12 and apart["mmd"] > same["mmd"]
+    assert measures.two_sample(a, b, seed=1, permutations=100) == same  # seeded
+    with pytest.raises(ValueError):
+        measures.mmd(a[:1], b)
+
+
+def test_exposure_curve_by_hand(model):
+    rng = np.random.default_rng(2)
+    melodies = [rng.integers(0, 38, size=40).astype(np.int32) for _ in range(5)] + [np.zeros(10, np.int32)]
+    curve = measures.exposure_curve(model, melodies, prefixes=(1, 4, 8), continuation=6, num=4, seed=3)
+    assert curve.prefix.tolist() == [1, 4, 8]
+    assert curve.gap.iloc[0] == 0.0  # a prefix of one event is the real first event either way
+    np.testing.assert_allclose(curve.gap, curve.own - curve.real)
+    # the real column is the teacher-forced NLL of events p .. p+5 of the first 4 long melodies
+    real = np.stack([m[:14] for m in melodies[:4]])
+    log_p = generation.teacher_forced_log_probs(model, real)  # [4, 13]: log p(event t + 1)
+    for p, value in zip(curve.prefix, curve.real):
+        assert value == pytest.approx(-log_p[:, p - 1:p + 5].mean(), rel=1e-5)
+    # the own prefixes are the model's free run from each melody's first event
+    own = generation.continue_classes(model, real[:, :1], 8, seed=3)
+    assert (own[:, 0] == real[:, 0]).all()
+    with pytest.raises(ValueError, match="no melody"):
+        measures.exposure_curve(model, melodies, prefixes=(1, 64), continuation=32)
+    with pytest.raises(ValueError, match="at least 1"):
+        measures.exposure_curve(model, melodies, prefixes=(0, 4))
+
+
+def test_feature_comparison_of_a_set_with_itself_overlaps():
+    rng = np.random.default_rng(5)
+    real = [list(rng.choice([60, 62, 64, 65, 67, -2, -2, -1], size=64)) for _ in range(30)]
+    odd = [[48, -2] * 32 for _ in range(10)]  # one low note repeated: nothing like the others
+    close = measures.feature_comparison(real[:10], real[10:])
+    far = measures.feature_comparison(odd, real[10:])
+    assert close.feature.tolist() == far.feature.tolist() and len(close) == 9
+    assert close.overlap.mean() > far.overlap.mean() + 0.3
+    assert (close.kl >= 0).all() and far.kl.mean() > close.kl.mean()
+    with pytest.raises(ValueError):
+        measures.feature_comparison([], real)
