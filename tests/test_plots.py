@@ -116,3 +116,22 @@ def test_piano_roll_of_a_silent_melody():
         spec = plots.piano_roll([0] * 16).to_dict()
     assert chart_data(spec, 1) == []
     assert spec["layer"][1]["encoding"]["y"]["scale"]["domain"] == [59, 62]
+
+
+def test_evaluation_charts_build_from_tidy_frames():
+    import pandas as pd
+
+    runs = pd.DataFrame({"strategy": ["Baseline", "Baseline", "Dropout", "Dropout"], "seed": [1, 2, 1, 2],
+                         "auc": [0.9, 0.8, 0.7, 0.75]})
+    spec = plots.interval_chart(runs, "auc", "AUC", "ROC AUC", reference=0.5).to_dict()
+    assert len(spec["layer"]) == 4 and spec["title"] == "AUC"
+    summary = pd.DataFrame({"strategy": ["Baseline"] * 2, "prefix": [1, 8], "mean": [0.0, 0.1], "low": [0.0, 0.05],
+                            "high": [0.0, 0.2]})
+    assert len(plots.exposure_chart(summary, "gap").to_dict()["layer"]) == 2
+    overlap = pd.DataFrame({"feature": ["pitch_count"] * 2, "strategy": ["Baseline", "real (training melodies)"],
+                            "overlap": [0.2, 0.9]})
+    assert plots.feature_chart(overlap, "overlap").to_dict()["layer"][1]["mark"]["type"] == "text"
+    sweep = pd.DataFrame({"knob": ["k", "k"], "setting": ["a (default)", "b"], "default": [True, False],
+                          "nll": [1.0, 1.1]})
+    spec = plots.sensitivity_chart(sweep, "nll", "NLL", "nats").to_dict()
+    assert spec["facet"]["field"] == "knob" and spec["columns"] == 2

@@ -162,7 +162,7 @@ def likelihood_chart(samples_ll: pd.DataFrame) -> alt.Chart:
 
 
 def interval_chart(frame: pd.DataFrame, value: str, title: str, x_title: str, *,
-                   reference: float | None = None, width: int = 480) -> alt.LayerChart:
+                   reference: float | None = None, width: int = 420) -> alt.LayerChart:
     """Per strategy: each seed's ``value`` (small dots), the mean (large dot) and its 95 % bootstrap interval (bar).
 
     ``frame`` has columns ``strategy`` (display labels), ``seed`` and ``value``;
@@ -200,7 +200,7 @@ def exposure_chart(summary: pd.DataFrame, title: str) -> alt.LayerChart:
         y=alt.Y("mean:Q", title="NLL after own prefix − after real prefix (nats/event)"),
         tooltip=["strategy", "prefix", alt.Tooltip("mean:Q", format=".3f"), alt.Tooltip("low:Q", format=".3f"),
                  alt.Tooltip("high:Q", format=".3f")])
-    return (band + line).properties(width=520, height=260)
+    return (band + line).properties(width=460, height=260)
 
 
 def feature_chart(frame: pd.DataFrame, title: str) -> alt.LayerChart:
@@ -218,7 +218,7 @@ def feature_chart(frame: pd.DataFrame, title: str) -> alt.LayerChart:
     text = base.mark_text(fontSize=11).encode(
         text=alt.Text("overlap:Q", format=".2f"),
         color=alt.condition(alt.datum.overlap > 0.6, alt.value("black"), alt.value("white")))
-    return (cells + text).properties(width=520, height=260)
+    return (cells + text).properties(width=440, height=260)
 
 
 def sensitivity_chart(frame: pd.DataFrame, value: str, title: str, y_title: str) -> alt.FacetChart:
@@ -231,5 +231,5 @@ def sensitivity_chart(frame: pd.DataFrame, value: str, title: str, y_title: str)
         y=alt.Y(f"{value}:Q", title=y_title, scale=alt.Scale(zero=False)),
         shape=alt.Shape("default:N", title="profile default"),
         tooltip=["knob", "setting", alt.Tooltip(f"{value}:Q", format=".4f")],
-    ).properties(width=220, height=200).facet(facet=alt.Facet("knob:N", title=None), columns=4,
+    ).properties(width=230, height=190).facet(facet=alt.Facet("knob:N", title=None), columns=2,
                                               title=title).resolve_scale(x="independent")

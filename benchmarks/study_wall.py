@@ -1,0 +1,62 @@
+"""Wall time of training a whole study (strategies × seeds, plus the profile's sweeps) on Dask.
+
+    .venv/bin/python benchmarks/study_wall.py [--profile full] [--iterations N] [--num-seeds 5]
+                                              [--runs-dir DIR] [--scheduler ADDRESS]
+
+Trains into a fresh ``--runs-dir`` (default: a temporary folder, so nothing is
+reused) and prints the wall time, the sum of the runs' own training times, their
+ratio (how well the runs filled the workers) and the wall time as a ratio to the
+45-minute target for the 5-seed study on the 2-core CPU. With ``--iterations``
+below the profile's, the wall time is also scaled to the profile's iterations
+(evaluation and start-up make the scaling slightly optimistic).
+"""
+
+import argparse
+import json
+import tempfile
+import time
+from pathlib import Path
+
+from melodyreg import config, dataset, study
+
+TARGET_MINUTES = 45.0  # the 5-seed study on the 2-core CPU
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--profile", default="full")
+    parser.add_argument("--iterations", type=int, default=None)
+    parser.add_argument("--num-seeds", type=int, default=None)
+    parser.add_argument("--runs-dir", default=None)
+    parser.add_argument("--scheduler", default=None)
+    parser.add_argument("--no-sweeps", action="store_true", help="train only strategies × seeds")
+    args = parser.parse_args()
+
+    runs_dir = Path(args.runs_dir or tempfile.mkdtemp(prefix="melodyreg-runs-"))
+    data = config.data_config(args.profile)
+    corpus = dataset.prepare(data)
+    parts = dataset.split(corpus, 2017)
+    seeds = config.study_seeds(args.profile, 2017, args.num_seeds)
+    overrides = {"iterations": args.iterations} if args.iterations else {}
+    configs = [config.experiment_config(args.profile, name, seed=s, data=data, **overrides)
+               for s in seeds for name in config.STRATEGIES]
+    if not args.no_sweeps:
+        for name, settings in config.SENSITIVITY[args.profile].values():
+            configs += [config.experiment_config(args.profile, name, seed=seeds[0], data=data, **overrides, **extra)
+                        for extra in settings]
+    from melodyreg import store
+
+    start = time.perf_counter()
+    runs = store.ensure_runs(configs, corpus, parts, runs_dir=runs_dir, scheduler=args.scheduler)
+    wall = time.perf_counter() - start
+    busy = sum(json.loads((r.folder / "done.json").read_text())["seconds"] for r in runs)
+    full_iterations = config.experiment_config(args.profile).train.iterations
+    scale = full_iterations / (args.iterations or full_iterations)
+    print(f"{len(runs)} runs ({len(seeds)} seeds) in {runs_dir}")
+    print(f"wall {wall / 60:.1f} min; sum of run times {busy / 60:.1f} min; busy / wall = {busy / wall:.2f}")
+    print(f"wall scaled to {full_iterations} iterations: {wall * scale / 60:.1f} min = "
+          f"{wall * scale / 60 / TARGET_MINUTES:.2f}x the {TARGET_MINUTES:.0f}-min target")
+
+
+if __name__ == "__main__":
+    main()
