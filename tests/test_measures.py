@@ -88,3 +88,17 @@ def test_feature_comparison_of_a_set_with_itself_overlaps():
     assert (close.kl >= 0).all() and far.kl.mean() > close.kl.mean()
     with pytest.raises(ValueError):
         measures.feature_comparison([], real)
+
+
+def test_mmd_matches_the_unbiased_estimate_written_out():
+    rng = np.random.default_rng(3)
+    x, y = rng.normal(size=(6, 2)), rng.normal(size=(5, 2)) + 0.5
+    value, _ = measures.mmd(x, y, permutations=5, seed=0)
+    pooled = np.concatenate([x, y])
+    distances = np.sqrt(((pooled[:, None] - pooled[None]) ** 2).sum(-1))
+    bandwidth = np.median(distances[np.triu_indices(11, 1)])
+    k = lambda a, b: np.exp(-((a - b) ** 2).sum() / (2 * bandwidth**2))  # noqa: E731
+    xx = sum(k(x[i], x[j]) for i in range(6) for j in range(6) if i != j) / 30
+    yy = sum(k(y[i], y[j]) for i in range(5) for j in range(5) if i != j) / 20
+    xy = sum(k(a, b) for a in x for b in y) / 30
+    assert value == pytest.approx(xx + yy - 2 * xy, rel=1e-9)
