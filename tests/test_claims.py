@@ -56,3 +56,19 @@ def test_one_seed_gives_point_verdicts():
     table = claims.verdicts(one)
     assert table.verdict.tolist() == ["supported"] * 10
     assert "[" not in table.iloc[4, 1]  # a single seed has no interval to show
+
+
+def test_claim_one_is_contradicted_when_either_model_shows_no_disparity():
+    world = dict(POSTER_WORLD, state_auc=[0.95, 0.52, 0.55, 0.65])
+    table = claims.verdicts(runs(world)).set_index("poster's claim").verdict
+    assert table.iloc[0] == "contradicted"
+    world = dict(POSTER_WORLD, state_auc=[0.95, 0.70, 0.55, 0.65])
+    assert claims.verdicts(runs(world)).verdict.iloc[0] == "inconclusive"
+
+
+def test_all_four_strategies_are_needed():
+    import pytest
+
+    partial = runs(POSTER_WORLD)
+    with pytest.raises(ValueError, match="professor_forcing"):
+        claims.verdicts(partial[partial.strategy != "professor_forcing"])

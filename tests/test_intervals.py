@@ -57,3 +57,19 @@ def test_summarise_sign_and_format():
     assert (intervals.sign(0.1, 0.2), intervals.sign(-0.2, -0.1), intervals.sign(-0.1, 0.1)) == (1, -1, 0)
     assert intervals.format_ci(1.0, 1.0, 1.0) == "1.000"
     assert intervals.format_ci(1.0, 0.5, 1.25, 2) == "1.00 [0.50, 1.25]"
+
+
+def test_expanded_percentiles_widen_small_samples():
+    # n = 5: sqrt(5/4) * t(4, 0.975) = 1.118 * 2.776 = 3.104, Phi(-3.104) = 0.00095
+    assert intervals.expanded_tail(5) == pytest.approx(0.000955, rel=0.02)
+    # large n: back to the plain 2.5 % tails
+    assert intervals.expanded_tail(10_000) == pytest.approx(0.025, rel=0.01)
+
+
+def test_coverage_with_five_seeds_is_near_the_nominal_level():
+    rng = np.random.default_rng(1)
+    hits = 0
+    for i in range(400):
+        _, low, high = intervals.bootstrap_ci(rng.normal(size=5), seed=i, resamples=2000)
+        hits += low <= 0 <= high
+    assert 0.87 <= hits / 400 <= 0.97  # the plain percentile interval covers about 0.83 here

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import numpy as np
@@ -58,6 +59,17 @@ def test_failed_runs_are_reported_together(cluster, folk_sides, tmp_path):
     configs = [tiny_config("baseline", iterations=2, seed=seed) for seed in (1, 2)]
     with pytest.raises(sweep.SweepError, match=r"2 of 2 runs failed(.|\n)*no training melodies"):
         sweep.train_all(configs, [], folk_sides[1], tmp_path, scheduler=cluster.scheduler_address, progress=False)
+
+
+def test_a_failing_run_does_not_stop_the_others(cluster, folk_sides, tmp_path):
+    good = tiny_config("baseline", iterations=2, seed=3)
+    # a config the strategy factory refuses (dropout in the model of a "baseline" run)
+    bad = dataclasses.replace(good, model=dataclasses.replace(good.model, dropout_rate=0.5), seed=4)
+    with pytest.raises(sweep.SweepError, match=r"1 of 2 runs failed(.|\n)*baseline \(seed 4\)"):
+        sweep.train_all([good, bad, good], *folk_sides, tmp_path, scheduler=cluster.scheduler_address,
+                        progress=False)
+    assert (store.run_folder(good, tmp_path) / "done.json").is_file()
+    assert not (store.run_folder(bad, tmp_path) / "done.json").exists()
 
 
 def test_expensive_runs_are_queued_first():

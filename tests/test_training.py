@@ -181,8 +181,10 @@ def test_resume_is_the_same_as_an_uninterrupted_run(strategy, folk_sides, tmp_pa
                                   check_exact=True)
     assert json.loads((tmp_path / "resumed" / "checkpoint.json").read_text())["iteration"] == 5
     stopped = dict(np.load(tmp_path / "resumed" / "checkpoint.npz"))
+    first_session = training.Checkpoint(tmp_path / "resumed").seconds()
 
     resumed, resumed_history = training.train(run, *folk_sides, tmp_path / "resumed", progress=False)
+    assert training.Checkpoint(tmp_path / "resumed").seconds() > first_session > 0  # time adds up over sessions
     pd.testing.assert_frame_equal(resumed_history, full_history, check_exact=True)
     assert len(resumed.variables) == len(full.variables)
     for a, b in zip(weights_of(resumed.variables), weights_of(full.variables)):

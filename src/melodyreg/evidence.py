@@ -81,8 +81,13 @@ def measure_run(run, study: Study, *, held_out: dict, state_batch: dict, num: in
     states, mask = generation.teacher_forced_hidden(model, state_batch)
     rng = np.random.default_rng(seed)
     teacher, free = states[mask], sampled.hidden.reshape(-1, sampled.hidden.shape[-1])
-    pick = lambda a: a[rng.choice(len(a), size=min(per_side, len(a)), replace=False)]  # noqa: E731
-    tested = measures.two_sample(pick(teacher), pick(free), seed=seed, permutations=permutations)
+    # the sequence each state belongs to: a training window, or a generated melody
+    teacher_groups = np.broadcast_to(np.arange(mask.shape[0])[:, None], mask.shape)[mask]
+    free_groups = np.repeat(np.arange(sampled.hidden.shape[0]), sampled.hidden.shape[1])
+    keep_t = rng.choice(len(teacher), size=min(per_side, len(teacher)), replace=False)
+    keep_f = rng.choice(len(free), size=min(per_side, len(free)), replace=False)
+    tested = measures.two_sample(teacher[keep_t], free[keep_f], groups=(teacher_groups[keep_t], free_groups[keep_f]),
+                                 seed=seed, permutations=permutations)
     row.update({"state_auc": tested["auc"], "state_accuracy": tested["accuracy"], "mmd": tested["mmd"],
                 "mmd_p": tested["mmd_p"]})
     return row, sampled
@@ -111,7 +116,8 @@ def gather(study: Study, *, num: int = 10, steps: int = 128, temperature: float 
     for (name, seed), run in tqdm(study.seed_runs.items(), desc="measuring runs", disable=not progress):
         row, sampled = measure_run(run, study, **options)
         rows.append(row)
-        curve = measures.exposure_curve(_shared_model(run, options["models"]), study.melodies("eval"), prefixes=prefixes,
+        curve = measures.exposure_curve(_shared_model(run, options["models"]), study.melodies("eval"),
+                                        prefixes=prefixes,
                                         continuation=continuation, num=exposure_melodies, seed=seed)
         exposure.append(curve.assign(strategy=name, seed=seed))
         generated = [sampled.events(i) for i in range(len(sampled.classes))]
@@ -145,7 +151,7 @@ def interval_table(runs: pd.DataFrame, columns: dict[str, str], digits: int = 3)
 
 
 def paired_table(runs: pd.DataFrame, columns: dict[str, str], digits: int = 3) -> pd.DataFrame:
-    """Per strategy but the baseline: each of ``columns`` as the paired difference to the baseline, ``mean [low, high]``."""
+    """Per strategy but the baseline: each of ``columns`` as the paired difference to the baseline."""
     from melodyreg import intervals
 
     table = {}

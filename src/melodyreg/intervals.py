@@ -2,9 +2,18 @@
 
 The unit of replication is the training seed: every strategy is trained once per
 seed on the same split, so a strategy's value at seed *s* and the baseline's at
-seed *s* form a pair. Intervals are percentile bootstrap intervals of the mean
-over seeds (resampling seeds with replacement). With one seed there is nothing
-to resample: the interval collapses to the value itself, and the book says so.
+seed *s* form a pair. Intervals are bootstrap intervals of the mean over seeds
+(resampling seeds with replacement).
+
+A plain percentile bootstrap is far too narrow for a handful of seeds: in
+simulation with normal data its nominal 95 % interval covers the mean 83 % of
+the time with 5 seeds. We use Hesterberg's *expanded* percentile interval
+(Hesterberg 2015, "What teachers should know about the bootstrap"): the
+percentiles are widened to α'/2 = Φ(−√(n / (n − 1)) · t_{n−1, 1−α/2}), which brings
+the coverage to about 92 % at 5 seeds and 95 % at 10 (same simulation). With 2
+or 3 seeds no bootstrap interval can cover well (it cannot leave the range of
+the values), and with one seed there is nothing to resample: the interval
+collapses to the value itself. The book says so wherever it shows intervals.
 """
 
 from __future__ import annotations
@@ -20,7 +29,7 @@ RESAMPLES = 10_000  # bootstrap resamples; the interval ends move by < 1 % of th
 
 def bootstrap_ci(values: Sequence[float], *, seed: int = 0, level: float = LEVEL,
                  resamples: int = RESAMPLES) -> tuple[float, float, float]:
-    """Mean of ``values`` and the percentile bootstrap interval of the mean.
+    """Mean of ``values`` and the expanded percentile bootstrap interval of the mean (module docstring).
 
     Returns:
         ``(mean, low, high)``; ``low == high == mean`` for a single value.
@@ -40,18 +49,27 @@ def bootstrap_ci(values: Sequence[float], *, seed: int = 0, level: float = LEVEL
         return mean, mean, mean
     rng = np.random.default_rng(seed)
     means = x[rng.integers(0, x.size, size=(resamples, x.size))].mean(axis=1)
-    low, high = np.quantile(means, [(1 - level) / 2, (1 + level) / 2])
+    tail = expanded_tail(x.size, level)
+    low, high = np.quantile(means, [tail, 1 - tail])
     return mean, float(low), float(high)
 
 
+def expanded_tail(n: int, level: float = LEVEL) -> float:
+    """The lower percentile of Hesterberg's expanded percentile interval for ``n`` values (n >= 2)."""
+    from scipy import stats
+
+    return float(stats.norm.cdf(-np.sqrt(n / (n - 1)) * stats.t.ppf((1 + level) / 2, n - 1)))
+
+
 def summarise(frame: pd.DataFrame, value: str, by: str | Sequence[str] = "strategy", *, seed: int = 0) -> pd.DataFrame:
-    """Per group of ``by``: seeds, mean, low and high of column ``value``."""
+    """Per group of ``by``: seeds, mean, low and high of column ``value`` (NaN values left out)."""
     rows = []
     for key, group in frame.groupby(by, sort=False):
-        mean, low, high = bootstrap_ci(group[value].to_numpy(), seed=seed)
+        values = group[value].dropna().to_numpy()  # NaN: a measure that does not apply (e.g. no such event)
+        mean, low, high = bootstrap_ci(values, seed=seed) if values.size else (np.nan, np.nan, np.nan)
         keys = key if isinstance(key, tuple) else (key,)
         rows.append({**dict(zip([by] if isinstance(by, str) else by, keys)),
-                     "seeds": len(group), "mean": mean, "low": low, "high": high})
+                     "seeds": int(values.size), "mean": mean, "low": low, "high": high})
     return pd.DataFrame(rows)
 
 
@@ -83,6 +101,8 @@ def sign(low: float, high: float) -> int:
 
 def format_ci(mean: float, low: float, high: float, digits: int = 3) -> str:
     """``mean [low, high]`` with ``digits`` decimals (just the mean when the interval is a point)."""
+    if np.isnan(mean):
+        return "n/a"
     if low == high == mean:
         return f"{mean:.{digits}f}"
     return f"{mean:.{digits}f} [{low:.{digits}f}, {high:.{digits}f}]"

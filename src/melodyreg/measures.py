@@ -8,8 +8,8 @@
   (0.5 = indistinguishable) and the kernel maximum mean discrepancy (MMD,
   Gretton et al. 2012) with a permutation p-value.
 * :func:`exposure_curve` — exposure bias made visible: the NLL of real
-  continuations after the real beginning of a melody and after the model's own
-  free-running beginning of the same length.
+  continuations after the real beginning of a melody, after another real
+  melody's beginning, and after the model's own free-running beginning.
 * :func:`feature_comparison` — generated against real melodies on the symbolic
   features of :mod:`melodyreg.features` (overlap area and KL, Yang & Lerch).
 """
@@ -88,7 +88,8 @@ def mmd(x: np.ndarray, y: np.ndarray, *, permutations: int = 200, seed: int = 0)
     pooled = np.concatenate([x, y])
     rng = np.random.default_rng(seed)
     probe = pooled[rng.choice(len(pooled), size=min(len(pooled), 500), replace=False)]
-    distances = np.sqrt(np.maximum(((probe[:, None] - probe[None]) ** 2).sum(-1), 0))
+    squared = np.sum(probe * probe, axis=1)
+    distances = np.sqrt(np.maximum(squared[:, None] + squared[None, :] - 2 * probe @ probe.T, 0))
     bandwidth = float(np.median(distances[np.triu_indices(len(probe), 1)])) or 1.0
     kernel = _rbf_kernel(pooled, bandwidth)
     np.fill_diagonal(kernel, 0.0)
@@ -108,25 +109,43 @@ def mmd(x: np.ndarray, y: np.ndarray, *, permutations: int = 200, seed: int = 0)
     return float(observed), float(p_value)
 
 
-def two_sample(teacher: np.ndarray, free: np.ndarray, *, seed: int = 0, permutations: int = 200) -> dict[str, float]:
+def two_sample(teacher: np.ndarray, free: np.ndarray, *, groups: tuple[np.ndarray, np.ndarray] | None = None,
+               seed: int = 0, permutations: int = 200) -> dict[str, float]:
     """How different teacher-forced and free-running hidden states are.
 
+    Args:
+        groups: the sequence each state comes from, per side. Neighbouring steps of
+            one sequence are alike, so folds keep a sequence's states together
+            (otherwise the classifier is tested on near-copies of what it was
+            trained on and the AUC is inflated). Without groups, states are
+            treated as independent.
+
     Returns:
-        ``auc``: 5-fold cross-validated ROC AUC of a standardised logistic
+        ``auc``: cross-validated ROC AUC (up to 5 folds) of a standardised logistic
         regression (0.5 = indistinguishable, 1 = perfectly separated);
         ``accuracy``: its cross-validated accuracy; ``mmd``, ``mmd_p``: see :func:`mmd`.
+
+    Raises:
+        ValueError: fewer than two sequences on a side when ``groups`` are given.
     """
     from sklearn.linear_model import LogisticRegression
     from sklearn.metrics import roc_auc_score
-    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+    from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold, cross_val_predict
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
     x = np.concatenate([teacher, free])
     y = np.r_[np.zeros(len(teacher)), np.ones(len(free))]
-    folds = StratifiedKFold(5, shuffle=True, random_state=seed)
+    if groups is None:
+        folds, fold_groups = StratifiedKFold(5, shuffle=True, random_state=seed), None
+    else:
+        counts = [len(np.unique(g)) for g in groups]
+        if min(counts) < 2:
+            raise ValueError(f"grouped folds need at least two sequences per side, got {counts}")
+        fold_groups = np.concatenate([np.asarray(groups[0]) * 2, np.asarray(groups[1]) * 2 + 1])  # sides never share
+        folds = StratifiedGroupKFold(min(5, *counts), shuffle=True, random_state=seed)
     clf = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000))
-    score = cross_val_predict(clf, x, y, cv=folds, method="predict_proba")[:, 1]
+    score = cross_val_predict(clf, x, y, groups=fold_groups, cv=folds, method="predict_proba")[:, 1]
     statistic, p_value = mmd(teacher, free, permutations=permutations, seed=seed)
     return {"auc": float(roc_auc_score(y, score)), "accuracy": float(np.mean((score > 0.5) == y)),
             "mmd": statistic, "mmd_p": p_value}
@@ -134,39 +153,53 @@ def two_sample(teacher: np.ndarray, free: np.ndarray, *, seed: int = 0, permutat
 
 def exposure_curve(model: MelodyRNN, melodies: Sequence[np.ndarray], *, prefixes: Sequence[int] = (1, 8, 16, 32, 64),
                    continuation: int = 32, num: int = 128, seed: int = 0) -> pd.DataFrame:
-    """NLL per event of a melody's real continuation after its real beginning and after a generated one.
+    """NLL per event of a melody's real continuation after three kinds of beginning.
 
-    For each held-out melody long enough (the first ``num``), and each prefix length
-    *p*: the model reads the real first *p* events, or its own free-running
-    events started from the real first event (sampled at temperature 1), then
-    the real events *p* … *p* + ``continuation`` − 1 are scored teacher-forced.
-    At *p* = 1 both prefixes are the real first event. The gap (own − real) is
-    the price of having to continue from one's own past instead of the true one.
+    For each held-out melody long enough (the first ``num``; at least two), and
+    each prefix length *p*, the model reads one of three prefixes of *p* events
+    and then the melody's real events *p* … *p* + ``continuation`` − 1 are scored
+    teacher-forced:
+
+    * ``real``: the melody's own first *p* events;
+    * ``other``: the first *p* events of another real melody (the next one in
+      the list): real music that the continuation does not follow;
+    * ``own``: the model's own free run of *p* events, started from the melody's
+      real first event (sampled at temperature 1).
+
+    ``own − real`` mixes two things: a continuation that does not follow its
+    prefix, and a prefix the model wrote itself. ``own − other`` keeps only the
+    second, since both prefixes are foreign to the continuation: it is the
+    exposure-bias cost of reading one's own output instead of real music.
 
     Returns:
-        One row per prefix length: ``prefix``, ``real``, ``own``, ``gap`` (nats per event).
+        One row per prefix length: ``prefix``, ``real``, ``other``, ``own`` (nats
+        per event), ``gap`` (own − real) and ``excess`` (own − other).
 
     Raises:
-        ValueError: no melody is long enough, or a prefix length < 1.
+        ValueError: fewer than two melodies long enough, or a prefix length < 1.
     """
     if min(prefixes) < 1:
         raise ValueError(f"prefix lengths must be at least 1, got {list(prefixes)}")
     need = max(prefixes) + continuation
     chosen = [m[:need] for m in melodies if len(m) >= need][:num]
-    if not chosen:
-        raise ValueError(f"no melody has the {need} events the longest prefix and continuation need")
+    if len(chosen) < 2:
+        raise ValueError(f"need at least two melodies of {need} events (the longest prefix plus the "
+                         f"continuation), found {len(chosen)}")
     real = np.stack(chosen).astype(np.int32)
-    own = continue_classes(model, real[:, :1], max(prefixes), seed=seed)
+    other = np.roll(real, -1, axis=0)
+    longest = max(prefixes)
+    own = continue_classes(model, real[:, :1], longest, seed=seed) if longest > 1 else real[:, :1]
     rows = []
     for p in prefixes:
         targets = real[:, p:p + continuation]
         scores = {}
-        for name, prefix in (("real", real[:, :p]), ("own", own[:, :p])):
+        for name, prefix in (("real", real[:, :p]), ("other", other[:, :p]), ("own", own[:, :p])):
             inputs = np.concatenate([prefix, real[:, p:p + continuation - 1]], axis=1)
             logits, _, _ = model(tf.constant(inputs))
             log_p = tf.gather(tf.nn.log_softmax(logits[:, p - 1:]), targets, batch_dims=2).numpy()
             scores[name] = float(-log_p.mean())
-        rows.append({"prefix": p, **scores, "gap": scores["own"] - scores["real"]})
+        rows.append({"prefix": p, **scores, "gap": scores["own"] - scores["real"],
+                     "excess": scores["own"] - scores["other"]})
     return pd.DataFrame(rows)
 
 

@@ -176,7 +176,8 @@ def interval_chart(frame: pd.DataFrame, value: str, title: str, x_title: str, *,
     seeds = alt.Chart(frame).mark_circle(size=25, opacity=0.45).encode(
         x=alt.X(f"{value}:Q", title=x_title, scale=alt.Scale(zero=False)), y=y, color=_strategy_color(frame),
         tooltip=["strategy", "seed", alt.Tooltip(f"{value}:Q", format=".4g")])
-    bars = alt.Chart(summary).mark_rule(strokeWidth=3).encode(x="low:Q", x2="high:Q", y=y, color=_strategy_color(summary))
+    bars = alt.Chart(summary).mark_rule(strokeWidth=3).encode(x="low:Q", x2="high:Q", y=y,
+                                                              color=_strategy_color(summary))
     means = alt.Chart(summary).mark_point(size=120, filled=True, shape="diamond").encode(
         x="mean:Q", y=y, color=_strategy_color(summary),
         tooltip=["strategy", "seeds", alt.Tooltip("mean:Q", format=".4g"), alt.Tooltip("low:Q", format=".4g"),
@@ -188,8 +189,9 @@ def interval_chart(frame: pd.DataFrame, value: str, title: str, x_title: str, *,
     return alt.layer(*layers, title=title).properties(width=width, height=30 * len(order) + 20)
 
 
-def exposure_chart(summary: pd.DataFrame, title: str) -> alt.LayerChart:
-    """The exposure-bias gap against prefix length: mean line and 95 % band per strategy.
+def exposure_chart(summary: pd.DataFrame, title: str,
+                   y_title: str = "NLL after own − after other beginning (nats/event)") -> alt.LayerChart:
+    """An exposure-bias measure against prefix length: mean line and 95 % band per strategy.
 
     ``summary`` has columns ``strategy`` (labels), ``prefix``, ``mean``, ``low``, ``high``.
     """
@@ -197,7 +199,7 @@ def exposure_chart(summary: pd.DataFrame, title: str) -> alt.LayerChart:
         x=alt.X("prefix:Q", title="prefix length (16th-note steps)"), color=_strategy_color(summary))
     band = base.mark_area(opacity=0.15).encode(y="low:Q", y2="high:Q")
     line = base.mark_line(point=True).encode(
-        y=alt.Y("mean:Q", title="NLL after own prefix − after real prefix (nats/event)"),
+        y=alt.Y("mean:Q", title=y_title),
         tooltip=["strategy", "prefix", alt.Tooltip("mean:Q", format=".3f"), alt.Tooltip("low:Q", format=".3f"),
                  alt.Tooltip("high:Q", format=".3f")])
     return (band + line).properties(width=460, height=260)

@@ -2,7 +2,7 @@
 
 ``runs/<strategy>-<hash>/`` holds ``config.json``, the training ``history.csv``
 and ``history.json``, checkpoints while it runs, the final ``weights.npz`` and
-``done.json`` (wall time, iterations). Chapters ask for runs with
+``done.json`` (training seconds summed over resumed sessions, iterations). Chapters ask for runs with
 :func:`ensure_runs`; a finished run is loaded, an interrupted one resumes from
 its last checkpoint, a missing one is trained. Changing any setting changes the
 hash, so only what a change touches is retrained.
@@ -17,7 +17,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -98,12 +97,12 @@ def train_run(config: ExperimentConfig, train_melodies, eval_melodies, runs_dir:
     folder = run_folder(config, runs_dir)
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "config.json").write_text(config.to_json())
-    start = time.perf_counter()
     strategy, history = training.train(config, train_melodies, eval_melodies, folder, progress=progress)
     np.savez(folder / "weights.npz", **{f"v{i}": v.numpy() for i, v in enumerate(strategy.model.variables)})
     history.to_csv(folder / "history.csv", index=False)
     history.to_json(folder / "history.json", orient="records")
-    (folder / "done.json").write_text(json.dumps({"seconds": time.perf_counter() - start,
+    # training time summed over sessions, so a resumed run reports its whole cost
+    (folder / "done.json").write_text(json.dumps({"seconds": training.Checkpoint(folder).seconds(),
                                                   "iterations": config.train.iterations}))
     return folder
 

@@ -45,6 +45,12 @@ def _train_task(config: ExperimentConfig, sides, runs_dir: str) -> str:
     return str(store.train_run(config, train_melodies, eval_melodies, Path(runs_dir), threads=1, progress=False))
 
 
+def _key(config: ExperimentConfig, runs_dir) -> str:
+    from melodyreg import store
+
+    return f"train-{store.run_folder(config, runs_dir).name}"
+
+
 def local_cluster(workers: int | None = None):
     """A ``LocalCluster`` of ``workers`` single-threaded processes (default: one per core), no dashboard."""
     from dask.distributed import LocalCluster
@@ -70,8 +76,6 @@ def train_all(configs: Sequence[ExperimentConfig], train_melodies, eval_melodies
     """
     from dask.distributed import Client, as_completed
 
-    from melodyreg import store
-
     if not configs:
         return []
     cluster = None if scheduler else local_cluster(min(workers or os.cpu_count() or 1, len(configs)))
@@ -80,15 +84,15 @@ def train_all(configs: Sequence[ExperimentConfig], train_melodies, eval_melodies
         with Client(scheduler or cluster) as client:
             [sides] = client.scatter([(list(train_melodies), list(eval_melodies))], broadcast=True)
             futures = {}
-            for config in configs:
+            for config in dict.fromkeys(configs):  # one task per distinct run
                 future = client.submit(_train_task, config, sides, str(runs_dir), pure=False,
-                                       priority=cost(config), key=f"train-{store.run_folder(config, runs_dir).name}")
+                                       priority=cost(config), key=_key(config, runs_dir))
                 futures[future] = config
             bar = tqdm(total=len(futures), desc="training runs", unit="run", disable=not progress)
             for future in as_completed(futures):
                 config = futures[future]
                 try:
-                    folders[id(config)] = Path(future.result())
+                    folders[_key(config, runs_dir)] = Path(future.result())
                 except Exception as error:  # report every failed run, keep the finished ones
                     failures.append(f"{config.strategy.name} (seed {config.seed}): {type(error).__name__}: {error}")
                 bar.update()
@@ -97,5 +101,5 @@ def train_all(configs: Sequence[ExperimentConfig], train_melodies, eval_melodies
         if cluster is not None:
             cluster.close()
     if failures:
-        raise SweepError(f"{len(failures)} of {len(configs)} runs failed:\n" + "\n".join(failures))
-    return [folders[id(c)] for c in configs]
+        raise SweepError(f"{len(failures)} of {len(dict.fromkeys(configs))} runs failed:\n" + "\n".join(failures))
+    return [folders[_key(c, runs_dir)] for c in configs]

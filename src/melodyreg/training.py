@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import json
 import random
+import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -165,7 +166,13 @@ class Checkpoint:
     def exists(self) -> bool:
         return (self.folder / "checkpoint.json").exists()
 
-    def save(self, strategy: strategies.Strategy, iteration: int, history: list[dict]) -> None:
+    def seconds(self) -> float:
+        """Training time spent up to the last checkpoint, summed over every resumed session (0 if none)."""
+        if not self.exists:
+            return 0.0
+        return float(json.loads((self.folder / "checkpoint.json").read_text()).get("seconds", 0.0))
+
+    def save(self, strategy: strategies.Strategy, iteration: int, history: list[dict], seconds: float = 0.0) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
         arrays = {f"v{i}": np.asarray(v.numpy() if hasattr(v, "numpy") else v)
                   for i, v in enumerate(strategy.variables)}
@@ -173,7 +180,7 @@ class Checkpoint:
         np.savez(tmp, **arrays)
         tmp.replace(self.folder / "checkpoint.npz")
         meta = self.folder / "checkpoint.tmp.json"
-        meta.write_text(json.dumps({"iteration": iteration, "history": history}))
+        meta.write_text(json.dumps({"iteration": iteration, "history": history, "seconds": seconds}))
         meta.replace(self.folder / "checkpoint.json")
 
     def restore(self, strategy: strategies.Strategy) -> tuple[int, list[dict]]:
@@ -224,6 +231,7 @@ def train(
     held_out = eval_windows(eval_melodies, t.window, t.eval_windows)
     checkpoint = Checkpoint(folder)
     start, history = (checkpoint.restore(strategy) if checkpoint.exists else (0, []))
+    spent, clock = checkpoint.seconds(), time.perf_counter()  # training time, carried across resumes
 
     def record_eval(iteration: int) -> None:
         metrics = evaluate(model, held_out)
@@ -243,7 +251,7 @@ def train(
             record_eval(done)
             bar.set_postfix(loss=f"{metrics['loss']:.3f}", eval=f"{history[-1]['loss']:.3f}")
         if done % t.checkpoint_every == 0 or done == t.iterations or done == stop_after:
-            checkpoint.save(strategy, done, history)
+            checkpoint.save(strategy, done, history, spent + time.perf_counter() - clock)
         if stop_after is not None and done >= stop_after:
             break
     bar.close()
