@@ -70,9 +70,11 @@ show.enable_offline_charts()
 #
 # ## Training
 #
-# The first chapter that needs the models trains all four strategies at once, two at a time on a
-# two-core machine, and stores each run under `runs/<strategy>-<config hash>/`; the other chapters
-# reuse them, and a rerun with the same parameters trains nothing.
+# The first chapter that needs the models trains every run of the study at once: the four
+# strategies at each of the profile's seeds, plus its sensitivity sweeps (the `full` profile), on a
+# Dask cluster (by default one single-threaded worker per core). Each run is stored under
+# `runs/<strategy>-<config hash>/`; the other chapters reuse them, and a rerun with the same
+# parameters trains nothing. This chapter and the next two show the first seed's runs.
 
 # %%
 s = study.run_study(profile, seed=seed, num_seeds=num_seeds, source=source, path=path,
