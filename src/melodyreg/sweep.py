@@ -84,7 +84,9 @@ def train_all(configs: Sequence[ExperimentConfig], train_melodies, eval_melodies
         with Client(scheduler or cluster) as client:
             [sides] = client.scatter([(list(train_melodies), list(eval_melodies))], broadcast=True)
             futures = {}
-            for config in dict.fromkeys(configs):  # one task per distinct run
+            # one task per distinct run, the most expensive first: workers take tasks in this order
+            # when priorities tie, and the priority keeps long runs ahead of short ones otherwise
+            for config in sorted(dict.fromkeys(configs), key=cost, reverse=True):
                 future = client.submit(_train_task, config, sides, str(runs_dir), pure=False,
                                        priority=cost(config), key=_key(config, runs_dir))
                 futures[future] = config
