@@ -180,8 +180,8 @@ plots.feature_chart(evidence.feature_overview(found),
 
 # %%
 per_run = found.features.groupby(["strategy", "seed"], as_index=False)[["overlap", "kl"]].mean()
-show.table(evidence.interval_table(per_run, {"overlap": "mean overlap (9 features)", "kl": "mean KL"}),
-           "Generated vs held-out melodies, averaged over the nine features (mean [95 % interval])")
+display(show.table(evidence.interval_table(per_run, {"overlap": "mean overlap (9 features)", "kl": "mean KL"}),
+                   "Generated vs held-out melodies, averaged over the nine features (mean [95 % interval])"))
 display(Markdown(f"Real training melodies against the same held-out ones: mean overlap "
                  f"**{found.reference_features.overlap.mean():.3f}**, mean KL "
                  f"**{found.reference_features.kl.mean():.3f}**."))
@@ -227,8 +227,8 @@ if len(found.sensitivity):
     display(plots.sensitivity_chart(sweep, "state_auc", "Hidden-state AUC by setting", "AUC"))
     display(plots.sensitivity_chart(sweep, "log_likelihood", "Log-likelihood of own samples by setting",
                                     "log-likelihood"))
-    show.table(sweep[["knob", "setting", "nll", "accuracy_note", "state_auc", "log_likelihood"]].round(4),
-               "Sensitivity runs")
+    display(show.table(sweep[["knob", "setting", "nll", "accuracy_note", "state_auc", "log_likelihood"]].round(4),
+                       "Sensitivity runs"))
 else:
     display(Markdown(f"The `{profile}` profile runs no sensitivity sweeps; the `full` profile does."))
 
