@@ -17,7 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from melodyreg import config, dataset, study
+from melodyreg import config, study
 
 TARGET_MINUTES = 45.0  # the 5-seed study on the 2-core CPU
 
@@ -29,30 +29,18 @@ def main() -> None:
     parser.add_argument("--num-seeds", type=int, default=None)
     parser.add_argument("--runs-dir", default=None)
     parser.add_argument("--scheduler", default=None)
-    parser.add_argument("--no-sweeps", action="store_true", help="train only strategies × seeds")
     args = parser.parse_args()
 
     runs_dir = Path(args.runs_dir or tempfile.mkdtemp(prefix="melodyreg-runs-"))
-    data = config.data_config(args.profile)
-    corpus = dataset.prepare(data)
-    parts = dataset.split(corpus, 2017)
-    seeds = config.study_seeds(args.profile, 2017, args.num_seeds)
-    overrides = {"iterations": args.iterations} if args.iterations else {}
-    configs = [config.experiment_config(args.profile, name, seed=s, data=data, **overrides)
-               for s in seeds for name in config.STRATEGIES]
-    if not args.no_sweeps:
-        for name, settings in config.SENSITIVITY[args.profile].values():
-            configs += [config.experiment_config(args.profile, name, seed=seeds[0], data=data, **overrides, **extra)
-                        for extra in settings]
-    from melodyreg import store
-
     start = time.perf_counter()
-    runs = store.ensure_runs(configs, corpus, parts, runs_dir=runs_dir, scheduler=args.scheduler)
-    wall = time.perf_counter() - start
-    busy = sum(json.loads((r.folder / "done.json").read_text())["seconds"] for r in runs)
+    s = study.run_study(args.profile, num_seeds=args.num_seeds, scheduler=args.scheduler,
+                        overrides={"iterations": args.iterations}, runs_dir=runs_dir)
+    wall = time.perf_counter() - start  # includes corpus preparation (cached after the first run)
+    runs = {r.folder: r for r in [*s.seed_runs.values(), *(item["run"] for item in s.sensitivity)]}
+    busy = sum(json.loads((folder / "done.json").read_text())["seconds"] for folder in runs)
     full_iterations = config.experiment_config(args.profile).train.iterations
     scale = full_iterations / (args.iterations or full_iterations)
-    print(f"{len(runs)} runs ({len(seeds)} seeds) in {runs_dir}")
+    print(f"{len(runs)} runs ({len(s.seeds)} seeds and the profile's sweeps) in {runs_dir}")
     print(f"wall {wall / 60:.1f} min; sum of run times {busy / 60:.1f} min; busy / wall = {busy / wall:.2f}")
     print(f"wall scaled to {full_iterations} iterations: {wall * scale / 60:.1f} min = "
           f"{wall * scale / 60 / TARGET_MINUTES:.2f}x the {TARGET_MINUTES:.0f}-min target")

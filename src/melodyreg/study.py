@@ -5,6 +5,7 @@ and the poster's comparisons recomputed (hidden states, losses, log-likelihoods,
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 import dataclasses
 from dataclasses import dataclass, field
 
@@ -51,7 +52,7 @@ def _setting_label(experiment: config.ExperimentConfig, keys) -> str:
 def run_study(profile: str = "poster", *, seed: int = 2017, num_seeds: int | None = None, source: str | None = None,
               path: str | None = None, maestro_split: str | None = None, workers: int | None = None,
               scheduler: str | None = None, overrides: dict | None = None,
-              strategies: Sequence[str] = STRATEGIES) -> Study:
+              strategies: Sequence[str] = STRATEGIES, runs_dir: Path | None = None) -> Study:
     """Prepare the corpus and make sure every run of the study exists (trained here or reused).
 
     The study is every strategy at each of the profile's seeds (``num_seeds``
@@ -64,6 +65,7 @@ def run_study(profile: str = "poster", *, seed: int = 2017, num_seeds: int | Non
     Args:
         scheduler: a Dask scheduler address to train on (default: a local cluster).
         overrides: settings applied to every run (e.g. ``{"iterations": 200}``).
+        runs_dir: the artifact store (default ``runs/`` in the repository).
     """
     data = config.data_config(profile, source=source, path=path, maestro_split=maestro_split)
     corpus = dataset.prepare(data, workers=workers)
@@ -87,7 +89,8 @@ def run_study(profile: str = "poster", *, seed: int = 2017, num_seeds: int | Non
             sweeps.append({"knob": knob, "strategy": name, "default": False, "config": sweep_config,
                            "setting": _setting_label(sweep_config, keys)})
     configs = list(grid.values()) + [row["config"] for row in sweeps]
-    runs = dict(zip(configs, store.ensure_runs(configs, corpus, parts, workers=workers, scheduler=scheduler)))
+    runs = dict(zip(configs, store.ensure_runs(configs, corpus, parts, runs_dir=runs_dir or store.RUNS_DIR,
+                                               workers=workers, scheduler=scheduler)))
     seed_runs = {key: runs[c] for key, c in grid.items()}
     sensitivity = [{**{k: v for k, v in row.items() if k != "config"}, "run": runs[row["config"]]} for row in sweeps]
     return Study(profile, seed, corpus, parts, {name: seed_runs[(name, seed)] for name in strategies},
