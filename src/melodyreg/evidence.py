@@ -19,7 +19,7 @@ from melodyreg import constants as C
 from melodyreg import generation, measures, training
 from melodyreg.melodies import decode
 from melodyreg.model import build
-from melodyreg.study import Study
+from melodyreg.study import Study, final_train_loss, state_batch
 
 
 @dataclass
@@ -70,10 +70,7 @@ def measure_run(run, study: Study, *, held_out: dict, state_batch: dict, num: in
         models: a cache of model objects by architecture, shared across calls (see :func:`gather`).
     """
     model, seed = _shared_model(run, {} if models is None else models), run.config.seed
-    history = run.history
-    train = history[history.phase == "train"]
-    row = {"strategy": run.config.strategy.name, "seed": seed,
-           "train_loss": float(train[train.iteration > train.iteration.max() * 0.9].loss.mean()),
+    row = {"strategy": run.config.strategy.name, "seed": seed, "train_loss": final_train_loss(run.history),
            "seconds": run.seconds, **measures.heldout_fit(model, held_out)}
     sampled = generation.generate(model, num=num, steps=steps, temperature=temperature, seed=seed)
     row["log_likelihood"] = float(sampled.log_likelihood.mean())
@@ -107,10 +104,9 @@ def gather(study: Study, *, num: int = 10, steps: int = 128, temperature: float 
     """
     window = study.runs[next(iter(study.runs))].config.train.window
     held_out = training.eval_windows(study.melodies("eval"), window, limit=10**9)
-    state_batch = training.Batcher(study.melodies("train"), window, max(1, int(np.ceil(per_side / window))),
-                                   study.seed).batch(0)
+    states = state_batch(study, per_side, window)
     reference = _windows(study.melodies("eval"), steps, reference_melodies, study.seed)
-    options = {"held_out": held_out, "state_batch": state_batch, "num": num, "steps": steps,
+    options = {"held_out": held_out, "state_batch": states, "num": num, "steps": steps,
                "temperature": temperature, "per_side": per_side, "permutations": permutations, "models": {}}
     rows, exposure, feature_rows = [], [], []
     for (name, seed), run in tqdm(study.seed_runs.items(), desc="measuring runs", disable=not progress):

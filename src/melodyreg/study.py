@@ -121,15 +121,25 @@ def curves(study: Study, names: Sequence[str] | None = None, smooth: int = 50) -
     return pd.concat(frames, ignore_index=True)
 
 
+def final_train_loss(history: pd.DataFrame, tail: float = 0.1) -> float:
+    """Mean training loss over the last ``tail`` of a run's iterations."""
+    train = history[history.phase == "train"]
+    return float(train[train.iteration > train.iteration.max() * (1 - tail)].loss.mean())
+
+
+def state_batch(study: Study, per_side: int, window: int) -> dict:
+    """The (seeded) training windows whose teacher-forced hidden states give at least ``per_side`` states."""
+    count = max(1, int(np.ceil(per_side / window)))
+    return training.Batcher(study.melodies("train"), window, count, study.seed).batch(0)
+
+
 def final_losses(study: Study, tail: float = 0.1) -> pd.DataFrame:
     """Per strategy: mean training loss over the last ``tail`` of iterations and the final held-out metrics."""
     rows = []
     for name, run in study.runs.items():
         h = run.history
-        train = h[h.phase == "train"]
-        last = train[train.iteration > train.iteration.max() * (1 - tail)]
         held = h[h.phase == "eval"].iloc[-1]
-        rows.append({"strategy": name, "train loss": last.loss.mean(), "eval loss": held.loss,
+        rows.append({"strategy": name, "train loss": final_train_loss(h, tail), "eval loss": held.loss,
                      "eval perplexity": held.perplexity, "eval accuracy": held.accuracy,
                      "training seconds": run.seconds})
     return pd.DataFrame(rows)
@@ -145,8 +155,7 @@ def hidden_state_sets(study: Study, samples: dict[str, generation.Generated], *,
         ``{strategy: (teacher_forced [n, H], free_running [m, H])}``.
     """
     rng = np.random.default_rng(study.seed)
-    count = max(1, int(np.ceil(per_side / window)))
-    batch = training.Batcher(study.melodies("train"), window, count, study.seed).batch(0)
+    batch = state_batch(study, per_side, window)
     out = {}
     for name, run in study.runs.items():
         states, mask = generation.teacher_forced_hidden(run.model(), batch)
