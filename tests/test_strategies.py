@@ -57,6 +57,17 @@ def test_choose_argmax_and_sampling_from_a_certain_softmax():
     np.testing.assert_array_equal(strategies.choose(certain, tf.constant([1, 2]), "sample").numpy(), [2, 0])
 
 
+def test_gumbel_max_draws_follow_the_softmax():
+    """argmax(logits + Gumbel noise) samples softmax(logits): frequencies over 40,000 draws."""
+    logits = tf.constant([[2.0, 1.0, 0.0, -1.0]])
+    draws = strategies.choose(tf.tile(logits, [40_000, 1]), tf.constant([3, 4], tf.int64)).numpy()
+    frequencies = np.bincount(draws, minlength=4) / draws.size
+    np.testing.assert_allclose(frequencies, tf.nn.softmax(logits)[0].numpy(), atol=0.01)  # 5 standard errors
+    noise = strategies.gumbel(tf.constant([3, 4], tf.int64), [100_000]).numpy()
+    assert np.isfinite(noise).all()
+    assert noise.mean() == pytest.approx(np.euler_gamma, abs=0.02)  # the Gumbel mean
+
+
 # ---------------------------------------------------------------------------
 # Scheduled sampling
 # ---------------------------------------------------------------------------
@@ -112,16 +123,19 @@ def test_scheduled_sampling_at_epsilon_one_is_teacher_forcing(dropout_rate):
         assert not np.allclose(logits_tf.numpy(), plain.numpy())
 
 
-def test_scheduled_sampling_at_epsilon_zero_feeds_back_the_argmax():
-    config = tiny_config("scheduled_sampling", ss_sampling="argmax")
+@pytest.mark.parametrize("dropout_rate", [0.0, 0.5])
+def test_scheduled_sampling_at_epsilon_zero_feeds_back_the_argmax(dropout_rate):
+    """Each fed event is the argmax of the prediction made, with the same dropout, on the events fed before it."""
+    config = with_dropout(tiny_config("scheduled_sampling", ss_sampling="argmax"), dropout_rate)
     model = seeded_model(config.model)
     inputs = toy_batch(batch=4, steps=8)["inputs"]
-    logits, fed = ScheduledSampling(model, config).run(inputs, 0.0, training.step_seed(1, 0))
+    seed = training.step_seed(1, 0)
+    logits, fed = ScheduledSampling(model, config).run(inputs, 0.0, seed)
     fed, logits = fed.numpy(), logits.numpy()
     np.testing.assert_array_equal(fed[:, 0], inputs.numpy()[:, 0])
     np.testing.assert_array_equal(fed[:, 1:], logits[:, :-1].argmax(-1))
     # free running is teacher forcing on the model's own inputs
-    np.testing.assert_allclose(logits, model(fed)[0].numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(logits, model(fed, training=True, seed=seed)[0].numpy(), rtol=1e-5, atol=1e-6)
     assert (fed[:, 1:] != inputs.numpy()[:, 1:]).any()
 
 
@@ -241,6 +255,35 @@ def test_pf_with_the_generator_gate_open_adds_the_adversarial_gradient():
     assert {"loss", "accuracy", "grad_norm", "d_loss", "d_accuracy", "fool_loss", "gate_generator",
             "gate_discriminator"} <= set(out)
     assert 0.0 <= out["d_accuracy"] <= 1.0
+
+
+def test_pf_update_is_the_gradient_of_nll_plus_lambda_times_fooling():
+    """With the gate open, the split gradient (NLL, then the gated fooling term) equals one tape over the sum."""
+    config = tiny_config("professor_forcing", pf_gate_low=0.0, pf_gate_high=0.0, pf_lambda=2.0)
+    model, twin = seeded_model(config.model), seeded_model(config.model)
+    pf, reference = ProfessorForcing(model, config), ProfessorForcing(twin, config)
+    for strategy in (pf, reference):
+        use_sgd(strategy)
+    for mine, theirs in zip(reference.discriminator.variables, pf.discriminator.variables):
+        mine.assign(theirs)
+    batch, seed = toy_batch(lengths=[9, 9, 6, 3]), training.step_seed(config.seed, 0)
+    before = weights_of(model.trainable_variables)
+    pf.train_step(batch, 0, seed)
+
+    inputs, labels, mask = batch["inputs"], batch["labels"], batch["mask"]
+    free = reference.free_run(inputs[:, 0], inputs.shape[1], strategies.fold(seed, 1))
+    with tf.GradientTape() as tape:
+        logits, _, h_teacher = twin(inputs, training=True, seed=strategies.fold(seed, 2))
+        _, _, h_free = twin(free, training=True, seed=strategies.fold(seed, 3))
+        scores = reference.discriminator(tf.concat([tf.stop_gradient(h_teacher), h_free], 0) * tf.concat(
+            [mask, mask], 0)[..., None])
+        fool = keras.losses.BinaryCrossentropy(from_logits=True)(tf.ones((4,)), scores[4:])
+        loss = masked_nll(logits, labels, mask) + 2.0 * fool
+    grads = [tf.zeros(v.shape) if g is None else g
+             for g, v in zip(tape.gradient(loss, twin.trainable_variables), twin.trainable_variables)]
+    expected, _ = tf.clip_by_global_norm(grads, config.train.clip_norm)
+    for after, start, step in zip(weights_of(model.trainable_variables), before, expected):
+        np.testing.assert_allclose(after - start, -step.numpy(), rtol=1e-4, atol=1e-6)
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from melodyreg import constants as C
 from melodyreg.corpus import midi_bytes
 from melodyreg.melodies import decode, encode, to_note_sequence
 from melodyreg.model import MelodyRNN
-from melodyreg.strategies import choose, fold
+from melodyreg.strategies import gumbel, pick
 
 
 @dataclass
@@ -57,7 +57,8 @@ class Generated:
 @tf.function(autograph=False)
 def _sample(model, primer, steps: int, temperature, seed):
     num = tf.shape(primer)[0]
-    state = model.initial_state(num)
+    state, weights = model.initial_state(num), model.cell_weights()
+    noise = tf.unstack(gumbel(seed, [steps, num, model.config.num_classes]))  # all of the loop's randomness
     classes, hidden, log_probs = [], [], []
     logits = None
     for t in range(steps):
@@ -65,10 +66,10 @@ def _sample(model, primer, steps: int, temperature, seed):
             x = primer[:, t]
         else:
             scaled = logits / temperature
-            x = choose(scaled, fold(seed, t))
+            x = pick(scaled, noise[t])
             log_probs.append(tf.gather(tf.nn.log_softmax(scaled), x, batch_dims=1))
         classes.append(x)
-        logits, state, h = model.step(x, state)
+        logits, state, h = model.step(x, state, None, weights)
         hidden.append(h)
     return tf.stack(classes, 1), tf.stack(log_probs, 1), tf.stack(hidden, 1)
 

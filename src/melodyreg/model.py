@@ -4,7 +4,10 @@ The architecture knows nothing of how it is trained. It offers two ways to run
 the same weights:
 
 * :meth:`MelodyRNN.step` — one step of every layer, for loops that choose each
-  input as they go (scheduled sampling, free-running generation);
+  input as they go (scheduled sampling, free-running generation), each layer one
+  call of the fused single-step kernel (``LSTMBlockCell``). TensorFlow registers
+  no gradient for that kernel: the step is for sampling, and training always
+  differentiates through :meth:`MelodyRNN.call`;
 * :meth:`MelodyRNN.call` — a teacher-forced pass over a whole sequence, layer by
   layer, each layer one call of TensorFlow's fused LSTM kernel (``BlockLSTM``)
   on the same weights: about twice as fast on CPU as ``keras.layers.LSTM``.
@@ -78,12 +81,15 @@ class MelodyRNN(keras.Model):
         """Zero ``(h, c)`` for every layer."""
         return [(tf.zeros((batch_size, u)), tf.zeros((batch_size, u))) for u in self.config.layers]
 
-    def _cell(self, layer: int, projected: tf.Tensor, h: tf.Tensor, c: tf.Tensor):
-        z = projected + tf.matmul(h, self.recurrents[layer])
-        i, f, g, o = tf.split(z, 4, axis=-1)
-        c = tf.sigmoid(f) * c + tf.sigmoid(i) * tf.tanh(g)
-        h = tf.sigmoid(o) * tf.tanh(c)
-        return h, c
+    def cell_weights(self) -> list[tuple[tf.Tensor, tf.Tensor]]:
+        """Each layer's ``(w, b)`` in the layout of TensorFlow's fused LSTM kernels.
+
+        ``w`` stacks the input and recurrent kernels ([inputs + units, 4 units]) and
+        both hold the gates as i, g, f, o. Loops compute this once and pass it to
+        every :meth:`step`.
+        """
+        return [(_ifgo_to_igfo(tf.concat([kernel, recurrent], 0)), _ifgo_to_igfo(bias))
+                for kernel, recurrent, bias in zip(self.kernels, self.recurrents, self.biases)]
 
     def dropout_masks(self, seed, batch_size, steps: int) -> list[tf.Tensor] | None:
         """Training dropout masks, one [steps, batch, units] tensor per layer, or ``None`` if dropout is off.
@@ -132,7 +138,7 @@ class MelodyRNN(keras.Model):
         masks = self.dropout_masks(seed, tf.shape(classes)[0], steps) if training else None
         x = tf.one_hot(tf.transpose(classes), self.config.num_classes)  # [T, B, C]
         hidden, final = [], []
-        for layer, units in enumerate(self.config.layers):
+        for layer, (units, (w, b)) in enumerate(zip(self.config.layers, self.cell_weights())):
             h0, c0 = state[layer]
             no_peephole = tf.zeros((units,))
             # TensorFlow's fused LSTM kernel: one op per layer and pass instead of a few hundred
@@ -140,9 +146,8 @@ class MelodyRNN(keras.Model):
             # (Not BlockLSTMV2, whose i, f, g, o layout would need no reordering: its gradient
             # in TF 2.21 is wrong, which tests/test_strategies.py caught.)
             _, cells, _, _, _, _, h = tf.raw_ops.BlockLSTM(
-                seq_len_max=tf.constant(steps, tf.int64), x=x, cs_prev=c0, h_prev=h0,
-                w=_ifgo_to_igfo(tf.concat([self.kernels[layer], self.recurrents[layer]], 0)),
-                wci=no_peephole, wcf=no_peephole, wco=no_peephole, b=_ifgo_to_igfo(self.biases[layer]),
+                seq_len_max=tf.constant(steps, tf.int64), x=x, cs_prev=c0, h_prev=h0, w=w,
+                wci=no_peephole, wcf=no_peephole, wco=no_peephole, b=b,
                 forget_bias=0.0, cell_clip=-1.0, use_peephole=False)
             hidden.append(h)
             final.append((h[-1], cells[-1]))
@@ -150,26 +155,30 @@ class MelodyRNN(keras.Model):
         logits = tf.transpose(self.logits(x), [1, 0, 2])
         return logits, final, tf.transpose(tf.concat(hidden, axis=-1), [1, 0, 2])
 
-    def step(self, classes_t, state: State, masks_t: list[tf.Tensor] | None = None):
-        """One step of every layer for inputs ``classes_t`` [batch] (int).
+    def step(self, classes_t, state: State, masks_t: list[tf.Tensor] | None = None,
+             weights: list[tuple[tf.Tensor, tf.Tensor]] | None = None):
+        """One step of every layer for inputs ``classes_t`` [batch] (int); no gradient.
 
         Args:
             classes_t: this step's input events.
             state: ``(h, c)`` per layer.
             masks_t: this step's dropout masks, ``[m[t] for m in dropout_masks(...)]``,
                 or ``None`` for no dropout (evaluation, generation).
+            weights: :meth:`cell_weights`, computed once by the caller's loop
+                (recomputed here when ``None``).
 
         Returns:
             ``(logits [B, C], new state, hidden [B, sum(layers)])``.
         """
-        x = None
+        weights = weights or self.cell_weights()
+        x = tf.one_hot(classes_t, self.config.num_classes)
         new_state, hidden = [], []
-        for layer, (h, c) in enumerate(state):
-            if layer == 0:
-                projected = tf.gather(self.kernels[0], classes_t) + self.biases[0]
-            else:
-                projected = tf.matmul(x, self.kernels[layer]) + self.biases[layer]
-            h, c = self._cell(layer, projected, h, c)
+        for layer, ((h, c), (w, b)) in enumerate(zip(state, weights)):
+            no_peephole = tf.zeros((self.config.layers[layer],))
+            # the single-step twin of call()'s BlockLSTM: one op per layer and step
+            _, c, _, _, _, _, h = tf.raw_ops.LSTMBlockCell(
+                x=x, cs_prev=c, h_prev=h, w=w, wci=no_peephole, wcf=no_peephole, wco=no_peephole, b=b,
+                forget_bias=0.0, cell_clip=-1.0, use_peephole=False)
             new_state.append((h, c))
             hidden.append(h)
             x = h if masks_t is None else h * masks_t[layer]

@@ -28,7 +28,7 @@ from melodyreg.config import ExperimentConfig, config_hash
 from melodyreg.dataset import Corpus, Split
 
 RUNS_DIR = C.REPO_ROOT / "runs"
-TRAINING_VERSION = 1  # part of every run's key: bump when training code changes what a run produces
+TRAINING_VERSION = 2  # part of every run's key: bump when training code changes what a run produces
 
 
 @dataclass

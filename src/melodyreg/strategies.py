@@ -6,8 +6,7 @@
 * **scheduled sampling** (Bengio et al., 2015) — at iteration *i* every input
   (after the first) is, by its own coin, the true previous event with probability
   ε_i = k / (k + exp(i / k)), else an event drawn from the model's own prediction at
-  the previous step. One loop does both: the prediction is made and fed back as the
-  sequence is read.
+  the previous step, made on the inputs fed so far.
 * **professor forcing** (Lamb et al., 2016) — the generator is run teacher-forced on
   the batch and free-running (sampling its own inputs) from the same first event; a
   discriminator (:class:`Discriminator`) learns to tell the two runs' hidden states
@@ -19,13 +18,17 @@
 
 Each step updates only its own variables with its own optimizer. Randomness
 comes from stateless ops keyed by a per-iteration seed tensor the training loop
-derives from the run's seed, so a run repeats and resumes exactly.
+derives from the run's seed, so a run repeats and resumes exactly. Samples are
+drawn by the Gumbel-max rule (argmax of logits plus Gumbel noise), so a loop
+draws all its noise in one op before it starts.
 
-Speed: the free-running run is sampled without a gradient tape, then re-run
-teacher-forced on its own samples together with the true batch (one pass at
-twice the batch); the hidden states are the same as the free run's and the
-gradient through them is the same, because the sampled events themselves
-carry no gradient.
+Speed, and why it changes nothing: a sampled event carries no gradient, so the
+events a run feeds itself can be chosen first, in a loop without a gradient tape
+(:meth:`MelodyRNN.step`), and the model then re-run teacher-forced on them with
+the fused sequence kernel (:meth:`MelodyRNN.call`). The hidden states, the loss
+and the gradient are those of the one-pass loop; at ε = 1 scheduled sampling's
+step *is* the teacher-forcing step. Professor forcing differentiates through its
+free-running run only when the generator gate is open (most steps it is closed).
 """
 
 from __future__ import annotations
@@ -33,10 +36,13 @@ from __future__ import annotations
 import math
 
 import keras
+import numpy as np
 import tensorflow as tf
 
 from melodyreg.config import ExperimentConfig
 from melodyreg.model import MelodyRNN
+
+GUMBEL_FLOOR = float(np.finfo(np.float32).tiny)  # uniform draws start here: log(0) never happens
 
 
 def masked_nll(logits, labels, mask):
@@ -64,11 +70,24 @@ def inverse_sigmoid(iteration: int | float, k: float) -> float:
     return 0.0 if exponent > 700 else k / (k + math.exp(exponent))
 
 
-def choose(logits, seed, sampling: str = "sample"):
-    """An event per row: drawn from softmax(logits), or the most likely one."""
+def gumbel(seed, shape):
+    """Standard Gumbel noise of ``shape``: argmax(logits + noise) is a draw from softmax(logits)."""
+    uniform = tf.random.stateless_uniform(shape, seed, minval=GUMBEL_FLOOR, maxval=1.0)
+    return -tf.math.log(-tf.math.log(uniform))
+
+
+def pick(logits, noise, sampling: str = "sample"):
+    """An event per row: argmax(logits + noise) (a sample, by the Gumbel-max rule) or the most likely one."""
     if sampling == "argmax":
         return tf.argmax(logits, -1, output_type=tf.int32)
-    return tf.random.stateless_categorical(logits, 1, seed, dtype=tf.int32)[:, 0]
+    return tf.argmax(logits + noise, -1, output_type=tf.int32)
+
+
+def choose(logits, seed, sampling: str = "sample"):
+    """An event per row: drawn from softmax(logits) with noise from ``seed``, or the most likely one."""
+    if sampling == "argmax":
+        return pick(logits, None, "argmax")
+    return pick(logits, gumbel(seed, tf.shape(logits)), sampling)
 
 
 class Strategy:
@@ -92,8 +111,12 @@ class Strategy:
         return {}
 
     def _apply(self, loss, tape):
+        return self._apply_gradients(tape.gradient(loss, self.model.trainable_variables))
+
+    def _apply_gradients(self, grads):
+        """Clip ``grads`` (one per trainable weight of the model) to the global norm, apply; return the norm."""
         variables = self.model.trainable_variables
-        grads, norm = tf.clip_by_global_norm(tape.gradient(loss, variables), self.config.train.clip_norm)
+        grads, norm = tf.clip_by_global_norm(grads, self.config.train.clip_norm)
         self.optimizer.apply_gradients(zip(grads, variables))
         return norm
 
@@ -121,30 +144,38 @@ class ScheduledSampling(Strategy):
     def schedule(self, iteration: int) -> dict[str, float]:
         return {"epsilon": inverse_sigmoid(iteration, self.config.strategy.ss_k)}
 
+    def choose_inputs(self, inputs, epsilon, seed, masks=None):
+        """The events scheduled sampling feeds: per token, the true one or the model's own (no gradient).
+
+        Reads ``inputs`` [B, T] step by step; each input after the first is, by its
+        own coin, the true event (probability ε) or one chosen from the model's
+        prediction at the previous step, which was made on the events fed so far
+        (with this step's dropout ``masks`` when training).
+        """
+        sampling = self.config.strategy.ss_sampling
+        truth = tf.unstack(inputs, axis=1)
+        steps, batch = len(truth), tf.shape(inputs)[0]
+        coins = tf.unstack(tf.random.stateless_uniform([steps, batch], fold(seed, 2)) < epsilon)
+        noise = tf.unstack(gumbel(fold(seed, 3), [steps, batch, self.model.config.num_classes]))
+        masks = None if masks is None else [tf.unstack(m) for m in masks]
+        weights, state = self.model.cell_weights(), self.model.initial_state(batch)
+        fed = [truth[0]]
+        for t in range(1, steps):
+            logits_t, state, _ = self.model.step(fed[-1], state, None if masks is None else [m[t - 1] for m in masks],
+                                                 weights)
+            fed.append(tf.where(coins[t], truth[t], pick(logits_t, noise[t], sampling)))
+        return tf.stop_gradient(tf.stack(fed, axis=1))
+
     def run(self, inputs, epsilon, seed, training: bool = True):
-        """Read ``inputs`` feeding back the model's own events with probability 1 - ε.
+        """Choose the inputs (:meth:`choose_inputs`), then read them teacher-forced (differentiable).
 
         Returns:
             ``(logits [B, T, C], fed inputs [B, T])``.
         """
-        sampling = self.config.strategy.ss_sampling
-        steps = tf.unstack(inputs, axis=1)
-        batch = tf.shape(inputs)[0]
-        state = self.model.initial_state(batch)
-        masks = self.model.dropout_masks(seed, batch, len(steps)) if training else None
-        masks = None if masks is None else [tf.unstack(m) for m in masks]
-        fed, outputs, logits_t = [], [], None
-        for t, true_t in enumerate(steps):
-            if t == 0:
-                x = true_t
-            else:
-                coin = tf.random.stateless_uniform(tf.shape(true_t), fold(seed, 2 * t)) < epsilon
-                own = choose(tf.stop_gradient(logits_t), fold(seed, 2 * t + 1), sampling)
-                x = tf.where(coin, true_t, own)
-            logits_t, state, _ = self.model.step(x, state, None if masks is None else [m[t] for m in masks])
-            fed.append(x)
-            outputs.append(logits_t)
-        return tf.stack(outputs, axis=1), tf.stack(fed, axis=1)
+        masks = self.model.dropout_masks(seed, tf.shape(inputs)[0], inputs.shape[1]) if training else None
+        fed = self.choose_inputs(inputs, epsilon, seed, masks)
+        logits, _, _ = self.model(fed, training=training, seed=seed)
+        return logits, fed
 
     def _train_step(self, inputs, labels, mask, seed, epsilon=None):
         with tf.GradientTape() as tape:
@@ -161,16 +192,29 @@ class Discriminator(keras.Model):
 
     The hidden states are first averaged over non-overlapping groups of ``pool``
     steps (4 = a quarter note), which makes the GRU ``pool`` times shorter; with
-    ``pool=1`` it reads every step. Returns one logit per sequence: positive
-    means "teacher-forced".
+    ``pool=1`` it reads every step. The GRU has the usual gates (update ``z``,
+    reset ``r`` applied after the recurrent product, as Keras and cuDNN do); its
+    two directions run side by side in one batched loop, their input products
+    computed for all steps at once. The MLP reads both directions' last states.
+    Returns one logit per sequence: positive means "teacher-forced".
     """
 
     def __init__(self, units: int, pool: int = 1, **kwargs):
         super().__init__(**kwargs)
-        self.pool = pool
-        self.rnn = keras.layers.Bidirectional(keras.layers.GRU(units, unroll=True))
+        self.units, self.pool = units, pool
         self.hidden = keras.layers.Dense(units, activation="relu")
         self.out = keras.layers.Dense(1)
+
+    def build(self, input_shape):
+        width, units = input_shape[-1], self.units
+        self.kernels = [self.add_weight(shape=(width, 3 * units), initializer="glorot_uniform",
+                                        name=f"gru_{side}_kernel") for side in ("forward", "backward")]
+        self.recurrents = [self.add_weight(shape=(units, 3 * units), initializer="orthogonal",
+                                           name=f"gru_{side}_recurrent") for side in ("forward", "backward")]
+        self.input_bias = self.add_weight(shape=(2, 3 * units), initializer="zeros", name="gru_input_bias")
+        self.recurrent_bias = self.add_weight(shape=(2, 3 * units), initializer="zeros", name="gru_recurrent_bias")
+        self.hidden.build((None, 2 * units))
+        self.out.build((None, units))
 
     def call(self, states):
         if self.pool > 1:
@@ -178,7 +222,17 @@ class Discriminator(keras.Model):
             pad = -steps % self.pool
             states = tf.pad(states, [[0, 0], [0, pad], [0, 0]])
             states = tf.reduce_mean(tf.reshape(states, [-1, (steps + pad) // self.pool, self.pool, width]), 2)
-        return self.out(self.hidden(self.rnn(states)))[:, 0]
+        both = tf.stack([states, tf.reverse(states, [1])])  # [direction, B, T, width]
+        inputs = tf.einsum("kbtw,kwg->ktbg", both, tf.stack([tf.convert_to_tensor(k) for k in self.kernels])) + self.input_bias[:, None, None]
+        recurrent, recurrent_bias = tf.stack([tf.convert_to_tensor(r) for r in self.recurrents]), self.recurrent_bias[:, None]
+        h = tf.zeros((2, tf.shape(states)[0], self.units))
+        for x_t in tf.unstack(inputs, axis=1):
+            x_z, x_r, x_n = tf.split(x_t, 3, axis=-1)
+            h_z, h_r, h_n = tf.split(tf.matmul(h, recurrent) + recurrent_bias, 3, axis=-1)
+            z = tf.sigmoid(x_z + h_z)
+            n = tf.tanh(x_n + tf.sigmoid(x_r + h_r) * h_n)
+            h = z * h + (1.0 - z) * n
+        return self.out(self.hidden(tf.concat([h[0], h[1]], axis=-1)))[:, 0]
 
 
 class ProfessorForcing(Strategy):
@@ -198,12 +252,13 @@ class ProfessorForcing(Strategy):
 
     def free_run(self, first, steps: int, seed):
         """Sample ``steps`` inputs from the model, starting at ``first`` [B] (no gradient)."""
-        state = self.model.initial_state(tf.shape(first)[0])
-        x, events = first, [first]
-        for t in range(steps - 1):
-            logits_t, state, _ = self.model.step(x, state)
-            x = choose(logits_t, fold(seed, t))
-            events.append(x)
+        batch = tf.shape(first)[0]
+        noise = tf.unstack(gumbel(seed, [steps, batch, self.model.config.num_classes]))
+        weights, state = self.model.cell_weights(), self.model.initial_state(batch)
+        events = [first]
+        for t in range(1, steps):
+            logits_t, state, _ = self.model.step(events[-1], state, None, weights)
+            events.append(pick(logits_t, noise[t]))
         return tf.stop_gradient(tf.stack(events, axis=1))
 
     def _train_step(self, inputs, labels, mask, seed, update_generator=True, update_discriminator=True):
@@ -212,22 +267,31 @@ class ProfessorForcing(Strategy):
         free = self.free_run(inputs[:, 0], inputs.shape[1], fold(seed, 1))
         bce = keras.losses.BinaryCrossentropy(from_logits=True)
         with tf.GradientTape(persistent=True) as tape:
-            logits, _, hidden = self.model(tf.concat([inputs, free], 0), training=True, seed=fold(seed, 2))
-            hidden = hidden * tf.concat([mask, mask], 0)[..., None]
-            h_teacher, h_free = hidden[:batch], hidden[batch:]
-            nll = masked_nll(logits[:batch], labels, mask)
+            logits, _, h_teacher = self.model(inputs, training=True, seed=fold(seed, 2))
+            _, _, h_free = self.model(free, training=True, seed=fold(seed, 3))
+            h_teacher, h_free = h_teacher * mask[..., None], h_free * mask[..., None]
+            nll = masked_nll(logits, labels, mask)
             scores = self.discriminator(tf.concat([tf.stop_gradient(h_teacher), h_free], 0))
             d_teacher, d_free = scores[:batch], scores[batch:]
             ones, zeros = tf.ones_like(d_free), tf.zeros_like(d_free)
             d_loss = bce(ones, d_teacher) + bce(zeros, d_free)
             fool = bce(ones, d_free)
-            accuracy = 0.5 * (tf.reduce_mean(tf.cast(d_teacher > 0, tf.float32))
-                              + tf.reduce_mean(tf.cast(d_free <= 0, tf.float32)))
-            gate_g = tf.cast(accuracy >= s.pf_gate_low, tf.float32)
-            g_loss = nll + s.pf_lambda * gate_g * fool
+        accuracy = 0.5 * (tf.reduce_mean(tf.cast(d_teacher > 0, tf.float32))
+                          + tf.reduce_mean(tf.cast(d_free <= 0, tf.float32)))
+        gate_g = tf.cast(accuracy >= s.pf_gate_low, tf.float32)
         gate_d = tf.cast(accuracy < s.pf_gate_high, tf.float32)
         if update_generator:
-            norm = self._apply(g_loss, tape)
+            variables = self.model.trainable_variables
+
+            def gradient(loss):  # zeros for the weights ``loss`` does not reach (the head, for fooling)
+                return [tf.zeros(v.shape) if g is None else g for g, v in zip(tape.gradient(loss, variables), variables)]
+
+            # the generator's loss is nll + λ · gate · fool; with the gate closed the second
+            # term is zero, and the backward pass through the free run is skipped
+            adversarial = tf.cond(gate_g > 0, lambda: [s.pf_lambda * g for g in gradient(fool)],
+                                  lambda: [tf.zeros(v.shape) for v in variables])
+            grads = [g + a for g, a in zip(gradient(nll), adversarial)]
+            norm = self._apply_gradients(grads)
         else:
             norm = tf.constant(0.0)
         d_variables = self.discriminator.trainable_variables
@@ -240,7 +304,7 @@ class ProfessorForcing(Strategy):
 
         if update_discriminator:
             tf.cond(gate_d > 0, update_d, lambda: tf.constant(False))
-        return {"loss": nll, "accuracy": masked_accuracy(logits[:batch], labels, mask), "grad_norm": norm,
+        return {"loss": nll, "accuracy": masked_accuracy(logits, labels, mask), "grad_norm": norm,
                 "d_loss": d_loss, "d_accuracy": accuracy, "fool_loss": fool,
                 "gate_generator": gate_g, "gate_discriminator": gate_d}
 
