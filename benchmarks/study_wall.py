@@ -1,12 +1,13 @@
 """Wall time of training a whole study (strategies × seeds, plus the profile's sweeps) on Dask.
 
     .venv/bin/python benchmarks/study_wall.py [--profile full] [--iterations N] [--num-seeds 5]
-                                              [--runs-dir DIR] [--scheduler ADDRESS]
+                                              [--runs-dir DIR] [--scheduler ADDRESS] [--no-sweeps]
 
 Trains into a fresh ``--runs-dir`` (default: a temporary folder, so nothing is
 reused) and prints the wall time, the sum of the runs' own training times, their
 ratio (how well the runs filled the workers) and the wall time as a ratio to the
-45-minute target for the 5-seed study on the 2-core CPU. With ``--iterations``
+45-minute target for the 5-seed study on the 2-core CPU (``--no-sweeps``: strategies × seeds
+only, without the profile's sensitivity sweeps). With ``--iterations``
 below the profile's, the wall time is also scaled to the profile's iterations
 (evaluation and start-up make the scaling slightly optimistic).
 """
@@ -29,18 +30,21 @@ def main() -> None:
     parser.add_argument("--num-seeds", type=int, default=None)
     parser.add_argument("--runs-dir", default=None)
     parser.add_argument("--scheduler", default=None)
+    parser.add_argument("--no-sweeps", action="store_true", help="strategies x seeds only")
     args = parser.parse_args()
 
     runs_dir = Path(args.runs_dir or tempfile.mkdtemp(prefix="melodyreg-runs-"))
     start = time.perf_counter()
     s = study.run_study(args.profile, num_seeds=args.num_seeds, scheduler=args.scheduler,
-                        overrides={"iterations": args.iterations}, runs_dir=runs_dir)
+                        overrides={"iterations": args.iterations}, runs_dir=runs_dir,
+                        sweeps=not args.no_sweeps)
     wall = time.perf_counter() - start  # includes corpus preparation (cached after the first run)
     runs = {r.folder: r for r in [*s.seed_runs.values(), *(item["run"] for item in s.sensitivity)]}
     busy = sum(json.loads((folder / "done.json").read_text())["seconds"] for folder in runs)
     full_iterations = config.experiment_config(args.profile).train.iterations
     scale = full_iterations / (args.iterations or full_iterations)
-    print(f"{len(runs)} runs ({len(s.seeds)} seeds and the profile's sweeps) in {runs_dir}")
+    sweeps = "no sweeps" if args.no_sweeps else "the profile's sweeps"
+    print(f"{len(runs)} runs ({len(s.seeds)} seeds, {sweeps}) in {runs_dir}")
     print(f"wall {wall / 60:.1f} min; sum of run times {busy / 60:.1f} min; busy / wall = {busy / wall:.2f}")
     print(f"wall scaled to {full_iterations} iterations: {wall * scale / 60:.1f} min = "
           f"{wall * scale / 60 / TARGET_MINUTES:.2f}x the {TARGET_MINUTES:.0f}-min target")

@@ -52,7 +52,7 @@ def _setting_label(experiment: config.ExperimentConfig, keys) -> str:
 def run_study(profile: str = "poster", *, seed: int = 2017, num_seeds: int | None = None, source: str | None = None,
               path: str | None = None, maestro_split: str | None = None, workers: int | None = None,
               scheduler: str | None = None, overrides: dict | None = None,
-              strategies: Sequence[str] = STRATEGIES, runs_dir: Path | None = None) -> Study:
+              strategies: Sequence[str] = STRATEGIES, runs_dir: Path | None = None, sweeps: bool = True) -> Study:
     """Prepare the corpus and make sure every run of the study exists (trained here or reused).
 
     The study is every strategy at each of the profile's seeds (``num_seeds``
@@ -66,6 +66,7 @@ def run_study(profile: str = "poster", *, seed: int = 2017, num_seeds: int | Non
         scheduler: a Dask scheduler address to train on (default: a local cluster).
         overrides: settings applied to every run (e.g. ``{"iterations": 200}``).
         runs_dir: the artifact store (default ``runs/`` in the repository).
+        sweeps: include the profile's sensitivity sweeps (``False``: strategies × seeds only).
     """
     data = config.data_config(profile, source=source, path=path, maestro_split=maestro_split)
     corpus = dataset.prepare(data, workers=workers)
@@ -77,22 +78,22 @@ def run_study(profile: str = "poster", *, seed: int = 2017, num_seeds: int | Non
         return config.experiment_config(profile, name, seed=run_seed, data=data, **{**common, **(extra or {})})
 
     grid = {(name, run_seed): make(name, run_seed) for run_seed in seeds for name in strategies}
-    sweeps = []
-    for knob, (name, settings) in config.SENSITIVITY[profile].items():
+    rows = []
+    for knob, (name, settings) in (config.SENSITIVITY[profile] if sweeps else {}).items():
         if name not in strategies:
             continue
         keys = list(dict.fromkeys(k for extra in settings for k in extra))
-        sweeps.append({"knob": knob, "strategy": name, "default": True, "config": grid[(name, seed)],
+        rows.append({"knob": knob, "strategy": name, "default": True, "config": grid[(name, seed)],
                        "setting": _setting_label(grid[(name, seed)], keys) + " (default)"})
         for extra in settings:
             sweep_config = make(name, seed, extra)
-            sweeps.append({"knob": knob, "strategy": name, "default": False, "config": sweep_config,
+            rows.append({"knob": knob, "strategy": name, "default": False, "config": sweep_config,
                            "setting": _setting_label(sweep_config, keys)})
-    configs = list(grid.values()) + [row["config"] for row in sweeps]
+    configs = list(grid.values()) + [row["config"] for row in rows]
     runs = dict(zip(configs, store.ensure_runs(configs, corpus, parts, runs_dir=runs_dir or store.RUNS_DIR,
                                                workers=workers, scheduler=scheduler)))
     seed_runs = {key: runs[c] for key, c in grid.items()}
-    sensitivity = [{**{k: v for k, v in row.items() if k != "config"}, "run": runs[row["config"]]} for row in sweeps]
+    sensitivity = [{**{k: v for k, v in row.items() if k != "config"}, "run": runs[row["config"]]} for row in rows]
     return Study(profile, seed, corpus, parts, {name: seed_runs[(name, seed)] for name in strategies},
                  seeds, seed_runs, sensitivity)
 
