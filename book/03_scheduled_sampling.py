@@ -54,6 +54,12 @@ show.enable_offline_charts()
 # $k = 2{,}000$ it would barely start). The evaluation loss stays teacher-forced, as for every
 # strategy, so the curves compare like with like.
 #
+# A sampled event carries no gradient, so each training step does this in two passes with the
+# same result as one: a loop without gradients reads the window and chooses every input (coin,
+# then sample), and the model then reads the chosen inputs teacher-forced, with TensorFlow's fused
+# LSTM kernel, for the loss and its gradient. At $\epsilon = 1$ the step *is* the teacher-forcing
+# step, which a test checks weight by weight (`melodyreg.strategies.ScheduledSampling`).
+#
 # Husz&aacute;r {cite}`huszar2015how` showed that scheduled sampling is an inconsistent estimator:
 # its objective is not minimised by the true distribution. The poster's discussion returns to this.
 

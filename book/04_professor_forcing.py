@@ -56,7 +56,9 @@ show.enable_offline_charts()
 # only when that accuracy is at least 75 % (a discriminator that knows nothing cannot teach), and
 # the discriminator is updated only while it is below 99 % (a perfect one gives no useful
 # gradient). Padding steps of short windows are zeroed in both runs so they cannot give the
-# teacher-forced run away.
+# teacher-forced run away. While the first gate is closed the adversarial term is zero, so the
+# step skips the backward pass through the free-running run; a test checks that the update with
+# the gate open equals the gradient of $\mathcal{L}_G$ taken in one piece.
 
 # %%
 s = study.run_study(profile, seed=seed, num_seeds=num_seeds, source=source, path=path,

@@ -171,12 +171,11 @@ class StrategyConfig:
         pf_gate_high: the discriminator is updated only while its accuracy is
             below this (it must not become perfect).
         pf_units: GRU units per direction in the discriminator (its MLP has as many);
-            32 halves its cost against 64 (benchmarks/train_step.py) and still sees
-            the whole 128-wide hidden state at every step.
+            32 costs about half of 64 and still reads the whole 128-wide hidden state
+            at every (pooled) step.
         pf_pool: the discriminator reads hidden states averaged over groups of this
             many steps (4 = a quarter note; 1 = every step). Pooling makes its GRU
-            4 times shorter, which brings a professor-forcing iteration from about
-            3.4 to about 2 teacher-forced iterations on a 2-core CPU.
+            4 times shorter and about as many times cheaper.
         pf_learning_rate: the discriminator's Adam learning rate.
     """
 
