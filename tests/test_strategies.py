@@ -50,17 +50,19 @@ def test_masked_accuracy_hand_example():
     assert float(masked_accuracy(logits, labels, tf.ones((1, 3)))) == pytest.approx(2 / 3)
 
 
-def test_choose_argmax_and_sampling_from_a_certain_softmax():
+def test_pick_argmax_and_sampling_from_a_certain_softmax():
     logits = tf.constant([[0.0, 3.0, 1.0], [2.0, 0.0, 0.0]])
-    np.testing.assert_array_equal(strategies.choose(logits, None, "argmax").numpy(), [1, 0])
+    np.testing.assert_array_equal(strategies.pick(logits, None, "argmax").numpy(), [1, 0])
     certain = tf.constant([[-1e9, -1e9, 0.0], [0.0, -1e9, -1e9]])
-    np.testing.assert_array_equal(strategies.choose(certain, tf.constant([1, 2]), "sample").numpy(), [2, 0])
+    noise = strategies.gumbel(tf.constant([1, 2], tf.int64), [2, 3])
+    np.testing.assert_array_equal(strategies.pick(certain, noise).numpy(), [2, 0])
 
 
 def test_gumbel_max_draws_follow_the_softmax():
     """argmax(logits + Gumbel noise) samples softmax(logits): frequencies over 40,000 draws."""
     logits = tf.constant([[2.0, 1.0, 0.0, -1.0]])
-    draws = strategies.choose(tf.tile(logits, [40_000, 1]), tf.constant([3, 4], tf.int64)).numpy()
+    noise = strategies.gumbel(tf.constant([3, 4], tf.int64), [40_000, 4])
+    draws = strategies.pick(tf.tile(logits, [40_000, 1]), noise).numpy()
     frequencies = np.bincount(draws, minlength=4) / draws.size
     np.testing.assert_allclose(frequencies, tf.nn.softmax(logits)[0].numpy(), atol=0.01)  # 5 standard errors
     noise = strategies.gumbel(tf.constant([3, 4], tf.int64), [100_000]).numpy()

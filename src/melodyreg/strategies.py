@@ -83,13 +83,6 @@ def pick(logits, noise, sampling: str = "sample"):
     return tf.argmax(logits + noise, -1, output_type=tf.int32)
 
 
-def choose(logits, seed, sampling: str = "sample"):
-    """An event per row: drawn from softmax(logits) with noise from ``seed``, or the most likely one."""
-    if sampling == "argmax":
-        return pick(logits, None, "argmax")
-    return pick(logits, gumbel(seed, tf.shape(logits)), sampling)
-
-
 class Strategy:
     """Teacher forcing: the baseline, and with the model's dropout on, the dropout strategy."""
 
