@@ -215,9 +215,11 @@ class Discriminator(keras.Model):
             pad = -steps % self.pool
             states = tf.pad(states, [[0, 0], [0, pad], [0, 0]])
             states = tf.reduce_mean(tf.reshape(states, [-1, (steps + pad) // self.pool, self.pool, width]), 2)
+        kernel = tf.stack([tf.convert_to_tensor(k) for k in self.kernels])  # [direction, width, 3 units]
+        recurrent = tf.stack([tf.convert_to_tensor(r) for r in self.recurrents])  # [direction, units, 3 units]
+        recurrent_bias = self.recurrent_bias[:, None]
         both = tf.stack([states, tf.reverse(states, [1])])  # [direction, B, T, width]
-        inputs = tf.einsum("kbtw,kwg->ktbg", both, tf.stack([tf.convert_to_tensor(k) for k in self.kernels])) + self.input_bias[:, None, None]
-        recurrent, recurrent_bias = tf.stack([tf.convert_to_tensor(r) for r in self.recurrents]), self.recurrent_bias[:, None]
+        inputs = tf.einsum("kbtw,kwg->ktbg", both, kernel) + self.input_bias[:, None, None]
         h = tf.zeros((2, tf.shape(states)[0], self.units))
         for x_t in tf.unstack(inputs, axis=1):
             x_z, x_r, x_n = tf.split(x_t, 3, axis=-1)
@@ -277,7 +279,8 @@ class ProfessorForcing(Strategy):
             variables = self.model.trainable_variables
 
             def gradient(loss):  # zeros for the weights ``loss`` does not reach (the head, for fooling)
-                return [tf.zeros(v.shape) if g is None else g for g, v in zip(tape.gradient(loss, variables), variables)]
+                grads = tape.gradient(loss, variables)
+                return [tf.zeros(v.shape) if g is None else g for g, v in zip(grads, variables)]
 
             # the generator's loss is nll + λ · gate · fool; with the gate closed the second
             # term is zero, and the backward pass through the free run is skipped
