@@ -11,7 +11,8 @@ import argparse
 import tempfile
 import time
 
-from melodyreg import config, dataset
+from melodyreg import config
+from melodyreg.data import dataset
 
 
 def timed(fn):

@@ -19,7 +19,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from melodyreg import config, study
+from melodyreg import config
+from melodyreg.runs import study
 
 # wall-time targets on the 2-core CPU: the 5-seed study, and the four strategies once
 TARGET_MINUTES = {"full": 45.0, "poster": 15.0}

@@ -23,8 +23,9 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from melodyreg import config, generation, strategies, training  # noqa: E402
-from melodyreg.model import build  # noqa: E402
+from melodyreg import config
+from melodyreg.model import generation, strategies, training  # noqa: E402
+from melodyreg.model.network import build  # noqa: E402
 
 
 def median_ms(fn, repeats: int, warmup: int = 3) -> float:

@@ -24,9 +24,11 @@ workers = None  # processes that prepare the corpus; None uses every core
 import numpy as np
 from IPython.display import Markdown, display
 
-from melodyreg import config, dataset, plots
-from melodyreg import display as show
-from melodyreg.melodies import decode
+from melodyreg import config
+from melodyreg.data import dataset
+from melodyreg.report import plots
+from melodyreg.report import display as show
+from melodyreg.data.melodies import decode
 
 show.enable_offline_charts()
 
@@ -78,7 +80,7 @@ show.table(dataset.collection_table(corpus, parts), "Pieces and melodies per col
 # ## From notes to melodies
 #
 # Each piece goes through the stages of MelodyRNN's data pipeline, rewritten in
-# `melodyreg.melodies` because the `magenta` package no longer installs on current Python:
+# `melodyreg.data.melodies` because the `magenta` package no longer installs on current Python:
 #
 # 1. **Split at meter changes.** A piece is cut wherever its time signature (or tempo) changes, so
 #    that every part has one bar length.

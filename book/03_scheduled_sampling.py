@@ -27,8 +27,9 @@ melody_steps = 128  # steps per generated melody, the primer (middle C) included
 temperature = 1.0  # sampling temperature
 
 # %%
-from melodyreg import display as show
-from melodyreg import plots, study
+from melodyreg.report import display as show
+from melodyreg.report import plots
+from melodyreg.runs import study
 
 show.enable_offline_charts()
 
@@ -58,7 +59,7 @@ show.enable_offline_charts()
 # same result as one: a loop without gradients reads the window and chooses every input (coin,
 # then sample), and the model then reads the chosen inputs teacher-forced, with TensorFlow's fused
 # LSTM kernel, for the loss and its gradient. At $\epsilon = 1$ the step *is* the teacher-forcing
-# step, which a test checks weight by weight (`melodyreg.strategies.ScheduledSampling`).
+# step, which a test checks weight by weight (`melodyreg.model.strategies.ScheduledSampling`).
 #
 # Husz&aacute;r {cite}`huszar2015how` showed that scheduled sampling is an inconsistent estimator:
 # its objective is not minimised by the true distribution. The poster's discussion returns to this.

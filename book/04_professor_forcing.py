@@ -27,8 +27,9 @@ melody_steps = 128  # steps per generated melody, the primer (middle C) included
 temperature = 1.0  # sampling temperature
 
 # %%
-from melodyreg import display as show
-from melodyreg import plots, study
+from melodyreg.report import display as show
+from melodyreg.report import plots
+from melodyreg.runs import study
 
 show.enable_offline_charts()
 

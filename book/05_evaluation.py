@@ -30,8 +30,10 @@ tsne_states = None  # hidden states per side in each t-SNE panel and two-sample 
 # %%
 from IPython.display import Markdown, display
 
-from melodyreg import claims, evidence, intervals, plots, study
-from melodyreg import display as show
+from melodyreg.evaluation import claims, evidence, intervals
+from melodyreg.report import plots
+from melodyreg.runs import study
+from melodyreg.report import display as show
 
 show.enable_offline_charts()
 
@@ -51,7 +53,7 @@ show.enable_offline_charts()
 # difference between strategies is paired by seed. A plain percentile bootstrap is much too narrow
 # for a handful of seeds (83 % coverage at 5 seeds in simulation), so we use Hesterberg's expanded
 # percentile interval {cite}`hesterberg2015teachers` (about 92 % at 5 seeds, 95 % at 10; see
-# `melodyreg.intervals`). Five seeds are still few: read an interval that barely excludes zero as
+# `melodyreg.evaluation.intervals`). Five seeds are still few: read an interval that barely excludes zero as
 # a hint. With a single seed (the `poster` profile) there is nothing to resample and the interval
 # is the value itself; the `full` profile trains five seeds.
 
@@ -167,7 +169,7 @@ plots.likelihood_chart(study.sample_frame(samples))
 # Following Yang and Lerch {cite}`yang2020evaluation`, each generated melody and 100 held-out
 # melodies (their first 128 steps) are described by nine symbolic features (pitch count and range,
 # pitch-class histogram and transitions, mean interval, note count, inter-onset interval,
-# note-length histogram, repetition of interval patterns; see `melodyreg.features`). For each
+# note-length histogram, repetition of interval patterns; see `melodyreg.evaluation.features`). For each
 # feature, the distances *among* the held-out melodies are compared with the distances *between*
 # generated and held-out melodies: their **overlap area** is 1 when generated melodies sit among
 # real ones as the real ones sit among themselves. The last column does the same for as many real
@@ -236,7 +238,7 @@ else:
 # ## The poster's claims, checked
 #
 # Each claim of the poster's Discussion and Conclusion becomes paired comparisons over seeds (see
-# `melodyreg.claims`): **supported** when every comparison goes the claimed way with a 95 %
+# `melodyreg.evaluation.claims`): **supported** when every comparison goes the claimed way with a 95 %
 # interval that excludes zero, **contradicted** when one goes the other way with such an interval,
 # **inconclusive** otherwise.
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import pretty_midi
 import pytest
 
-from melodyreg.noteseq import music_pb2, note_seq
+from melodyreg.data.noteseq import music_pb2, note_seq
 
 DATA = Path(__file__).parent / "data"
 QPM = 120.0
@@ -222,7 +222,7 @@ def toy_batch(batch: int = 4, steps: int = 8, seed: int = 0, lengths=None, num_c
     """Random events as a training batch; ``lengths`` (events per row, default all) sets the mask."""
     import numpy as np
 
-    from melodyreg.training import windows_to_batch
+    from melodyreg.model.training import windows_to_batch
 
     rng = np.random.default_rng(seed)
     windows = rng.integers(0, num_classes, size=(batch, steps + 1)).astype(np.int32)
@@ -234,8 +234,8 @@ def toy_batch(batch: int = 4, steps: int = 8, seed: int = 0, lengths=None, num_c
 
 def seeded_model(model_config, seed: int = 0):
     """A MelodyRNN whose initial weights depend only on ``seed``."""
-    from melodyreg import training
-    from melodyreg.model import build
+    from melodyreg.model import training
+    from melodyreg.model.network import build
 
     training.set_seed(seed)
     return build(model_config)
@@ -251,7 +251,8 @@ def weights_of(variables) -> list:
 @pytest.fixture(scope="session")
 def folk_corpus(tmp_path_factory):
     """The smoke profile's real corpus (music21's miscFolk), prepared once per session."""
-    from melodyreg import config, dataset
+    from melodyreg import config
+    from melodyreg.data import dataset
 
     return dataset.prepare(config.data_config("smoke"), cache_dir=tmp_path_factory.mktemp("corpus-cache"),
                            workers=1, progress=False)
@@ -260,7 +261,7 @@ def folk_corpus(tmp_path_factory):
 @pytest.fixture(scope="session")
 def folk_split(folk_corpus):
     """The seeded split of :func:`folk_corpus` by tune (seed 2017, the runs' default)."""
-    from melodyreg import dataset
+    from melodyreg.data import dataset
 
     return dataset.split(folk_corpus, 2017)
 

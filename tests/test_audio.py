@@ -11,7 +11,7 @@ import soundfile
 
 from conftest import NO_EVENT as NE
 from conftest import NOTE_OFF as OFF
-from melodyreg import audio
+from melodyreg.report import audio
 from melodyreg import constants as C
 
 needs_fluidsynth = pytest.mark.skipif(shutil.which("fluidsynth") is None,

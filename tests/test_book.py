@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from melodyreg import book, browser
+from melodyreg.report import build as book, browser
 from melodyreg import constants as C
 
 ARTIFACTS = C.REPO_ROOT / "test-artifacts"

@@ -2,7 +2,7 @@
 
 import pandas as pd
 
-from melodyreg import claims
+from melodyreg.evaluation import claims
 
 ORDER = ["baseline", "dropout", "scheduled_sampling", "professor_forcing"]
 

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from conftest import A_MINOR, C_MAJOR, write_midi
-from melodyreg import dataset
+from melodyreg.data import dataset
 from melodyreg.config import data_config
 
 

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from conftest import NO_EVENT as NE
-from melodyreg import display, plots
+from melodyreg.report import display, plots
 
 
 @pytest.fixture

@@ -4,9 +4,10 @@ import pandas as pd
 import pytest
 
 from conftest import tiny_config
-from melodyreg import evidence, store
+from melodyreg.evaluation import evidence
+from melodyreg.runs import store
 from melodyreg.config import STRATEGIES
-from melodyreg.study import Study
+from melodyreg.runs.study import Study
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +63,7 @@ def test_a_rerun_gives_the_same_tables(tiny_study, found):
 def test_shared_model_measures_like_a_fresh_one(tiny_study):
     run = tiny_study.seed_runs[("scheduled_sampling", 2018)]
     options = {k: v for k, v in OPTIONS.items() if k in ("num", "steps", "per_side", "permutations")}
-    from melodyreg import training
+    from melodyreg.model import training
 
     held_out = training.eval_windows(tiny_study.melodies("eval"), run.config.train.window, 10**9)
     batch = training.Batcher(tiny_study.melodies("train"), run.config.train.window, 5, 2017).batch(0)

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from melodyreg import intervals
+from melodyreg.evaluation import intervals
 
 
 def test_one_value_gives_a_point_interval():

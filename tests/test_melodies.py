@@ -11,8 +11,8 @@ from conftest import NO_EVENT as NE
 from conftest import NOTE_OFF as OFF
 from conftest import make_sequence, quantized, quarters
 from melodyreg import constants as C
-from melodyreg import melodies as mel
-from melodyreg.noteseq import note_seq
+from melodyreg.data import melodies as mel
+from melodyreg.data.noteseq import note_seq
 
 # ---------------------------------------------------------------------------
 # encode / decode

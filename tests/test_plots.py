@@ -10,7 +10,7 @@ import pytest
 
 from conftest import NO_EVENT as NE
 from conftest import NOTE_OFF as OFF
-from melodyreg import plots
+from melodyreg.report import plots
 
 
 def chart_data(spec: dict, layer: int | None = None) -> list[dict]:

@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 
 from conftest import seeded_model, tiny_config, toy_batch, weights_of
-from melodyreg import store, training
+from melodyreg.model import training
+from melodyreg.runs import store
 from melodyreg.config import config_hash, data_config
 
 

@@ -11,8 +11,8 @@ import pytest
 import tensorflow as tf
 
 from conftest import seeded_model, tiny_config, toy_batch, weights_of
-from melodyreg import strategies, training
-from melodyreg.strategies import (Discriminator, ProfessorForcing, ScheduledSampling, Strategy, inverse_sigmoid,
+from melodyreg.model import strategies, training
+from melodyreg.model.strategies import (Discriminator, ProfessorForcing, ScheduledSampling, Strategy, inverse_sigmoid,
                                   masked_accuracy, masked_nll)
 
 LOG_38 = math.log(38)

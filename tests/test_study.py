@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from melodyreg import config, study
+from melodyreg import config
+from melodyreg.runs import study
 from melodyreg.config import STRATEGIES
 
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from conftest import tiny_config
-from melodyreg import store, sweep
+from melodyreg.runs import store, sweep
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,8 @@ import pytest
 import tensorflow as tf
 
 from conftest import seeded_model, tiny_config, weights_of
-from melodyreg import config, training
+from melodyreg import config
+from melodyreg.model import training
 from melodyreg.config import ModelConfig
 
 LOG_38 = math.log(38)
@@ -284,7 +285,7 @@ def test_initial_weights_do_not_depend_on_other_draws_from_python_random():
     import random
 
     from melodyreg.config import ModelConfig
-    from melodyreg.model import build
+    from melodyreg.model.network import build
 
     def built(disturb: bool):
         training.set_seed(5)

@@ -1,20 +1,19 @@
 """melodyreg: regularization techniques for RNN-generated melodies, rebuilt.
 
-Data: ``constants`` (event codes, ranges, the poster's numbers), ``config`` (frozen
-settings and profiles), ``corpus`` (music21 folk tunes, MIDI files → NoteSequences),
-``maestro`` (the MAESTRO piano corpus), ``melodies`` (MelodyRNN melody extraction
-and encoding), ``dataset`` (prepared corpus, cache, split by piece).
+Layers, each importing only the ones below it (checked by import-linter, see
+``pyproject.toml``)::
 
-Models: ``model`` (MelodyRNN), ``strategies`` (baseline, dropout, scheduled
-sampling, professor forcing), ``training`` (the shared loop, checkpoints, resume),
-``store`` (runs keyed by config hash), ``generation`` (sampling, likelihoods,
-hidden states).
+    cli          the command line (python -m melodyreg)
+    report       charts, audio, offline HTML, the book build
+    evaluation   measures, intervals over seeds, the poster's claims
+    runs         the run store, training runs on Dask, the study
+    model        MelodyRNN, strategies, the training loop, generation
+    data         corpus sources, melodies, the prepared corpus, split, windows
+    config       frozen settings and profiles
+    constants    event codes, ranges, paths, the poster's numbers
 
-Analysis and book: ``study`` (the four runs and the poster's comparisons), ``claims``
-(the poster's claims as computed verdicts), ``features`` (symbolic-music features,
-Yang & Lerch set comparison), ``plots`` (Altair charts), ``audio`` (FluidSynth →
-OGG), ``display`` (offline HTML), ``book`` (papermill + Jupyter Book build),
-``browser`` (offline Chromium check), ``sphinx_offline`` (Sphinx extension).
+The chapters in ``book/`` sit on top and call into ``runs``, ``evaluation`` and
+``report``.
 """
 
 __version__ = "0.1.0"

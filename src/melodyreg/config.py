@@ -3,7 +3,7 @@
 A chapter's ``parameters`` cell names a ``profile`` (``smoke`` for CI, ``poster``
 for the poster's settings) and may override single fields; :func:`data_config`
 turns that into a validated :class:`DataConfig`. Every setting that changes a
-prepared corpus is part of its cache key (see :mod:`melodyreg.dataset`).
+prepared corpus is part of its cache key (see :mod:`melodyreg.data.dataset`).
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ class DataConfig:
         maestro_split: ``random`` (the poster's 90:10 split by work) or
             ``official`` (MAESTRO's own train / validation+test split).
         steps_per_quarter, min_bars, max_steps, gap_bars, min_unique_pitches:
-            MelodyRNN's extraction rules (see :mod:`melodyreg.melodies`).
+            MelodyRNN's extraction rules (see :mod:`melodyreg.data.melodies`).
         min_pitch, max_pitch: the encoded pitch range, max exclusive.
         transpose_to_key: key every melody is moved to (0 = C); ``None`` keeps keys.
         eval_fraction: share of pieces held out for evaluation.

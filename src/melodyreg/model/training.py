@@ -25,9 +25,9 @@ import pandas as pd
 import tensorflow as tf
 from tqdm.auto import tqdm
 
-from melodyreg import strategies
+from melodyreg.model import strategies
 from melodyreg.config import ExperimentConfig
-from melodyreg.model import MelodyRNN, build
+from melodyreg.model.network import MelodyRNN, build
 
 
 def set_seed(seed: int) -> None:

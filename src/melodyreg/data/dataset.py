@@ -1,7 +1,7 @@
 """The prepared corpus: sources → encoded melodies, in parallel, cached, and split by piece.
 
-:func:`prepare` runs the whole data pipeline of :mod:`melodyreg.corpus` and
-:mod:`melodyreg.melodies` over a corpus, one source file per task, in worker
+:func:`prepare` runs the whole data pipeline of :mod:`melodyreg.data.sources` and
+:mod:`melodyreg.data.melodies` over a corpus, one source file per task, in worker
 processes, and caches the result under ``data/cache/<key>/``. The key hashes
 every extraction setting, the versions of music21, note-seq and this package,
 and (for local files) their names, sizes and modification times, so a cached
@@ -32,10 +32,10 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from melodyreg import constants as C
-from melodyreg import corpus as sources
-from melodyreg import melodies as mel
+from melodyreg.data import sources
+from melodyreg.data import melodies as mel
 from melodyreg.config import DataConfig
-from melodyreg.maestro import MaestroSource
+from melodyreg.data.maestro import MaestroSource
 
 PIPELINE_VERSION = 2  # bump when extraction changes its output or report (2: chord symbols uncounted)
 

@@ -16,10 +16,10 @@ import numpy as np
 import tensorflow as tf
 
 from melodyreg import constants as C
-from melodyreg.corpus import midi_bytes
-from melodyreg.melodies import decode, encode, to_note_sequence
-from melodyreg.model import MelodyRNN
-from melodyreg.strategies import gumbel, pick
+from melodyreg.data.sources import midi_bytes
+from melodyreg.data.melodies import decode, encode, to_note_sequence
+from melodyreg.model.network import MelodyRNN
+from melodyreg.model.strategies import gumbel, pick
 
 
 @dataclass

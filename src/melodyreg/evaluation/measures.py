@@ -11,7 +11,7 @@
   continuations after the real beginning of a melody, after another real
   melody's beginning, and after the model's own free-running beginning.
 * :func:`feature_comparison` — generated against real melodies on the symbolic
-  features of :mod:`melodyreg.features` (overlap area and KL, Yang & Lerch).
+  features of :mod:`melodyreg.evaluation.features` (overlap area and KL, Yang & Lerch).
 """
 
 from __future__ import annotations
@@ -23,9 +23,9 @@ import pandas as pd
 import tensorflow as tf
 
 from melodyreg import constants as C
-from melodyreg import features
-from melodyreg.generation import continue_classes
-from melodyreg.model import MelodyRNN
+from melodyreg.evaluation import features
+from melodyreg.model.generation import continue_classes
+from melodyreg.model.network import MelodyRNN
 
 EVENT_KINDS = ("all", "note", "no_event", "note_off")
 
@@ -45,7 +45,7 @@ def heldout_fit(model: MelodyRNN, batch: dict[str, tf.Tensor], chunk: int = 256)
     """NLL per event (nats), perplexity and accuracy by kind of event, teacher-forced, no dropout.
 
     Args:
-        batch: windows as :func:`melodyreg.training.eval_windows` makes them.
+        batch: windows as :func:`melodyreg.model.training.eval_windows` makes them.
 
     Returns:
         ``nll``, ``perplexity``, ``accuracy`` (all events) and ``nll_<kind>`` /

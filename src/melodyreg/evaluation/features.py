@@ -30,7 +30,7 @@ from collections.abc import Sequence
 import numpy as np
 from scipy import stats
 
-from melodyreg.melodies import notes
+from melodyreg.data.melodies import notes
 
 # Note-length bins in 16th-note steps: 16th, 8th, dotted 8th, quarter, dotted quarter, half,
 # dotted half, whole, longer.

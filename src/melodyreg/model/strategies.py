@@ -1,4 +1,4 @@
-"""The four training strategies, each a ``train_step`` over the same :class:`~melodyreg.model.MelodyRNN`.
+"""The four training strategies, each a ``train_step`` over the same :class:`~melodyreg.model.network.MelodyRNN`.
 
 * **baseline** — teacher forcing: every input is the true previous event.
 * **dropout** (Srivastava et al., 2014) — teacher forcing with the model's output
@@ -40,7 +40,7 @@ import numpy as np
 import tensorflow as tf
 
 from melodyreg.config import ExperimentConfig
-from melodyreg.model import MelodyRNN
+from melodyreg.model.network import MelodyRNN
 
 GUMBEL_FLOOR = float(np.finfo(np.float32).tiny)  # uniform draws start here: log(0) never happens
 

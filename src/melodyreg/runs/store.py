@@ -7,7 +7,7 @@ and ``history.json``, checkpoints while it runs, the final ``weights.npz`` and
 its last checkpoint, a missing one is trained. Changing any setting changes the
 hash, so only what a change touches is retrained.
 
-Independent runs train side by side on Dask workers (:mod:`melodyreg.sweep`; one
+Independent runs train side by side on Dask workers (:mod:`melodyreg.runs.sweep`; one
 TensorFlow thread each, which gets about twice the throughput of one process on
 two cores).
 """
@@ -25,7 +25,7 @@ import pandas as pd
 
 from melodyreg import constants as C
 from melodyreg.config import ExperimentConfig, config_hash
-from melodyreg.dataset import Corpus, Split
+from melodyreg.data.dataset import Corpus, Split
 
 RUNS_DIR = C.REPO_ROOT / "runs"
 TRAINING_VERSION = 2  # part of every run's key: bump when training code changes what a run produces
@@ -42,9 +42,9 @@ class Run:
     _model: object = field(default=None, repr=False)
 
     def model(self):
-        """The trained :class:`~melodyreg.model.MelodyRNN` (weights from ``weights.npz``), built once."""
+        """The trained :class:`~melodyreg.model.network.MelodyRNN` (weights from ``weights.npz``), built once."""
         if self._model is None:
-            from melodyreg.model import build
+            from melodyreg.model.network import build
 
             self._model = self.load_into(build(self.config.model))
         return self._model
@@ -91,7 +91,7 @@ def _sides(corpus: Corpus, parts: Split) -> tuple[list, list]:
 def train_run(config: ExperimentConfig, train_melodies, eval_melodies, runs_dir: Path = RUNS_DIR,
               *, threads: int | None = None, progress: bool = True) -> Path:
     """Train (or resume) one run and write its artifacts; returns its folder."""
-    from melodyreg import training
+    from melodyreg.model import training
 
     training.configure_threads(threads)
     folder = run_folder(config, runs_dir)
@@ -116,14 +116,14 @@ def ensure_runs(configs: list[ExperimentConfig], corpus: Corpus, parts: Split, *
         configs: the runs wanted; they must all use ``corpus`` and ``parts``.
         workers: processes for runs trained here (default: one per core, at
             most one per run); 1 trains in this process, more run on a Dask
-            ``LocalCluster`` (see :mod:`melodyreg.sweep`).
+            ``LocalCluster`` (see :mod:`melodyreg.runs.sweep`).
         scheduler: address of a Dask scheduler to train on instead of a local cluster.
 
     Returns:
         The runs, in the order of ``configs``.
 
     Raises:
-        melodyreg.sweep.SweepError: some runs failed (the others are stored).
+        melodyreg.runs.sweep.SweepError: some runs failed (the others are stored).
     """
     missing = [c for c in dict.fromkeys(configs) if load(c, runs_dir) is None]
     if missing:
@@ -133,7 +133,7 @@ def ensure_runs(configs: list[ExperimentConfig], corpus: Corpus, parts: Split, *
             for config in missing:
                 train_run(config, train_melodies, eval_melodies, runs_dir, progress=progress)
         else:
-            from melodyreg import sweep
+            from melodyreg.runs import sweep
 
             sweep.train_all(missing, train_melodies, eval_melodies, runs_dir, scheduler=scheduler,
                             workers=workers, progress=progress)

@@ -30,7 +30,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from melodyreg import constants as C
-from melodyreg.noteseq import music_pb2, note_seq
+from melodyreg.data.noteseq import music_pb2, note_seq
 
 
 def steps_per_bar(quantized: music_pb2.NoteSequence) -> float:

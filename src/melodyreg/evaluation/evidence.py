@@ -16,10 +16,11 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from melodyreg import constants as C
-from melodyreg import generation, measures, training
-from melodyreg.melodies import decode
-from melodyreg.model import build
-from melodyreg.study import Study, final_train_loss, state_batch
+from melodyreg.evaluation import measures
+from melodyreg.model import generation, training
+from melodyreg.data.melodies import decode
+from melodyreg.model.network import build
+from melodyreg.runs.study import Study, final_train_loss, state_batch
 
 
 @dataclass
@@ -135,7 +136,7 @@ def label(frame: pd.DataFrame) -> pd.DataFrame:
 
 def interval_table(runs: pd.DataFrame, columns: dict[str, str], digits: int = 3) -> pd.DataFrame:
     """Per strategy (display label), each of ``columns`` (name → heading) as ``mean [low, high]`` over seeds."""
-    from melodyreg import intervals
+    from melodyreg.evaluation import intervals
 
     table = {}
     for name, heading in columns.items():
@@ -148,7 +149,7 @@ def interval_table(runs: pd.DataFrame, columns: dict[str, str], digits: int = 3)
 
 def paired_table(runs: pd.DataFrame, columns: dict[str, str], digits: int = 3) -> pd.DataFrame:
     """Per strategy but the baseline: each of ``columns`` as the paired difference to the baseline."""
-    from melodyreg import intervals
+    from melodyreg.evaluation import intervals
 
     table = {}
     for name, heading in columns.items():

@@ -9,7 +9,7 @@ import tensorflow as tf
 from conftest import seeded_model, toy_batch
 from melodyreg import constants as C
 from melodyreg.config import ModelConfig
-from melodyreg.model import stateless_dropout
+from melodyreg.model.network import stateless_dropout
 
 SEED = tf.constant([3, 4], tf.int64)
 

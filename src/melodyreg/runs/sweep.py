@@ -9,7 +9,7 @@ address of a running Dask scheduler (``tcp://host:8786``) to use a cluster
 instead; its workers must have this package installed and see ``runs_dir``
 (a shared file system).
 
-A rerun skips what is finished: :func:`melodyreg.store.ensure_runs` passes only
+A rerun skips what is finished: :func:`melodyreg.runs.store.ensure_runs` passes only
 the missing runs here, and a run that was interrupted resumes from its last
 checkpoint. A failing run does not stop the others; every failure is reported
 together at the end, after the finished runs have been written.
@@ -39,14 +39,14 @@ def cost(config: ExperimentConfig) -> float:
 
 
 def _train_task(config: ExperimentConfig, sides, runs_dir: str) -> str:
-    from melodyreg import store
+    from melodyreg.runs import store
 
     train_melodies, eval_melodies = sides
     return str(store.train_run(config, train_melodies, eval_melodies, Path(runs_dir), threads=1, progress=False))
 
 
 def _key(config: ExperimentConfig, runs_dir) -> str:
-    from melodyreg import store
+    from melodyreg.runs import store
 
     return f"train-{store.run_folder(config, runs_dir).name}"
 

@@ -12,7 +12,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from melodyreg import config, dataset, generation, store, training
+from melodyreg import config
+from melodyreg.data import dataset
+from melodyreg.model import generation, training
+from melodyreg.runs import store
 from melodyreg import constants as C
 from melodyreg.config import STRATEGIES
 

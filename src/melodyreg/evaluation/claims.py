@@ -14,11 +14,11 @@ excludes zero. A claim is
 
 With one seed the intervals are single points, so every non-zero difference
 "counts": a verdict then describes that run, not what holds in general. The
-intervals are expanded percentile bootstrap intervals (:mod:`melodyreg.intervals`),
+intervals are expanded percentile bootstrap intervals (:mod:`melodyreg.evaluation.intervals`),
 about 92 % coverage at 5 seeds for normal data; an exact sign-flip test could
 not reach p < 0.05 with 5 paired seeds at all (its smallest p-value is 1/16).
 
-Measured quantities, one row per (strategy, seed) (see :mod:`melodyreg.evidence`):
+Measured quantities, one row per (strategy, seed) (see :mod:`melodyreg.evaluation.evidence`):
 ``state_auc`` (training vs generation hidden states, 0.5 = indistinguishable),
 ``train_loss``, ``nll`` (held-out NLL per event), ``log_likelihood`` (mean over
 the generated melodies, the poster's table) and ``seconds`` (training wall time).
@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from melodyreg import intervals
+from melodyreg.evaluation import intervals
 
 SMALL = 0.02  # relative difference below which two losses count as "minimal difference"
 SHORT = {"baseline": "baseline", "dropout": "dropout", "scheduled_sampling": "SS", "professor_forcing": "PF"}
@@ -61,7 +61,7 @@ def verdicts(runs: pd.DataFrame) -> pd.DataFrame:
     """One row per claim: the poster's words, the evidence with intervals, and the verdict.
 
     Args:
-        runs: :attr:`melodyreg.evidence.Evidence.runs` (all four strategies).
+        runs: :attr:`melodyreg.evaluation.evidence.Evidence.runs` (all four strategies).
     """
     missing = {B, D, S, P} - set(runs["strategy"])
     if missing:

@@ -9,8 +9,8 @@ import pytest
 
 from conftest import DATA, make_sequence, midi_bytes_of, write_midi
 from melodyreg import constants as C
-from melodyreg import corpus
-from melodyreg.noteseq import music_pb2
+from melodyreg.data import sources
+from melodyreg.data.noteseq import music_pb2
 
 # ---------------------------------------------------------------------------
 # ABC: the static fixture file tests/data/tunes.abc
@@ -18,12 +18,12 @@ from melodyreg.noteseq import music_pb2
 
 
 @pytest.fixture(scope="module")
-def tunes() -> dict[int, corpus.Piece]:
-    pieces = corpus.read_abc(DATA / "tunes.abc", "fixture")
+def tunes() -> dict[int, sources.Piece]:
+    pieces = sources.read_abc(DATA / "tunes.abc", "fixture")
     return {int(p.piece_id.rsplit("#", 1)[1]): p for p in pieces}
 
 
-def notes_of(piece: corpus.Piece) -> list[tuple[int, float, float]]:
+def notes_of(piece: sources.Piece) -> list[tuple[int, float, float]]:
     return [(n.pitch, n.start_time, n.end_time) for n in piece.sequence.notes]
 
 
@@ -82,7 +82,7 @@ def test_broken_tune_becomes_a_skipped_piece_not_an_exception(tunes):
 
 
 def test_unparsable_file_gives_one_skipped_piece():
-    pieces = corpus.read_abc(DATA / "unparsable.abc", "fixture")
+    pieces = sources.read_abc(DATA / "unparsable.abc", "fixture")
     assert len(pieces) == 1
     assert pieces[0].piece_id == "fixture/unparsable.abc"
     assert pieces[0].sequence is None
@@ -91,7 +91,7 @@ def test_unparsable_file_gives_one_skipped_piece():
 
 def test_read_abc_from_text_with_voices_and_a_long_tie():
     text = "X:7\nT:Voices\nM:2/4\nL:1/4\nK:C\nV:1\nc d|e2-|e2|]\nV:2\nC D|E F|]\n"
-    (piece,) = corpus.read_abc(Path("any/voices.abc"), "inline", text=text)
+    (piece,) = sources.read_abc(Path("any/voices.abc"), "inline", text=text)
     # music21 splits by X: only when a file holds several tunes; a lone tune is number 1
     assert piece.piece_id == "inline/voices.abc#1"
     by_instrument = {i: [(n.pitch, n.start_time, n.end_time) for n in piece.sequence.notes if n.instrument == i]
@@ -104,20 +104,20 @@ def test_read_abc_from_text_with_voices_and_a_long_tie():
 def test_read_abc_decodes_latin1_files(tmp_path):
     path = tmp_path / "latin.abc"
     path.write_bytes("X:1\nT:Caf\xe9\nM:2/4\nL:1/4\nK:C\nc d|]\n".encode("latin-1"))
-    (piece,) = corpus.read_abc(path, "latin")
+    (piece,) = sources.read_abc(path, "latin")
     assert piece.title == "Caf\xe9"
     assert [n.pitch for n in piece.sequence.notes] == [72, 74]
 
 
 def test_collection_files_unknown_name():
     with pytest.raises(ValueError, match=r"unknown collection 'nope'; known: oneills1850"):
-        corpus.collection_files("nope")
+        sources.collection_files("nope")
 
 
 def test_collection_files_lists_the_abc_files_sorted():
-    files = corpus.collection_files("miscFolk")
+    files = sources.collection_files("miscFolk")
     assert [f.name for f in files] == ["americanfifeopus.abc", "northumbrianminstrelsyopus.abc"]
-    assert all(f.parent == corpus.music21_corpus_dir() / "miscFolk" for f in files)
+    assert all(f.parent == sources.music21_corpus_dir() / "miscFolk" for f in files)
 
 
 # ---------------------------------------------------------------------------
@@ -128,8 +128,8 @@ def test_collection_files_lists_the_abc_files_sorted():
 def test_read_midi_bytes_and_path(tmp_path):
     notes = [(60, 0, 4), (64, 4, 8), (67, 8, 16)]
     path = write_midi(tmp_path / "a.mid", notes)
-    from_path = corpus.read_midi(path, "a", "mine", title="A", split="train")
-    from_bytes = corpus.read_midi(path.read_bytes(), "a", "mine")
+    from_path = sources.read_midi(path, "a", "mine", title="A", split="train")
+    from_bytes = sources.read_midi(path.read_bytes(), "a", "mine")
     for piece in (from_path, from_bytes):
         assert piece.skip is None
         assert [(n.pitch, n.start_time, n.end_time) for n in piece.sequence.notes] == [
@@ -145,52 +145,52 @@ def test_read_midi_bytes_and_path(tmp_path):
     (midi_bytes_of([(60, 4, 4), (62, 8, 8)]), "no notes"),  # zero-length notes only
 ], ids=["empty", "corrupt-header", "not-midi", "drums-only", "zero-length-only"])
 def test_read_midi_bad_input_is_a_skipped_piece(data, skip):
-    piece = corpus.read_midi(data, "bad", "mine")
+    piece = sources.read_midi(data, "bad", "mine")
     assert piece.skip == skip
     assert piece.sequence is None
 
 
 def test_read_midi_missing_path(tmp_path):
-    piece = corpus.read_midi(tmp_path / "absent.mid", "absent", "mine")
+    piece = sources.read_midi(tmp_path / "absent.mid", "absent", "mine")
     assert piece.skip == "unreadable file (FileNotFoundError)"
     assert piece.sequence is None
 
 
 def test_check_sequence_drops_zero_length_notes_and_counts_them():
     seq = make_sequence([(60, 0, 4), (62, 4, 4), (64, 6, 6), (65, 8, 12)])
-    piece = corpus.check_sequence(corpus.Piece("p", "c", sequence=seq))
+    piece = sources.check_sequence(sources.Piece("p", "c", sequence=seq))
     assert piece.skip is None
     assert [n.pitch for n in piece.sequence.notes] == [60, 65]
     assert piece.counts == Counter({"note: zero-length note dropped": 2})
 
 
 def test_check_sequence_marks_empty_and_drum_only_pieces():
-    zero = corpus.check_sequence(corpus.Piece("z", "c", sequence=make_sequence([(60, 4, 4)])))
+    zero = sources.check_sequence(sources.Piece("z", "c", sequence=make_sequence([(60, 4, 4)])))
     assert (zero.skip, zero.sequence, zero.counts) == ("no notes", None,
                                                        Counter({"note: zero-length note dropped": 1}))
     drums = make_sequence([(36, 0, 4, 9, {"is_drum": True})])
-    assert corpus.check_sequence(corpus.Piece("d", "c", sequence=drums)).skip == "drums only"
+    assert sources.check_sequence(sources.Piece("d", "c", sequence=drums)).skip == "drums only"
     mixed = make_sequence([(36, 0, 4, 9, {"is_drum": True}), (60, 0, 4)])
-    assert corpus.check_sequence(corpus.Piece("m", "c", sequence=mixed)).skip is None
-    already = corpus.Piece("s", "c", skip="empty file")
-    assert corpus.check_sequence(already) is already and already.skip == "empty file"
+    assert sources.check_sequence(sources.Piece("m", "c", sequence=mixed)).skip is None
+    already = sources.Piece("s", "c", skip="empty file")
+    assert sources.check_sequence(already) is already and already.skip == "empty file"
 
 
 def test_midi_folder_files(tmp_path):
     write_midi(tmp_path / "b" / "two.MIDI", [(60, 0, 4)])
     write_midi(tmp_path / "one.mid", [(60, 0, 4)])
     (tmp_path / "notes.txt").write_text("not midi")
-    assert [p.relative_to(tmp_path).as_posix() for p in corpus.midi_folder_files(tmp_path)] == [
+    assert [p.relative_to(tmp_path).as_posix() for p in sources.midi_folder_files(tmp_path)] == [
         "b/two.MIDI", "one.mid"]
     with pytest.raises(FileNotFoundError, match="MIDI folder not found"):
-        corpus.midi_folder_files(tmp_path / "nowhere")
+        sources.midi_folder_files(tmp_path / "nowhere")
 
 
 def test_midi_bytes_round_trip():
     seq = make_sequence([(60, 0, 4), (67, 4, 12)])
-    data = corpus.midi_bytes(seq)
+    data = sources.midi_bytes(seq)
     assert data[:4] == b"MThd"
-    piece = corpus.read_midi(data, "rt", "c")
+    piece = sources.read_midi(data, "rt", "c")
     assert [(n.pitch, n.start_time, n.end_time) for n in piece.sequence.notes] == [(60, 0.0, 0.5), (67, 0.5, 1.5)]
 
 
@@ -202,7 +202,7 @@ def test_stream_to_sequence_of_a_single_part():
     part.append(note.Note("C4", quarterLength=1.5))
     part.append(note.Note("E4", quarterLength=0.5))
     counts = Counter()
-    seq = corpus.stream_to_sequence(part, counts)
+    seq = sources.stream_to_sequence(part, counts)
     assert isinstance(seq, music_pb2.NoteSequence)
     assert seq.ticks_per_quarter == C.STANDARD_PPQ
     assert [(n.pitch, n.start_time, n.end_time, n.instrument) for n in seq.notes] == [

@@ -84,7 +84,7 @@ def table(frame, caption: str = "") -> HTML:
 
 def melody_players(melodies: Sequence[Sequence[int]], labels: Sequence[str], stem: str) -> list[HTML]:
     """One :func:`audio_player` per melody of event values."""
-    from melodyreg.audio import melody_audio
+    from melodyreg.report.audio import melody_audio
 
     players = []
     for i, (events, label) in enumerate(zip(melodies, labels)):
@@ -97,8 +97,8 @@ def melody_gallery(sampled, label: str, stem: str, title: str | None = None) -> 
     """Show every melody of a ``generation.Generated``: piano roll, log-likelihood, audio and MIDI."""
     from IPython.display import display
 
-    from melodyreg.audio import melody_audio
-    from melodyreg.plots import piano_roll
+    from melodyreg.report.audio import melody_audio
+    from melodyreg.report.plots import piano_roll
 
     for i in range(len(sampled.classes)):
         ll = sampled.log_likelihood[i]

@@ -1,7 +1,7 @@
 """Open the built book in headless Chromium with the network cut off and check what renders.
 
 Used by ``tests/test_book.py`` and runnable by hand:
-``python -m melodyreg.browser _build/html screenshots/``. Chromium is the
+``python -m melodyreg.report.browser _build/html screenshots/``. Chromium is the
 system's (Debian ``chromium``), driven by Playwright; no browser is downloaded.
 Every request that is not a local file is blocked and reported as a failure.
 """

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from melodyreg import constants as C
-from melodyreg.melodies import decode, notes
+from melodyreg.data.melodies import decode, notes
 
 PITCH_NAMES = ("C", "C♯", "D", "E♭", "E", "F", "F♯", "G", "A♭", "A", "B♭", "B")
 
@@ -168,7 +168,7 @@ def interval_chart(frame: pd.DataFrame, value: str, title: str, x_title: str, *,
     ``frame`` has columns ``strategy`` (display labels), ``seed`` and ``value``;
     ``reference`` draws a dashed vertical line (e.g. 0.5 for an AUC, 0 for a difference).
     """
-    from melodyreg import intervals
+    from melodyreg.evaluation import intervals
 
     summary = intervals.summarise(frame, value)
     order = [n for n in STRATEGY_COLORS if n in set(frame["strategy"])]

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from melodyreg import constants as C
-from melodyreg.noteseq import music_pb2, note_seq
+from melodyreg.data.noteseq import music_pb2, note_seq
 
 
 @dataclass

@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 from melodyreg import constants as C
-from melodyreg.display import write_vega_bundle
+from melodyreg.report.display import write_vega_bundle
 
 BOOK_DIR = C.REPO_ROOT / "book"
 ASSETS = BOOK_DIR / "assets"
