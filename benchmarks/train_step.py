@@ -14,6 +14,7 @@ generator gate forced open (``pf_gate_low=0``: every step pays for that pass).
 """
 
 import argparse
+import functools
 import os
 import time
 
@@ -23,8 +24,10 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from melodyreg import config
+from melodyreg import config  # noqa: E402
+from melodyreg.data.windows import windows_to_batch  # noqa: E402
 from melodyreg.model import generation, strategies, training  # noqa: E402
+from melodyreg.model.losses import masked_nll  # noqa: E402
 from melodyreg.model.network import build  # noqa: E402
 
 
@@ -52,11 +55,16 @@ def plain_keras_step(batch, classes: int = 38):
     @tf.function
     def step(inputs, labels, mask):
         with tf.GradientTape() as tape:
-            loss = strategies.masked_nll(model(inputs, training=True), labels, mask)
+            loss = masked_nll(model(inputs, training=True), labels, mask)
         optimizer.apply_gradients(zip(tape.gradient(loss, model.trainable_variables), model.trainable_variables))
         return loss
 
     return lambda: step(batch["inputs"], batch["labels"], batch["mask"]).numpy()
+
+
+def step_once(strategy, batch, counter) -> None:
+    """One training step of ``strategy`` at the next iteration of ``counter``."""
+    strategy.train_step(batch, next(counter), training.step_seed(1, 0))
 
 
 def main() -> None:
@@ -67,7 +75,7 @@ def main() -> None:
     training.configure_threads(args.threads)
     rng = np.random.default_rng(0)
     windows = rng.integers(0, 38, size=(32, 129)).astype(np.int32)
-    batch = training.windows_to_batch(windows, np.full(32, 129))
+    batch = windows_to_batch(windows, np.full(32, 129))
     reference = median_ms(plain_keras_step(batch), args.repeats)
     print(f"{'plain keras.layers.LSTM':>27}: {reference:7.1f} ms  1.00x (reference)")
     targets = {"baseline": (0.8, {}), "dropout": (0.8, {}), "scheduled_sampling": (1.0, {}),
@@ -78,7 +86,7 @@ def main() -> None:
         training.set_seed(cfg.seed)
         strategy = strategies.make(build(cfg.model), cfg)
         counter = iter(range(10**9))
-        ms = median_ms(lambda: strategy.train_step(batch, next(counter), training.step_seed(1, 0)), args.repeats)
+        ms = median_ms(functools.partial(step_once, strategy, batch, counter), args.repeats)
         print(f"{label:>27}: {ms:7.1f} ms  {ms / reference:.2f}x (target <= {target}x)")
     model = build(config.ModelConfig())
     ms = median_ms(lambda: generation.generate(model, num=10, steps=128, seed=1), args.repeats)

@@ -26,9 +26,9 @@ from IPython.display import Markdown, display
 
 from melodyreg import config
 from melodyreg.data import dataset
-from melodyreg.report import plots
-from melodyreg.report import display as show
 from melodyreg.data.melodies import decode
+from melodyreg.report import display as show
+from melodyreg.report import plots
 
 show.enable_offline_charts()
 

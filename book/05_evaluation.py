@@ -30,10 +30,10 @@ tsne_states = None  # hidden states per side in each t-SNE panel and two-sample 
 # %%
 from IPython.display import Markdown, display
 
-from melodyreg.evaluation import claims, evidence, intervals
+from melodyreg.evaluation import claims, evidence, intervals, states
+from melodyreg.report import display as show
 from melodyreg.report import plots
 from melodyreg.runs import study
-from melodyreg.report import display as show
 
 show.enable_offline_charts()
 
@@ -61,7 +61,7 @@ show.enable_offline_charts()
 s = study.run_study(profile, seed=seed, num_seeds=num_seeds, source=source, path=path,
                     maestro_split=maestro_split, workers=workers, scheduler=scheduler,
                     overrides={"iterations": iterations})
-per_side = tsne_states or study.TSNE_STATES.get(profile, 1000)
+per_side = tsne_states or states.TSNE_STATES.get(profile, 1000)
 found = evidence.gather(s, num=num_melodies, steps=melody_steps, temperature=temperature, per_side=per_side)
 runs = found.runs
 display(Markdown(f"Profile `{profile}`: {len(s.seeds)} seed(s) per strategy ({', '.join(map(str, s.seeds))}), "
@@ -76,9 +76,9 @@ display(Markdown(f"Profile `{profile}`: {len(s.seeds)} seed(s) per strategy ({',
 # together into two dimensions, as the poster did.
 
 # %%
-samples = study.sample(s, num=num_melodies, steps=melody_steps, temperature=temperature)
-states = study.hidden_state_sets(s, samples, per_side=per_side)
-plots.tsne_chart(study.tsne_frame(states, seed))
+samples = found.samples  # the first seed's melodies, generated once while measuring
+hidden = states.hidden_state_sets(s, samples, per_side=per_side)
+plots.tsne_chart(states.tsne_frame(hidden, seed))
 
 # %% [markdown]
 # t-SNE distorts distances and its pictures depend on its settings, so we turn "the two clouds

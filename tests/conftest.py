@@ -16,6 +16,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pretty_midi
 import pytest
 
@@ -218,11 +219,21 @@ def tiny_config(strategy: str = "baseline", **overrides):
     return config.experiment_config("smoke", strategy, **{**TOY, **overrides})
 
 
+def toy_melodies(lengths=(40, 25, 60, 5)) -> list[np.ndarray]:
+    """Melodies whose windows identify where they were cut: melody i counts up from 2 + 3i (mod 36)."""
+    return [((np.arange(n) + 3 * i) % 36 + 2).astype(np.int8) for i, n in enumerate(lengths)]
+
+
+def as_numpy(batch: dict) -> dict:
+    """A batch of tensors as NumPy arrays."""
+    return {k: v.numpy() for k, v in batch.items()}
+
+
 def toy_batch(batch: int = 4, steps: int = 8, seed: int = 0, lengths=None, num_classes: int = 38) -> dict:
     """Random events as a training batch; ``lengths`` (events per row, default all) sets the mask."""
     import numpy as np
 
-    from melodyreg.model.training import windows_to_batch
+    from melodyreg.data.windows import windows_to_batch
 
     rng = np.random.default_rng(seed)
     windows = rng.integers(0, num_classes, size=(batch, steps + 1)).astype(np.int32)

@@ -11,8 +11,8 @@ import soundfile
 
 from conftest import NO_EVENT as NE
 from conftest import NOTE_OFF as OFF
-from melodyreg.report import audio
 from melodyreg import constants as C
+from melodyreg.report import audio
 
 needs_fluidsynth = pytest.mark.skipif(shutil.which("fluidsynth") is None,
                                       reason="the fluidsynth program is not installed")

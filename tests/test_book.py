@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from melodyreg.report import build as book, browser
 from melodyreg import constants as C
+from melodyreg.report import browser
+from melodyreg.report import build as book
 
 ARTIFACTS = C.REPO_ROOT / "test-artifacts"
 pytestmark = pytest.mark.slow

@@ -6,8 +6,8 @@ import dataclasses
 
 import pytest
 
-from melodyreg import constants as C
 from melodyreg import config
+from melodyreg import constants as C
 from melodyreg.config import DataConfig, config_hash, data_config
 
 
@@ -16,13 +16,13 @@ def test_profiles():
     assert smoke.collections == ("miscFolk",)
     assert poster.collections == ("oneills1850", "ryansMammoth", "airdsAirs", "miscFolk")
     assert data_config() == poster
-    for config in (smoke, poster):
-        assert config.source == "folk"
-        assert (config.steps_per_quarter, config.min_bars, config.max_steps, config.gap_bars,
-                config.min_unique_pitches) == (4, 7, 512, 1.0, 5)
-        assert (config.min_pitch, config.max_pitch, config.transpose_to_key) == (48, 84, 0)
-        assert config.eval_fraction == 0.1
-        assert config.essen is False
+    for data in (smoke, poster):
+        assert data.source == "folk"
+        assert (data.steps_per_quarter, data.min_bars, data.max_steps, data.gap_bars,
+                data.min_unique_pitches) == (4, 7, 512, 1.0, 5)
+        assert (data.min_pitch, data.max_pitch, data.transpose_to_key) == (48, 84, 0)
+        assert data.eval_fraction == 0.1
+        assert data.essen is False
 
 
 def test_overrides_apply_and_none_keeps_the_profile_value():

@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 from conftest import A_MINOR, C_MAJOR, write_midi
-from melodyreg.data import dataset
 from melodyreg.config import data_config
+from melodyreg.data import dataset
 
 
 def encoded_scale(pitches, repeats: int = 4) -> list[int]:

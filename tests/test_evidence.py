@@ -4,9 +4,9 @@ import pandas as pd
 import pytest
 
 from conftest import tiny_config
-from melodyreg.evaluation import evidence
-from melodyreg.runs import store
 from melodyreg.config import STRATEGIES
+from melodyreg.evaluation import evidence
+from melodyreg.runs import sweep
 from melodyreg.runs.study import Study
 
 
@@ -17,7 +17,7 @@ def tiny_study(folk_corpus, folk_split, tmp_path_factory):
     grid = {(name, seed): tiny_config(name, iterations=3, seed=seed) for seed in (2017, 2018) for name in STRATEGIES}
     swept = tiny_config("dropout", iterations=3, seed=2017, dropout_rate=0.25)
     configs = [*grid.values(), swept]
-    runs = dict(zip(configs, store.ensure_runs(configs, folk_corpus, folk_split, runs_dir=runs_dir, workers=1,
+    runs = dict(zip(configs, sweep.ensure_runs(configs, folk_corpus, folk_split, runs_dir=runs_dir, workers=1,
                                                progress=False)))
     seed_runs = {key: runs[c] for key, c in grid.items()}
     sensitivity = [{"knob": "dropout rate", "strategy": "dropout", "setting": "0.5 (default)", "default": True,
@@ -63,10 +63,10 @@ def test_a_rerun_gives_the_same_tables(tiny_study, found):
 def test_shared_model_measures_like_a_fresh_one(tiny_study):
     run = tiny_study.seed_runs[("scheduled_sampling", 2018)]
     options = {k: v for k, v in OPTIONS.items() if k in ("num", "steps", "per_side", "permutations")}
-    from melodyreg.model import training
+    from melodyreg.data.windows import Batcher, eval_windows
 
-    held_out = training.eval_windows(tiny_study.melodies("eval"), run.config.train.window, 10**9)
-    batch = training.Batcher(tiny_study.melodies("train"), run.config.train.window, 5, 2017).batch(0)
+    held_out = eval_windows(tiny_study.melodies("eval"), run.config.train.window, 10**9)
+    batch = Batcher(tiny_study.melodies("train"), run.config.train.window, 5, 2017).batch(0)
     models = {}
     evidence.measure_run(tiny_study.seed_runs[("baseline", 2017)], tiny_study, held_out=held_out,
                          state_batch=batch, temperature=1.0, models=models, **options)

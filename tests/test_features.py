@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from melodyreg.evaluation import features
 from melodyreg.data.melodies import notes
+from melodyreg.evaluation import features
 
 # C (2 steps), D (2), E (1), rest (1), C (4): onsets 0, 2, 4, 6
 MELODY = [60, -2, 62, -2, 64, -1, 60, -2, -2, -2]

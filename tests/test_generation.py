@@ -11,9 +11,9 @@ import tensorflow as tf
 
 from conftest import seeded_model, toy_batch
 from melodyreg import constants as C
-from melodyreg.model import generation
 from melodyreg.config import ModelConfig
 from melodyreg.data.melodies import encode
+from melodyreg.model import generation
 
 PRIMER = (60, 62, 64)
 

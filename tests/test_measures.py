@@ -6,9 +6,9 @@ import tensorflow as tf
 
 from conftest import seeded_model, toy_batch
 from melodyreg import constants as C
+from melodyreg.config import ModelConfig
 from melodyreg.evaluation import measures
 from melodyreg.model import generation, training
-from melodyreg.config import ModelConfig
 
 MODEL = ModelConfig(layers=(8, 8))
 

@@ -1,4 +1,4 @@
-"""The artifact store: a folder per run named by strategy and hash, trained once, then loaded."""
+"""The artifact store: a folder per run named by strategy and hash, its artifacts, and loading them back."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 
 from conftest import seeded_model, tiny_config, toy_batch, weights_of
-from melodyreg.model import training
-from melodyreg.runs import store
 from melodyreg.config import config_hash, data_config
+from melodyreg.model import training
+from melodyreg.runs import store, sweep
 
 
 @pytest.fixture(scope="module")
@@ -20,7 +20,7 @@ def trained(folk_corpus, folk_split, tmp_path_factory):
     """One tiny baseline run trained in this process: ``(config, runs_dir, run)``."""
     runs_dir = tmp_path_factory.mktemp("runs")
     run_config = tiny_config("baseline", iterations=6)
-    (run,) = store.ensure_runs([run_config], folk_corpus, folk_split, runs_dir=runs_dir, workers=1, progress=False)
+    (run,) = sweep.ensure_runs([run_config], folk_corpus, folk_split, runs_dir=runs_dir, workers=1, progress=False)
     return run_config, runs_dir, run
 
 
@@ -39,25 +39,6 @@ def test_a_run_leaves_its_artifacts(trained):
     curves = run.curves()
     assert list(curves.columns) == ["iteration", "phase", "loss", "strategy"]
     assert set(curves.strategy) == {"baseline"} and len(curves) == len(run.history)
-
-
-def test_ensure_runs_trains_once_then_loads(trained, folk_corpus, folk_split, monkeypatch):
-    run_config, runs_dir, run = trained
-
-    def no_training(*args, **kwargs):
-        raise AssertionError("train_run was called for a finished run")
-
-    monkeypatch.setattr(store, "train_run", no_training)
-    again = store.ensure_runs([run_config, run_config], folk_corpus, folk_split, runs_dir=runs_dir, workers=1,
-                              progress=False)
-    assert [r.folder for r in again] == [run.folder, run.folder]
-    pd.testing.assert_frame_equal(again[0].history, run.history, check_exact=True)
-    assert again[0].seconds == run.seconds
-    # a run that is not finished is trained
-    with pytest.raises(AssertionError, match="train_run was called"):
-        store.ensure_runs([tiny_config("baseline", iterations=7)], folk_corpus, folk_split, runs_dir=runs_dir,
-                          workers=1, progress=False)
-    assert store.load(tiny_config("baseline", iterations=7), runs_dir) is None
 
 
 def test_run_folder_is_named_by_strategy_and_hash(tmp_path, monkeypatch):

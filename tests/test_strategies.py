@@ -12,42 +12,14 @@ import tensorflow as tf
 
 from conftest import seeded_model, tiny_config, toy_batch, weights_of
 from melodyreg.model import strategies, training
-from melodyreg.model.strategies import (Discriminator, ProfessorForcing, ScheduledSampling, Strategy, inverse_sigmoid,
-                                  masked_accuracy, masked_nll)
+from melodyreg.model.losses import masked_nll
+from melodyreg.model.strategies import Discriminator, ProfessorForcing, ScheduledSampling, Strategy, inverse_sigmoid
 
 LOG_38 = math.log(38)
 
 
 def with_dropout(config, rate):
     return dataclasses.replace(config, model=dataclasses.replace(config.model, dropout_rate=rate))
-
-
-# ---------------------------------------------------------------------------
-# Loss and accuracy
-# ---------------------------------------------------------------------------
-
-def test_masked_nll_of_uniform_logits_is_log_of_the_class_count():
-    labels = tf.constant([[3, 0, 37], [5, 5, 5]])
-    loss = masked_nll(tf.zeros((2, 3, 38)), labels, tf.ones((2, 3)))
-    assert float(loss) == pytest.approx(LOG_38, rel=1e-6)
-
-
-def test_masked_nll_averages_unmasked_events_only():
-    logits = np.zeros((1, 3, 38), np.float32)  # step 0: uniform, log 38
-    logits[0, 1] = -1e9
-    logits[0, 1, 4] = 0.0  # step 1: certain of its label 4, nll 0
-    logits[0, 2, 9] = 50.0  # step 2: certain of a wrong class, nll 50, but masked
-    labels = tf.constant([[7, 4, 2]])
-    loss = masked_nll(tf.constant(logits), labels, tf.constant([[1.0, 1.0, 0.0]]))
-    assert float(loss) == pytest.approx(LOG_38 / 2, rel=1e-6)
-    assert float(masked_nll(tf.constant(logits), labels, tf.zeros((1, 3)))) == 0.0  # no events, no NaN
-
-
-def test_masked_accuracy_hand_example():
-    logits = tf.one_hot([[4, 6, 9]], 38)  # predicts 4, 6, 9
-    labels = tf.constant([[4, 5, 9]])
-    assert float(masked_accuracy(logits, labels, tf.constant([[1.0, 1.0, 0.0]]))) == 0.5
-    assert float(masked_accuracy(logits, labels, tf.ones((1, 3)))) == pytest.approx(2 / 3)
 
 
 def test_pick_argmax_and_sampling_from_a_certain_softmax():

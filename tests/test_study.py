@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from melodyreg import config
-from melodyreg.runs import study
 from melodyreg.config import STRATEGIES
+from melodyreg.runs import study
 
 
 def test_run_study_trains_strategies_times_seeds_and_the_sweeps_only_when_asked(tmp_path):

@@ -6,6 +6,7 @@ import dataclasses
 import json
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from conftest import tiny_config
@@ -22,7 +23,7 @@ def cluster():
 def test_a_tiny_sweep_runs_on_a_local_cluster(cluster, folk_corpus, folk_split, folk_sides, tmp_path, monkeypatch):
     configs = [tiny_config(name, iterations=3, seed=seed)
                for name in ("baseline", "scheduled_sampling") for seed in (1, 2)]
-    runs = store.ensure_runs(configs, folk_corpus, folk_split, runs_dir=tmp_path, scheduler=cluster.scheduler_address,
+    runs = sweep.ensure_runs(configs, folk_corpus, folk_split, runs_dir=tmp_path, scheduler=cluster.scheduler_address,
                              progress=False)
     assert [r.config for r in runs] == configs  # in the order asked for, whatever order they finished in
     assert len({r.folder for r in runs}) == 4
@@ -34,7 +35,7 @@ def test_a_tiny_sweep_runs_on_a_local_cluster(cluster, folk_corpus, folk_split, 
     first, second = (np.load(r.folder / "weights.npz") for r in runs[:2])
     assert not np.array_equal(first["v0"], second["v0"])
     # a run trained on a worker equals the same run trained in this process
-    (local,) = store.ensure_runs(configs[:1], folk_corpus, folk_split, runs_dir=tmp_path / "here", workers=1,
+    (local,) = sweep.ensure_runs(configs[:1], folk_corpus, folk_split, runs_dir=tmp_path / "here", workers=1,
                                  progress=False)
     for key, value in np.load(local.folder / "weights.npz").items():
         np.testing.assert_array_equal(value, first[key])
@@ -44,14 +45,34 @@ def test_a_tiny_sweep_runs_on_a_local_cluster(cluster, folk_corpus, folk_split, 
         raise AssertionError("a finished run was sent to Dask again")
 
     monkeypatch.setattr(sweep, "train_all", no_training)
-    again = store.ensure_runs(configs, folk_corpus, folk_split, runs_dir=tmp_path, scheduler=cluster.scheduler_address,
+    again = sweep.ensure_runs(configs, folk_corpus, folk_split, runs_dir=tmp_path, scheduler=cluster.scheduler_address,
                               progress=False)
     assert [r.folder for r in again] == [r.folder for r in runs]
 
 
+def test_ensure_runs_trains_once_then_loads(folk_corpus, folk_split, tmp_path, monkeypatch):
+    run_config, runs_dir = tiny_config("baseline", iterations=3), tmp_path
+    (run,) = sweep.ensure_runs([run_config], folk_corpus, folk_split, runs_dir=runs_dir, workers=1, progress=False)
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("train_run was called for a finished run")
+
+    monkeypatch.setattr(sweep, "train_run", no_training)
+    again = sweep.ensure_runs([run_config, run_config], folk_corpus, folk_split, runs_dir=runs_dir, workers=1,
+                              progress=False)
+    assert [r.folder for r in again] == [run.folder, run.folder]
+    pd.testing.assert_frame_equal(again[0].history, run.history, check_exact=True)
+    assert again[0].seconds == run.seconds
+    # a run that is not finished is trained
+    with pytest.raises(AssertionError, match="train_run was called"):
+        sweep.ensure_runs([tiny_config("baseline", iterations=7)], folk_corpus, folk_split, runs_dir=runs_dir,
+                          workers=1, progress=False)
+    assert store.load(tiny_config("baseline", iterations=7), runs_dir) is None
+
+
 def test_the_default_engine_is_a_local_cluster(folk_corpus, folk_split, tmp_path):
     configs = [tiny_config("dropout", iterations=2, seed=seed) for seed in (1, 2)]
-    runs = store.ensure_runs(configs, folk_corpus, folk_split, runs_dir=tmp_path, workers=2, progress=False)
+    runs = sweep.ensure_runs(configs, folk_corpus, folk_split, runs_dir=tmp_path, workers=2, progress=False)
     assert all((r.folder / "weights.npz").is_file() for r in runs)
 
 
@@ -74,5 +95,8 @@ def test_a_failing_run_does_not_stop_the_others(cluster, folk_sides, tmp_path):
 
 def test_expensive_runs_are_queued_first():
     cheap, dear = tiny_config("baseline"), tiny_config("professor_forcing")
-    assert sweep.cost(dear) > sweep.cost(cheap)
-    assert sweep.train_all([], [], [], "unused") == []
+    middle, long_cheap = tiny_config("scheduled_sampling"), tiny_config("baseline", iterations=1000)
+    assert sweep.cost(dear) > sweep.cost(middle) > sweep.cost(cheap)
+    # distinct runs only, most expensive first: iterations count as much as the strategy
+    assert sweep.queue([cheap, middle, cheap, dear, long_cheap]) == [long_cheap, dear, middle, cheap]
+    assert sweep.queue([]) == [] and sweep.train_all([], [], [], "unused") == []

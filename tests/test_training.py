@@ -10,120 +10,31 @@ import pandas as pd
 import pytest
 import tensorflow as tf
 
-from conftest import seeded_model, tiny_config, weights_of
+from conftest import seeded_model, tiny_config, toy_melodies, weights_of
 from melodyreg import config
-from melodyreg.model import training
 from melodyreg.config import ModelConfig
+from melodyreg.data.windows import eval_windows
+from melodyreg.model import training
 
 LOG_38 = math.log(38)
-
-
-def toy_melodies(lengths=(40, 25, 60, 5)) -> list[np.ndarray]:
-    """Melodies whose windows identify where they were cut: melody i counts up from 2 + 3i (mod 36)."""
-    return [((np.arange(n) + 3 * i) % 36 + 2).astype(np.int8) for i, n in enumerate(lengths)]
-
-
-def as_numpy(batch: dict) -> dict:
-    return {k: v.numpy() for k, v in batch.items()}
-
-
-# ---------------------------------------------------------------------------
-# Batches
-# ---------------------------------------------------------------------------
-
-def test_batcher_is_a_pure_function_of_seed_and_iteration():
-    melodies = toy_melodies()
-    batcher = training.Batcher(melodies, window=8, batch_size=6, seed=3)
-    first = as_numpy(batcher.batch(4))
-    for again in (batcher.batch(4), training.Batcher(melodies, 8, 6, 3).batch(4)):
-        for key, value in as_numpy(again).items():
-            np.testing.assert_array_equal(value, first[key])
-    assert not np.array_equal(as_numpy(batcher.batch(5))["inputs"], first["inputs"])
-    assert not np.array_equal(as_numpy(training.Batcher(melodies, 8, 6, 4).batch(4))["inputs"], first["inputs"])
-
-
-def test_batcher_cuts_contiguous_windows_with_labels_shifted_by_one():
-    melodies = toy_melodies()
-    batch = as_numpy(training.Batcher(melodies, window=8, batch_size=32, seed=0).batch(0))
-    assert batch["inputs"].shape == batch["labels"].shape == batch["mask"].shape == (32, 8)
-    for inputs, labels, mask in zip(batch["inputs"], batch["labels"], batch["mask"]):
-        n = int(mask.sum())
-        np.testing.assert_array_equal(inputs[1:n], labels[:n - 1])
-        window = np.concatenate([inputs[:1], labels[:n]])
-        assert any(np.array_equal(m[s:s + n + 1], window) for m in melodies for s in range(len(m) - n))
-
-
-def test_batcher_pads_and_masks_short_melodies():
-    batch = as_numpy(training.Batcher([np.array([2, 3, 4, 5, 6], np.int8)], window=8, batch_size=3, seed=0).batch(0))
-    np.testing.assert_array_equal(batch["inputs"], [[2, 3, 4, 5, 6, 0, 0, 0]] * 3)  # the last input is masked
-    np.testing.assert_array_equal(batch["labels"], [[3, 4, 5, 6, 0, 0, 0, 0]] * 3)
-    np.testing.assert_array_equal(batch["mask"], [[1, 1, 1, 1, 0, 0, 0, 0]] * 3)
-    assert batch["inputs"].dtype == np.int32 and batch["mask"].dtype == np.float32
-
-
-def test_batcher_mixes_full_and_short_windows():
-    melodies = [np.arange(2, 32).astype(np.int8), np.array([33, 34, 35], np.int8)]
-    batch = as_numpy(training.Batcher(melodies, window=8, batch_size=64, seed=1).batch(0))
-    short = batch["inputs"][:, 0] == 33
-    assert short.any() and (~short).any()
-    np.testing.assert_array_equal(batch["mask"][short].sum(axis=1), 2)  # 3 events: 2 transitions
-    np.testing.assert_array_equal(batch["mask"][~short].sum(axis=1), 8)
-
-
-def test_batcher_draws_melodies_in_proportion_to_their_length():
-    melodies = [np.full(10, 2, np.int8), np.full(90, 3, np.int8)]
-    picks = as_numpy(training.Batcher(melodies, window=4, batch_size=4000, seed=0).batch(0))["inputs"][:, 0]
-    assert abs((picks == 3).mean() - 0.9) < 0.02
-
-
-def test_batcher_refuses_an_empty_dataset_and_single_event_melodies():
-    with pytest.raises(ValueError, match="no training melodies: the dataset is empty"):
-        training.Batcher([], window=8, batch_size=4, seed=0)
-    with pytest.raises(ValueError, match="at least 2 events"):
-        training.Batcher([np.arange(2, 12), np.array([5])], window=8, batch_size=4, seed=0)
 
 
 # ---------------------------------------------------------------------------
 # Evaluation
 # ---------------------------------------------------------------------------
 
-def test_eval_windows_cover_every_transition_once_hand_example():
-    melodies = [np.arange(2, 12, dtype=np.int8), np.arange(20, 29, dtype=np.int8)]  # 10 and 9 events
-    batch = as_numpy(training.eval_windows(melodies, window=4, limit=100))
-    np.testing.assert_array_equal(batch["inputs"], [[2, 3, 4, 5], [6, 7, 8, 9], [10, 11, 0, 0],
-                                                     [20, 21, 22, 23], [24, 25, 26, 27]])
-    np.testing.assert_array_equal(batch["labels"], [[3, 4, 5, 6], [7, 8, 9, 10], [11, 0, 0, 0],
-                                                    [21, 22, 23, 24], [25, 26, 27, 28]])
-    np.testing.assert_array_equal(batch["mask"], [[1, 1, 1, 1], [1, 1, 1, 1], [1, 0, 0, 0],
-                                                  [1, 1, 1, 1], [1, 1, 1, 1]])
-    # every transition of every melody is scored exactly once: (10 - 1) + (9 - 1)
-    scored = sorted(batch["labels"][batch["mask"] > 0].tolist())
-    assert scored == list(range(3, 12)) + list(range(21, 29))
-
-
-def test_eval_windows_stop_at_the_limit_in_order():
-    melodies = [np.arange(2, 12, dtype=np.int8), np.arange(20, 29, dtype=np.int8)]
-    batch = as_numpy(training.eval_windows(melodies, window=4, limit=2))
-    np.testing.assert_array_equal(batch["inputs"], [[2, 3, 4, 5], [6, 7, 8, 9]])
-
-
-def test_eval_windows_refuse_an_empty_held_out_set():
-    with pytest.raises(ValueError, match="held-out set is empty"):
-        training.eval_windows([], window=4, limit=10)
-
-
 def test_evaluate_a_model_of_zero_weights_gives_the_uniform_loss():
     model = seeded_model(ModelConfig(layers=(8, 8)))
     for variable in model.variables:
         variable.assign(tf.zeros_like(variable))
     # labels 0, 0, 7, 0, 9 (class indices): the zero model's argmax is class 0, right 3 times of 5
-    batch = training.eval_windows([np.array([5, 0, 0, 7, 0, 9], np.int8)], window=8, limit=10)
+    batch = eval_windows([np.array([5, 0, 0, 7, 0, 9], np.int8)], window=8, limit=10)
     metrics = training.evaluate(model, batch)
     assert metrics["loss"] == pytest.approx(LOG_38, rel=1e-6)
     assert metrics["perplexity"] == pytest.approx(38.0, rel=1e-5)
     assert metrics["accuracy"] == pytest.approx(3 / 5)
     # the same model on windows of another length (once broken by retracing with a relaxed shape)
-    other = training.evaluate(model, training.eval_windows(toy_melodies(), window=4, limit=100))
+    other = training.evaluate(model, eval_windows(toy_melodies(), window=4, limit=100))
     assert other["loss"] == pytest.approx(LOG_38, rel=1e-6)
 
 
@@ -132,7 +43,7 @@ def test_evaluate_weights_chunks_by_their_events_and_ignores_dropout():
     twin = seeded_model(ModelConfig(layers=(8, 8)), seed=5)
     for mine, theirs in zip(twin.variables, dropout_model.variables):
         mine.assign(theirs)
-    batch = training.eval_windows(toy_melodies(lengths=(40, 3, 25, 2, 60)), window=8, limit=100)
+    batch = eval_windows(toy_melodies(lengths=(40, 3, 25, 2, 60)), window=8, limit=100)
     whole = training.evaluate(twin, batch)
     chunked = training.evaluate(twin, batch, chunk=3)  # chunks with unequal numbers of events
     for key in ("loss", "perplexity", "accuracy"):
@@ -163,7 +74,7 @@ def test_same_seed_gives_the_same_history(folk_sides, tmp_path):
     assert [loss for _, loss in evals] == eval_rows.loss.tolist()
     assert {"loss", "accuracy", "grad_norm", "epsilon", "own_input_share", "perplexity"} <= set(first.columns)
     # the last evaluation is the trained model on the held-out windows
-    held_out = training.eval_windows(folk_sides[1], run.train.window, run.train.eval_windows)
+    held_out = eval_windows(folk_sides[1], run.train.window, run.train.eval_windows)
     assert training.evaluate(strategy.model, held_out)["loss"] == eval_rows.loss.iloc[-1]
 
     _, other_seed = training.train(tiny_config("scheduled_sampling", seed=7), *folk_sides, tmp_path / "c",

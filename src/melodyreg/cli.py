@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import ast
-import sys
 
 
 def _parse_parameters(items: list[str]) -> dict:
@@ -54,10 +53,10 @@ def _experiment(args: argparse.Namespace):
 
 
 def _train(args: argparse.Namespace) -> None:
-    from melodyreg.runs import store
+    from melodyreg.runs import sweep
 
     corpus, parts, experiment = _experiment(args)
-    run = store.ensure_runs([experiment], corpus, parts, workers=1)[0]
+    run = sweep.ensure_runs([experiment], corpus, parts, workers=1)[0]
     evals = run.history[run.history.phase == "eval"]
     print(f"run folder: {run.folder}  ({run.seconds:.0f} s of training)")
     print(evals[["iteration", "loss", "perplexity", "accuracy"]].tail(5).to_string(index=False))
@@ -67,10 +66,10 @@ def _generate(args: argparse.Namespace) -> None:
     from pathlib import Path
 
     from melodyreg.model import generation
-    from melodyreg.runs import store
+    from melodyreg.runs import sweep
 
     corpus, parts, experiment = _experiment(args)
-    run = store.ensure_runs([experiment], corpus, parts, workers=1)[0]
+    run = sweep.ensure_runs([experiment], corpus, parts, workers=1)[0]
     sampled = generation.generate(run.model(), num=args.num, steps=args.steps, primer=args.primer,
                                   temperature=args.temperature, seed=args.seed)
     out = Path(args.out)

@@ -32,9 +32,9 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from melodyreg import constants as C
-from melodyreg.data import sources
-from melodyreg.data import melodies as mel
 from melodyreg.config import DataConfig
+from melodyreg.data import melodies as mel
+from melodyreg.data import sources
 from melodyreg.data.maestro import MaestroSource
 
 PIPELINE_VERSION = 2  # bump when extraction changes its output or report (2: chord symbols uncounted)
@@ -116,6 +116,12 @@ class Split:
 
     train: np.ndarray
     eval: np.ndarray
+
+    def melodies(self, corpus: Corpus, side: str) -> list[np.ndarray]:
+        """The encoded melodies of ``side`` (``"train"`` or ``"eval"``) of ``corpus``."""
+        if side not in ("train", "eval"):
+            raise ValueError(f"unknown side {side!r}: expected 'train' or 'eval'")
+        return [corpus.melodies[i] for i in getattr(self, side)]
 
 
 # ---------------------------------------------------------------------------

@@ -25,6 +25,7 @@ import tensorflow as tf
 from melodyreg import constants as C
 from melodyreg.evaluation import features
 from melodyreg.model.generation import continue_classes
+from melodyreg.model.losses import masked_sums
 from melodyreg.model.network import MelodyRNN
 
 EVENT_KINDS = ("all", "note", "no_event", "note_off")
@@ -33,19 +34,17 @@ EVENT_KINDS = ("all", "note", "no_event", "note_off")
 @tf.function(autograph=False)
 def _fit_pass(model, inputs, labels, mask):
     logits, _, _ = model(inputs)
-    nll = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits)
-    hit = tf.cast(tf.equal(tf.argmax(logits, -1, output_type=tf.int32), labels), tf.float32)
     kinds = [mask, mask * tf.cast(labels >= C.NUM_SPECIAL_EVENTS, tf.float32),
              mask * tf.cast(tf.equal(labels, C.CLASS_NO_EVENT), tf.float32),
              mask * tf.cast(tf.equal(labels, C.CLASS_NOTE_OFF), tf.float32)]
-    return tf.stack([tf.stack([tf.reduce_sum(nll * k), tf.reduce_sum(hit * k), tf.reduce_sum(k)]) for k in kinds])
+    return masked_sums(logits, labels, kinds)
 
 
 def heldout_fit(model: MelodyRNN, batch: dict[str, tf.Tensor], chunk: int = 256) -> dict[str, float]:
     """NLL per event (nats), perplexity and accuracy by kind of event, teacher-forced, no dropout.
 
     Args:
-        batch: windows as :func:`melodyreg.model.training.eval_windows` makes them.
+        batch: windows as :func:`melodyreg.data.windows.eval_windows` makes them.
 
     Returns:
         ``nll``, ``perplexity``, ``accuracy`` (all events) and ``nll_<kind>`` /

@@ -40,21 +40,10 @@ import numpy as np
 import tensorflow as tf
 
 from melodyreg.config import ExperimentConfig
+from melodyreg.model.losses import masked_accuracy, masked_nll
 from melodyreg.model.network import MelodyRNN
 
 GUMBEL_FLOOR = float(np.finfo(np.float32).tiny)  # uniform draws start here: log(0) never happens
-
-
-def masked_nll(logits, labels, mask):
-    """Mean negative log-likelihood per (unmasked) event, in nats."""
-    nll = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits)
-    return tf.reduce_sum(nll * mask) / tf.maximum(tf.reduce_sum(mask), 1.0)
-
-
-def masked_accuracy(logits, labels, mask):
-    """Share of (unmasked) events whose most likely class is the true one."""
-    hit = tf.cast(tf.equal(tf.argmax(logits, -1, output_type=labels.dtype), labels), tf.float32)
-    return tf.reduce_sum(hit * mask) / tf.maximum(tf.reduce_sum(mask), 1.0)
 
 
 def fold(seed, *keys):
@@ -292,7 +281,6 @@ class ProfessorForcing(Strategy):
             norm = tf.constant(0.0)
         d_variables = self.discriminator.trainable_variables
         d_grads = tape.gradient(d_loss, d_variables)
-        del tape
 
         def update_d():
             self.d_optimizer.apply_gradients(zip(d_grads, d_variables))

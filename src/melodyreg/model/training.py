@@ -17,7 +17,6 @@ import json
 import random
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -25,8 +24,10 @@ import pandas as pd
 import tensorflow as tf
 from tqdm.auto import tqdm
 
-from melodyreg.model import strategies
 from melodyreg.config import ExperimentConfig
+from melodyreg.data.windows import Batcher, eval_windows
+from melodyreg.model import strategies
+from melodyreg.model.losses import masked_sums
 from melodyreg.model.network import MelodyRNN, build
 
 
@@ -72,77 +73,12 @@ def step_seed(seed: int, iteration: int) -> tf.Tensor:
     return tf.constant([seed, iteration], dtype=tf.int64)
 
 
-def windows_to_batch(windows: np.ndarray, lengths: np.ndarray) -> dict[str, tf.Tensor]:
-    """Windows of ``T + 1`` events → inputs, labels (shifted by one) and a mask of real steps."""
-    steps = windows.shape[1] - 1
-    mask = (np.arange(steps)[None, :] < (lengths[:, None] - 1)).astype(np.float32)
-    return {"inputs": tf.constant(windows[:, :-1], tf.int32), "labels": tf.constant(windows[:, 1:], tf.int32),
-            "mask": tf.constant(mask)}
-
-
-@dataclass
-class Batcher:
-    """Random training windows, a pure function of ``(seed, iteration)``.
-
-    Melodies are drawn with probability proportional to their length (every
-    step is equally likely to be trained on), then a window of ``window + 1``
-    events is cut at a random offset; shorter melodies are padded and masked.
-    """
-
-    melodies: Sequence[np.ndarray]
-    window: int
-    batch_size: int
-    seed: int
-
-    def __post_init__(self) -> None:
-        if not len(self.melodies):
-            raise ValueError("no training melodies: the dataset is empty")
-        lengths = np.asarray([len(m) for m in self.melodies], dtype=np.float64)
-        if (lengths < 2).any():
-            raise ValueError("every melody needs at least 2 events")
-        self._p = lengths / lengths.sum()
-
-    def batch(self, iteration: int) -> dict[str, tf.Tensor]:
-        rng = np.random.default_rng([self.seed, iteration])
-        picks = rng.choice(len(self.melodies), size=self.batch_size, p=self._p)
-        out = np.zeros((self.batch_size, self.window + 1), np.int32)
-        lengths = np.zeros(self.batch_size, np.int64)
-        for row, index in enumerate(picks):
-            melody = self.melodies[index]
-            start = rng.integers(0, max(1, len(melody) - self.window))
-            piece = melody[start:start + self.window + 1]
-            out[row, :len(piece)] = piece
-            lengths[row] = len(piece)
-        return windows_to_batch(out, lengths)
-
-
-def eval_windows(melodies: Sequence[np.ndarray], window: int, limit: int) -> dict[str, tf.Tensor]:
-    """Consecutive, non-overlapping windows of every held-out melody, at most ``limit``, in order."""
-    rows, lengths = [], []
-    for melody in melodies:
-        for start in range(0, max(1, len(melody) - 1), window):
-            piece = melody[start:start + window + 1]
-            if len(piece) < 2:
-                continue
-            row = np.zeros(window + 1, np.int32)
-            row[:len(piece)] = piece
-            rows.append(row)
-            lengths.append(len(piece))
-            if len(rows) == limit:
-                return windows_to_batch(np.stack(rows), np.asarray(lengths))
-    if not rows:
-        raise ValueError("no evaluation windows: the held-out set is empty")
-    return windows_to_batch(np.stack(rows), np.asarray(lengths))
-
-
 # No reduce_retracing: it would relax the time dimension to None once a model is
 # evaluated on windows of another length, and MelodyRNN.call needs it static.
 @tf.function(autograph=False)
 def _eval_pass(model, inputs, labels, mask):
     logits, _, _ = model(inputs)
-    nll = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits)
-    hit = tf.cast(tf.equal(tf.argmax(logits, -1, output_type=tf.int32), labels), tf.float32)
-    return tf.reduce_sum(nll * mask), tf.reduce_sum(hit * mask), tf.reduce_sum(mask)
+    return masked_sums(logits, labels, [mask])[0]
 
 
 def evaluate(model: MelodyRNN, batch: dict[str, tf.Tensor], chunk: int = 256) -> dict[str, float]:
@@ -150,7 +86,7 @@ def evaluate(model: MelodyRNN, batch: dict[str, tf.Tensor], chunk: int = 256) ->
     total = hits = count = 0.0
     for start in range(0, int(batch["inputs"].shape[0]), chunk):
         part = {k: v[start:start + chunk] for k, v in batch.items()}
-        s, h, n = _eval_pass(model, part["inputs"], part["labels"], part["mask"])
+        s, h, n = _eval_pass(model, part["inputs"], part["labels"], part["mask"]).numpy()
         total, hits, count = total + float(s), hits + float(h), count + float(n)
     loss = total / max(count, 1.0)
     return {"loss": loss, "perplexity": float(np.exp(loss)), "accuracy": hits / max(count, 1.0)}

@@ -50,9 +50,8 @@ def write_vega_bundle(path: str | Path) -> Path:
 def _render(spec: dict, **_options) -> dict:
     div = f"melodyreg-chart-{next(_ids)}"
     script = (
-        "(function draw(){if(window.vegaEmbed){window.vegaEmbed('#%s', %s, {actions: false})"
+        f"(function draw(){{if(window.vegaEmbed){{window.vegaEmbed('#{div}', {json.dumps(spec)}, {{actions: false}})"
         ".catch(function(e){console.error(e);});}else{setTimeout(draw, 50);}})();"
-        % (div, json.dumps(spec))
     )
     return {"text/html": f'<div id="{div}" class="melodyreg-chart"></div>\n<script>{script}</script>'}
 

@@ -155,7 +155,8 @@ def likelihood_chart(samples_ll: pd.DataFrame) -> alt.Chart:
     points = alt.Chart(samples_ll).mark_circle(size=40, opacity=0.6).encode(
         x=alt.X("log_likelihood:Q", title="log-likelihood of a generated melody (nats)"),
         y=alt.Y("strategy:N", title=None, sort=list(STRATEGY_COLORS)),
-        color=_strategy_color(samples_ll), tooltip=["strategy", "melody", alt.Tooltip("log_likelihood:Q", format=".1f")])
+        color=_strategy_color(samples_ll),
+        tooltip=["strategy", "melody", alt.Tooltip("log_likelihood:Q", format=".1f")])
     means = alt.Chart(samples_ll).mark_tick(thickness=3, size=22, color="black").encode(
         x="mean(log_likelihood):Q", y=alt.Y("strategy:N", sort=list(STRATEGY_COLORS)))
     return (points + means).properties(width=560, height=160)

@@ -14,8 +14,9 @@ import pandas as pd
 
 from melodyreg import config
 from melodyreg.data import dataset
-from melodyreg.model import generation, training
-from melodyreg.runs import store
+from melodyreg.data.windows import Batcher
+from melodyreg.model import generation
+from melodyreg.runs import store, sweep
 from melodyreg import constants as C
 from melodyreg.config import STRATEGIES
 
@@ -44,7 +45,7 @@ class Study:
 
     def melodies(self, side: str) -> list[np.ndarray]:
         """Encoded melodies of the ``train`` or ``eval`` side."""
-        return [self.corpus.melodies[i] for i in getattr(self.parts, side)]
+        return self.parts.melodies(self.corpus, side)
 
 
 def _setting_label(experiment: config.ExperimentConfig, keys) -> str:
@@ -93,7 +94,7 @@ def run_study(profile: str = "poster", *, seed: int = 2017, num_seeds: int | Non
             rows.append({"knob": knob, "strategy": name, "default": False, "config": sweep_config,
                            "setting": _setting_label(sweep_config, keys)})
     configs = list(grid.values()) + [row["config"] for row in rows]
-    runs = dict(zip(configs, store.ensure_runs(configs, corpus, parts, runs_dir=runs_dir or store.RUNS_DIR,
+    runs = dict(zip(configs, sweep.ensure_runs(configs, corpus, parts, runs_dir=runs_dir or store.RUNS_DIR,
                                                workers=workers, scheduler=scheduler)))
     seed_runs = {key: runs[c] for key, c in grid.items()}
     sensitivity = [{**{k: v for k, v in row.items() if k != "config"}, "run": runs[row["config"]]} for row in rows]
@@ -134,7 +135,7 @@ def final_train_loss(history: pd.DataFrame, tail: float = 0.1) -> float:
 def state_batch(study: Study, per_side: int, window: int) -> dict:
     """The (seeded) training windows whose teacher-forced hidden states give at least ``per_side`` states."""
     count = max(1, int(np.ceil(per_side / window)))
-    return training.Batcher(study.melodies("train"), window, count, study.seed).batch(0)
+    return Batcher(study.melodies("train"), window, count, study.seed).batch(0)
 
 
 def final_losses(study: Study, tail: float = 0.1) -> pd.DataFrame:
@@ -149,48 +150,8 @@ def final_losses(study: Study, tail: float = 0.1) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def hidden_state_sets(study: Study, samples: dict[str, generation.Generated], *, per_side: int = 1000,
-                      window: int = 128) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Per strategy: teacher-forced hidden states on training windows and free-running ones from its samples.
-
-    Both sides are subsampled (seeded) to at most ``per_side`` states each.
-
-    Returns:
-        ``{strategy: (teacher_forced [n, H], free_running [m, H])}``.
-    """
-    rng = np.random.default_rng(study.seed)
-    batch = state_batch(study, per_side, window)
-    out = {}
-    for name, run in study.runs.items():
-        states, mask = generation.teacher_forced_hidden(run.model(), batch)
-        teacher = states[mask]
-        free = samples[name].hidden.reshape(-1, samples[name].hidden.shape[-1])
-        pick = lambda a: a[rng.choice(len(a), size=min(per_side, len(a)), replace=False)]  # noqa: E731
-        out[name] = (pick(teacher), pick(free))
-    return out
-
-
-def tsne_frame(states: dict[str, tuple[np.ndarray, np.ndarray]], seed: int) -> pd.DataFrame:
-    """t-SNE (2-D) of each strategy's two hidden-state sets, embedded together per strategy."""
-    from sklearn.manifold import TSNE
-
-    frames = []
-    for name, (teacher, free) in states.items():
-        both = np.concatenate([teacher, free])
-        perplexity = float(min(30, max(5, (len(both) - 1) // 4)))
-        xy = TSNE(2, perplexity=perplexity, init="pca", random_state=seed).fit_transform(both)
-        frames.append(pd.DataFrame({"x": xy[:, 0], "y": xy[:, 1], "strategy": C.STRATEGY_LABELS[name],
-                                    "states": ["training (teacher-forced)"] * len(teacher)
-                                    + ["generation (free-running)"] * len(free)}))
-    return pd.concat(frames, ignore_index=True)
-
-
 def sample_frame(samples: dict[str, generation.Generated]) -> pd.DataFrame:
     """Every generated melody's log-likelihood: strategy (label and name), melody number, value."""
     return pd.DataFrame([{"strategy": C.STRATEGY_LABELS[name], "name": name, "melody": i + 1,
                           "log_likelihood": float(ll)}
                          for name, sampled in samples.items() for i, ll in enumerate(sampled.log_likelihood)])
-
-
-# Hidden states per side in the t-SNE panels, per profile (t-SNE cost grows with the square).
-TSNE_STATES = {"smoke": 200, "poster": 1000, "full": 1000}

@@ -1,6 +1,9 @@
-"""Independent training runs (strategy × seed × setting) executed on Dask.
+"""Training the runs a study needs: one in this process, or many side by side on Dask.
 
-Runs never talk to each other, so a sweep is a bag of tasks: each task trains
+:func:`ensure_runs` is the entry point: finished runs are loaded from the store
+(:mod:`melodyreg.runs.store`), the missing ones trained by :func:`train_run`
+(the training loop of :mod:`melodyreg.model.training`, then the store), here or
+on Dask workers. Runs never talk to each other, so a sweep is a bag of tasks: each task trains
 one config into the artifact store and returns its folder. By default a
 ``dask.distributed.LocalCluster`` with one single-threaded worker process per
 core runs them (two TensorFlow processes of one thread each get about twice the
@@ -9,8 +12,8 @@ address of a running Dask scheduler (``tcp://host:8786``) to use a cluster
 instead; its workers must have this package installed and see ``runs_dir``
 (a shared file system).
 
-A rerun skips what is finished: :func:`melodyreg.runs.store.ensure_runs` passes only
-the missing runs here, and a run that was interrupted resumes from its last
+A rerun skips what is finished: :func:`ensure_runs` passes only the missing runs
+to :func:`train_all`, and a run that was interrupted resumes from its last
 checkpoint. A failing run does not stop the others; every failure is reported
 together at the end, after the finished runs have been written.
 """
@@ -24,6 +27,9 @@ from pathlib import Path
 from tqdm.auto import tqdm
 
 from melodyreg.config import ExperimentConfig
+from melodyreg.data.dataset import Corpus, Split
+from melodyreg.model import training
+from melodyreg.runs import store
 
 # Relative cost of one iteration per strategy (benchmarks/train_step.py): long runs start first.
 COST = {"baseline": 1.0, "dropout": 1.0, "scheduled_sampling": 1.5, "professor_forcing": 2.9}
@@ -38,16 +44,28 @@ def cost(config: ExperimentConfig) -> float:
     return COST[config.strategy.name] * config.train.iterations * config.train.batch_size
 
 
-def _train_task(config: ExperimentConfig, sides, runs_dir: str) -> str:
-    from melodyreg.runs import store
+def train_run(config: ExperimentConfig, train_melodies, eval_melodies, runs_dir: Path = store.RUNS_DIR,
+              *, threads: int | None = None, progress: bool = True) -> Path:
+    """Train (or resume) one run in this process and store its artifacts; returns its folder."""
+    training.configure_threads(threads)
+    folder = store.open_folder(config, runs_dir)
+    strategy, history = training.train(config, train_melodies, eval_melodies, folder, progress=progress)
+    # training time summed over sessions, so a resumed run reports its whole cost
+    return store.save(config, [v.numpy() for v in strategy.model.variables], history,
+                      training.Checkpoint(folder).seconds(), runs_dir)
 
+
+def queue(configs: Sequence[ExperimentConfig]) -> list[ExperimentConfig]:
+    """The distinct runs of ``configs`` in the order they are submitted: the most expensive first."""
+    return sorted(dict.fromkeys(configs), key=cost, reverse=True)
+
+
+def _train_task(config: ExperimentConfig, sides, runs_dir: str) -> str:
     train_melodies, eval_melodies = sides
-    return str(store.train_run(config, train_melodies, eval_melodies, Path(runs_dir), threads=1, progress=False))
+    return str(train_run(config, train_melodies, eval_melodies, Path(runs_dir), threads=1, progress=False))
 
 
 def _key(config: ExperimentConfig, runs_dir) -> str:
-    from melodyreg.runs import store
-
     return f"train-{store.run_folder(config, runs_dir).name}"
 
 
@@ -86,7 +104,7 @@ def train_all(configs: Sequence[ExperimentConfig], train_melodies, eval_melodies
             futures = {}
             # one task per distinct run, the most expensive first: workers take tasks in this order
             # when priorities tie, and the priority keeps long runs ahead of short ones otherwise
-            for config in sorted(dict.fromkeys(configs), key=cost, reverse=True):
+            for config in queue(configs):
                 future = client.submit(_train_task, config, sides, str(runs_dir), pure=False,
                                        priority=cost(config), key=_key(config, runs_dir))
                 futures[future] = config
@@ -105,3 +123,34 @@ def train_all(configs: Sequence[ExperimentConfig], train_melodies, eval_melodies
     if failures:
         raise SweepError(f"{len(failures)} of {len(dict.fromkeys(configs))} runs failed:\n" + "\n".join(failures))
     return [folders[_key(c, runs_dir)] for c in configs]
+
+
+def ensure_runs(configs: list[ExperimentConfig], corpus: Corpus, parts: Split, *,
+                runs_dir: Path = store.RUNS_DIR, workers: int | None = None, scheduler: str | None = None,
+                progress: bool = True) -> list[store.Run]:
+    """Finished runs for every config: loaded if done, otherwise trained (resuming where possible).
+
+    Args:
+        configs: the runs wanted; they must all use ``corpus`` and ``parts``.
+        workers: processes for runs trained here (default: one per core, at
+            most one per run); 1 trains in this process, more run on a Dask
+            ``LocalCluster``.
+        scheduler: address of a Dask scheduler to train on instead of a local cluster.
+
+    Returns:
+        The runs, in the order of ``configs``.
+
+    Raises:
+        SweepError: some runs failed (the others are stored).
+    """
+    missing = [c for c in dict.fromkeys(configs) if store.load(c, runs_dir) is None]
+    if missing:
+        train_melodies, eval_melodies = parts.melodies(corpus, "train"), parts.melodies(corpus, "eval")
+        workers = max(1, min(workers or os.cpu_count() or 1, len(missing)))
+        if workers == 1 and scheduler is None:
+            for config in missing:
+                train_run(config, train_melodies, eval_melodies, runs_dir, progress=progress)
+        else:
+            train_all(missing, train_melodies, eval_melodies, runs_dir, scheduler=scheduler,
+                      workers=workers, progress=progress)
+    return [store.load(c, runs_dir) for c in configs]

@@ -1,0 +1,60 @@
+"""Hidden states in training and in generation: the seeded subsamples and the t-SNE map the chapters show.
+
+The poster compared the LSTM's hidden states while it reads real melodies
+(teacher-forced) with those while it generates (free-running). Both sets are
+subsampled to the same size with :func:`subsample`, the one rule the t-SNE
+panels and the two-sample tests of :mod:`melodyreg.evaluation.evidence` share.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from melodyreg import constants as C
+from melodyreg.model import generation
+from melodyreg.runs.study import Study, state_batch
+
+# Hidden states per side in the t-SNE panels, per profile (t-SNE cost grows with the square).
+TSNE_STATES = {"smoke": 200, "poster": 1000, "full": 1000}
+
+
+def subsample(rng: np.random.Generator, count: int, per_side: int) -> np.ndarray:
+    """Indices of at most ``per_side`` of ``count`` states, drawn without replacement from ``rng``."""
+    return rng.choice(count, size=min(per_side, count), replace=False)
+
+
+def hidden_state_sets(study: Study, samples: dict[str, generation.Generated], *, per_side: int = 1000,
+                      window: int = 128) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Per strategy: teacher-forced hidden states on training windows and free-running ones from its samples.
+
+    Both sides are subsampled (seeded) to at most ``per_side`` states each.
+
+    Returns:
+        ``{strategy: (teacher_forced [n, H], free_running [m, H])}``.
+    """
+    rng = np.random.default_rng(study.seed)
+    batch = state_batch(study, per_side, window)
+    out = {}
+    for name, run in study.runs.items():
+        states, mask = generation.teacher_forced_hidden(run.model(), batch)
+        teacher = states[mask]
+        free = samples[name].hidden.reshape(-1, samples[name].hidden.shape[-1])
+        teacher = teacher[subsample(rng, len(teacher), per_side)]
+        out[name] = (teacher, free[subsample(rng, len(free), per_side)])
+    return out
+
+
+def tsne_frame(states: dict[str, tuple[np.ndarray, np.ndarray]], seed: int) -> pd.DataFrame:
+    """t-SNE (2-D) of each strategy's two hidden-state sets, embedded together per strategy."""
+    from sklearn.manifold import TSNE
+
+    frames = []
+    for name, (teacher, free) in states.items():
+        both = np.concatenate([teacher, free])
+        perplexity = float(min(30, max(5, (len(both) - 1) // 4)))
+        xy = TSNE(2, perplexity=perplexity, init="pca", random_state=seed).fit_transform(both)
+        frames.append(pd.DataFrame({"x": xy[:, 0], "y": xy[:, 1], "strategy": C.STRATEGY_LABELS[name],
+                                    "states": ["training (teacher-forced)"] * len(teacher)
+                                    + ["generation (free-running)"] * len(free)}))
+    return pd.concat(frames, ignore_index=True)
