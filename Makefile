@@ -1,6 +1,7 @@
 # Two commands for a fresh machine (see README):
 #   make book   install everything, execute every chapter with papermill, build _build/html
-#   make test   install everything, run the test suite
+#   make test   install everything, lint, run the whole test suite
+# For contributors: make fast (the tests without the slow ones), make lint.
 # Both create .venv from requirements.lock; nothing is downloaded at run time
 # except packages from PyPI, Debian and npm during installation.
 
@@ -12,14 +13,24 @@ MATHJAX_VERSION := 3.2.2
 MATHJAX_SHA256 := 1b9c0a1c44df864e915690558e72adb9cc5203360daefd385084ced3b6c64c09
 MATHJAX_DIR := book/assets/mathjax
 
-.PHONY: book test install assets lock clean
+.PHONY: book test lint fast install assets lock clean
 
 book: install assets
 	$(PY) -m melodyreg book --profile $(PROFILE)
 
-test: install assets
+test: install assets lint
 	@$(MAKE) --no-print-directory system PROGRAMS="fluidsynth chromium"
 	$(PY) -m pytest -ra
+
+# Lint, format and the layer contract (pyproject.toml); part of `make test`, so CI enforces them.
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
+
+# The contributors' fast loop: everything but the slow tests (training, clusters, whole collections, the book).
+fast: install
+	$(PY) -m pytest -m "not slow" -q
 
 install: $(VENV)/.installed
 	@$(MAKE) --no-print-directory system PROGRAMS="fluidsynth"

@@ -13,16 +13,16 @@
 # ---
 
 # %% tags=["parameters"]
-profile = "poster"  # "smoke" (CI), "poster" (2 x 64 LSTM, batch 32, 5,000 iterations, one seed) or "full" (5 seeds)
-seed = 2017  # seeds the split, the weights, every random draw in training, and sampling
+profile = "poster"  # "smoke" (CI), "poster" (the poster's settings, one seed) or "full" (5 seeds + sweeps)
+seed = 2017  # the first training seed; it also seeds the split, every random draw in training, and sampling
 num_seeds = None  # training seeds per strategy (seed, seed + 1, ...); None: the profile's (poster 1, full 5)
 source = None  # None: the profile's corpus (folk tunes); or "essen", "maestro", "midi"
 path = None  # MAESTRO zip/folder or MIDI folder for those sources
 maestro_split = None  # "random" (poster) or "official"
 workers = None  # processes for corpus preparation and training; None uses every core
 scheduler = None  # address of a Dask scheduler to train on; None: a local cluster
-iterations = None  # training iterations per strategy; None: the profile's (5,000 at "poster")
-num_melodies = 10  # generated melodies per strategy (the poster's 10)
+iterations = None  # training iterations per strategy; None: the profile's (5,000 at "poster" and "full")
+num_melodies = 10  # generated melodies per run (the poster's 10)
 melody_steps = 128  # steps per generated melody, the primer (middle C) included
 temperature = 1.0  # sampling temperature
 

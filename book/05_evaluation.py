@@ -14,7 +14,7 @@
 
 # %% tags=["parameters"]
 profile = "poster"  # "smoke" (CI), "poster" (the poster's settings, one seed) or "full" (5 seeds + sweeps)
-seed = 2017  # the first training seed; it also seeds the split and sampling
+seed = 2017  # the first training seed; it also seeds the split, every random draw in training, and sampling
 num_seeds = None  # training seeds per strategy (seed, seed + 1, ...); None: the profile's (poster 1, full 5)
 source = None  # None: the profile's corpus (folk tunes); or "essen", "maestro", "midi"
 path = None  # MAESTRO zip/folder or MIDI folder for those sources

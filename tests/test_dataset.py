@@ -158,6 +158,7 @@ def test_prepare_saves_and_reloads_the_cache(maestro, maestro_corpus, tmp_path, 
     assert again.config.eval_fraction == 0.5  # the caller's config, not the cached one
 
 
+@pytest.mark.slow
 def test_prepare_miscfolk_in_parallel_then_from_the_cache(tmp_path, monkeypatch):
     """The one real-collection test: two worker processes, then the cache."""
     config = data_config("smoke")

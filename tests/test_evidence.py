@@ -9,6 +9,8 @@ from melodyreg.evaluation import evidence
 from melodyreg.runs import sweep
 from melodyreg.runs.study import Study
 
+pytestmark = pytest.mark.slow  # trains a study's runs
+
 
 @pytest.fixture(scope="module")
 def tiny_study(folk_corpus, folk_split, tmp_path_factory):

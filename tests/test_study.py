@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
+
 from melodyreg import config
 from melodyreg.config import STRATEGIES
 from melodyreg.runs import study
+
+pytestmark = pytest.mark.slow  # trains a study's runs
 
 
 def test_run_study_trains_strategies_times_seeds_and_the_sweeps_only_when_asked(tmp_path):

@@ -20,6 +20,7 @@ def cluster():
         yield local
 
 
+@pytest.mark.slow
 def test_a_tiny_sweep_runs_on_a_local_cluster(cluster, folk_corpus, folk_split, folk_sides, tmp_path, monkeypatch):
     configs = [tiny_config(name, iterations=3, seed=seed)
                for name in ("baseline", "scheduled_sampling") for seed in (1, 2)]
@@ -70,18 +71,21 @@ def test_ensure_runs_trains_once_then_loads(folk_corpus, folk_split, tmp_path, m
     assert store.load(tiny_config("baseline", iterations=7), runs_dir) is None
 
 
+@pytest.mark.slow
 def test_the_default_engine_is_a_local_cluster(folk_corpus, folk_split, tmp_path):
     configs = [tiny_config("dropout", iterations=2, seed=seed) for seed in (1, 2)]
     runs = sweep.ensure_runs(configs, folk_corpus, folk_split, runs_dir=tmp_path, workers=2, progress=False)
     assert all((r.folder / "weights.npz").is_file() for r in runs)
 
 
+@pytest.mark.slow
 def test_failed_runs_are_reported_together(cluster, folk_sides, tmp_path):
     configs = [tiny_config("baseline", iterations=2, seed=seed) for seed in (1, 2)]
     with pytest.raises(sweep.SweepError, match=r"2 of 2 runs failed(.|\n)*no training melodies"):
         sweep.train_all(configs, [], folk_sides[1], tmp_path, scheduler=cluster.scheduler_address, progress=False)
 
 
+@pytest.mark.slow
 def test_a_failing_run_does_not_stop_the_others(cluster, folk_sides, tmp_path):
     good = tiny_config("baseline", iterations=2, seed=3)
     # a config the strategy factory refuses (dropout in the model of a "baseline" run)

@@ -59,6 +59,7 @@ def test_evaluate_weights_chunks_by_their_events_and_ignores_dropout():
 # Reproducibility and resume
 # ---------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_same_seed_gives_the_same_history(folk_sides, tmp_path):
     run = tiny_config("scheduled_sampling")
     evals = []
@@ -82,6 +83,7 @@ def test_same_seed_gives_the_same_history(folk_sides, tmp_path):
     assert not np.allclose(other_seed[other_seed.phase == "train"].loss, train_rows.loss)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("strategy", ["baseline", "scheduled_sampling", "professor_forcing"])
 def test_resume_is_the_same_as_an_uninterrupted_run(strategy, folk_sides, tmp_path):
     run = tiny_config(strategy)  # 12 iterations, checkpoints every 5, evaluations every 4
@@ -128,6 +130,7 @@ def test_a_checkpoint_of_another_strategy_is_refused(tmp_path):
 # Learning on real melodies
 # ---------------------------------------------------------------------------
 
+@pytest.mark.slow
 @pytest.mark.parametrize("strategy", ["baseline", "dropout", "scheduled_sampling", "professor_forcing"])
 def test_every_strategy_learns_the_folk_melodies(strategy, folk_sides, tmp_path):
     iterations = 100

@@ -23,10 +23,43 @@ BOOK_DIR = C.REPO_ROOT / "book"
 ASSETS = BOOK_DIR / "assets"
 KERNEL = "melodyreg"  # registered in the virtual environment by `make`
 
+# The parameters every study chapter (02 to 05) starts with, in this order, with these comments.
+# ``tests/test_chapters.py`` checks each chapter's parameters cell against it, so they cannot drift;
+# a chapter may add its own parameters after these.
+STUDY_PARAMETERS = (
+    'profile = "poster"  # "smoke" (CI), "poster" (the poster\'s settings, one seed) or "full" (5 seeds + sweeps)\n'
+    "seed = 2017  # the first training seed; it also seeds the split, every random draw in training, and sampling\n"
+    "num_seeds = None  # training seeds per strategy (seed, seed + 1, ...); None: the profile's (poster 1, full 5)\n"
+    'source = None  # None: the profile\'s corpus (folk tunes); or "essen", "maestro", "midi"\n'
+    "path = None  # MAESTRO zip/folder or MIDI folder for those sources\n"
+    'maestro_split = None  # "random" (poster) or "official"\n'
+    "workers = None  # processes for corpus preparation and training; None uses every core\n"
+    "scheduler = None  # address of a Dask scheduler to train on; None: a local cluster\n"
+    'iterations = None  # training iterations per strategy; None: the profile\'s (5,000 at "poster" and "full")\n'
+    "num_melodies = 10  # generated melodies per run (the poster's 10)\n"
+    "melody_steps = 128  # steps per generated melody, the primer (middle C) included\n"
+    "temperature = 1.0  # sampling temperature\n"
+)
+STUDY_CHAPTERS = ("02_dropout", "03_scheduled_sampling", "04_professor_forcing", "05_evaluation")
+
 
 def chapters(book_dir: Path = BOOK_DIR) -> list[Path]:
     """The chapter sources, ``NN_name.py``, in order."""
     return sorted(p for p in book_dir.glob("[0-9][0-9]_*.py"))
+
+
+def parameters_cell(source: Path) -> str:
+    """The text of a chapter's ``parameters`` cell (its first code cell).
+
+    Raises:
+        ValueError: the chapter has no cell tagged ``parameters``.
+    """
+    import jupytext
+
+    for cell in jupytext.read(source).cells:
+        if "parameters" in cell.metadata.get("tags", []):
+            return cell.source + "\n"
+    raise ValueError(f"{source.name} has no cell tagged 'parameters'")
 
 
 def check_assets(assets: Path = ASSETS) -> None:

@@ -1,0 +1,71 @@
+"""The command line: help, parameters, and prepare → train → generate end to end on a tiny MIDI folder."""
+
+from __future__ import annotations
+
+import functools
+
+import pytest
+
+from conftest import scale_notes, write_midi
+from melodyreg import cli
+from melodyreg.data import dataset
+from melodyreg.runs import sweep
+
+C_MAJOR = (60, 62, 64, 65, 67, 69, 71, 72)
+A_MINOR = (57, 60, 64, 69, 67, 65, 64, 62)
+
+
+def test_help_lists_every_command(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["--help"])
+    assert exit_.value.code == 0
+    out = capsys.readouterr().out
+    for command in ("prepare", "train", "generate", "book", "download-maestro"):
+        assert command in out
+
+
+def test_parameters_are_literals_where_they_parse_else_strings():
+    assert cli._parse_parameters(["a=1", "b=x", "c=[1, 2]", "d=None", "e=1.5", "f="]) == {
+        "a": 1, "b": "x", "c": [1, 2], "d": None, "e": 1.5, "f": ""}
+    with pytest.raises(SystemExit, match="key=value"):
+        cli._parse_parameters(["iterations"])
+
+
+def test_book_passes_profile_parameters_and_chapters_on(monkeypatch):
+    from melodyreg.report import build
+
+    calls = []
+    monkeypatch.setattr(build, "build", lambda *args, **kwargs: calls.append((args, kwargs)))
+    cli.main(["book", "--profile", "smoke", "-p", "seed=3", "--only", "01_data", "--lenient"])
+    assert calls == [(("smoke", {"seed": 3}), {"only": ["01_data"], "strict": False})]
+
+
+@pytest.fixture
+def tiny_midi(tmp_path, monkeypatch):
+    """Three one-melody MIDI files; corpora and runs go to ``tmp_path``, never to the workspace."""
+    for i, pitches in enumerate((C_MAJOR, A_MINOR, C_MAJOR[::-1])):
+        write_midi(tmp_path / "midi" / f"tune{i}.mid", scale_notes(pitches))
+    monkeypatch.setattr(dataset, "prepare", functools.partial(dataset.prepare, cache_dir=None))
+    monkeypatch.setattr(sweep, "ensure_runs", functools.partial(sweep.ensure_runs, runs_dir=tmp_path / "runs"))
+    return tmp_path
+
+
+def test_prepare_train_generate_on_a_midi_folder(tiny_midi, capsys):
+    where = ["--profile", "smoke", "--source", "midi", "--path", str(tiny_midi / "midi"), "--workers", "1"]
+    cli.main(["prepare", *where])
+    out = capsys.readouterr().out
+    assert "melodies: 3" in out.replace(",", "") and "pieces read: 3" in out
+
+    cli.main(["train", *where, "--strategy", "dropout", "-s", "iterations=3"])
+    out = capsys.readouterr().out
+    assert "run folder:" in out and str(tiny_midi / "runs") in out
+    (folder,) = (tiny_midi / "runs").iterdir()
+    assert folder.name.startswith("dropout-") and (folder / "done.json").is_file()
+
+    out_dir = tiny_midi / "generated"
+    cli.main(["generate", *where, "--strategy", "dropout", "-s", "iterations=3", "--num", "2", "--steps", "16",
+              "--out", str(out_dir)])
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert sorted(p.name for p in out_dir.iterdir()) == ["dropout-01.mid", "dropout-02.mid"]
+    assert len(lines) == 2 and all("log-likelihood" in line for line in lines)
+    assert list((tiny_midi / "runs").iterdir()) == [folder]  # the trained run was reused, not retrained
