@@ -38,9 +38,14 @@ def main() -> None:
 
     runs_dir = Path(args.runs_dir or tempfile.mkdtemp(prefix="melodyreg-runs-"))
     start = time.perf_counter()
-    s = study.run_study(args.profile, num_seeds=args.num_seeds, scheduler=args.scheduler,
-                        overrides={"iterations": args.iterations}, runs_dir=runs_dir,
-                        sweeps=not args.no_sweeps)
+    s = study.run_study(
+        args.profile,
+        num_seeds=args.num_seeds,
+        scheduler=args.scheduler,
+        overrides={"iterations": args.iterations},
+        runs_dir=runs_dir,
+        sweeps=not args.no_sweeps,
+    )
     wall = time.perf_counter() - start  # includes corpus preparation (cached after the first run)
     runs = {r.folder: r for r in [*s.seed_runs.values(), *(item["run"] for item in s.sensitivity)]}
     busy = sum(json.loads((folder / "done.json").read_text())["seconds"] for folder in runs)

@@ -78,8 +78,13 @@ def main() -> None:
     batch = windows_to_batch(windows, np.full(32, 129))
     reference = median_ms(plain_keras_step(batch), args.repeats)
     print(f"{'plain keras.layers.LSTM':>27}: {reference:7.1f} ms  1.00x (reference)")
-    targets = {"baseline": (0.8, {}), "dropout": (0.8, {}), "scheduled_sampling": (1.0, {}),
-               "professor_forcing": (2.0, {}), "professor_forcing gate open": (2.0, {"pf_gate_low": 0.0})}
+    targets = {
+        "baseline": (0.8, {}),
+        "dropout": (0.8, {}),
+        "scheduled_sampling": (1.0, {}),
+        "professor_forcing": (2.0, {}),
+        "professor_forcing gate open": (2.0, {"pf_gate_low": 0.0}),
+    }
     for label, (target, overrides) in targets.items():
         name = label.split()[0]
         cfg = config.experiment_config("poster", name, **overrides)

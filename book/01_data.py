@@ -66,14 +66,16 @@ data = config.data_config(profile, source=source, path=path, maestro_split=maest
 corpus = dataset.prepare(data, workers=workers)
 parts = dataset.split(corpus, seed)
 summary = corpus.summary()
-display(Markdown(
-    f"Read **{summary['pieces read']:,}** pieces from `{data.source}` "
-    f"({', '.join(data.collections) if data.source in ('folk', 'essen') else data.path}); "
-    f"**{summary['pieces with melodies']:,}** gave at least one melody, "
-    f"**{summary['melodies']:,}** melodies of **{summary['steps']:,}** steps in all. "
-    f"The split holds out **{len(parts.eval):,}** melodies "
-    f"({len(parts.eval) / len(corpus.melodies):.1%}) for evaluation."
-))
+display(
+    Markdown(
+        f"Read **{summary['pieces read']:,}** pieces from `{data.source}` "
+        f"({', '.join(data.collections) if data.source in ('folk', 'essen') else data.path}); "
+        f"**{summary['pieces with melodies']:,}** gave at least one melody, "
+        f"**{summary['melodies']:,}** melodies of **{summary['steps']:,}** steps in all. "
+        f"The split holds out **{len(parts.eval):,}** melodies "
+        f"({len(parts.eval) / len(corpus.melodies):.1%}) for evaluation."
+    )
+)
 show.table(dataset.collection_table(corpus, parts), "Pieces and melodies per collection")
 
 # %% [markdown]
@@ -142,12 +144,15 @@ plots.length_chart(corpus.melodies, title="Melody lengths (all melodies; 512 is 
 rng = np.random.default_rng(seed)
 examples = rng.choice(parts.train, size=min(3, len(parts.train)), replace=False)
 first = int(examples[0])
-plots.piano_roll(corpus.melodies[first][:256],
-                 f"{corpus.titles[corpus.melody_piece[first]] or corpus.pieces[corpus.melody_piece[first]]}")
+plots.piano_roll(
+    corpus.melodies[first][:256],
+    f"{corpus.titles[corpus.melody_piece[first]] or corpus.pieces[corpus.melody_piece[first]]}",
+)
 
 # %%
 for player in show.melody_players(
-        [decode(corpus.melodies[i][:256]) for i in examples],
-        [corpus.titles[corpus.melody_piece[i]] or corpus.pieces[corpus.melody_piece[i]] for i in examples],
-        stem="training-melody"):
+    [decode(corpus.melodies[i][:256]) for i in examples],
+    [corpus.titles[corpus.melody_piece[i]] or corpus.pieces[corpus.melody_piece[i]] for i in examples],
+    stem="training-melody",
+):
     display(player)

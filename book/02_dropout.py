@@ -78,9 +78,17 @@ show.enable_offline_charts()
 # parameters trains nothing. This chapter and the next two show the first seed's runs.
 
 # %%
-s = study.run_study(profile, seed=seed, num_seeds=num_seeds, source=source, path=path,
-                    maestro_split=maestro_split, workers=workers, scheduler=scheduler,
-                    overrides={"iterations": iterations})
+s = study.run_study(
+    profile,
+    seed=seed,
+    num_seeds=num_seeds,
+    source=source,
+    path=path,
+    maestro_split=maestro_split,
+    workers=workers,
+    scheduler=scheduler,
+    overrides={"iterations": iterations},
+)
 curves = study.curves(s, ["baseline", "dropout"])
 plots.loss_curves(curves, "train", "Training loss (moving mean over 50 iterations)")
 
@@ -89,8 +97,10 @@ plots.loss_curves(curves, "eval", "Held-out loss (teacher-forced, no dropout)")
 
 # %%
 losses = study.final_losses(s)
-show.table(losses[losses.strategy.isin(["baseline", "dropout"])].round(4),
-           "Final losses: training (last 10 % of iterations) and held-out")
+show.table(
+    losses[losses.strategy.isin(["baseline", "dropout"])].round(4),
+    "Final losses: training (last 10 % of iterations) and held-out",
+)
 
 # %% [markdown]
 # Dropout's training loss is measured *with* units dropped, so it sits above the baseline's by

@@ -65,13 +65,25 @@ show.enable_offline_charts()
 # its objective is not minimised by the true distribution. The poster's discussion returns to this.
 
 # %%
-s = study.run_study(profile, seed=seed, num_seeds=num_seeds, source=source, path=path,
-                    maestro_split=maestro_split, workers=workers, scheduler=scheduler,
-                    overrides={"iterations": iterations})
+s = study.run_study(
+    profile,
+    seed=seed,
+    num_seeds=num_seeds,
+    source=source,
+    path=path,
+    maestro_split=maestro_split,
+    workers=workers,
+    scheduler=scheduler,
+    overrides={"iterations": iterations},
+)
 history = s.runs["scheduled_sampling"].history
-plots.history_chart(history, {"epsilon": "ε (chance of the true input)",
-                              "own_input_share": "share of inputs that were the model's own"},
-                    "The schedule used in training", "share", smooth=25)
+plots.history_chart(
+    history,
+    {"epsilon": "ε (chance of the true input)", "own_input_share": "share of inputs that were the model's own"},
+    "The schedule used in training",
+    "share",
+    smooth=25,
+)
 
 # %% [markdown]
 # The orange line is what actually happened: the share of inputs (moving mean over 25 iterations)

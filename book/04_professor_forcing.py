@@ -62,14 +62,29 @@ show.enable_offline_charts()
 # the gate open equals the gradient of $\mathcal{L}_G$ taken in one piece.
 
 # %%
-s = study.run_study(profile, seed=seed, num_seeds=num_seeds, source=source, path=path,
-                    maestro_split=maestro_split, workers=workers, scheduler=scheduler,
-                    overrides={"iterations": iterations})
+s = study.run_study(
+    profile,
+    seed=seed,
+    num_seeds=num_seeds,
+    source=source,
+    path=path,
+    maestro_split=maestro_split,
+    workers=workers,
+    scheduler=scheduler,
+    overrides={"iterations": iterations},
+)
 history = s.runs["professor_forcing"].history
-plots.history_chart(history, {"d_accuracy": "discriminator accuracy",
-                              "gate_generator": "adversarial term on (share)",
-                              "gate_discriminator": "discriminator updated (share)"},
-                    "The discriminator and the gates (moving mean over 50 iterations)", "share", smooth=50)
+plots.history_chart(
+    history,
+    {
+        "d_accuracy": "discriminator accuracy",
+        "gate_generator": "adversarial term on (share)",
+        "gate_discriminator": "discriminator updated (share)",
+    },
+    "The discriminator and the gates (moving mean over 50 iterations)",
+    "share",
+    smooth=50,
+)
 
 # %%
 curves = study.curves(s, ["baseline", "professor_forcing"])

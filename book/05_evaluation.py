@@ -58,14 +58,26 @@ show.enable_offline_charts()
 # is the value itself; the `full` profile trains five seeds.
 
 # %%
-s = study.run_study(profile, seed=seed, num_seeds=num_seeds, source=source, path=path,
-                    maestro_split=maestro_split, workers=workers, scheduler=scheduler,
-                    overrides={"iterations": iterations})
+s = study.run_study(
+    profile,
+    seed=seed,
+    num_seeds=num_seeds,
+    source=source,
+    path=path,
+    maestro_split=maestro_split,
+    workers=workers,
+    scheduler=scheduler,
+    overrides={"iterations": iterations},
+)
 per_side = tsne_states or states.TSNE_STATES.get(profile, 1000)
 found = evidence.gather(s, num=num_melodies, steps=melody_steps, temperature=temperature, per_side=per_side)
 runs = found.runs
-display(Markdown(f"Profile `{profile}`: {len(s.seeds)} seed(s) per strategy ({', '.join(map(str, s.seeds))}), "
-                 f"{len(s.seed_runs)} runs, plus {sum(not r['default'] for r in s.sensitivity)} sensitivity runs."))
+display(
+    Markdown(
+        f"Profile `{profile}`: {len(s.seeds)} seed(s) per strategy ({', '.join(map(str, s.seeds))}), "
+        f"{len(s.seed_runs)} runs, plus {sum(not r['default'] for r in s.sensitivity)} sensitivity runs."
+    )
+)
 
 # %% [markdown]
 # ## Hidden states in training and in generation
@@ -95,13 +107,21 @@ plots.tsne_chart(states.tsne_frame(hidden, seed))
 # even a perfect model would not score exactly 0.5.
 
 # %%
-plots.interval_chart(evidence.label(runs), "state_auc", "Training vs generation hidden states: classifier AUC",
-                     "ROC AUC (0.5 = indistinguishable)", reference=0.5)
+plots.interval_chart(
+    evidence.label(runs),
+    "state_auc",
+    "Training vs generation hidden states: classifier AUC",
+    "ROC AUC (0.5 = indistinguishable)",
+    reference=0.5,
+)
 
 # %%
-show.table(evidence.interval_table(runs, {"state_auc": "AUC", "state_accuracy": "accuracy", "mmd": "MMD²",
-                                          "mmd_p": "MMD p-value"}),
-           "Two-sample tests between teacher-forced and free-running hidden states (mean [95 % interval])")
+show.table(
+    evidence.interval_table(
+        runs, {"state_auc": "AUC", "state_accuracy": "accuracy", "mmd": "MMD²", "mmd_p": "MMD p-value"}
+    ),
+    "Two-sample tests between teacher-forced and free-running hidden states (mean [95 % interval])",
+)
 
 # %% [markdown]
 # ## Training and held-out loss
@@ -123,18 +143,33 @@ plots.loss_curves(curves, "eval", "Held-out loss, all strategies (teacher-forced
 # more about the melodic choices.
 
 # %%
-fit_columns = {"nll": "NLL / event", "perplexity": "perplexity", "accuracy": "accuracy",
-               "accuracy_note": "accuracy: notes", "accuracy_no_event": "accuracy: NO_EVENT",
-               "accuracy_note_off": "accuracy: NOTE_OFF", "train_loss": "training loss"}
+fit_columns = {
+    "nll": "NLL / event",
+    "perplexity": "perplexity",
+    "accuracy": "accuracy",
+    "accuracy_note": "accuracy: notes",
+    "accuracy_no_event": "accuracy: NO_EVENT",
+    "accuracy_note_off": "accuracy: NOTE_OFF",
+    "train_loss": "training loss",
+}
 show.table(evidence.interval_table(runs, fit_columns), "Held-out fit by kind of event (mean [95 % interval])")
 
 # %%
 plots.interval_chart(evidence.label(runs), "nll", "Held-out NLL per event", "nats per event (lower is better)")
 
 # %%
-show.table(evidence.paired_table(runs, {"nll": "Δ NLL / event", "accuracy_note": "Δ accuracy: notes",
-                                        "train_loss": "Δ training loss", "state_auc": "Δ hidden-state AUC"}),
-           "Paired differences against the baseline (strategy − baseline, same seed; mean [95 % interval])")
+show.table(
+    evidence.paired_table(
+        runs,
+        {
+            "nll": "Δ NLL / event",
+            "accuracy_note": "Δ accuracy: notes",
+            "train_loss": "Δ training loss",
+            "state_auc": "Δ hidden-state AUC",
+        },
+    ),
+    "Paired differences against the baseline (strategy − baseline, same seed; mean [95 % interval])",
+)
 
 # %% [markdown]
 # ## The "log likelihood" table
@@ -177,16 +212,26 @@ plots.likelihood_chart(study.sample_frame(samples))
 # reach.
 
 # %%
-plots.feature_chart(evidence.feature_overview(found),
-                    "Overlap with held-out melodies per feature (mean over seeds; 1 = as close as real melodies)")
+plots.feature_chart(
+    evidence.feature_overview(found),
+    "Overlap with held-out melodies per feature (mean over seeds; 1 = as close as real melodies)",
+)
 
 # %%
 per_run = found.features.groupby(["strategy", "seed"], as_index=False)[["overlap", "kl"]].mean()
-display(show.table(evidence.interval_table(per_run, {"overlap": "mean overlap (9 features)", "kl": "mean KL"}),
-                   "Generated vs held-out melodies, averaged over the nine features (mean [95 % interval])"))
-display(Markdown(f"Real training melodies against the same held-out ones: mean overlap "
-                 f"**{found.reference_features.overlap.mean():.3f}**, mean KL "
-                 f"**{found.reference_features.kl.mean():.3f}**."))
+display(
+    show.table(
+        evidence.interval_table(per_run, {"overlap": "mean overlap (9 features)", "kl": "mean KL"}),
+        "Generated vs held-out melodies, averaged over the nine features (mean [95 % interval])",
+    )
+)
+display(
+    Markdown(
+        f"Real training melodies against the same held-out ones: mean overlap "
+        f"**{found.reference_features.overlap.mean():.3f}**, mean KL "
+        f"**{found.reference_features.kl.mean():.3f}**."
+    )
+)
 
 # %% [markdown]
 # ## Exposure bias, made visible
@@ -208,10 +253,18 @@ plots.exposure_chart(excess, "Exposure bias: NLL after own minus after another m
 
 # %%
 longest = found.exposure[found.exposure.prefix == found.exposure.prefix.max()]
-show.table(evidence.interval_table(longest, {"real": "after real beginning", "other": "after another melody's",
-                                             "own": "after its own", "excess": "excess (own − other)"}),
-           f"Continuation NLL per event after a beginning of {int(longest.prefix.max())} steps "
-           "(mean [95 % interval])")
+show.table(
+    evidence.interval_table(
+        longest,
+        {
+            "real": "after real beginning",
+            "other": "after another melody's",
+            "own": "after its own",
+            "excess": "excess (own − other)",
+        },
+    ),
+    f"Continuation NLL per event after a beginning of {int(longest.prefix.max())} steps (mean [95 % interval])",
+)
 
 # %% [markdown]
 # ## Sensitivity to the strategies' own settings
@@ -227,10 +280,15 @@ if len(found.sensitivity):
     sweep = found.sensitivity
     display(plots.sensitivity_chart(sweep, "nll", "Held-out NLL per event by setting", "NLL / event"))
     display(plots.sensitivity_chart(sweep, "state_auc", "Hidden-state AUC by setting", "AUC"))
-    display(plots.sensitivity_chart(sweep, "log_likelihood", "Log-likelihood of own samples by setting",
-                                    "log-likelihood"))
-    display(show.table(sweep[["knob", "setting", "nll", "accuracy_note", "state_auc", "log_likelihood"]].round(4),
-                       "Sensitivity runs"))
+    display(
+        plots.sensitivity_chart(sweep, "log_likelihood", "Log-likelihood of own samples by setting", "log-likelihood")
+    )
+    display(
+        show.table(
+            sweep[["knob", "setting", "nll", "accuracy_note", "state_auc", "log_likelihood"]].round(4),
+            "Sensitivity runs",
+        )
+    )
 else:
     display(Markdown(f"The `{profile}` profile runs no sensitivity sweeps; the `full` profile does."))
 
@@ -248,9 +306,11 @@ show.table(verdicts, "The poster's claims against this study")
 
 # %%
 counts = verdicts["verdict"].value_counts()
-display(Markdown(
-    f"Of the poster's {len(verdicts)} claims, this study supports **{counts.get('supported', 0)}**, "
-    f"contradicts **{counts.get('contradicted', 0)}** and leaves **{counts.get('inconclusive', 0)}** "
-    f"undecided, at the `{profile}` profile with {len(s.seeds)} seed(s) per strategy."
-    + (" With one seed every interval is a point: these verdicts describe one run." if len(s.seeds) == 1 else "")
-))
+display(
+    Markdown(
+        f"Of the poster's {len(verdicts)} claims, this study supports **{counts.get('supported', 0)}**, "
+        f"contradicts **{counts.get('contradicted', 0)}** and leaves **{counts.get('inconclusive', 0)}** "
+        f"undecided, at the `{profile}` profile with {len(s.seeds)} seed(s) per strategy."
+        + (" With one seed every interval is a point: these verdicts describe one run." if len(s.seeds) == 1 else "")
+    )
+)

@@ -33,6 +33,7 @@ NO_EVENT, NOTE_OFF = -2, -1  # note-seq's melody event values, spelled out for h
 # No connections to other machines
 # ---------------------------------------------------------------------------
 
+
 def _is_loopback(host) -> bool:
     try:
         return ipaddress.ip_address("127.0.0.1" if host == "localhost" else host).is_loopback
@@ -57,8 +58,10 @@ def _no_network(monkeypatch):
 # NoteSequences
 # ---------------------------------------------------------------------------
 
-def make_sequence(notes, *, time_signature=(4, 4), qpm: float = QPM, steps_per_quarter: int = SPQ,
-                  extra_time_signatures=()) -> music_pb2.NoteSequence:
+
+def make_sequence(
+    notes, *, time_signature=(4, 4), qpm: float = QPM, steps_per_quarter: int = SPQ, extra_time_signatures=()
+) -> music_pb2.NoteSequence:
     """An unquantized NoteSequence from ``(pitch, start_step, end_step[, instrument[, fields]])`` tuples.
 
     Steps are converted to seconds at ``qpm`` and ``steps_per_quarter``;
@@ -77,8 +80,7 @@ def make_sequence(notes, *, time_signature=(4, 4), qpm: float = QPM, steps_per_q
         pitch, start, end = note[:3]
         instrument = note[3] if len(note) > 3 else 0
         fields = {"velocity": 80, **(note[4] if len(note) > 4 else {})}
-        seq.notes.add(pitch=pitch, start_time=start * step, end_time=end * step, instrument=instrument,
-                      **fields)
+        seq.notes.add(pitch=pitch, start_time=start * step, end_time=end * step, instrument=instrument, **fields)
     seq.total_time = max((n.end_time for n in seq.notes), default=0.0)
     return seq
 
@@ -97,8 +99,8 @@ def quarters(pitches, start: int = 0, length: int = 4, instrument: int = 0) -> l
 # MIDI files
 # ---------------------------------------------------------------------------
 
-def midi_bytes_of(notes, *, is_drum: bool = False, program: int = 0, qpm: float = QPM,
-                  time_signature=(4, 4)) -> bytes:
+
+def midi_bytes_of(notes, *, is_drum: bool = False, program: int = 0, qpm: float = QPM, time_signature=(4, 4)) -> bytes:
     """Standard MIDI File bytes (pretty_midi) from ``(pitch, start_step, end_step)`` tuples."""
     step = 60.0 / qpm / SPQ
     pm = pretty_midi.PrettyMIDI(initial_tempo=qpm)
@@ -147,8 +149,15 @@ MAESTRO_ROWS = [
     ("Delta", "Broken", "train", 2004, "2004/delta-broken.midi", None),
     ("Epsilon", "Lost", "train", 2004, "2004/epsilon-lost.midi", "missing"),
 ]
-MAESTRO_COLUMNS = ("canonical_composer", "canonical_title", "split", "year", "midi_filename",
-                   "audio_filename", "duration")
+MAESTRO_COLUMNS = (
+    "canonical_composer",
+    "canonical_title",
+    "split",
+    "year",
+    "midi_filename",
+    "audio_filename",
+    "duration",
+)
 CORRUPT_MIDI = b"MThd\x00\x00\x00\x06\x00\x01garbage that is not a MIDI file"
 
 
@@ -158,8 +167,15 @@ def maestro_csv_text(rows=MAESTRO_ROWS, columns=MAESTRO_COLUMNS) -> str:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(columns)
     for composer, title, split, year, midi, _ in rows:
-        full = {"canonical_composer": composer, "canonical_title": title, "split": split, "year": year,
-                "midi_filename": midi, "audio_filename": midi.replace(".midi", ".wav"), "duration": 16.0}
+        full = {
+            "canonical_composer": composer,
+            "canonical_title": title,
+            "split": split,
+            "year": year,
+            "midi_filename": midi,
+            "audio_filename": midi.replace(".midi", ".wav"),
+            "duration": 16.0,
+        }
         writer.writerow([full[c] for c in columns])
     return buffer.getvalue()
 
@@ -208,8 +224,16 @@ def maestro(tmp_path) -> MaestroFixture:
 # ---------------------------------------------------------------------------
 # TensorFlow is imported lazily so the data-pipeline tests above stay light.
 
-TOY = {"layers": (8, 8), "batch_size": 4, "window": 8, "iterations": 12, "eval_every": 4,
-       "eval_windows": 8, "checkpoint_every": 5, "pf_units": 8}
+TOY = {
+    "layers": (8, 8),
+    "batch_size": 4,
+    "window": 8,
+    "iterations": 12,
+    "eval_every": 4,
+    "eval_windows": 8,
+    "checkpoint_every": 5,
+    "pf_units": 8,
+}
 
 
 def tiny_config(strategy: str = "baseline", **overrides):
@@ -265,8 +289,9 @@ def folk_corpus(tmp_path_factory):
     from melodyreg import config
     from melodyreg.data import dataset
 
-    return dataset.prepare(config.data_config("smoke"), cache_dir=tmp_path_factory.mktemp("corpus-cache"),
-                           workers=1, progress=False)
+    return dataset.prepare(
+        config.data_config("smoke"), cache_dir=tmp_path_factory.mktemp("corpus-cache"), workers=1, progress=False
+    )
 
 
 @pytest.fixture(scope="session")
@@ -280,5 +305,4 @@ def folk_split(folk_corpus):
 @pytest.fixture(scope="session")
 def folk_sides(folk_corpus, folk_split):
     """``(training melodies, evaluation melodies)`` of :func:`folk_split`."""
-    return ([folk_corpus.melodies[i] for i in folk_split.train],
-            [folk_corpus.melodies[i] for i in folk_split.eval])
+    return ([folk_corpus.melodies[i] for i in folk_split.train], [folk_corpus.melodies[i] for i in folk_split.eval])

@@ -14,8 +14,9 @@ from conftest import NOTE_OFF as OFF
 from melodyreg import constants as C
 from melodyreg.report import audio
 
-needs_fluidsynth = pytest.mark.skipif(shutil.which("fluidsynth") is None,
-                                      reason="the fluidsynth program is not installed")
+needs_fluidsynth = pytest.mark.skipif(
+    shutil.which("fluidsynth") is None, reason="the fluidsynth program is not installed"
+)
 
 # C D E F as quarter notes: 16 steps = 16 * 0.125 s = 2.0 s at 120 qpm, the last note held to the end
 FOUR_QUARTERS = [60, NE, NE, NE, 62, NE, NE, NE, 64, NE, NE, NE, 65, NE, NE, NE]

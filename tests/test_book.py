@@ -54,4 +54,4 @@ def test_data_chapter_shows_charts_audio_and_math(pages):
 def test_no_page_references_a_remote_script(built_book):
     for page in built_book.rglob("*.html"):
         text = page.read_text()
-        assert '<script src="http' not in text and "src=\"//" not in text, page
+        assert '<script src="http' not in text and 'src="//' not in text, page

@@ -26,7 +26,13 @@ def test_help_lists_every_command(capsys):
 
 def test_parameters_are_literals_where_they_parse_else_strings():
     assert cli._parse_parameters(["a=1", "b=x", "c=[1, 2]", "d=None", "e=1.5", "f="]) == {
-        "a": 1, "b": "x", "c": [1, 2], "d": None, "e": 1.5, "f": ""}
+        "a": 1,
+        "b": "x",
+        "c": [1, 2],
+        "d": None,
+        "e": 1.5,
+        "f": "",
+    }
     with pytest.raises(SystemExit, match="key=value"):
         cli._parse_parameters(["iterations"])
 
@@ -63,8 +69,22 @@ def test_prepare_train_generate_on_a_midi_folder(tiny_midi, capsys):
     assert folder.name.startswith("dropout-") and (folder / "done.json").is_file()
 
     out_dir = tiny_midi / "generated"
-    cli.main(["generate", *where, "--strategy", "dropout", "-s", "iterations=3", "--num", "2", "--steps", "16",
-              "--out", str(out_dir)])
+    cli.main(
+        [
+            "generate",
+            *where,
+            "--strategy",
+            "dropout",
+            "-s",
+            "iterations=3",
+            "--num",
+            "2",
+            "--steps",
+            "16",
+            "--out",
+            str(out_dir),
+        ]
+    )
     lines = capsys.readouterr().out.strip().splitlines()
     assert sorted(p.name for p in out_dir.iterdir()) == ["dropout-01.mid", "dropout-02.mid"]
     assert len(lines) == 2 and all("log-likelihood" in line for line in lines)

@@ -18,8 +18,13 @@ def test_profiles():
     assert data_config() == poster
     for data in (smoke, poster):
         assert data.source == "folk"
-        assert (data.steps_per_quarter, data.min_bars, data.max_steps, data.gap_bars,
-                data.min_unique_pitches) == (4, 7, 512, 1.0, 5)
+        assert (data.steps_per_quarter, data.min_bars, data.max_steps, data.gap_bars, data.min_unique_pitches) == (
+            4,
+            7,
+            512,
+            1.0,
+            5,
+        )
         assert (data.min_pitch, data.max_pitch, data.transpose_to_key) == (48, 84, 0)
         assert data.eval_fraction == 0.1
         assert data.essen is False
@@ -90,20 +95,23 @@ def test_unknown_maestro_split():
         data_config("smoke", maestro_split="x")
 
 
-@pytest.mark.parametrize("field, value, message", [
-    ("min_bars", -1, "min_bars must be at least 1, got -1"),
-    ("steps_per_quarter", 0, "steps_per_quarter must be at least 1, got 0"),
-    ("max_steps", 0, "max_steps must be at least 1, got 0"),
-    ("min_unique_pitches", -5, "min_unique_pitches must be at least 1, got -5"),
-    ("gap_bars", 0, "gap_bars must be positive, got 0"),
-    ("gap_bars", -0.5, "gap_bars must be positive, got -0.5"),
-    ("eval_fraction", 0, "eval_fraction must lie strictly between 0 and 1, got 0"),
-    ("eval_fraction", 1.0, "eval_fraction must lie strictly between 0 and 1, got 1.0"),
-    ("eval_fraction", -0.1, "eval_fraction must lie strictly between 0 and 1, got -0.1"),
-    ("eval_fraction", 1.5, "eval_fraction must lie strictly between 0 and 1, got 1.5"),
-    ("transpose_to_key", 12, "transpose_to_key must be 0..11 or None, got 12"),
-    ("transpose_to_key", -1, "transpose_to_key must be 0..11 or None, got -1"),
-])
+@pytest.mark.parametrize(
+    "field, value, message",
+    [
+        ("min_bars", -1, "min_bars must be at least 1, got -1"),
+        ("steps_per_quarter", 0, "steps_per_quarter must be at least 1, got 0"),
+        ("max_steps", 0, "max_steps must be at least 1, got 0"),
+        ("min_unique_pitches", -5, "min_unique_pitches must be at least 1, got -5"),
+        ("gap_bars", 0, "gap_bars must be positive, got 0"),
+        ("gap_bars", -0.5, "gap_bars must be positive, got -0.5"),
+        ("eval_fraction", 0, "eval_fraction must lie strictly between 0 and 1, got 0"),
+        ("eval_fraction", 1.0, "eval_fraction must lie strictly between 0 and 1, got 1.0"),
+        ("eval_fraction", -0.1, "eval_fraction must lie strictly between 0 and 1, got -0.1"),
+        ("eval_fraction", 1.5, "eval_fraction must lie strictly between 0 and 1, got 1.5"),
+        ("transpose_to_key", 12, "transpose_to_key must be 0..11 or None, got 12"),
+        ("transpose_to_key", -1, "transpose_to_key must be 0..11 or None, got -1"),
+    ],
+)
 def test_bad_values(field, value, message):
     with pytest.raises(ValueError, match=message.replace(".", r"\.")):
         data_config("smoke", **{field: value})
@@ -150,5 +158,6 @@ def test_study_seeds_and_sweeps_per_profile():
             for extra in settings:  # every setting is a valid config that differs from the default
                 assert config.experiment_config(profile, strategy, **extra) != default, (profile, knob, extra)
     # the full profile is the poster's settings: its first seed reuses the poster's runs
-    assert config.experiment_config("full", "dropout", data=config.data_config("full")) == \
-        config.experiment_config("poster", "dropout", data=config.data_config("poster"))
+    assert config.experiment_config("full", "dropout", data=config.data_config("full")) == config.experiment_config(
+        "poster", "dropout", data=config.data_config("poster")
+    )

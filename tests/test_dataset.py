@@ -35,33 +35,51 @@ def maestro_corpus(maestro, tmp_path):
 
 def test_prepare_maestro_keeps_good_melodies_and_counts_bad_files(maestro_corpus):
     corpus = maestro_corpus
-    assert corpus.pieces == ["2004/alpha-sonata-1.midi", "2004/alpha-sonata-2.midi", "2004/beta-etude.midi",
-                             "2004/gamma-waltz.midi", "2004/delta-broken.midi", "2004/epsilon-lost.midi"]
+    assert corpus.pieces == [
+        "2004/alpha-sonata-1.midi",
+        "2004/alpha-sonata-2.midi",
+        "2004/beta-etude.midi",
+        "2004/gamma-waltz.midi",
+        "2004/delta-broken.midi",
+        "2004/epsilon-lost.midi",
+    ]
     # C major, D major (moved to C) and G major (moved to C) give the same melody; A minor stays
     c_major, a_minor = encoded_scale(C_MAJOR), encoded_scale(A_MINOR)
     assert [m.tolist() for m in corpus.melodies] == [c_major, c_major, a_minor, c_major]
     assert all(m.dtype == np.int8 for m in corpus.melodies)
     assert corpus.melody_piece.tolist() == [0, 1, 2, 3]
-    assert corpus.report.counts == Counter({"piece: corrupt MIDI (MIDIConversionError)": 1,
-                                            "piece: missing MIDI file (KeyError)": 1})
-    assert corpus.groups == ["Alpha / Sonata", "Alpha / Sonata", "Beta / Etude", "Gamma / Waltz",
-                             "Delta / Broken", "Epsilon / Lost"]
+    assert corpus.report.counts == Counter(
+        {"piece: corrupt MIDI (MIDIConversionError)": 1, "piece: missing MIDI file (KeyError)": 1}
+    )
+    assert corpus.groups == [
+        "Alpha / Sonata",
+        "Alpha / Sonata",
+        "Beta / Etude",
+        "Gamma / Waltz",
+        "Delta / Broken",
+        "Epsilon / Lost",
+    ]
     assert corpus.titles == corpus.groups
     assert corpus.official_splits == ["train", "train", "validation", "test", "train", "train"]
     assert corpus.collections == ["maestro"] * 6
     assert corpus.num_steps == 4 * 128
-    assert corpus.summary() == {"pieces read": 6, "pieces skipped": 2, "pieces with melodies": 4,
-                                "melodies": 4, "steps": 512}
+    assert corpus.summary() == {
+        "pieces read": 6,
+        "pieces skipped": 2,
+        "pieces with melodies": 4,
+        "melodies": 4,
+        "steps": 512,
+    }
 
 
 def test_prepare_maestro_folder_gives_the_same_corpus(maestro, maestro_corpus, tmp_path):
-    folder = dataset.prepare(maestro_config(maestro.folder), cache_dir=tmp_path / "cache2", workers=1,
-                             progress=False)
+    folder = dataset.prepare(maestro_config(maestro.folder), cache_dir=tmp_path / "cache2", workers=1, progress=False)
     assert folder.pieces == maestro_corpus.pieces
     assert [m.tolist() for m in folder.melodies] == [m.tolist() for m in maestro_corpus.melodies]
     # the folder reports the missing file as the filesystem's error, the zip as a missing member
-    assert folder.report.counts == Counter({"piece: corrupt MIDI (MIDIConversionError)": 1,
-                                            "piece: missing MIDI file (FileNotFoundError)": 1})
+    assert folder.report.counts == Counter(
+        {"piece: corrupt MIDI (MIDIConversionError)": 1, "piece: missing MIDI file (FileNotFoundError)": 1}
+    )
 
 
 def test_prepare_midi_folder(tmp_path):
@@ -75,8 +93,9 @@ def test_prepare_midi_folder(tmp_path):
     assert corpus.collections == ["songs"] * 3
     assert [m.tolist() for m in corpus.melodies] == [encoded_scale(C_MAJOR)]
     assert corpus.melody_piece.tolist() == [1]
-    assert corpus.report.counts == Counter({"piece: empty file": 1, "melody: shorter than min_bars": 1,
-                                            "piece: no melody survived extraction": 1})
+    assert corpus.report.counts == Counter(
+        {"piece: empty file": 1, "melody: shorter than min_bars": 1, "piece: no melody survived extraction": 1}
+    )
     assert not (tmp_path / "cache").exists()
 
 
@@ -148,8 +167,9 @@ def test_prepare_saves_and_reloads_the_cache(maestro, maestro_corpus, tmp_path, 
     folder = tmp_path / "cache" / dataset.cache_key(config)
     assert sorted(p.name for p in folder.iterdir()) == ["corpus.json", "melodies.npz"]
     monkeypatch.setattr(dataset, "list_jobs", lambda _config: pytest.fail("the cache was not used"))
-    again = dataset.prepare(dataclasses.replace(config, eval_fraction=0.5), cache_dir=tmp_path / "cache",
-                            progress=False)
+    again = dataset.prepare(
+        dataclasses.replace(config, eval_fraction=0.5), cache_dir=tmp_path / "cache", progress=False
+    )
     assert again.pieces == maestro_corpus.pieces
     assert [m.tolist() for m in again.melodies] == [m.tolist() for m in maestro_corpus.melodies]
     assert again.melody_piece.tolist() == maestro_corpus.melody_piece.tolist()
@@ -165,8 +185,7 @@ def test_prepare_miscfolk_in_parallel_then_from_the_cache(tmp_path, monkeypatch)
     cache = tmp_path / "cache"
     first = dataset.prepare(config, cache_dir=cache, workers=2, progress=False)
     assert [p.name for p in cache.iterdir()] == [dataset.cache_key(config)]
-    assert sorted(p.name for p in (cache / dataset.cache_key(config)).iterdir()) == ["corpus.json",
-                                                                                   "melodies.npz"]
+    assert sorted(p.name for p in (cache / dataset.cache_key(config)).iterdir()) == ["corpus.json", "melodies.npz"]
     assert len(first.pieces) == 185  # 56 + 129 tunes
     assert first.pieces[0] == "miscFolk/americanfifeopus.abc#1"
     assert first.pieces[56].startswith("miscFolk/northumbrianminstrelsyopus.abc#")
@@ -196,21 +215,29 @@ def test_prepare_miscfolk_in_parallel_then_from_the_cache(tmp_path, monkeypatch)
 # ---------------------------------------------------------------------------
 
 
-def make_corpus(melody_groups, *, eval_fraction=0.1, collections=None, source="folk", splits=None,
-                maestro_split="random"):
+def make_corpus(
+    melody_groups, *, eval_fraction=0.1, collections=None, source="folk", splits=None, maestro_split="random"
+):
     """A hand-built Corpus with one piece per distinct group and one 4-step melody per entry."""
     names = list(dict.fromkeys(melody_groups))
     piece_of = {g: i for i, g in enumerate(names)}
     if source == "maestro":
-        config = data_config("poster", source="maestro", path="unused.zip", eval_fraction=eval_fraction,
-                             maestro_split=maestro_split)
+        config = data_config(
+            "poster", source="maestro", path="unused.zip", eval_fraction=eval_fraction, maestro_split=maestro_split
+        )
     else:
         config = data_config("smoke", eval_fraction=eval_fraction)
     return dataset.Corpus(
         melodies=[np.asarray([2 + i % 36, 0, 0, 1], dtype=np.int8) for i in range(len(melody_groups))],
         melody_piece=np.asarray([piece_of[g] for g in melody_groups], dtype=np.int64),
-        pieces=names, collections=collections or ["c"] * len(names), titles=names, groups=names,
-        official_splits=splits or [""] * len(names), report=dataset.Report(), config=config)
+        pieces=names,
+        collections=collections or ["c"] * len(names),
+        titles=names,
+        groups=names,
+        official_splits=splits or [""] * len(names),
+        report=dataset.Report(),
+        config=config,
+    )
 
 
 def sides(corpus, parts):
@@ -238,8 +265,9 @@ def test_random_split_is_deterministic_per_seed_and_varies_across_seeds():
     assert len(held) > 1
 
 
-@pytest.mark.parametrize("n_groups, fraction, n_eval", [(10, 0.3, 3), (20, 0.25, 5), (10, 0.01, 1),
-                                                        (2, 0.9, 1), (7, 0.5, 4)])
+@pytest.mark.parametrize(
+    "n_groups, fraction, n_eval", [(10, 0.3, 3), (20, 0.25, 5), (10, 0.01, 1), (2, 0.9, 1), (7, 0.5, 4)]
+)
 def test_random_split_holds_out_the_eval_fraction_of_groups(n_groups, fraction, n_eval):
     # each group has 1 to 3 melodies; the fraction counts groups, not melodies
     groups = [f"g{i}" for i in range(n_groups) for _ in range(1 + i % 3)]
@@ -257,8 +285,9 @@ def test_split_needs_two_pieces():
 
 
 def test_official_split_uses_the_csv_split_column(maestro, tmp_path):
-    corpus = dataset.prepare(maestro_config(maestro.zip, maestro_split="official"), cache_dir=tmp_path / "c",
-                             workers=1, progress=False)
+    corpus = dataset.prepare(
+        maestro_config(maestro.zip, maestro_split="official"), cache_dir=tmp_path / "c", workers=1, progress=False
+    )
     parts = dataset.split(corpus, 0)
     assert parts.train.tolist() == [0, 1]  # both Alpha performances are `train`
     assert parts.eval.tolist() == [2, 3]  # validation and test
@@ -277,9 +306,19 @@ def test_official_split_with_an_empty_side():
 
 
 def test_report_table_orders_stages_then_counts():
-    report = dataset.Report(Counter({"melody: too short": 2, "other: odd": 5, "file: reader error (X)": 1,
-                                     "piece: empty file": 1, "piece: no notes": 3, "note: grace note dropped": 4,
-                                     "melody: truncated to max_steps (kept)": 6}))
+    report = dataset.Report(
+        Counter(
+            {
+                "melody: too short": 2,
+                "other: odd": 5,
+                "file: reader error (X)": 1,
+                "piece: empty file": 1,
+                "piece: no notes": 3,
+                "note: grace note dropped": 4,
+                "melody: truncated to max_steps (kept)": 6,
+            }
+        )
+    )
     table = report.table()
     assert list(table.columns) == ["stage", "reason", "count"]
     assert table.values.tolist() == [
@@ -305,12 +344,35 @@ def test_collection_table_counts_and_totals():
     corpus.melodies[0] = np.zeros(10, dtype=np.int8)
     parts = dataset.Split(train=np.asarray([0, 1, 3]), eval=np.asarray([2]))
     table = dataset.collection_table(corpus, parts)
-    expected = pd.DataFrame([
-        {"collection": "a", "pieces": 2, "pieces with melodies": 2, "melodies": 3, "steps": 18,
-         "train melodies": 2, "eval melodies": 1},
-        {"collection": "b", "pieces": 2, "pieces with melodies": 1, "melodies": 1, "steps": 4,
-         "train melodies": 1, "eval melodies": 0},
-        {"collection": "total", "pieces": 4, "pieces with melodies": 3, "melodies": 4, "steps": 22,
-         "train melodies": 3, "eval melodies": 1},
-    ])
+    expected = pd.DataFrame(
+        [
+            {
+                "collection": "a",
+                "pieces": 2,
+                "pieces with melodies": 2,
+                "melodies": 3,
+                "steps": 18,
+                "train melodies": 2,
+                "eval melodies": 1,
+            },
+            {
+                "collection": "b",
+                "pieces": 2,
+                "pieces with melodies": 1,
+                "melodies": 1,
+                "steps": 4,
+                "train melodies": 1,
+                "eval melodies": 0,
+            },
+            {
+                "collection": "total",
+                "pieces": 4,
+                "pieces with melodies": 3,
+                "melodies": 4,
+                "steps": 22,
+                "train melodies": 3,
+                "eval melodies": 1,
+            },
+        ]
+    )
     assert table.to_dict("records") == expected.to_dict("records")

@@ -19,19 +19,43 @@ def tiny_study(folk_corpus, folk_split, tmp_path_factory):
     grid = {(name, seed): tiny_config(name, iterations=3, seed=seed) for seed in (2017, 2018) for name in STRATEGIES}
     swept = tiny_config("dropout", iterations=3, seed=2017, dropout_rate=0.25)
     configs = [*grid.values(), swept]
-    runs = dict(zip(configs, sweep.ensure_runs(configs, folk_corpus, folk_split, runs_dir=runs_dir, workers=1,
-                                               progress=False)))
+    runs = dict(
+        zip(configs, sweep.ensure_runs(configs, folk_corpus, folk_split, runs_dir=runs_dir, workers=1, progress=False))
+    )
     seed_runs = {key: runs[c] for key, c in grid.items()}
-    sensitivity = [{"knob": "dropout rate", "strategy": "dropout", "setting": "0.5 (default)", "default": True,
-                    "run": seed_runs[("dropout", 2017)]},
-                   {"knob": "dropout rate", "strategy": "dropout", "setting": "0.25", "default": False,
-                    "run": runs[swept]}]
-    return Study("smoke", 2017, folk_corpus, folk_split, {n: seed_runs[(n, 2017)] for n in STRATEGIES},
-                 (2017, 2018), seed_runs, sensitivity)
+    sensitivity = [
+        {
+            "knob": "dropout rate",
+            "strategy": "dropout",
+            "setting": "0.5 (default)",
+            "default": True,
+            "run": seed_runs[("dropout", 2017)],
+        },
+        {"knob": "dropout rate", "strategy": "dropout", "setting": "0.25", "default": False, "run": runs[swept]},
+    ]
+    return Study(
+        "smoke",
+        2017,
+        folk_corpus,
+        folk_split,
+        {n: seed_runs[(n, 2017)] for n in STRATEGIES},
+        (2017, 2018),
+        seed_runs,
+        sensitivity,
+    )
 
 
-OPTIONS = {"num": 3, "steps": 24, "per_side": 40, "permutations": 20, "reference_melodies": 12,
-           "prefixes": (1, 4), "continuation": 4, "exposure_melodies": 6, "progress": False}
+OPTIONS = {
+    "num": 3,
+    "steps": 24,
+    "per_side": 40,
+    "permutations": 20,
+    "reference_melodies": 12,
+    "prefixes": (1, 4),
+    "continuation": 4,
+    "exposure_melodies": 6,
+    "progress": False,
+}
 
 
 @pytest.fixture(scope="module")
@@ -70,12 +94,19 @@ def test_shared_model_measures_like_a_fresh_one(tiny_study):
     held_out = eval_windows(tiny_study.melodies("eval"), run.config.train.window, 10**9)
     batch = Batcher(tiny_study.melodies("train"), run.config.train.window, 5, 2017).batch(0)
     models = {}
-    evidence.measure_run(tiny_study.seed_runs[("baseline", 2017)], tiny_study, held_out=held_out,
-                         state_batch=batch, temperature=1.0, models=models, **options)
-    shared, _ = evidence.measure_run(run, tiny_study, held_out=held_out, state_batch=batch, temperature=1.0,
-                                     models=models, **options)
-    fresh, _ = evidence.measure_run(run, tiny_study, held_out=held_out, state_batch=batch, temperature=1.0,
-                                    **options)
+    evidence.measure_run(
+        tiny_study.seed_runs[("baseline", 2017)],
+        tiny_study,
+        held_out=held_out,
+        state_batch=batch,
+        temperature=1.0,
+        models=models,
+        **options,
+    )
+    shared, _ = evidence.measure_run(
+        run, tiny_study, held_out=held_out, state_batch=batch, temperature=1.0, models=models, **options
+    )
+    fresh, _ = evidence.measure_run(run, tiny_study, held_out=held_out, state_batch=batch, temperature=1.0, **options)
     assert shared == fresh
 
 

@@ -50,8 +50,8 @@ def test_log_likelihood_is_the_sum_of_the_sampled_events_log_probabilities(model
     # at temperature 1 it is what a teacher-forced pass gives the events after the primer
     forced = generation.teacher_forced_log_probs(model, sampled.classes)
     assert forced.shape == (3, 11)
-    np.testing.assert_allclose(sampled.log_probs, forced[:, 3 - 1:], rtol=1e-5, atol=1e-6)
-    np.testing.assert_allclose(sampled.log_likelihood, forced[:, 3 - 1:].sum(axis=1), rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(sampled.log_probs, forced[:, 3 - 1 :], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(sampled.log_likelihood, forced[:, 3 - 1 :].sum(axis=1), rtol=1e-5, atol=1e-5)
 
 
 def test_log_probabilities_at_another_temperature_are_those_of_the_scaled_softmax(model):
@@ -59,7 +59,7 @@ def test_log_probabilities_at_another_temperature_are_those_of_the_scaled_softma
     logits, _, _ = model(tf.constant(hot.classes[:, :-1], tf.int32))
     scaled = tf.nn.log_softmax(logits / 0.5).numpy()
     expected = np.take_along_axis(scaled, hot.classes[:, 1:, None].astype(np.int64), axis=-1)[..., 0]
-    np.testing.assert_allclose(hot.log_probs, expected[:, 3 - 1:], rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(hot.log_probs, expected[:, 3 - 1 :], rtol=1e-5, atol=1e-5)
     assert hot.temperature == 0.5
 
 
@@ -84,15 +84,18 @@ def test_the_default_primer_is_middle_c_and_primers_of_any_length_work_on_one_mo
     assert default.events(0)[0] == C.MIDDLE_C
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    ({"primer": ()}, r"primer must hold 1 to 11 events, got 0"),
-    ({"primer": tuple([60] * 12)}, r"primer must hold 1 to 11 events, got 12"),
-    ({"temperature": 0.0}, r"num, steps and temperature must be positive"),
-    ({"temperature": -1.0}, r"num, steps and temperature must be positive"),
-    ({"num": 0}, r"num, steps and temperature must be positive"),
-    ({"primer": (30,)}, r"outside the encodable range \[48, 84\): \[30\]"),
-    ({"primer": (60, 84)}, r"outside the encodable range \[48, 84\): \[84\]"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"primer": ()}, r"primer must hold 1 to 11 events, got 0"),
+        ({"primer": tuple([60] * 12)}, r"primer must hold 1 to 11 events, got 12"),
+        ({"temperature": 0.0}, r"num, steps and temperature must be positive"),
+        ({"temperature": -1.0}, r"num, steps and temperature must be positive"),
+        ({"num": 0}, r"num, steps and temperature must be positive"),
+        ({"primer": (30,)}, r"outside the encodable range \[48, 84\): \[30\]"),
+        ({"primer": (60, 84)}, r"outside the encodable range \[48, 84\): \[84\]"),
+    ],
+)
 def test_bad_arguments_are_refused(model, kwargs, match):
     with pytest.raises(ValueError, match=match):
         generation.generate(model, **{"num": 2, "steps": 12, **kwargs})

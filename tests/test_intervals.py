@@ -38,8 +38,9 @@ def test_bad_values_are_refused(bad):
 
 
 def test_paired_differences_use_matching_seeds():
-    frame = pd.DataFrame({"strategy": ["baseline", "baseline", "b", "b", "c"], "seed": [1, 2, 1, 2, 3],
-                          "v": [1.0, 5.0, 2.0, 6.0, 0.0]})
+    frame = pd.DataFrame(
+        {"strategy": ["baseline", "baseline", "b", "b", "c"], "seed": [1, 2, 1, 2, 3], "v": [1.0, 5.0, 2.0, 6.0, 0.0]}
+    )
     with pytest.raises(ValueError, match="share no seed"):
         intervals.paired(frame, "v")
     paired = intervals.paired(frame[frame.strategy != "c"], "v")

@@ -11,8 +11,7 @@ import pytest
 from conftest import CORRUPT_MIDI, MAESTRO_COLUMNS, MAESTRO_ROWS, build_maestro, maestro_csv_text
 from melodyreg.data import maestro as M
 
-EXPECTED_ENTRIES = [M.MaestroEntry(composer, title, split, midi)
-                    for composer, title, split, _, midi, _ in MAESTRO_ROWS]
+EXPECTED_ENTRIES = [M.MaestroEntry(composer, title, split, midi) for composer, title, split, _, midi, _ in MAESTRO_ROWS]
 
 
 def test_zip_and_folder_are_read_identically(maestro):

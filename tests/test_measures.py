@@ -29,8 +29,11 @@ def test_heldout_fit_splits_events_by_kind(model):
     logits, _, _ = model(batch["inputs"])
     nll = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=batch["labels"], logits=logits).numpy()
     labels, mask = batch["labels"].numpy(), batch["mask"].numpy().astype(bool)
-    kinds = {"note": labels >= C.NUM_SPECIAL_EVENTS, "no_event": labels == C.CLASS_NO_EVENT,
-             "note_off": labels == C.CLASS_NOTE_OFF}
+    kinds = {
+        "note": labels >= C.NUM_SPECIAL_EVENTS,
+        "no_event": labels == C.CLASS_NO_EVENT,
+        "note_off": labels == C.CLASS_NOTE_OFF,
+    }
     for kind, where in kinds.items():
         assert fit[f"nll_{kind}"] == pytest.approx(nll[mask & where].mean(), rel=1e-5)
     # the kinds partition the events: their counts weight back to the overall NLL
@@ -88,7 +91,7 @@ def test_exposure_curve_by_hand(model):
         for p, value in zip(curve.prefix, curve[column]):
             sequence = np.concatenate([prefixes[:, :p], real[:, p:14]], axis=1)
             log_p = generation.teacher_forced_log_probs(model, sequence)  # [4, 13]: log p(event t + 1)
-            assert value == pytest.approx(-log_p[:, p - 1:p + 5].mean(), rel=1e-5), (column, p)
+            assert value == pytest.approx(-log_p[:, p - 1 : p + 5].mean(), rel=1e-5), (column, p)
     assert (own[:, 0] == real[:, 0]).all() and not np.array_equal(own[:, 1:8], real[:, 1:8])
     with pytest.raises(ValueError, match="need at least two melodies"):
         measures.exposure_curve(model, melodies, prefixes=(1, 64), continuation=32)

@@ -59,8 +59,7 @@ def test_decode_rejects_unknown_classes(bad):
 # ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("signature, steps", [((4, 4), 16), ((3, 4), 12), ((6, 8), 12), ((2, 2), 16),
-                                              (None, 16)])
+@pytest.mark.parametrize("signature, steps", [((4, 4), 16), ((3, 4), 12), ((6, 8), 12), ((2, 2), 16), (None, 16)])
 def test_steps_per_bar(signature, steps):
     q = quantized([(60, 0, 4)], time_signature=signature)
     assert mel.steps_per_bar(q) == steps
@@ -192,8 +191,11 @@ def test_extract_truncates_at_max_steps_and_counts_it():
 
 def test_extract_finds_several_melodies_and_instruments():
     # instrument 0: a 7-bar melody, a 3-bar silence, a 1-bar fragment; instrument 1: a 7-bar melody
-    notes = bars_of_quarters(28) + [(60, 160, 164), (62, 164, 168)] + bars_of_quarters(28, instrument=1,
-                                                                                   pitches=[72, 74, 76, 77, 79])
+    notes = (
+        bars_of_quarters(28)
+        + [(60, 160, 164), (62, 164, 168)]
+        + bars_of_quarters(28, instrument=1, pitches=[72, 74, 76, 77, 79])
+    )
     counts = Counter()
     melodies = mel.extract_melodies(quantized(notes), counts)
     assert [len(m) for m in melodies] == [112, 112]
@@ -220,13 +222,16 @@ def test_extract_counts_bars_that_are_not_whole_steps():
 # ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("events, key", [
-    ([60], 0),  # C is in 7 major keys: C, C#, Eb, F, G, Ab, Bb; ties go to the lowest
-    ([61], 1),  # C# is in C#, D, E, F#, G#, A, B: lowest is C# (1)
-    ([60, 66], 1),  # C and F# are both in C# major (B#) and G major: lowest is 1
-    ([67, 67, 66, NE, OFF], 2),  # G, G, F#: D and G major hold all three; lowest is D (2)
-    ([62, 64, 66, 67, 69, 71, 73, 74], 2),  # D major scale
-])
+@pytest.mark.parametrize(
+    "events, key",
+    [
+        ([60], 0),  # C is in 7 major keys: C, C#, Eb, F, G, Ab, Bb; ties go to the lowest
+        ([61], 1),  # C# is in C#, D, E, F#, G#, A, B: lowest is C# (1)
+        ([60, 66], 1),  # C and F# are both in C# major (B#) and G major: lowest is 1
+        ([67, 67, 66, NE, OFF], 2),  # G, G, F#: D and G major hold all three; lowest is D (2)
+        ([62, 64, 66, 67, 69, 71, 73, 74], 2),  # D major scale
+    ],
+)
 def test_major_key(events, key):
     assert mel.major_key(events) == key
 
@@ -270,8 +275,7 @@ def test_to_note_sequence_hand_example():
 
 def test_to_note_sequence_tempo_and_program():
     seq = mel.to_note_sequence([NE, 70, NE], qpm=60.0, program=40, velocity=50)
-    assert [(n.pitch, n.start_time, n.end_time, n.program, n.velocity) for n in seq.notes] == [
-        (70, 0.25, 0.75, 40, 50)]
+    assert [(n.pitch, n.start_time, n.end_time, n.program, n.velocity) for n in seq.notes] == [(70, 0.25, 0.75, 40, 50)]
     assert seq.total_time == 0.75
 
 
@@ -290,8 +294,9 @@ def test_to_note_sequence_round_trips_through_extraction():
 
 def note_seq_melody(q, search_start_step=0, instrument=0, gap_bars=1):
     m = note_seq.Melody()
-    m.from_quantized_sequence(q, search_start_step=search_start_step, instrument=instrument,
-                              gap_bars=gap_bars, ignore_polyphonic_notes=True)
+    m.from_quantized_sequence(
+        q, search_start_step=search_start_step, instrument=instrument, gap_bars=gap_bars, ignore_polyphonic_notes=True
+    )
     return m
 
 
@@ -323,8 +328,13 @@ FIXTURES = {
     "overlaps": [(60, 0, 12), (62, 2, 4), (64, 3, 20), (65, 10, 11), (67, 30, 31)],
     "gaps": [(60, 0, 4), (62, 19, 21), (64, 21, 22), (65, 40, 44), (67, 60, 64), (69, 64, 80)],
     "two instruments": [(60, 0, 4, 0), (72, 0, 8, 1), (62, 4, 8, 0), (71, 6, 9, 1), (60, 8, 12, 1)],
-    "drums and silence": [(36, 0, 1, 0, {"is_drum": True}), (61, 1, 3), (63, 1, 5, 0, {"velocity": 0}),
-                          (66, 3, 5), (68, 5, 6)],
+    "drums and silence": [
+        (36, 0, 1, 0, {"is_drum": True}),
+        (61, 1, 3),
+        (63, 1, 5, 0, {"velocity": 0}),
+        (66, 3, 5),
+        (68, 5, 6),
+    ],
 }
 
 
@@ -364,8 +374,14 @@ def _random_notes(rng: np.random.Generator, polyphonic: bool) -> list[tuple]:
             fields["velocity"] = 0
         notes.append((pitch, step, step + length, instrument, fields))
         if polyphonic and rng.random() < 0.4:  # a chord or an overlapping note
-            notes.append((int(rng.integers(30, 100)), step + int(rng.integers(0, 3)),
-                          step + int(rng.integers(1, 16)) + 2, instrument))
+            notes.append(
+                (
+                    int(rng.integers(30, 100)),
+                    step + int(rng.integers(0, 3)),
+                    step + int(rng.integers(1, 16)) + 2,
+                    instrument,
+                )
+            )
         gap = int(rng.choice([0, 0, 0, 1, 2, 5, 17, 40]))
         step += (length if rng.random() < 0.8 else int(rng.integers(1, length + 1))) + gap
     return notes

@@ -19,8 +19,9 @@ def chart_data(spec: dict, layer: int | None = None) -> list[dict]:
     return spec["datasets"][part["data"]["name"]]
 
 
-@pytest.mark.parametrize("pitch, name", [(60, "C4"), (61, "C♯4"), (48, "C3"), (70, "B♭4"), (83, "B5"),
-                                         (0, "C-1"), (127, "G9")])
+@pytest.mark.parametrize(
+    "pitch, name", [(60, "C4"), (61, "C♯4"), (48, "C3"), (70, "B♭4"), (83, "B5"), (0, "C-1"), (127, "G9")]
+)
 def test_pitch_name(pitch, name):
     assert plots.pitch_name(pitch) == name
 
@@ -43,8 +44,11 @@ def test_event_class_counts_hand_example():
     assert frame["count"].sum() == 7
     nonzero = frame[frame["count"] > 0]
     assert nonzero[["class", "label", "kind", "count"]].values.tolist() == [
-        [0, "NO_EVENT", "no event", 3], [1, "NOTE_OFF", "note off", 2], [2, "C3", "note on", 1],
-        [14, "C4", "note on", 1]]
+        [0, "NO_EVENT", "no event", 3],
+        [1, "NOTE_OFF", "note off", 2],
+        [2, "C3", "note on", 1],
+        [14, "C4", "note on", 1],
+    ]
     assert frame.loc[0, "share"] == pytest.approx(3 / 7)
     assert frame["share"].sum() == pytest.approx(1.0)
 
@@ -99,9 +103,11 @@ def test_piano_roll():
     spec = chart.to_dict()
     assert spec["title"] == "One melody"
     assert chart_data(spec, 0) == [{"step": 0}, {"step": 16}, {"step": 32}]
-    assert chart_data(spec, 1) == [{"pitch": 48, "name": "C3", "start": 0, "end": 3},
-                                   {"pitch": 60, "name": "C4", "start": 4, "end": 6},
-                                   {"pitch": 51, "name": "E♭3", "start": 6, "end": 7}]
+    assert chart_data(spec, 1) == [
+        {"pitch": 48, "name": "C3", "start": 0, "end": 3},
+        {"pitch": 60, "name": "C4", "start": 4, "end": 6},
+        {"pitch": 51, "name": "E♭3", "start": 6, "end": 7},
+    ]
     notes = spec["layer"][1]
     assert notes["mark"]["type"] == "rect"
     assert notes["encoding"]["x"]["scale"]["domain"] == [0, 32]
@@ -121,17 +127,21 @@ def test_piano_roll_of_a_silent_melody():
 def test_evaluation_charts_build_from_tidy_frames():
     import pandas as pd
 
-    runs = pd.DataFrame({"strategy": ["Baseline", "Baseline", "Dropout", "Dropout"], "seed": [1, 2, 1, 2],
-                         "auc": [0.9, 0.8, 0.7, 0.75]})
+    runs = pd.DataFrame(
+        {"strategy": ["Baseline", "Baseline", "Dropout", "Dropout"], "seed": [1, 2, 1, 2], "auc": [0.9, 0.8, 0.7, 0.75]}
+    )
     spec = plots.interval_chart(runs, "auc", "AUC", "ROC AUC", reference=0.5).to_dict()
     assert len(spec["layer"]) == 4 and spec["title"] == "AUC"
-    summary = pd.DataFrame({"strategy": ["Baseline"] * 2, "prefix": [1, 8], "mean": [0.0, 0.1], "low": [0.0, 0.05],
-                            "high": [0.0, 0.2]})
+    summary = pd.DataFrame(
+        {"strategy": ["Baseline"] * 2, "prefix": [1, 8], "mean": [0.0, 0.1], "low": [0.0, 0.05], "high": [0.0, 0.2]}
+    )
     assert len(plots.exposure_chart(summary, "gap").to_dict()["layer"]) == 2
-    overlap = pd.DataFrame({"feature": ["pitch_count"] * 2, "strategy": ["Baseline", "real (training melodies)"],
-                            "overlap": [0.2, 0.9]})
+    overlap = pd.DataFrame(
+        {"feature": ["pitch_count"] * 2, "strategy": ["Baseline", "real (training melodies)"], "overlap": [0.2, 0.9]}
+    )
     assert plots.feature_chart(overlap, "overlap").to_dict()["layer"][1]["mark"]["type"] == "text"
-    sweep = pd.DataFrame({"knob": ["k", "k"], "setting": ["a (default)", "b"], "default": [True, False],
-                          "nll": [1.0, 1.1]})
+    sweep = pd.DataFrame(
+        {"knob": ["k", "k"], "setting": ["a (default)", "b"], "default": [True, False], "nll": [1.0, 1.1]}
+    )
     spec = plots.sensitivity_chart(sweep, "nll", "NLL", "nats").to_dict()
     assert spec["facet"]["field"] == "knob" and spec["columns"] == 2

@@ -71,8 +71,7 @@ def test_repeated_meter_is_merged_and_counted(tunes):
     assert [(t.time, t.numerator, t.denominator) for t in seq.time_signatures] == [(0.0, 2, 4)]
     assert tunes[3].counts == Counter({"meter: repeated time signature merged": 1})
     # K:D: f is F#, c' is C#6; eight quarter notes back to back
-    assert notes_of(tunes[3]) == [(p, i * 0.5, i * 0.5 + 0.5)
-                                  for i, p in enumerate([74, 76, 78, 79, 81, 83, 85, 86])]
+    assert notes_of(tunes[3]) == [(p, i * 0.5, i * 0.5 + 0.5) for i, p in enumerate([74, 76, 78, 79, 81, 83, 85, 86])]
 
 
 def test_broken_tune_becomes_a_skipped_piece_not_an_exception(tunes):
@@ -94,8 +93,9 @@ def test_read_abc_from_text_with_voices_and_a_long_tie():
     (piece,) = sources.read_abc(Path("any/voices.abc"), "inline", text=text)
     # music21 splits by X: only when a file holds several tunes; a lone tune is number 1
     assert piece.piece_id == "inline/voices.abc#1"
-    by_instrument = {i: [(n.pitch, n.start_time, n.end_time) for n in piece.sequence.notes if n.instrument == i]
-                     for i in (0, 1)}
+    by_instrument = {
+        i: [(n.pitch, n.start_time, n.end_time) for n in piece.sequence.notes if n.instrument == i] for i in (0, 1)
+    }
     # e2-|e2: a tie over two bars = 4 quarters = 2.0 s
     assert by_instrument[0] == [(72, 0.0, 0.5), (74, 0.5, 1.0), (76, 1.0, 3.0)]
     assert by_instrument[1] == [(60, 0.0, 0.5), (62, 0.5, 1.0), (64, 1.0, 1.5), (65, 1.5, 2.0)]
@@ -133,17 +133,24 @@ def test_read_midi_bytes_and_path(tmp_path):
     for piece in (from_path, from_bytes):
         assert piece.skip is None
         assert [(n.pitch, n.start_time, n.end_time) for n in piece.sequence.notes] == [
-            (60, 0.0, 0.5), (64, 0.5, 1.0), (67, 1.0, 2.0)]
+            (60, 0.0, 0.5),
+            (64, 0.5, 1.0),
+            (67, 1.0, 2.0),
+        ]
     assert (from_path.title, from_path.split, from_path.collection) == ("A", "train", "mine")
 
 
-@pytest.mark.parametrize("data, skip", [
-    (b"", "empty file"),
-    (b"MThd\x00\x00\x00\x06 definitely not MIDI", "corrupt MIDI (MIDIConversionError)"),
-    (b"RIFF....WAVEfmt ", "corrupt MIDI (MIDIConversionError)"),
-    (midi_bytes_of([(36, 0, 2), (38, 2, 4)], is_drum=True), "drums only"),
-    (midi_bytes_of([(60, 4, 4), (62, 8, 8)]), "no notes"),  # zero-length notes only
-], ids=["empty", "corrupt-header", "not-midi", "drums-only", "zero-length-only"])
+@pytest.mark.parametrize(
+    "data, skip",
+    [
+        (b"", "empty file"),
+        (b"MThd\x00\x00\x00\x06 definitely not MIDI", "corrupt MIDI (MIDIConversionError)"),
+        (b"RIFF....WAVEfmt ", "corrupt MIDI (MIDIConversionError)"),
+        (midi_bytes_of([(36, 0, 2), (38, 2, 4)], is_drum=True), "drums only"),
+        (midi_bytes_of([(60, 4, 4), (62, 8, 8)]), "no notes"),  # zero-length notes only
+    ],
+    ids=["empty", "corrupt-header", "not-midi", "drums-only", "zero-length-only"],
+)
 def test_read_midi_bad_input_is_a_skipped_piece(data, skip):
     piece = sources.read_midi(data, "bad", "mine")
     assert piece.skip == skip
@@ -166,8 +173,7 @@ def test_check_sequence_drops_zero_length_notes_and_counts_them():
 
 def test_check_sequence_marks_empty_and_drum_only_pieces():
     zero = sources.check_sequence(sources.Piece("z", "c", sequence=make_sequence([(60, 4, 4)])))
-    assert (zero.skip, zero.sequence, zero.counts) == ("no notes", None,
-                                                       Counter({"note: zero-length note dropped": 1}))
+    assert (zero.skip, zero.sequence, zero.counts) == ("no notes", None, Counter({"note: zero-length note dropped": 1}))
     drums = make_sequence([(36, 0, 4, 9, {"is_drum": True})])
     assert sources.check_sequence(sources.Piece("d", "c", sequence=drums)).skip == "drums only"
     mixed = make_sequence([(36, 0, 4, 9, {"is_drum": True}), (60, 0, 4)])
@@ -181,7 +187,9 @@ def test_midi_folder_files(tmp_path):
     write_midi(tmp_path / "one.mid", [(60, 0, 4)])
     (tmp_path / "notes.txt").write_text("not midi")
     assert [p.relative_to(tmp_path).as_posix() for p in sources.midi_folder_files(tmp_path)] == [
-        "b/two.MIDI", "one.mid"]
+        "b/two.MIDI",
+        "one.mid",
+    ]
     with pytest.raises(FileNotFoundError, match="MIDI folder not found"):
         sources.midi_folder_files(tmp_path / "nowhere")
 
@@ -206,6 +214,8 @@ def test_stream_to_sequence_of_a_single_part():
     assert isinstance(seq, music_pb2.NoteSequence)
     assert seq.ticks_per_quarter == C.STANDARD_PPQ
     assert [(n.pitch, n.start_time, n.end_time, n.instrument) for n in seq.notes] == [
-        (60, 0.0, 0.75, 0), (64, 0.75, 1.0, 0)]
+        (60, 0.0, 0.75, 0),
+        (64, 0.75, 1.0, 0),
+    ]
     assert [(t.numerator, t.denominator) for t in seq.time_signatures] == [(3, 4)]
     assert counts == Counter()

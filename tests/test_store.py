@@ -34,8 +34,9 @@ def test_a_run_leaves_its_artifacts(trained):
     assert done["iterations"] == 6 and done["seconds"] == run.seconds > 0
     assert run.history[run.history.phase == "train"].iteration.tolist() == [1, 2, 3, 4, 5, 6]
     assert run.history[run.history.phase == "eval"].iteration.tolist() == [0, 4, 6]
-    pd.testing.assert_frame_equal(pd.read_json(run.folder / "history.json", orient="records"), run.history,
-                                  check_dtype=False)
+    pd.testing.assert_frame_equal(
+        pd.read_json(run.folder / "history.json", orient="records"), run.history, check_dtype=False
+    )
     curves = run.curves()
     assert list(curves.columns) == ["iteration", "phase", "loss", "strategy"]
     assert set(curves.strategy) == {"baseline"} and len(curves) == len(run.history)
@@ -51,10 +52,13 @@ def test_run_folder_is_named_by_strategy_and_hash(tmp_path, monkeypatch):
     monkeypatch.undo()
     assert len(config_hash(run_config)) == 12 and int(config_hash(run_config), 16) >= 0
     assert store.run_folder(tiny_config("scheduled_sampling"), tmp_path) == folder  # stable
-    changed = [tiny_config("scheduled_sampling", ss_k=20.0), tiny_config("scheduled_sampling", iterations=13),
-               tiny_config("scheduled_sampling", seed=1),
-               tiny_config("scheduled_sampling", data=data_config("smoke", eval_fraction=0.2)),
-               dataclasses.replace(run_config, model=dataclasses.replace(run_config.model, layers=(8, 9)))]
+    changed = [
+        tiny_config("scheduled_sampling", ss_k=20.0),
+        tiny_config("scheduled_sampling", iterations=13),
+        tiny_config("scheduled_sampling", seed=1),
+        tiny_config("scheduled_sampling", data=data_config("smoke", eval_fraction=0.2)),
+        dataclasses.replace(run_config, model=dataclasses.replace(run_config.model, layers=(8, 9))),
+    ]
     names = {store.run_folder(c, tmp_path).name for c in changed}
     assert len(names) == len(changed) and folder.name not in names
     assert all(name.startswith("scheduled_sampling-") for name in names)

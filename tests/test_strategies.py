@@ -46,6 +46,7 @@ def test_gumbel_max_draws_follow_the_softmax():
 # Scheduled sampling
 # ---------------------------------------------------------------------------
 
+
 def test_inverse_sigmoid_hand_values():
     assert inverse_sigmoid(0, 500) == pytest.approx(500 / 501, rel=1e-12)
     assert inverse_sigmoid(500 * math.log(500), 500) == pytest.approx(0.5, rel=1e-12)
@@ -132,7 +133,7 @@ def test_scheduled_sampling_flips_a_coin_per_token():
     ss = ScheduledSampling(seeded_model(config.model), config)
     inputs = toy_batch(batch=8, steps=32, seed=2)["inputs"]
     _, fed = ss.run(inputs, 0.5, training.step_seed(1, 0))
-    kept = (fed.numpy()[:, 1:] == inputs.numpy()[:, 1:])
+    kept = fed.numpy()[:, 1:] == inputs.numpy()[:, 1:]
     assert 0.38 < kept.mean() < 0.65  # expected 0.5 + 0.5 / 38 over 248 coins
     assert kept.any(axis=1).all() and (~kept).any(axis=1).all()  # mixed within every sequence
 
@@ -153,6 +154,7 @@ def test_scheduled_sampling_train_step_reports_epsilon_and_own_inputs():
 # ---------------------------------------------------------------------------
 # Professor forcing
 # ---------------------------------------------------------------------------
+
 
 def use_sgd(strategy, learning_rate: float = 1.0):
     """Plain SGD so that a step's weight change is the (clipped) gradient itself, not Adam's sign."""
@@ -226,8 +228,16 @@ def test_pf_with_the_generator_gate_open_adds_the_adversarial_gradient():
     assert out["fool_loss"] > 0
     assert not all(np.allclose(a, b, rtol=1e-4, atol=1e-6) for a, b in zip(pf_delta, base_delta))
     assert_same(d_before, d_after)
-    assert {"loss", "accuracy", "grad_norm", "d_loss", "d_accuracy", "fool_loss", "gate_generator",
-            "gate_discriminator"} <= set(out)
+    assert {
+        "loss",
+        "accuracy",
+        "grad_norm",
+        "d_loss",
+        "d_accuracy",
+        "fool_loss",
+        "gate_generator",
+        "gate_discriminator",
+    } <= set(out)
     assert 0.0 <= out["d_accuracy"] <= 1.0
 
 
@@ -249,12 +259,15 @@ def test_pf_update_is_the_gradient_of_nll_plus_lambda_times_fooling():
     with tf.GradientTape() as tape:
         logits, _, h_teacher = twin(inputs, training=True, seed=strategies.fold(seed, 2))
         _, _, h_free = twin(free, training=True, seed=strategies.fold(seed, 3))
-        scores = reference.discriminator(tf.concat([tf.stop_gradient(h_teacher), h_free], 0) * tf.concat(
-            [mask, mask], 0)[..., None])
+        scores = reference.discriminator(
+            tf.concat([tf.stop_gradient(h_teacher), h_free], 0) * tf.concat([mask, mask], 0)[..., None]
+        )
         fool = keras.losses.BinaryCrossentropy(from_logits=True)(tf.ones((4,)), scores[4:])
         loss = masked_nll(logits, labels, mask) + 2.0 * fool
-    grads = [tf.zeros(v.shape) if g is None else g
-             for g, v in zip(tape.gradient(loss, twin.trainable_variables), twin.trainable_variables)]
+    grads = [
+        tf.zeros(v.shape) if g is None else g
+        for g, v in zip(tape.gradient(loss, twin.trainable_variables), twin.trainable_variables)
+    ]
     expected, _ = tf.clip_by_global_norm(grads, config.train.clip_norm)
     for after, start, step in zip(weights_of(model.trainable_variables), before, expected):
         np.testing.assert_allclose(after - start, -step.numpy(), rtol=1e-4, atol=1e-6)
@@ -306,8 +319,7 @@ def test_pf_free_run_starts_from_the_first_event_and_follows_the_seed(pf_setup):
 def test_pf_checkpoint_variables_include_the_discriminator(pf_setup):
     pf, _ = pf_setup
     ids = {id(v) for v in pf.variables}
-    for variable in (pf.model.variables + pf.optimizer.variables + pf.discriminator.variables
-                     + pf.d_optimizer.variables):
+    for variable in pf.model.variables + pf.optimizer.variables + pf.discriminator.variables + pf.d_optimizer.variables:
         assert id(variable) in ids
 
 
@@ -332,9 +344,16 @@ def test_discriminator_pooling_reads_the_means_of_groups_of_steps():
 # Choosing a strategy
 # ---------------------------------------------------------------------------
 
-@pytest.mark.parametrize("name, cls", [("baseline", Strategy), ("dropout", Strategy),
-                                       ("scheduled_sampling", ScheduledSampling),
-                                       ("professor_forcing", ProfessorForcing)])
+
+@pytest.mark.parametrize(
+    "name, cls",
+    [
+        ("baseline", Strategy),
+        ("dropout", Strategy),
+        ("scheduled_sampling", ScheduledSampling),
+        ("professor_forcing", ProfessorForcing),
+    ],
+)
 def test_make_builds_the_named_strategy(name, cls):
     config = tiny_config(name)
     strategy = strategies.make(seeded_model(config.model), config)

@@ -22,10 +22,12 @@ def cluster():
 
 @pytest.mark.slow
 def test_a_tiny_sweep_runs_on_a_local_cluster(cluster, folk_corpus, folk_split, folk_sides, tmp_path, monkeypatch):
-    configs = [tiny_config(name, iterations=3, seed=seed)
-               for name in ("baseline", "scheduled_sampling") for seed in (1, 2)]
-    runs = sweep.ensure_runs(configs, folk_corpus, folk_split, runs_dir=tmp_path, scheduler=cluster.scheduler_address,
-                             progress=False)
+    configs = [
+        tiny_config(name, iterations=3, seed=seed) for name in ("baseline", "scheduled_sampling") for seed in (1, 2)
+    ]
+    runs = sweep.ensure_runs(
+        configs, folk_corpus, folk_split, runs_dir=tmp_path, scheduler=cluster.scheduler_address, progress=False
+    )
     assert [r.config for r in runs] == configs  # in the order asked for, whatever order they finished in
     assert len({r.folder for r in runs}) == 4
     for run, config in zip(runs, configs):
@@ -36,8 +38,9 @@ def test_a_tiny_sweep_runs_on_a_local_cluster(cluster, folk_corpus, folk_split, 
     first, second = (np.load(r.folder / "weights.npz") for r in runs[:2])
     assert not np.array_equal(first["v0"], second["v0"])
     # a run trained on a worker equals the same run trained in this process
-    (local,) = sweep.ensure_runs(configs[:1], folk_corpus, folk_split, runs_dir=tmp_path / "here", workers=1,
-                                 progress=False)
+    (local,) = sweep.ensure_runs(
+        configs[:1], folk_corpus, folk_split, runs_dir=tmp_path / "here", workers=1, progress=False
+    )
     for key, value in np.load(local.folder / "weights.npz").items():
         np.testing.assert_array_equal(value, first[key])
 
@@ -46,8 +49,9 @@ def test_a_tiny_sweep_runs_on_a_local_cluster(cluster, folk_corpus, folk_split, 
         raise AssertionError("a finished run was sent to Dask again")
 
     monkeypatch.setattr(sweep, "train_all", no_training)
-    again = sweep.ensure_runs(configs, folk_corpus, folk_split, runs_dir=tmp_path, scheduler=cluster.scheduler_address,
-                              progress=False)
+    again = sweep.ensure_runs(
+        configs, folk_corpus, folk_split, runs_dir=tmp_path, scheduler=cluster.scheduler_address, progress=False
+    )
     assert [r.folder for r in again] == [r.folder for r in runs]
 
 
@@ -59,15 +63,22 @@ def test_ensure_runs_trains_once_then_loads(folk_corpus, folk_split, tmp_path, m
         raise AssertionError("train_run was called for a finished run")
 
     monkeypatch.setattr(sweep, "train_run", no_training)
-    again = sweep.ensure_runs([run_config, run_config], folk_corpus, folk_split, runs_dir=runs_dir, workers=1,
-                              progress=False)
+    again = sweep.ensure_runs(
+        [run_config, run_config], folk_corpus, folk_split, runs_dir=runs_dir, workers=1, progress=False
+    )
     assert [r.folder for r in again] == [run.folder, run.folder]
     pd.testing.assert_frame_equal(again[0].history, run.history, check_exact=True)
     assert again[0].seconds == run.seconds
     # a run that is not finished is trained
     with pytest.raises(AssertionError, match="train_run was called"):
-        sweep.ensure_runs([tiny_config("baseline", iterations=7)], folk_corpus, folk_split, runs_dir=runs_dir,
-                          workers=1, progress=False)
+        sweep.ensure_runs(
+            [tiny_config("baseline", iterations=7)],
+            folk_corpus,
+            folk_split,
+            runs_dir=runs_dir,
+            workers=1,
+            progress=False,
+        )
     assert store.load(tiny_config("baseline", iterations=7), runs_dir) is None
 
 
@@ -91,8 +102,7 @@ def test_a_failing_run_does_not_stop_the_others(cluster, folk_sides, tmp_path):
     # a config the strategy factory refuses (dropout in the model of a "baseline" run)
     bad = dataclasses.replace(good, model=dataclasses.replace(good.model, dropout_rate=0.5), seed=4)
     with pytest.raises(sweep.SweepError, match=r"1 of 2 runs failed(.|\n)*baseline \(seed 4\)"):
-        sweep.train_all([good, bad, good], *folk_sides, tmp_path, scheduler=cluster.scheduler_address,
-                        progress=False)
+        sweep.train_all([good, bad, good], *folk_sides, tmp_path, scheduler=cluster.scheduler_address, progress=False)
     assert (store.run_folder(good, tmp_path) / "done.json").is_file()
     assert not (store.run_folder(bad, tmp_path) / "done.json").exists()
 

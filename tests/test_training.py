@@ -23,6 +23,7 @@ LOG_38 = math.log(38)
 # Evaluation
 # ---------------------------------------------------------------------------
 
+
 def test_evaluate_a_model_of_zero_weights_gives_the_uniform_loss():
     model = seeded_model(ModelConfig(layers=(8, 8)))
     for variable in model.variables:
@@ -59,12 +60,14 @@ def test_evaluate_weights_chunks_by_their_events_and_ignores_dropout():
 # Reproducibility and resume
 # ---------------------------------------------------------------------------
 
+
 @pytest.mark.slow
 def test_same_seed_gives_the_same_history(folk_sides, tmp_path):
     run = tiny_config("scheduled_sampling")
     evals = []
-    _, first = training.train(run, *folk_sides, tmp_path / "a", progress=False,
-                              on_eval=lambda i, m: evals.append((i, m["loss"])))
+    _, first = training.train(
+        run, *folk_sides, tmp_path / "a", progress=False, on_eval=lambda i, m: evals.append((i, m["loss"]))
+    )
     strategy, second = training.train(run, *folk_sides, tmp_path / "b", progress=False)
     pd.testing.assert_frame_equal(first, second, check_exact=True)
 
@@ -78,8 +81,9 @@ def test_same_seed_gives_the_same_history(folk_sides, tmp_path):
     held_out = eval_windows(folk_sides[1], run.train.window, run.train.eval_windows)
     assert training.evaluate(strategy.model, held_out)["loss"] == eval_rows.loss.iloc[-1]
 
-    _, other_seed = training.train(tiny_config("scheduled_sampling", seed=7), *folk_sides, tmp_path / "c",
-                                   progress=False)
+    _, other_seed = training.train(
+        tiny_config("scheduled_sampling", seed=7), *folk_sides, tmp_path / "c", progress=False
+    )
     assert not np.allclose(other_seed[other_seed.phase == "train"].loss, train_rows.loss)
 
 
@@ -91,8 +95,9 @@ def test_resume_is_the_same_as_an_uninterrupted_run(strategy, folk_sides, tmp_pa
 
     _, partial = training.train(run, *folk_sides, tmp_path / "resumed", progress=False, stop_after=5)
     assert partial.iteration.max() == 5
-    pd.testing.assert_frame_equal(partial, full_history[full_history.iteration <= 5].reset_index(drop=True),
-                                  check_exact=True)
+    pd.testing.assert_frame_equal(
+        partial, full_history[full_history.iteration <= 5].reset_index(drop=True), check_exact=True
+    )
     assert json.loads((tmp_path / "resumed" / "checkpoint.json").read_text())["iteration"] == 5
     stopped = dict(np.load(tmp_path / "resumed" / "checkpoint.npz"))
     first_session = training.Checkpoint(tmp_path / "resumed").seconds()
@@ -130,13 +135,23 @@ def test_a_checkpoint_of_another_strategy_is_refused(tmp_path):
 # Learning on real melodies
 # ---------------------------------------------------------------------------
 
+
 @pytest.mark.slow
 @pytest.mark.parametrize("strategy", ["baseline", "dropout", "scheduled_sampling", "professor_forcing"])
 def test_every_strategy_learns_the_folk_melodies(strategy, folk_sides, tmp_path):
     iterations = 100
-    run = config.experiment_config("smoke", strategy, layers=(32, 32), batch_size=16, window=16,
-                                   iterations=iterations, eval_every=iterations, eval_windows=64,
-                                   checkpoint_every=iterations, pf_units=16)
+    run = config.experiment_config(
+        "smoke",
+        strategy,
+        layers=(32, 32),
+        batch_size=16,
+        window=16,
+        iterations=iterations,
+        eval_every=iterations,
+        eval_windows=64,
+        checkpoint_every=iterations,
+        pf_units=16,
+    )
     _, history = training.train(run, *folk_sides, tmp_path, progress=False)
     train_loss = history[history.phase == "train"].loss.to_numpy()
     evals = history[history.phase == "eval"]
@@ -154,25 +169,32 @@ def test_every_strategy_learns_the_folk_melodies(strategy, folk_sides, tmp_path)
 # Bad settings
 # ---------------------------------------------------------------------------
 
-@pytest.mark.parametrize("strategy, overrides, match", [
-    ("teacher_forcing", {}, r"unknown strategy 'teacher_forcing'"),
-    ("scheduled_sampling", {"ss_k": 1.0}, r"needs k > 1, got k = 1\.0"),
-    ("scheduled_sampling", {"ss_k": -5.0}, r"needs k > 1"),
-    ("scheduled_sampling", {"ss_sampling": "greedy"}, r"ss_sampling must be 'sample' or 'argmax'"),
-    ("dropout", {"dropout_rate": -0.1}, r"dropout_rate must lie in \(0, 1\), got -0\.1"),
-    ("dropout", {"dropout_rate": 1.0}, r"dropout_rate must lie in \(0, 1\)"),
-    ("baseline", {"learning_rate": -1e-3}, r"learning_rate and clip_norm must be positive"),
-    ("baseline", {"clip_norm": 0.0}, r"learning_rate and clip_norm must be positive"),
-    ("professor_forcing", {"pf_learning_rate": -1e-3}, r"pf_learning_rate > 0"),
-    ("professor_forcing", {"pf_lambda": -1.0}, r"pf_lambda must be >= 0"),
-    ("professor_forcing", {"pf_gate_low": 0.9, "pf_gate_high": 0.5},
-     r"need 0 <= pf_gate_low <= pf_gate_high <= 1, got 0\.9, 0\.5"),
-    ("professor_forcing", {"pf_gate_high": 1.5}, r"pf_gate_low <= pf_gate_high <= 1"),
-    ("professor_forcing", {"pf_gate_low": -0.1}, r"need 0 <= pf_gate_low"),
-    ("baseline", {"iterations": 0}, r"iterations must be at least 1"),
-    ("baseline", {"layers": ()}, r"layers must be positive unit counts"),
-    ("baseline", {"learning_rat": 1e-3}, r"unknown setting 'learning_rat'"),
-])
+
+@pytest.mark.parametrize(
+    "strategy, overrides, match",
+    [
+        ("teacher_forcing", {}, r"unknown strategy 'teacher_forcing'"),
+        ("scheduled_sampling", {"ss_k": 1.0}, r"needs k > 1, got k = 1\.0"),
+        ("scheduled_sampling", {"ss_k": -5.0}, r"needs k > 1"),
+        ("scheduled_sampling", {"ss_sampling": "greedy"}, r"ss_sampling must be 'sample' or 'argmax'"),
+        ("dropout", {"dropout_rate": -0.1}, r"dropout_rate must lie in \(0, 1\), got -0\.1"),
+        ("dropout", {"dropout_rate": 1.0}, r"dropout_rate must lie in \(0, 1\)"),
+        ("baseline", {"learning_rate": -1e-3}, r"learning_rate and clip_norm must be positive"),
+        ("baseline", {"clip_norm": 0.0}, r"learning_rate and clip_norm must be positive"),
+        ("professor_forcing", {"pf_learning_rate": -1e-3}, r"pf_learning_rate > 0"),
+        ("professor_forcing", {"pf_lambda": -1.0}, r"pf_lambda must be >= 0"),
+        (
+            "professor_forcing",
+            {"pf_gate_low": 0.9, "pf_gate_high": 0.5},
+            r"need 0 <= pf_gate_low <= pf_gate_high <= 1, got 0\.9, 0\.5",
+        ),
+        ("professor_forcing", {"pf_gate_high": 1.5}, r"pf_gate_low <= pf_gate_high <= 1"),
+        ("professor_forcing", {"pf_gate_low": -0.1}, r"need 0 <= pf_gate_low"),
+        ("baseline", {"iterations": 0}, r"iterations must be at least 1"),
+        ("baseline", {"layers": ()}, r"layers must be positive unit counts"),
+        ("baseline", {"learning_rat": 1e-3}, r"unknown setting 'learning_rat'"),
+    ],
+)
 def test_bad_settings_are_refused_clearly(strategy, overrides, match):
     with pytest.raises(ValueError, match=match):
         config.experiment_config("smoke", strategy, **overrides)

@@ -27,9 +27,9 @@ def test_batcher_cuts_contiguous_windows_with_labels_shifted_by_one():
     assert batch["inputs"].shape == batch["labels"].shape == batch["mask"].shape == (32, 8)
     for inputs, labels, mask in zip(batch["inputs"], batch["labels"], batch["mask"]):
         n = int(mask.sum())
-        np.testing.assert_array_equal(inputs[1:n], labels[:n - 1])
+        np.testing.assert_array_equal(inputs[1:n], labels[: n - 1])
         window = np.concatenate([inputs[:1], labels[:n]])
-        assert any(np.array_equal(m[s:s + n + 1], window) for m in melodies for s in range(len(m) - n))
+        assert any(np.array_equal(m[s : s + n + 1], window) for m in melodies for s in range(len(m) - n))
 
 
 def test_batcher_pads_and_masks_short_melodies():
@@ -65,12 +65,13 @@ def test_batcher_refuses_an_empty_dataset_and_single_event_melodies():
 def test_eval_windows_cover_every_transition_once_hand_example():
     melodies = [np.arange(2, 12, dtype=np.int8), np.arange(20, 29, dtype=np.int8)]  # 10 and 9 events
     batch = as_numpy(eval_windows(melodies, window=4, limit=100))
-    np.testing.assert_array_equal(batch["inputs"], [[2, 3, 4, 5], [6, 7, 8, 9], [10, 11, 0, 0],
-                                                     [20, 21, 22, 23], [24, 25, 26, 27]])
-    np.testing.assert_array_equal(batch["labels"], [[3, 4, 5, 6], [7, 8, 9, 10], [11, 0, 0, 0],
-                                                    [21, 22, 23, 24], [25, 26, 27, 28]])
-    np.testing.assert_array_equal(batch["mask"], [[1, 1, 1, 1], [1, 1, 1, 1], [1, 0, 0, 0],
-                                                  [1, 1, 1, 1], [1, 1, 1, 1]])
+    np.testing.assert_array_equal(
+        batch["inputs"], [[2, 3, 4, 5], [6, 7, 8, 9], [10, 11, 0, 0], [20, 21, 22, 23], [24, 25, 26, 27]]
+    )
+    np.testing.assert_array_equal(
+        batch["labels"], [[3, 4, 5, 6], [7, 8, 9, 10], [11, 0, 0, 0], [21, 22, 23, 24], [25, 26, 27, 28]]
+    )
+    np.testing.assert_array_equal(batch["mask"], [[1, 1, 1, 1], [1, 1, 1, 1], [1, 0, 0, 0], [1, 1, 1, 1], [1, 1, 1, 1]])
     # every transition of every melody is scored exactly once: (10 - 1) + (9 - 1)
     scored = sorted(batch["labels"][batch["mask"] > 0].tolist())
     assert scored == list(range(3, 12)) + list(range(21, 29))

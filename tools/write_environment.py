@@ -6,8 +6,11 @@ Run by `make lock`; tests/test_environment.py fails if they drift apart.
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-pins = [line.strip() for line in (ROOT / "requirements.lock").read_text().splitlines()
-        if line.strip() and not line.startswith("#")]
+pins = [
+    line.strip()
+    for line in (ROOT / "requirements.lock").read_text().splitlines()
+    if line.strip() and not line.startswith("#")
+]
 lines = [
     "# Generated from requirements.lock by `make lock`; do not edit by hand.",
     "# CPU build of TensorFlow; for a GPU replace tensorflow-cpu with tensorflow[and-cuda] (see README).",

@@ -47,8 +47,9 @@ def _experiment(args: argparse.Namespace):
     data = config.data_config(args.profile, source=args.source, path=args.path)
     corpus = dataset.prepare(data, workers=args.workers)
     parts = dataset.split(corpus, args.seed)
-    experiment = config.experiment_config(args.profile, args.strategy, seed=args.seed, data=data,
-                                          **_parse_parameters(args.set))
+    experiment = config.experiment_config(
+        args.profile, args.strategy, seed=args.seed, data=data, **_parse_parameters(args.set)
+    )
     return corpus, parts, experiment
 
 
@@ -70,8 +71,9 @@ def _generate(args: argparse.Namespace) -> None:
 
     corpus, parts, experiment = _experiment(args)
     run = sweep.ensure_runs([experiment], corpus, parts, workers=1)[0]
-    sampled = generation.generate(run.model(), num=args.num, steps=args.steps, primer=args.primer,
-                                  temperature=args.temperature, seed=args.seed)
+    sampled = generation.generate(
+        run.model(), num=args.num, steps=args.steps, primer=args.primer, temperature=args.temperature, seed=args.seed
+    )
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     for i, ll in enumerate(sampled.log_likelihood):
@@ -93,8 +95,9 @@ def _download(args: argparse.Namespace) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m melodyreg", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m melodyreg", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     commands = parser.add_subparsers(dest="command", required=True)
 
     prep = commands.add_parser("prepare", help="prepare and cache a corpus")
@@ -105,15 +108,22 @@ def main(argv: list[str] | None = None) -> None:
     prep.set_defaults(run=_prepare)
 
     def training_options(sub: argparse.ArgumentParser) -> None:
-        sub.add_argument("--strategy", default="baseline",
-                         help="baseline, dropout, scheduled_sampling or professor_forcing")
+        sub.add_argument(
+            "--strategy", default="baseline", help="baseline, dropout, scheduled_sampling or professor_forcing"
+        )
         sub.add_argument("--profile", default="poster", help="smoke, poster or full (default poster)")
         sub.add_argument("--seed", type=int, default=2017, help="run seed (split, weights, sampling)")
         sub.add_argument("--source", default=None, help="folk, essen, maestro or midi")
         sub.add_argument("--path", default=None, help="MAESTRO zip/folder or MIDI folder")
         sub.add_argument("--workers", type=int, default=None, help="processes preparing the corpus")
-        sub.add_argument("-s", "--set", action="append", default=[], metavar="KEY=VALUE",
-                         help="override a model/strategy/training setting, e.g. -s iterations=200 -s ss_k=100")
+        sub.add_argument(
+            "-s",
+            "--set",
+            action="append",
+            default=[],
+            metavar="KEY=VALUE",
+            help="override a model/strategy/training setting, e.g. -s iterations=200 -s ss_k=100",
+        )
 
     tr = commands.add_parser("train", help="train one strategy (finished runs are reused)")
     training_options(tr)
@@ -130,10 +140,21 @@ def main(argv: list[str] | None = None) -> None:
 
     bk = commands.add_parser("book", help="execute the chapters and build the HTML book")
     bk.add_argument("--profile", default="poster", help="smoke, poster or full (default poster)")
-    bk.add_argument("-p", "--parameter", action="append", default=[], metavar="KEY=VALUE",
-                    help="papermill parameter for every chapter, e.g. -p seed=3 (repeatable)")
-    bk.add_argument("--only", action="append", default=[], metavar="CHAPTER",
-                    help="execute only this chapter (e.g. 01_data); others keep their last run")
+    bk.add_argument(
+        "-p",
+        "--parameter",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="papermill parameter for every chapter, e.g. -p seed=3 (repeatable)",
+    )
+    bk.add_argument(
+        "--only",
+        action="append",
+        default=[],
+        metavar="CHAPTER",
+        help="execute only this chapter (e.g. 01_data); others keep their last run",
+    )
     bk.add_argument("--lenient", action="store_true", help="do not turn Sphinx warnings into errors")
     bk.set_defaults(run=_book)
 
@@ -144,4 +165,3 @@ def main(argv: list[str] | None = None) -> None:
 
     args = parser.parse_args(argv)
     args.run(args)
-

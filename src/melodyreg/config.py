@@ -71,8 +71,9 @@ class DataConfig:
         if self.gap_bars <= 0:
             raise ValueError(f"gap_bars must be positive, got {self.gap_bars}")
         if not 0 <= self.min_pitch < self.max_pitch <= 128 or self.max_pitch - self.min_pitch < 12:
-            raise ValueError(f"pitch range [{self.min_pitch}, {self.max_pitch}) must lie in [0, 128) "
-                             "and span at least an octave")
+            raise ValueError(
+                f"pitch range [{self.min_pitch}, {self.max_pitch}) must lie in [0, 128) and span at least an octave"
+            )
         if self.max_pitch - self.min_pitch + C.NUM_SPECIAL_EVENTS != C.NUM_CLASSES:
             raise ValueError(f"the model's {C.NUM_CLASSES} classes need a {C.NUM_CLASSES - 2}-pitch range")
         if self.transpose_to_key is not None and not 0 <= self.transpose_to_key < 12:
@@ -120,8 +121,9 @@ def data_config(profile: str = "poster", **overrides: Any) -> DataConfig:
 
 def config_hash(config: Any, length: int = 12) -> str:
     """A short, stable hash of a (nested) dataclass or a JSON-able dict, for artifact folder names."""
-    payload = json.dumps(config if isinstance(config, dict) else dataclasses.asdict(config),
-                         sort_keys=True, default=str)
+    payload = json.dumps(
+        config if isinstance(config, dict) else dataclasses.asdict(config), sort_keys=True, default=str
+    )
     return hashlib.sha256(payload.encode()).hexdigest()[:length]
 
 
@@ -202,11 +204,12 @@ class StrategyConfig:
         if self.pf_pool < 1:
             raise ValueError(f"pf_pool must be at least 1, got {self.pf_pool}")
         if self.pf_lambda < 0 or self.pf_learning_rate <= 0 or self.pf_units < 1:
-            raise ValueError("pf_lambda must be >= 0, pf_learning_rate > 0 and pf_units >= 1, got "
-                             f"{self.pf_lambda}, {self.pf_learning_rate}, {self.pf_units}")
+            raise ValueError(
+                "pf_lambda must be >= 0, pf_learning_rate > 0 and pf_units >= 1, got "
+                f"{self.pf_lambda}, {self.pf_learning_rate}, {self.pf_units}"
+            )
         if not 0 <= self.pf_gate_low <= self.pf_gate_high <= 1:
-            raise ValueError(f"need 0 <= pf_gate_low <= pf_gate_high <= 1, got "
-                             f"{self.pf_gate_low}, {self.pf_gate_high}")
+            raise ValueError(f"need 0 <= pf_gate_low <= pf_gate_high <= 1, got {self.pf_gate_low}, {self.pf_gate_high}")
 
 
 @dataclass(frozen=True)
@@ -237,8 +240,9 @@ class TrainConfig:
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
         if self.learning_rate <= 0 or self.clip_norm <= 0:
-            raise ValueError(f"learning_rate and clip_norm must be positive, got "
-                             f"{self.learning_rate}, {self.clip_norm}")
+            raise ValueError(
+                f"learning_rate and clip_norm must be positive, got {self.learning_rate}, {self.clip_norm}"
+            )
 
 
 @dataclass(frozen=True)
@@ -257,9 +261,18 @@ class ExperimentConfig:
 
 # Training settings per profile (data settings are in PROFILES above).
 TRAIN_PROFILES: dict[str, dict[str, Any]] = {
-    "smoke": {"train": {"iterations": 60, "batch_size": 8, "window": 32, "eval_every": 20,
-                        "eval_windows": 32, "checkpoint_every": 30},
-              "strategy": {"ss_k": 10.0}, "model": {"layers": (16, 16)}},
+    "smoke": {
+        "train": {
+            "iterations": 60,
+            "batch_size": 8,
+            "window": 32,
+            "eval_every": 20,
+            "eval_windows": 32,
+            "checkpoint_every": 30,
+        },
+        "strategy": {"ss_k": 10.0},
+        "model": {"layers": (16, 16)},
+    },
     "poster": {"train": {}, "strategy": {}, "model": {}},
     "full": {"train": {}, "strategy": {}, "model": {}},
 }
@@ -298,8 +311,14 @@ def study_seeds(profile: str, seed: int, num_seeds: int | None = None) -> tuple[
     return tuple(seed + i for i in range(count))
 
 
-def experiment_config(profile: str = "poster", strategy: str = "baseline", *, seed: int = 2017,
-                      data: DataConfig | None = None, **overrides: Any) -> ExperimentConfig:
+def experiment_config(
+    profile: str = "poster",
+    strategy: str = "baseline",
+    *,
+    seed: int = 2017,
+    data: DataConfig | None = None,
+    **overrides: Any,
+) -> ExperimentConfig:
     """The :class:`ExperimentConfig` for one strategy at a profile.
 
     ``overrides`` name fields of the train, strategy or model configs (e.g.
@@ -324,5 +343,10 @@ def experiment_config(profile: str = "poster", strategy: str = "baseline", *, se
     strategy_config = StrategyConfig(name=strategy, **values["strategy"])
     if strategy == "dropout":
         values["model"]["dropout_rate"] = strategy_config.dropout_rate
-    return ExperimentConfig(data=data or data_config(profile), model=ModelConfig(**values["model"]),
-                            strategy=strategy_config, train=TrainConfig(**values["train"]), seed=seed)
+    return ExperimentConfig(
+        data=data or data_config(profile),
+        model=ModelConfig(**values["model"]),
+        strategy=strategy_config,
+        train=TrainConfig(**values["train"]),
+        seed=seed,
+    )

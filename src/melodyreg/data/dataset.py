@@ -66,8 +66,9 @@ class Report:
         rows = [(k.split(": ", 1)[0], k.split(": ", 1)[-1], v) for k, v in self.counts.items()]
         frame = pd.DataFrame(rows, columns=["stage", "reason", "count"])
         frame["order"] = frame["stage"].map({s: i for i, s in enumerate(order)}).fillna(len(order))
-        return frame.sort_values(["order", "count"], ascending=[True, False]).drop(columns="order") \
-            .reset_index(drop=True)
+        return (
+            frame.sort_values(["order", "count"], ascending=[True, False]).drop(columns="order").reset_index(drop=True)
+        )
 
     def skipped(self, stage: str) -> int:
         """Total count of one stage's entries whose reason is a skip (not a kept repair)."""
@@ -105,9 +106,13 @@ class Corpus:
     def summary(self) -> dict[str, int]:
         """Headline counts: pieces read, used and skipped; melodies; steps."""
         used = len(set(self.melody_piece.tolist()))
-        return {"pieces read": len(self.pieces), "pieces skipped": self.report.skipped("piece")
-                + self.report.skipped("file"),
-                "pieces with melodies": used, "melodies": len(self.melodies), "steps": self.num_steps}
+        return {
+            "pieces read": len(self.pieces),
+            "pieces skipped": self.report.skipped("piece") + self.report.skipped("file"),
+            "pieces with melodies": used,
+            "melodies": len(self.melodies),
+            "steps": self.num_steps,
+        }
 
 
 @dataclass(frozen=True)
@@ -128,6 +133,7 @@ class Split:
 # Jobs and the worker
 # ---------------------------------------------------------------------------
 
+
 def list_jobs(config: DataConfig) -> list[Job]:
     """The units of work for a corpus, in a stable order.
 
@@ -136,8 +142,11 @@ def list_jobs(config: DataConfig) -> list[Job]:
         ValueError: an unknown collection.
     """
     if config.source in ("folk", "essen"):
-        return [Job("abc", str(p), c, size=p.stat().st_size)
-                for c in config.collections for p in sources.collection_files(c)]
+        return [
+            Job("abc", str(p), c, size=p.stat().st_size)
+            for c in config.collections
+            for p in sources.collection_files(c)
+        ]
     if config.source == "maestro":
         source = MaestroSource(config.path)
         return [Job("maestro", str(source.path), "maestro", member=e.midi_filename) for e in source.entries]
@@ -173,8 +182,13 @@ def piece_melodies(sequence, config: DataConfig, counts: Counter) -> list[np.nda
     out = []
     for part in mel.quantize_pieces(sequence, config.steps_per_quarter, counts):
         for events in mel.extract_melodies(
-                part, counts, min_bars=config.min_bars, max_steps=config.max_steps,
-                gap_bars=config.gap_bars, min_unique_pitches=config.min_unique_pitches):
+            part,
+            counts,
+            min_bars=config.min_bars,
+            max_steps=config.max_steps,
+            gap_bars=config.gap_bars,
+            min_unique_pitches=config.min_unique_pitches,
+        ):
             squashed = mel.squash(events, config.min_pitch, config.max_pitch, config.transpose_to_key)
             out.append(mel.encode(squashed, config.min_pitch, config.max_pitch))
     return out
@@ -185,8 +199,17 @@ def run_job(job: Job, config: DataConfig) -> list[dict]:
     try:
         pieces = _read_job(job)
     except Exception as exc:  # a reader bug must not take the whole corpus down
-        return [{"id": job.member or job.path, "collection": job.collection, "title": "", "split": "",
-                 "skip": f"file: reader error ({type(exc).__name__})", "counts": {}, "melodies": []}]
+        return [
+            {
+                "id": job.member or job.path,
+                "collection": job.collection,
+                "title": "",
+                "split": "",
+                "skip": f"file: reader error ({type(exc).__name__})",
+                "counts": {},
+                "melodies": [],
+            }
+        ]
     results = []
     for piece in pieces:
         counts = Counter(piece.counts)
@@ -199,8 +222,17 @@ def run_job(job: Job, config: DataConfig) -> list[dict]:
                 skip = f"piece: extraction error ({type(exc).__name__})"
             if not found and skip is None:
                 counts["piece: no melody survived extraction"] += 1
-        results.append({"id": piece.piece_id, "collection": piece.collection, "title": piece.title,
-                        "split": piece.split, "skip": skip, "counts": dict(counts), "melodies": found})
+        results.append(
+            {
+                "id": piece.piece_id,
+                "collection": piece.collection,
+                "title": piece.title,
+                "split": piece.split,
+                "skip": skip,
+                "counts": dict(counts),
+                "melodies": found,
+            }
+        )
     return results
 
 
@@ -211,6 +243,7 @@ def _run_chunk(jobs: list[Job], config: DataConfig) -> list[list[dict]]:
 # ---------------------------------------------------------------------------
 # Preparation, cache
 # ---------------------------------------------------------------------------
+
 
 def _versions() -> dict[str, str]:
     return {name: metadata.version(name) for name in ("music21", "note-seq", "melodyreg")}
@@ -229,8 +262,12 @@ def cache_key(config: DataConfig) -> str:
     settings = dataclasses.asdict(config)
     settings.pop("eval_fraction")  # the split is made after the cache
     settings.pop("maestro_split")
-    payload = {"settings": settings, "versions": _versions(), "pipeline": PIPELINE_VERSION,
-               "inputs": _inputs_fingerprint(config)}
+    payload = {
+        "settings": settings,
+        "versions": _versions(),
+        "pipeline": PIPELINE_VERSION,
+        "inputs": _inputs_fingerprint(config),
+    }
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
@@ -300,8 +337,9 @@ def _assemble(records: list[dict], config: DataConfig) -> Corpus:
             report.counts[record["skip"]] += 1
         melodies.extend(record["melodies"])
         melody_piece.extend([index] * len(record["melodies"]))
-    return Corpus(melodies, np.asarray(melody_piece, dtype=np.int64), pieces, collections, titles, groups,
-                  splits, report, config)
+    return Corpus(
+        melodies, np.asarray(melody_piece, dtype=np.int64), pieces, collections, titles, groups, splits, report, config
+    )
 
 
 def _save(corpus: Corpus, folder: Path) -> None:
@@ -310,10 +348,17 @@ def _save(corpus: Corpus, folder: Path) -> None:
     lengths = np.asarray([len(m) for m in corpus.melodies], dtype=np.int64)
     events = np.concatenate(corpus.melodies) if corpus.melodies else np.zeros(0, np.int8)
     np.savez_compressed(tmp / "melodies.npz", events=events, lengths=lengths, melody_piece=corpus.melody_piece)
-    meta = {"pieces": corpus.pieces, "collections": corpus.collections, "titles": corpus.titles,
-            "groups": corpus.groups, "official_splits": corpus.official_splits,
-            "report": dict(corpus.report.counts), "config": dataclasses.asdict(corpus.config),
-            "versions": _versions(), "pipeline": PIPELINE_VERSION}
+    meta = {
+        "pieces": corpus.pieces,
+        "collections": corpus.collections,
+        "titles": corpus.titles,
+        "groups": corpus.groups,
+        "official_splits": corpus.official_splits,
+        "report": dict(corpus.report.counts),
+        "config": dataclasses.asdict(corpus.config),
+        "versions": _versions(),
+        "pipeline": PIPELINE_VERSION,
+    }
     (tmp / "corpus.json").write_text(json.dumps(meta, indent=1))
     if folder.exists():
         shutil.rmtree(folder)
@@ -325,13 +370,23 @@ def _load(folder: Path, config: DataConfig) -> Corpus:
     meta = json.loads((folder / "corpus.json").read_text())
     bounds = np.cumsum(arrays["lengths"])[:-1]
     melodies = np.split(arrays["events"], bounds) if len(arrays["lengths"]) else []
-    return Corpus(melodies, arrays["melody_piece"], meta["pieces"], meta["collections"], meta["titles"],
-                  meta["groups"], meta["official_splits"], Report(Counter(meta["report"])), config)
+    return Corpus(
+        melodies,
+        arrays["melody_piece"],
+        meta["pieces"],
+        meta["collections"],
+        meta["titles"],
+        meta["groups"],
+        meta["official_splits"],
+        Report(Counter(meta["report"])),
+        config,
+    )
 
 
 # ---------------------------------------------------------------------------
 # Split
 # ---------------------------------------------------------------------------
+
 
 def split(corpus: Corpus, seed: int) -> Split:
     """Split melodies into training and evaluation sides by piece, never by window.
@@ -373,11 +428,17 @@ def collection_table(corpus: Corpus, parts: Split) -> pd.DataFrame:
     rows = []
     for name in dict.fromkeys(corpus.collections):
         mask = melody_collection == name
-        rows.append({"collection": name, "pieces": int((collection == name).sum()),
-                     "pieces with melodies": len(set(corpus.melody_piece[mask].tolist())),
-                     "melodies": int(mask.sum()), "steps": int(lengths[mask].sum()),
-                     "train melodies": int((mask & (side == "train")).sum()),
-                     "eval melodies": int((mask & (side == "eval")).sum())})
+        rows.append(
+            {
+                "collection": name,
+                "pieces": int((collection == name).sum()),
+                "pieces with melodies": len(set(corpus.melody_piece[mask].tolist())),
+                "melodies": int(mask.sum()),
+                "steps": int(lengths[mask].sum()),
+                "train melodies": int((mask & (side == "train")).sum()),
+                "eval melodies": int((mask & (side == "eval")).sum()),
+            }
+        )
     frame = pd.DataFrame(rows)
     total = frame.drop(columns="collection").sum().to_dict()
     return pd.concat([frame, pd.DataFrame([{"collection": "total", **total}])], ignore_index=True)

@@ -72,7 +72,8 @@ class MaestroSource:
         if not self.path.exists():
             raise FileNotFoundError(
                 f"MAESTRO not found at {self.path}; fetch it with "
-                f"`python -m melodyreg download-maestro --dest {C.DATA_DIR / 'maestro'}`")
+                f"`python -m melodyreg download-maestro --dest {C.DATA_DIR / 'maestro'}`"
+            )
         if self.path.is_file():
             if not zipfile.is_zipfile(self.path):
                 raise ValueError(f"{self.path} is not a zip archive")
@@ -105,8 +106,9 @@ def _parse_metadata(text: str, where: Path) -> list[MaestroEntry]:
     missing = [c for c in REQUIRED_COLUMNS if c not in (reader.fieldnames or [])]
     if missing:
         raise ValueError(f"metadata CSV in {where} lacks columns {missing}; has {reader.fieldnames}")
-    entries = [MaestroEntry(r["canonical_composer"], r["canonical_title"], r["split"], r["midi_filename"])
-               for r in reader]
+    entries = [
+        MaestroEntry(r["canonical_composer"], r["canonical_title"], r["split"], r["midi_filename"]) for r in reader
+    ]
     if not entries:
         raise ValueError(f"metadata CSV in {where} lists no performances")
     return entries
@@ -156,8 +158,11 @@ def download(dest: str | Path, release: str = DEFAULT_RELEASE, *, url: str | Non
         except ValueError:
             target.unlink()
     partial = target.with_suffix(".part")
-    with urllib.request.urlopen(url or address) as response, open(partial, "wb") as out, \
-            tqdm(total=size, unit="B", unit_scale=True, desc=target.name) as bar:
+    with (
+        urllib.request.urlopen(url or address) as response,
+        open(partial, "wb") as out,
+        tqdm(total=size, unit="B", unit_scale=True, desc=target.name) as bar,
+    ):
         while block := response.read(1 << 20):
             out.write(block)
             bar.update(len(block))

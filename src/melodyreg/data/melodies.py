@@ -115,8 +115,7 @@ def melody_from_quantized(
     """
     bar = int(steps_per_bar(quantized))
     notes = sorted(
-        (n for n in quantized.notes
-         if n.instrument == instrument and n.quantized_start_step >= search_start_step),
+        (n for n in quantized.notes if n.instrument == instrument and n.quantized_start_step >= search_start_step),
         key=lambda n: (n.quantized_start_step, -n.pitch),
     )
     if not notes:
@@ -169,7 +168,8 @@ def extract_melodies(
         search = 0
         while True:
             events, start = melody_from_quantized(
-                quantized, search_start_step=search, instrument=instrument, gap_bars=gap_bars)
+                quantized, search_start_step=search, instrument=instrument, gap_bars=gap_bars
+            )
             if not events:
                 break
             end = start + len(events)
@@ -240,8 +240,9 @@ def encode(events: Sequence[int], min_pitch: int = C.MIN_PITCH, max_pitch: int =
     arr = np.asarray(events, dtype=np.int64)
     bad = (arr < C.MELODY_NO_EVENT) | ((arr >= 0) & ((arr < min_pitch) | (arr >= max_pitch)))
     if bad.any():
-        raise ValueError(f"events outside the encodable range [{min_pitch}, {max_pitch}): "
-                         f"{sorted(set(arr[bad].tolist()))}")
+        raise ValueError(
+            f"events outside the encodable range [{min_pitch}, {max_pitch}): {sorted(set(arr[bad].tolist()))}"
+        )
     classes = np.where(arr >= 0, arr - min_pitch + C.NUM_SPECIAL_EVENTS, arr + 2)
     return classes.astype(np.int8)
 
@@ -279,7 +280,12 @@ def to_note_sequence(
     seq = music_pb2.NoteSequence(ticks_per_quarter=C.STANDARD_PPQ)
     seq.tempos.add(qpm=qpm)
     for pitch, onset, length in notes(events):
-        seq.notes.add(pitch=pitch, velocity=velocity, program=program, start_time=onset * seconds_per_step,
-                      end_time=(onset + length) * seconds_per_step)
+        seq.notes.add(
+            pitch=pitch,
+            velocity=velocity,
+            program=program,
+            start_time=onset * seconds_per_step,
+            end_time=(onset + length) * seconds_per_step,
+        )
     seq.total_time = len(events) * seconds_per_step
     return seq

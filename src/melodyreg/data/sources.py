@@ -131,14 +131,18 @@ def stream_to_sequence(score, counts: Counter) -> music_pb2.NoteSequence:
                 tie = element.tie if not hasattr(element, "getTie") else element.getTie(pitch_obj)
                 kind = tie.type if tie is not None else None
                 held = tied.get(pitch)
-                if kind in ("continue", "stop") and held is not None \
-                        and abs(held.end_time - start * seconds) < 1e-6:
+                if kind in ("continue", "stop") and held is not None and abs(held.end_time - start * seconds) < 1e-6:
                     held.end_time = (start + length) * seconds
                     if kind == "stop":
                         del tied[pitch]
                     continue
-                note = seq.notes.add(pitch=pitch, velocity=80, instrument=instrument,
-                                     start_time=start * seconds, end_time=(start + length) * seconds)
+                note = seq.notes.add(
+                    pitch=pitch,
+                    velocity=80,
+                    instrument=instrument,
+                    start_time=start * seconds,
+                    end_time=(start + length) * seconds,
+                )
                 if kind in ("start", "continue"):
                     tied[pitch] = note
                 else:

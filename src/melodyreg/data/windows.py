@@ -21,8 +21,11 @@ def windows_to_batch(windows: np.ndarray, lengths: np.ndarray) -> dict[str, tf.T
     """Windows of ``T + 1`` events → inputs, labels (shifted by one) and a mask of real steps."""
     steps = windows.shape[1] - 1
     mask = (np.arange(steps)[None, :] < (lengths[:, None] - 1)).astype(np.float32)
-    return {"inputs": tf.constant(windows[:, :-1], tf.int32), "labels": tf.constant(windows[:, 1:], tf.int32),
-            "mask": tf.constant(mask)}
+    return {
+        "inputs": tf.constant(windows[:, :-1], tf.int32),
+        "labels": tf.constant(windows[:, 1:], tf.int32),
+        "mask": tf.constant(mask),
+    }
 
 
 @dataclass
@@ -55,8 +58,8 @@ class Batcher:
         for row, index in enumerate(picks):
             melody = self.melodies[index]
             start = rng.integers(0, max(1, len(melody) - self.window))
-            piece = melody[start:start + self.window + 1]
-            out[row, :len(piece)] = piece
+            piece = melody[start : start + self.window + 1]
+            out[row, : len(piece)] = piece
             lengths[row] = len(piece)
         return windows_to_batch(out, lengths)
 
@@ -66,11 +69,11 @@ def eval_windows(melodies: Sequence[np.ndarray], window: int, limit: int) -> dic
     rows, lengths = [], []
     for melody in melodies:
         for start in range(0, max(1, len(melody) - 1), window):
-            piece = melody[start:start + window + 1]
+            piece = melody[start : start + window + 1]
             if len(piece) < 2:
                 continue
             row = np.zeros(window + 1, np.int32)
-            row[:len(piece)] = piece
+            row[: len(piece)] = piece
             rows.append(row)
             lengths.append(len(piece))
             if len(rows) == limit:

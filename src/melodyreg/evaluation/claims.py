@@ -69,42 +69,77 @@ def verdicts(runs: pd.DataFrame) -> pd.DataFrame:
     rows = []
 
     def add(claim: str, evidence: str, verdict: str) -> None:
-        rows.append({"poster's claim": claim, "evidence (mean [95 % interval] over seeds)": evidence,
-                     "verdict": verdict})
+        rows.append(
+            {"poster's claim": claim, "evidence (mean [95 % interval] over seeds)": evidence, "verdict": verdict}
+        )
 
     # 1. disparity for baseline and dropout: AUC clearly above chance
     levels = {n: _level(runs, "state_auc", n) for n in (B, D)}
     text = "; ".join(f"AUC {SHORT[n]}: {intervals.format_ci(*levels[n])}" for n in (B, D))
     # supported if both are clearly above 0.75; contradicted if either is clearly below 0.6
-    verdict = ("supported" if min(levels[n][1] for n in levels) > 0.75
-               else "contradicted" if min(levels[n][2] for n in levels) < 0.6 else "inconclusive")
-    add("Clear disparity between training and generation hidden states for baseline and dropout",
-        text + " (0.5 = none; supported above 0.75, contradicted below 0.6)", verdict)
-    add("Scheduled sampling and professor forcing bring training and generation states closer",
-        *_judge([("state_auc", x, y, -1) for x in (S, P) for y in (B, D)], runs, 3))
+    verdict = (
+        "supported"
+        if min(levels[n][1] for n in levels) > 0.75
+        else "contradicted"
+        if min(levels[n][2] for n in levels) < 0.6
+        else "inconclusive"
+    )
+    add(
+        "Clear disparity between training and generation hidden states for baseline and dropout",
+        text + " (0.5 = none; supported above 0.75, contradicted below 0.6)",
+        verdict,
+    )
+    add(
+        "Scheduled sampling and professor forcing bring training and generation states closer",
+        *_judge([("state_auc", x, y, -1) for x in (S, P) for y in (B, D)], runs, 3),
+    )
     # 3. minimal difference: the relative paired difference inside ±SMALL
     wide = runs.pivot_table(index="seed", columns="strategy", values="nll", aggfunc="first")[[D, B]].dropna()
     mean, low, high = intervals.bootstrap_ci(((wide[D] - wide[B]) / wide[B]).to_numpy())
-    verdict = ("supported" if -SMALL < low and high < SMALL
-               else "contradicted" if low >= SMALL or high <= -SMALL else "inconclusive")
-    add("Minimal difference between baseline and dropout",
+    verdict = (
+        "supported"
+        if -SMALL < low and high < SMALL
+        else "contradicted"
+        if low >= SMALL or high <= -SMALL
+        else "inconclusive"
+    )
+    add(
+        "Minimal difference between baseline and dropout",
         "held-out NLL, (dropout − baseline) / baseline: "
         f"{intervals.format_ci(100 * mean, 100 * low, 100 * high, 1)} % "
-        f"(minimal = within ±{SMALL:.0%})", verdict)
+        f"(minimal = within ±{SMALL:.0%})",
+        verdict,
+    )
     text, verdict = _judge([("train_loss", x, B, +1) for x in (S, P)], runs, 3)
-    add("Scheduled sampling and professor forcing do worse in training",
-        text + " (each strategy's training loss as logged: scheduled sampling's on its mixed inputs)", verdict)
-    add("Scheduled sampling does slightly better in evaluation (a regularizing effect)",
-        *_judge([("nll", S, B, -1)], runs, 3))
-    add("Scheduled sampling generates melodies with the highest log-likelihood",
-        *_judge([("log_likelihood", S, x, +1) for x in (B, D, P)], runs, 1))
-    add("Scheduled sampling and professor forcing outperform baseline and dropout (log-likelihood)",
-        *_judge([("log_likelihood", x, y, +1) for x in (S, P) for y in (B, D)], runs, 1))
-    add("Scheduled sampling shows the highest similarity between training and generation states",
-        *_judge([("state_auc", S, x, -1) for x in (B, D, P)], runs, 3))
+    add(
+        "Scheduled sampling and professor forcing do worse in training",
+        text + " (each strategy's training loss as logged: scheduled sampling's on its mixed inputs)",
+        verdict,
+    )
+    add(
+        "Scheduled sampling does slightly better in evaluation (a regularizing effect)",
+        *_judge([("nll", S, B, -1)], runs, 3),
+    )
+    add(
+        "Scheduled sampling generates melodies with the highest log-likelihood",
+        *_judge([("log_likelihood", S, x, +1) for x in (B, D, P)], runs, 1),
+    )
+    add(
+        "Scheduled sampling and professor forcing outperform baseline and dropout (log-likelihood)",
+        *_judge([("log_likelihood", x, y, +1) for x in (S, P) for y in (B, D)], runs, 1),
+    )
+    add(
+        "Scheduled sampling shows the highest similarity between training and generation states",
+        *_judge([("state_auc", S, x, -1) for x in (B, D, P)], runs, 3),
+    )
     text, verdict = _judge([("seconds", S, P, -1)], runs, 0)
-    add("Scheduled sampling trains faster than professor forcing (wall seconds)",
-        text + " s (runs sharing the machine's cores; benchmarks/train_step.py times steps alone)", verdict)
-    add("Scheduled sampling is the most effective regularizer (judged here by held-out NLL)",
-        *_judge([("nll", S, x, -1) for x in (B, D, P)], runs, 3))
+    add(
+        "Scheduled sampling trains faster than professor forcing (wall seconds)",
+        text + " s (runs sharing the machine's cores; benchmarks/train_step.py times steps alone)",
+        verdict,
+    )
+    add(
+        "Scheduled sampling is the most effective regularizer (judged here by held-out NLL)",
+        *_judge([("nll", S, x, -1) for x in (B, D, P)], runs, 3),
+    )
     return pd.DataFrame(rows)

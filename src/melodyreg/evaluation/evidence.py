@@ -58,17 +58,32 @@ def _shared_model(run, models: dict):
     return run.load_into(models[key])
 
 
-def measure_run(run, study: Study, *, held_out: dict, state_batch: dict, num: int, steps: int,
-                temperature: float, per_side: int, permutations: int, models: dict | None = None,
-                ) -> tuple[dict, generation.Generated]:
+def measure_run(
+    run,
+    study: Study,
+    *,
+    held_out: dict,
+    state_batch: dict,
+    num: int,
+    steps: int,
+    temperature: float,
+    per_side: int,
+    permutations: int,
+    models: dict | None = None,
+) -> tuple[dict, generation.Generated]:
     """The scalar measures of one run (see :attr:`Evidence.runs`) and its generated melodies.
 
     Args:
         models: a cache of model objects by architecture, shared across calls (see :func:`gather`).
     """
     model, seed = _shared_model(run, {} if models is None else models), run.config.seed
-    row = {"strategy": run.config.strategy.name, "seed": seed, "train_loss": final_train_loss(run.history),
-           "seconds": run.seconds, **measures.heldout_fit(model, held_out)}
+    row = {
+        "strategy": run.config.strategy.name,
+        "seed": seed,
+        "train_loss": final_train_loss(run.history),
+        "seconds": run.seconds,
+        **measures.heldout_fit(model, held_out),
+    }
     sampled = generation.generate(model, num=num, steps=steps, temperature=temperature, seed=seed)
     row["log_likelihood"] = float(sampled.log_likelihood.mean())
     row["log_likelihood_per_event"] = float(sampled.log_probs.mean())
@@ -79,16 +94,38 @@ def measure_run(run, study: Study, *, held_out: dict, state_batch: dict, num: in
     teacher_groups = np.broadcast_to(np.arange(mask.shape[0])[:, None], mask.shape)[mask]
     free_groups = np.repeat(np.arange(sampled.hidden.shape[0]), sampled.hidden.shape[1])
     keep_t, keep_f = subsample(rng, len(teacher), per_side), subsample(rng, len(free), per_side)
-    tested = measures.two_sample(teacher[keep_t], free[keep_f], groups=(teacher_groups[keep_t], free_groups[keep_f]),
-                                 seed=seed, permutations=permutations)
-    row.update({"state_auc": tested["auc"], "state_accuracy": tested["accuracy"], "mmd": tested["mmd"],
-                "mmd_p": tested["mmd_p"]})
+    tested = measures.two_sample(
+        teacher[keep_t],
+        free[keep_f],
+        groups=(teacher_groups[keep_t], free_groups[keep_f]),
+        seed=seed,
+        permutations=permutations,
+    )
+    row.update(
+        {
+            "state_auc": tested["auc"],
+            "state_accuracy": tested["accuracy"],
+            "mmd": tested["mmd"],
+            "mmd_p": tested["mmd_p"],
+        }
+    )
     return row, sampled
 
 
-def gather(study: Study, *, num: int = 10, steps: int = 128, temperature: float = 1.0, per_side: int = 1000,
-           permutations: int = 200, reference_melodies: int = 100, prefixes=(1, 8, 16, 32, 64),
-           continuation: int = 32, exposure_melodies: int = 128, progress: bool = True) -> Evidence:
+def gather(
+    study: Study,
+    *,
+    num: int = 10,
+    steps: int = 128,
+    temperature: float = 1.0,
+    per_side: int = 1000,
+    permutations: int = 200,
+    reference_melodies: int = 100,
+    prefixes=(1, 8, 16, 32, 64),
+    continuation: int = 32,
+    exposure_melodies: int = 128,
+    progress: bool = True,
+) -> Evidence:
     """Measure every run of ``study`` (see :class:`Evidence`).
 
     Args:
@@ -102,17 +139,30 @@ def gather(study: Study, *, num: int = 10, steps: int = 128, temperature: float 
     held_out = eval_windows(study.melodies("eval"), window, limit=10**9)
     states = state_batch(study, per_side, window)
     reference = openings(study.melodies("eval"), steps, reference_melodies, study.seed)
-    options = {"held_out": held_out, "state_batch": states, "num": num, "steps": steps,
-               "temperature": temperature, "per_side": per_side, "permutations": permutations, "models": {}}
+    options = {
+        "held_out": held_out,
+        "state_batch": states,
+        "num": num,
+        "steps": steps,
+        "temperature": temperature,
+        "per_side": per_side,
+        "permutations": permutations,
+        "models": {},
+    }
     rows, exposure, feature_rows, samples = [], [], [], {}
     for (name, seed), run in tqdm(study.seed_runs.items(), desc="measuring runs", disable=not progress):
         row, sampled = measure_run(run, study, **options)
         rows.append(row)
         if seed == study.seed:
             samples[name] = sampled
-        curve = measures.exposure_curve(_shared_model(run, options["models"]), study.melodies("eval"),
-                                        prefixes=prefixes,
-                                        continuation=continuation, num=exposure_melodies, seed=seed)
+        curve = measures.exposure_curve(
+            _shared_model(run, options["models"]),
+            study.melodies("eval"),
+            prefixes=prefixes,
+            continuation=continuation,
+            num=exposure_melodies,
+            seed=seed,
+        )
         exposure.append(curve.assign(strategy=name, seed=seed))
         generated = [sampled.events(i) for i in range(len(sampled.classes))]
         feature_rows.append(measures.feature_comparison(generated, reference).assign(strategy=name, seed=seed))
@@ -122,9 +172,14 @@ def gather(study: Study, *, num: int = 10, steps: int = 128, temperature: float 
     for item in tqdm(study.sensitivity, desc="measuring sweeps", disable=not progress):
         row, _ = measure_run(item["run"], study, **options)
         sweep_rows.append({"knob": item["knob"], "setting": item["setting"], "default": item["default"], **row})
-    return Evidence(pd.DataFrame(rows), pd.concat(exposure, ignore_index=True),
-                    pd.concat(feature_rows, ignore_index=True), reference_features, pd.DataFrame(sweep_rows),
-                    {name: samples[name] for name in study.runs})
+    return Evidence(
+        pd.DataFrame(rows),
+        pd.concat(exposure, ignore_index=True),
+        pd.concat(feature_rows, ignore_index=True),
+        reference_features,
+        pd.DataFrame(sweep_rows),
+        {name: samples[name] for name in study.runs},
+    )
 
 
 def label(frame: pd.DataFrame) -> pd.DataFrame:
@@ -148,16 +203,23 @@ def paired_table(runs: pd.DataFrame, columns: dict[str, str], digits: int = 3) -
     table = {}
     for name, heading in columns.items():
         diff = intervals.paired(runs, name).set_index("strategy")
-        table[heading] = {s: intervals.format_ci(r["difference"], r["low"], r["high"], digits)
-                          for s, r in diff.iterrows()}
+        table[heading] = {
+            s: intervals.format_ci(r["difference"], r["low"], r["high"], digits) for s, r in diff.iterrows()
+        }
     return label(pd.DataFrame(table).rename_axis("strategy").reset_index())
 
 
 def likelihood_table(runs: pd.DataFrame) -> pd.DataFrame:
     """The poster's "log likelihood" column beside ours (mean [interval] over seeds) and the held-out NLL."""
-    table = interval_table(runs, {"log_likelihood": "ours: log-likelihood of a generated melody",
-                                  "log_likelihood_per_event": "ours: per sampled event",
-                                  "nll": "held-out NLL per event"}, digits=3)
+    table = interval_table(
+        runs,
+        {
+            "log_likelihood": "ours: log-likelihood of a generated melody",
+            "log_likelihood_per_event": "ours: per sampled event",
+            "nll": "held-out NLL per event",
+        },
+        digits=3,
+    )
     names = {C.STRATEGY_LABELS[k]: v for k, v in C.POSTER_LOG_LIKELIHOOD.items()}
     table.insert(1, "poster", table["strategy"].map(names))
     return table

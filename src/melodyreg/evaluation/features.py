@@ -58,7 +58,7 @@ def melody_features(events: Sequence[int]) -> dict[str, float | np.ndarray]:
         transitions[a, b] += 1
     nlh = np.bincount([_length_bin(n) for n in lengths], minlength=len(LENGTH_BINS) + 1).astype(float)
     intervals = np.diff(pitches)
-    patterns = Counter(tuple(intervals[i:i + 3]) for i in range(len(intervals) - 2))
+    patterns = Counter(tuple(intervals[i : i + 3]) for i in range(len(intervals) - 2))
     repeated = sum(c for c in patterns.values() if c > 1)
     return {
         "pitch_count": float(len(set(pitches.tolist()))),

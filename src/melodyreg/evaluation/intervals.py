@@ -27,8 +27,9 @@ LEVEL = 0.95  # two-sided coverage of every interval in the book
 RESAMPLES = 10_000  # bootstrap resamples; the interval ends move by < 1 % of their width between seeds of the bootstrap
 
 
-def bootstrap_ci(values: Sequence[float], *, seed: int = 0, level: float = LEVEL,
-                 resamples: int = RESAMPLES) -> tuple[float, float, float]:
+def bootstrap_ci(
+    values: Sequence[float], *, seed: int = 0, level: float = LEVEL, resamples: int = RESAMPLES
+) -> tuple[float, float, float]:
     """Mean of ``values`` and the expanded percentile bootstrap interval of the mean (module docstring).
 
     Returns:
@@ -68,8 +69,15 @@ def summarise(frame: pd.DataFrame, value: str, by: str | Sequence[str] = "strate
         values = group[value].dropna().to_numpy()  # NaN: a measure that does not apply (e.g. no such event)
         mean, low, high = bootstrap_ci(values, seed=seed) if values.size else (np.nan, np.nan, np.nan)
         keys = key if isinstance(key, tuple) else (key,)
-        rows.append({**dict(zip([by] if isinstance(by, str) else by, keys)),
-                     "seeds": int(values.size), "mean": mean, "low": low, "high": high})
+        rows.append(
+            {
+                **dict(zip([by] if isinstance(by, str) else by, keys)),
+                "seeds": int(values.size),
+                "mean": mean,
+                "low": low,
+                "high": high,
+            }
+        )
     return pd.DataFrame(rows)
 
 

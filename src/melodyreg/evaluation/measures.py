@@ -34,9 +34,12 @@ EVENT_KINDS = ("all", "note", "no_event", "note_off")
 @tf.function(autograph=False)
 def _fit_pass(model, inputs, labels, mask):
     logits, _, _ = model(inputs)
-    kinds = [mask, mask * tf.cast(labels >= C.NUM_SPECIAL_EVENTS, tf.float32),
-             mask * tf.cast(tf.equal(labels, C.CLASS_NO_EVENT), tf.float32),
-             mask * tf.cast(tf.equal(labels, C.CLASS_NOTE_OFF), tf.float32)]
+    kinds = [
+        mask,
+        mask * tf.cast(labels >= C.NUM_SPECIAL_EVENTS, tf.float32),
+        mask * tf.cast(tf.equal(labels, C.CLASS_NO_EVENT), tf.float32),
+        mask * tf.cast(tf.equal(labels, C.CLASS_NOTE_OFF), tf.float32),
+    ]
     return masked_sums(logits, labels, kinds)
 
 
@@ -53,7 +56,7 @@ def heldout_fit(model: MelodyRNN, batch: dict[str, tf.Tensor], chunk: int = 256)
     """
     sums = np.zeros((len(EVENT_KINDS), 3))
     for start in range(0, int(batch["inputs"].shape[0]), chunk):
-        part = {k: v[start:start + chunk] for k, v in batch.items()}
+        part = {k: v[start : start + chunk] for k, v in batch.items()}
         sums += _fit_pass(model, part["inputs"], part["labels"], part["mask"]).numpy()
     if sums[0, 2] == 0:
         raise ValueError("no held-out events to evaluate")
@@ -108,8 +111,14 @@ def mmd(x: np.ndarray, y: np.ndarray, *, permutations: int = 200, seed: int = 0)
     return float(observed), float(p_value)
 
 
-def two_sample(teacher: np.ndarray, free: np.ndarray, *, groups: tuple[np.ndarray, np.ndarray] | None = None,
-               seed: int = 0, permutations: int = 200) -> dict[str, float]:
+def two_sample(
+    teacher: np.ndarray,
+    free: np.ndarray,
+    *,
+    groups: tuple[np.ndarray, np.ndarray] | None = None,
+    seed: int = 0,
+    permutations: int = 200,
+) -> dict[str, float]:
     """How different teacher-forced and free-running hidden states are.
 
     Args:
@@ -146,12 +155,23 @@ def two_sample(teacher: np.ndarray, free: np.ndarray, *, groups: tuple[np.ndarra
     clf = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000))
     score = cross_val_predict(clf, x, y, groups=fold_groups, cv=folds, method="predict_proba")[:, 1]
     statistic, p_value = mmd(teacher, free, permutations=permutations, seed=seed)
-    return {"auc": float(roc_auc_score(y, score)), "accuracy": float(np.mean((score > 0.5) == y)),
-            "mmd": statistic, "mmd_p": p_value}
+    return {
+        "auc": float(roc_auc_score(y, score)),
+        "accuracy": float(np.mean((score > 0.5) == y)),
+        "mmd": statistic,
+        "mmd_p": p_value,
+    }
 
 
-def exposure_curve(model: MelodyRNN, melodies: Sequence[np.ndarray], *, prefixes: Sequence[int] = (1, 8, 16, 32, 64),
-                   continuation: int = 32, num: int = 128, seed: int = 0) -> pd.DataFrame:
+def exposure_curve(
+    model: MelodyRNN,
+    melodies: Sequence[np.ndarray],
+    *,
+    prefixes: Sequence[int] = (1, 8, 16, 32, 64),
+    continuation: int = 32,
+    num: int = 128,
+    seed: int = 0,
+) -> pd.DataFrame:
     """NLL per event of a melody's real continuation after three kinds of beginning.
 
     For each held-out melody long enough (the first ``num``; at least two), and
@@ -182,23 +202,26 @@ def exposure_curve(model: MelodyRNN, melodies: Sequence[np.ndarray], *, prefixes
     need = max(prefixes) + continuation
     chosen = [m[:need] for m in melodies if len(m) >= need][:num]
     if len(chosen) < 2:
-        raise ValueError(f"need at least two melodies of {need} events (the longest prefix plus the "
-                         f"continuation), found {len(chosen)}")
+        raise ValueError(
+            f"need at least two melodies of {need} events (the longest prefix plus the "
+            f"continuation), found {len(chosen)}"
+        )
     real = np.stack(chosen).astype(np.int32)
     other = np.roll(real, -1, axis=0)
     longest = max(prefixes)
     own = continue_classes(model, real[:, :1], longest, seed=seed) if longest > 1 else real[:, :1]
     rows = []
     for p in prefixes:
-        targets = real[:, p:p + continuation]
+        targets = real[:, p : p + continuation]
         scores = {}
         for name, prefix in (("real", real[:, :p]), ("other", other[:, :p]), ("own", own[:, :p])):
-            inputs = np.concatenate([prefix, real[:, p:p + continuation - 1]], axis=1)
+            inputs = np.concatenate([prefix, real[:, p : p + continuation - 1]], axis=1)
             logits, _, _ = model(tf.constant(inputs))
-            log_p = tf.gather(tf.nn.log_softmax(logits[:, p - 1:]), targets, batch_dims=2).numpy()
+            log_p = tf.gather(tf.nn.log_softmax(logits[:, p - 1 :]), targets, batch_dims=2).numpy()
             scores[name] = float(-log_p.mean())
-        rows.append({"prefix": p, **scores, "gap": scores["own"] - scores["real"],
-                     "excess": scores["own"] - scores["other"]})
+        rows.append(
+            {"prefix": p, **scores, "gap": scores["own"] - scores["real"], "excess": scores["own"] - scores["other"]}
+        )
     return pd.DataFrame(rows)
 
 

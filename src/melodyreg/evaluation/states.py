@@ -24,8 +24,9 @@ def subsample(rng: np.random.Generator, count: int, per_side: int) -> np.ndarray
     return rng.choice(count, size=min(per_side, count), replace=False)
 
 
-def hidden_state_sets(study: Study, samples: dict[str, generation.Generated], *, per_side: int = 1000,
-                      window: int = 128) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+def hidden_state_sets(
+    study: Study, samples: dict[str, generation.Generated], *, per_side: int = 1000, window: int = 128
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Per strategy: teacher-forced hidden states on training windows and free-running ones from its samples.
 
     Both sides are subsampled (seeded) to at most ``per_side`` states each.
@@ -54,7 +55,14 @@ def tsne_frame(states: dict[str, tuple[np.ndarray, np.ndarray]], seed: int) -> p
         both = np.concatenate([teacher, free])
         perplexity = float(min(30, max(5, (len(both) - 1) // 4)))
         xy = TSNE(2, perplexity=perplexity, init="pca", random_state=seed).fit_transform(both)
-        frames.append(pd.DataFrame({"x": xy[:, 0], "y": xy[:, 1], "strategy": C.STRATEGY_LABELS[name],
-                                    "states": ["training (teacher-forced)"] * len(teacher)
-                                    + ["generation (free-running)"] * len(free)}))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "x": xy[:, 0],
+                    "y": xy[:, 1],
+                    "strategy": C.STRATEGY_LABELS[name],
+                    "states": ["training (teacher-forced)"] * len(teacher) + ["generation (free-running)"] * len(free),
+                }
+            )
+        )
     return pd.concat(frames, ignore_index=True)

@@ -102,15 +102,20 @@ def generate(
     if not 1 <= len(primer) < steps:
         raise ValueError(f"primer must hold 1 to {steps - 1} events, got {len(primer)}")
     primer_classes = np.tile(encode(primer).astype(np.int32), (num, 1))
-    classes, log_probs, hidden = _sample(model, tf.constant(primer_classes), steps,
-                                         tf.constant(temperature, tf.float32),
-                                         tf.constant([seed, 0], tf.int64))
+    classes, log_probs, hidden = _sample(
+        model,
+        tf.constant(primer_classes),
+        steps,
+        tf.constant(temperature, tf.float32),
+        tf.constant([seed, 0], tf.int64),
+    )
     log_probs = log_probs.numpy()
     return Generated(classes.numpy(), log_probs, log_probs.sum(axis=1), hidden.numpy(), len(primer), temperature)
 
 
-def continue_classes(model: MelodyRNN, primer_classes: np.ndarray, steps: int, *, temperature: float = 1.0,
-                     seed: int = 0) -> np.ndarray:
+def continue_classes(
+    model: MelodyRNN, primer_classes: np.ndarray, steps: int, *, temperature: float = 1.0, seed: int = 0
+) -> np.ndarray:
     """Free-running continuations of a different primer per row.
 
     Args:
@@ -123,8 +128,13 @@ def continue_classes(model: MelodyRNN, primer_classes: np.ndarray, steps: int, *
     primer_classes = np.asarray(primer_classes, np.int32)
     if primer_classes.ndim != 2 or not 1 <= primer_classes.shape[1] < steps:
         raise ValueError(f"need [N, P] primers with 1 <= P < steps = {steps}, got shape {primer_classes.shape}")
-    classes, _, _ = _sample(model, tf.constant(primer_classes), steps, tf.constant(temperature, tf.float32),
-                            tf.constant([seed, 0], tf.int64))
+    classes, _, _ = _sample(
+        model,
+        tf.constant(primer_classes),
+        steps,
+        tf.constant(temperature, tf.float32),
+        tf.constant([seed, 0], tf.int64),
+    )
     return classes.numpy()
 
 

@@ -61,15 +61,18 @@ class MelodyRNN(keras.Model):
         self.kernels, self.recurrents, self.biases = [], [], []
         inputs = config.num_classes
         for i, units in enumerate(config.layers):
-            self.kernels.append(self.add_weight(shape=(inputs, 4 * units), initializer="glorot_uniform",
-                                                name=f"lstm{i}_kernel"))
-            self.recurrents.append(self.add_weight(shape=(units, 4 * units), initializer="orthogonal",
-                                                   name=f"lstm{i}_recurrent"))
+            self.kernels.append(
+                self.add_weight(shape=(inputs, 4 * units), initializer="glorot_uniform", name=f"lstm{i}_kernel")
+            )
+            self.recurrents.append(
+                self.add_weight(shape=(units, 4 * units), initializer="orthogonal", name=f"lstm{i}_recurrent")
+            )
             forget_one = keras.initializers.Constant([0.0] * units + [1.0] * units + [0.0] * (2 * units))
             self.biases.append(self.add_weight(shape=(4 * units,), initializer=forget_one, name=f"lstm{i}_bias"))
             inputs = units
-        self.head_kernel = self.add_weight(shape=(inputs, config.num_classes), initializer="glorot_uniform",
-                                           name="head_kernel")
+        self.head_kernel = self.add_weight(
+            shape=(inputs, config.num_classes), initializer="glorot_uniform", name="head_kernel"
+        )
         self.head_bias = self.add_weight(shape=(config.num_classes,), initializer="zeros", name="head_bias")
 
     @property
@@ -88,8 +91,10 @@ class MelodyRNN(keras.Model):
         both hold the gates as i, g, f, o. Loops compute this once and pass it to
         every :meth:`step`.
         """
-        return [(_ifgo_to_igfo(tf.concat([kernel, recurrent], 0)), _ifgo_to_igfo(bias))
-                for kernel, recurrent, bias in zip(self.kernels, self.recurrents, self.biases)]
+        return [
+            (_ifgo_to_igfo(tf.concat([kernel, recurrent], 0)), _ifgo_to_igfo(bias))
+            for kernel, recurrent, bias in zip(self.kernels, self.recurrents, self.biases)
+        ]
 
     def dropout_masks(self, seed, batch_size, steps: int) -> list[tf.Tensor] | None:
         """Training dropout masks, one [steps, batch, units] tensor per layer, or ``None`` if dropout is off.
@@ -146,17 +151,32 @@ class MelodyRNN(keras.Model):
             # (Not BlockLSTMV2, whose i, f, g, o layout would need no reordering: its gradient
             # in TF 2.21 is wrong, which tests/test_strategies.py caught.)
             _, cells, _, _, _, _, h = tf.raw_ops.BlockLSTM(
-                seq_len_max=tf.constant(steps, tf.int64), x=x, cs_prev=c0, h_prev=h0, w=w,
-                wci=no_peephole, wcf=no_peephole, wco=no_peephole, b=b,
-                forget_bias=0.0, cell_clip=-1.0, use_peephole=False)
+                seq_len_max=tf.constant(steps, tf.int64),
+                x=x,
+                cs_prev=c0,
+                h_prev=h0,
+                w=w,
+                wci=no_peephole,
+                wcf=no_peephole,
+                wco=no_peephole,
+                b=b,
+                forget_bias=0.0,
+                cell_clip=-1.0,
+                use_peephole=False,
+            )
             hidden.append(h)
             final.append((h[-1], cells[-1]))
             x = h if masks is None else h * masks[layer]
         logits = tf.transpose(self.logits(x), [1, 0, 2])
         return logits, final, tf.transpose(tf.concat(hidden, axis=-1), [1, 0, 2])
 
-    def step(self, classes_t, state: State, masks_t: list[tf.Tensor] | None = None,
-             weights: list[tuple[tf.Tensor, tf.Tensor]] | None = None):
+    def step(
+        self,
+        classes_t,
+        state: State,
+        masks_t: list[tf.Tensor] | None = None,
+        weights: list[tuple[tf.Tensor, tf.Tensor]] | None = None,
+    ):
         """One step of every layer for inputs ``classes_t`` [batch] (int); no gradient.
 
         Args:
@@ -177,8 +197,18 @@ class MelodyRNN(keras.Model):
             no_peephole = tf.zeros((self.config.layers[layer],))
             # the single-step twin of call()'s BlockLSTM: one op per layer and step
             _, c, _, _, _, _, h = tf.raw_ops.LSTMBlockCell(
-                x=x, cs_prev=c, h_prev=h, w=w, wci=no_peephole, wcf=no_peephole, wco=no_peephole, b=b,
-                forget_bias=0.0, cell_clip=-1.0, use_peephole=False)
+                x=x,
+                cs_prev=c,
+                h_prev=h,
+                w=w,
+                wci=no_peephole,
+                wcf=no_peephole,
+                wco=no_peephole,
+                b=b,
+                forget_bias=0.0,
+                cell_clip=-1.0,
+                use_peephole=False,
+            )
             new_state.append((h, c))
             hidden.append(h)
             x = h if masks_t is None else h * masks_t[layer]

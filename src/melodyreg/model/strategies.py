@@ -143,8 +143,9 @@ class ScheduledSampling(Strategy):
         weights, state = self.model.cell_weights(), self.model.initial_state(batch)
         fed = [truth[0]]
         for t in range(1, steps):
-            logits_t, state, _ = self.model.step(fed[-1], state, None if masks is None else [m[t - 1] for m in masks],
-                                                 weights)
+            logits_t, state, _ = self.model.step(
+                fed[-1], state, None if masks is None else [m[t - 1] for m in masks], weights
+            )
             fed.append(tf.where(coins[t], truth[t], pick(logits_t, noise[t], sampling)))
         return tf.stop_gradient(tf.stack(fed, axis=1))
 
@@ -165,8 +166,12 @@ class ScheduledSampling(Strategy):
             loss = masked_nll(logits, labels, mask)
         norm = self._apply(loss, tape)
         own = tf.reduce_sum(tf.cast(tf.not_equal(fed[:, 1:], inputs[:, 1:]), tf.float32) * mask[:, 1:])
-        return {"loss": loss, "accuracy": masked_accuracy(logits, labels, mask), "grad_norm": norm,
-                "own_input_share": own / tf.maximum(tf.reduce_sum(mask[:, 1:]), 1.0)}
+        return {
+            "loss": loss,
+            "accuracy": masked_accuracy(logits, labels, mask),
+            "grad_norm": norm,
+            "own_input_share": own / tf.maximum(tf.reduce_sum(mask[:, 1:]), 1.0),
+        }
 
 
 class Discriminator(keras.Model):
@@ -189,10 +194,14 @@ class Discriminator(keras.Model):
 
     def build(self, input_shape):
         width, units = input_shape[-1], self.units
-        self.kernels = [self.add_weight(shape=(width, 3 * units), initializer="glorot_uniform",
-                                        name=f"gru_{side}_kernel") for side in ("forward", "backward")]
-        self.recurrents = [self.add_weight(shape=(units, 3 * units), initializer="orthogonal",
-                                           name=f"gru_{side}_recurrent") for side in ("forward", "backward")]
+        self.kernels = [
+            self.add_weight(shape=(width, 3 * units), initializer="glorot_uniform", name=f"gru_{side}_kernel")
+            for side in ("forward", "backward")
+        ]
+        self.recurrents = [
+            self.add_weight(shape=(units, 3 * units), initializer="orthogonal", name=f"gru_{side}_recurrent")
+            for side in ("forward", "backward")
+        ]
         self.input_bias = self.add_weight(shape=(2, 3 * units), initializer="zeros", name="gru_input_bias")
         self.recurrent_bias = self.add_weight(shape=(2, 3 * units), initializer="zeros", name="gru_recurrent_bias")
         self.hidden.build((None, 2 * units))
@@ -260,8 +269,9 @@ class ProfessorForcing(Strategy):
             ones, zeros = tf.ones_like(d_free), tf.zeros_like(d_free)
             d_loss = bce(ones, d_teacher) + bce(zeros, d_free)
             fool = bce(ones, d_free)
-        accuracy = 0.5 * (tf.reduce_mean(tf.cast(d_teacher > 0, tf.float32))
-                          + tf.reduce_mean(tf.cast(d_free <= 0, tf.float32)))
+        accuracy = 0.5 * (
+            tf.reduce_mean(tf.cast(d_teacher > 0, tf.float32)) + tf.reduce_mean(tf.cast(d_free <= 0, tf.float32))
+        )
         gate_g = tf.cast(accuracy >= s.pf_gate_low, tf.float32)
         gate_d = tf.cast(accuracy < s.pf_gate_high, tf.float32)
         if update_generator:
@@ -273,8 +283,11 @@ class ProfessorForcing(Strategy):
 
             # the generator's loss is nll + λ · gate · fool; with the gate closed the second
             # term is zero, and the backward pass through the free run is skipped
-            adversarial = tf.cond(gate_g > 0, lambda: [s.pf_lambda * g for g in gradient(fool)],
-                                  lambda: [tf.zeros(v.shape) for v in variables])
+            adversarial = tf.cond(
+                gate_g > 0,
+                lambda: [s.pf_lambda * g for g in gradient(fool)],
+                lambda: [tf.zeros(v.shape) for v in variables],
+            )
             grads = [g + a for g, a in zip(gradient(nll), adversarial)]
             norm = self._apply_gradients(grads)
         else:
@@ -288,9 +301,16 @@ class ProfessorForcing(Strategy):
 
         if update_discriminator:
             tf.cond(gate_d > 0, update_d, lambda: tf.constant(False))
-        return {"loss": nll, "accuracy": masked_accuracy(logits, labels, mask), "grad_norm": norm,
-                "d_loss": d_loss, "d_accuracy": accuracy, "fool_loss": fool,
-                "gate_generator": gate_g, "gate_discriminator": gate_d}
+        return {
+            "loss": nll,
+            "accuracy": masked_accuracy(logits, labels, mask),
+            "grad_norm": norm,
+            "d_loss": d_loss,
+            "d_accuracy": accuracy,
+            "fool_loss": fool,
+            "gate_generator": gate_g,
+            "gate_discriminator": gate_d,
+        }
 
 
 def make(model: MelodyRNN, config: ExperimentConfig) -> Strategy:
@@ -298,8 +318,10 @@ def make(model: MelodyRNN, config: ExperimentConfig) -> Strategy:
     name = config.strategy.name
     if name in ("baseline", "dropout"):
         if (config.model.dropout_rate > 0) != (name == "dropout"):
-            raise ValueError(f"strategy {name!r} with model dropout_rate {config.model.dropout_rate}: "
-                             "build configs with config.experiment_config")
+            raise ValueError(
+                f"strategy {name!r} with model dropout_rate {config.model.dropout_rate}: "
+                "build configs with config.experiment_config"
+            )
         return Strategy(model, config)
     if name == "scheduled_sampling":
         return ScheduledSampling(model, config)

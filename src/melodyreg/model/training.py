@@ -85,7 +85,7 @@ def evaluate(model: MelodyRNN, batch: dict[str, tf.Tensor], chunk: int = 256) ->
     """Teacher-forced NLL per event (nats), perplexity and accuracy on ``batch``, no dropout."""
     total = hits = count = 0.0
     for start in range(0, int(batch["inputs"].shape[0]), chunk):
-        part = {k: v[start:start + chunk] for k, v in batch.items()}
+        part = {k: v[start : start + chunk] for k, v in batch.items()}
         s, h, n = _eval_pass(model, part["inputs"], part["labels"], part["mask"]).numpy()
         total, hits, count = total + float(s), hits + float(h), count + float(n)
     loss = total / max(count, 1.0)
@@ -110,8 +110,9 @@ class Checkpoint:
 
     def save(self, strategy: strategies.Strategy, iteration: int, history: list[dict], seconds: float = 0.0) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
-        arrays = {f"v{i}": np.asarray(v.numpy() if hasattr(v, "numpy") else v)
-                  for i, v in enumerate(strategy.variables)}
+        arrays = {
+            f"v{i}": np.asarray(v.numpy() if hasattr(v, "numpy") else v) for i, v in enumerate(strategy.variables)
+        }
         tmp = self.folder / "checkpoint.tmp.npz"
         np.savez(tmp, **arrays)
         tmp.replace(self.folder / "checkpoint.npz")
@@ -123,8 +124,10 @@ class Checkpoint:
         arrays = np.load(self.folder / "checkpoint.npz")
         variables = strategy.variables
         if len(arrays.files) != len(variables):
-            raise ValueError(f"checkpoint in {self.folder} holds {len(arrays.files)} variables, "
-                             f"the strategy has {len(variables)}: was the config changed?")
+            raise ValueError(
+                f"checkpoint in {self.folder} holds {len(arrays.files)} variables, "
+                f"the strategy has {len(variables)}: was the config changed?"
+            )
         for i, variable in enumerate(variables):
             variable.assign(arrays[f"v{i}"])
         meta = json.loads((self.folder / "checkpoint.json").read_text())
@@ -166,7 +169,7 @@ def train(
     batcher = Batcher(train_melodies, t.window, t.batch_size, config.seed)
     held_out = eval_windows(eval_melodies, t.window, t.eval_windows)
     checkpoint = Checkpoint(folder)
-    start, history = (checkpoint.restore(strategy) if checkpoint.exists else (0, []))
+    start, history = checkpoint.restore(strategy) if checkpoint.exists else (0, [])
     spent, clock = checkpoint.seconds(), time.perf_counter()  # training time, carried across resumes
 
     def record_eval(iteration: int) -> None:
@@ -177,8 +180,14 @@ def train(
 
     if start == 0 and not history:
         record_eval(0)
-    bar = tqdm(range(start, t.iterations), initial=start, total=t.iterations, disable=not progress,
-               desc=config.strategy.name, unit="it")
+    bar = tqdm(
+        range(start, t.iterations),
+        initial=start,
+        total=t.iterations,
+        disable=not progress,
+        desc=config.strategy.name,
+        unit="it",
+    )
     for iteration in bar:
         metrics = strategy.train_step(batcher.batch(iteration), iteration, step_seed(config.seed, iteration))
         history.append({"iteration": iteration + 1, "phase": "train", **metrics})

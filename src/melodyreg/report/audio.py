@@ -45,8 +45,10 @@ def fluidsynth_binary() -> str:
     """
     found = shutil.which("fluidsynth")
     if found is None:
-        raise RuntimeError("the `fluidsynth` program is needed to render audio: "
-                           "`apt-get install fluidsynth` (Debian/Ubuntu) or `conda install -c conda-forge fluidsynth`")
+        raise RuntimeError(
+            "the `fluidsynth` program is needed to render audio: "
+            "`apt-get install fluidsynth` (Debian/Ubuntu) or `conda install -c conda-forge fluidsynth`"
+        )
     return found
 
 
@@ -56,9 +58,23 @@ def render_midi(midi: bytes, sample_rate: int = C.AUDIO_SAMPLE_RATE, gain: float
         mid, wav = Path(tmp) / "in.mid", Path(tmp) / "out.wav"
         mid.write_bytes(midi)
         result = subprocess.run(
-            [fluidsynth_binary(), "-ni", "-q", "-r", str(sample_rate), "-g", str(gain),
-             "-F", str(wav), str(soundfont_path()), str(mid)],
-            capture_output=True, text=True, timeout=120)
+            [
+                fluidsynth_binary(),
+                "-ni",
+                "-q",
+                "-r",
+                str(sample_rate),
+                "-g",
+                str(gain),
+                "-F",
+                str(wav),
+                str(soundfont_path()),
+                str(mid),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         if result.returncode != 0 or not wav.exists():
             raise RuntimeError(f"fluidsynth failed ({result.returncode}): {result.stderr.strip()[:500]}")
         audio, _ = soundfile.read(wav, dtype="float32", always_2d=True)
@@ -73,8 +89,9 @@ def to_ogg(waveform: np.ndarray, sample_rate: int = C.AUDIO_SAMPLE_RATE, compres
     if waveform.size == 0:
         raise ValueError("cannot encode an empty waveform")
     buffer = io.BytesIO()
-    with soundfile.SoundFile(buffer, "w", sample_rate, 1, format="OGG", subtype="VORBIS",
-                             compression_level=compression) as out:
+    with soundfile.SoundFile(
+        buffer, "w", sample_rate, 1, format="OGG", subtype="VORBIS", compression_level=compression
+    ) as out:
         out.write(waveform)
     return buffer.getvalue()
 

@@ -13,9 +13,16 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                  "--autoplay-policy=no-user-gesture-required"]
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--autoplay-policy=no-user-gesture-required",
+]
 
 
 @dataclass
@@ -95,10 +102,13 @@ def check_pages(html_dir: Path, screenshots: Path | None = None, timeout_ms: int
             page.goto(path.as_uri(), wait_until="load", timeout=timeout_ms)
             report.charts = page.locator(".melodyreg-chart").count()
             if report.charts:
-                _wait(page, "() => [...document.querySelectorAll('.melodyreg-chart')]"
-                            ".every(d => d.querySelector('svg, canvas'))", timeout_ms)
-            report.charts_drawn = page.locator(".melodyreg-chart").filter(
-                has=page.locator("svg, canvas")).count()
+                _wait(
+                    page,
+                    "() => [...document.querySelectorAll('.melodyreg-chart')]"
+                    ".every(d => d.querySelector('svg, canvas'))",
+                    timeout_ms,
+                )
+            report.charts_drawn = page.locator(".melodyreg-chart").filter(has=page.locator("svg, canvas")).count()
             report.audio = page.locator("audio").count()
             if report.audio:
                 report.audio_durations = page.evaluate(
@@ -108,11 +118,16 @@ def check_pages(html_dir: Path, screenshots: Path | None = None, timeout_ms: int
                           a.addEventListener('loadedmetadata', () => res(a.duration));
                           a.addEventListener('error', () => res(0));
                           a.load();
-                        })))""")
+                        })))"""
+                )
             report.math = page.locator(".math").count()
             if report.math:
-                _wait(page, "() => document.querySelectorAll('.math').length =="
-                            " document.querySelectorAll('.math:has(mjx-container)').length", timeout_ms)
+                _wait(
+                    page,
+                    "() => document.querySelectorAll('.math').length =="
+                    " document.querySelectorAll('.math:has(mjx-container)').length",
+                    timeout_ms,
+                )
                 report.math_typeset = page.locator(".math:has(mjx-container)").count()
             if screenshots is not None:
                 Path(screenshots).mkdir(parents=True, exist_ok=True)
@@ -128,8 +143,10 @@ if __name__ == "__main__":
     shots = Path(sys.argv[2]) if len(sys.argv) > 2 else None
     failed = False
     for rep in check_pages(html, shots):
-        print(f"{rep.page}: {rep.charts_drawn}/{rep.charts} charts, {rep.audio} audio "
-              f"{[round(d, 1) for d in rep.audio_durations]}, {rep.math_typeset}/{rep.math} formulas")
+        print(
+            f"{rep.page}: {rep.charts_drawn}/{rep.charts} charts, {rep.audio} audio "
+            f"{[round(d, 1) for d in rep.audio_durations]}, {rep.math_typeset}/{rep.math} formulas"
+        )
         for problem in rep.problems:
             failed = True
             print(f"  PROBLEM {problem}")

@@ -98,8 +98,15 @@ def execute_chapter(source: Path, parameters: dict, *, root: Path = C.REPO_ROOT,
     jupytext.write(jupytext.read(source), notebook)
     executed = source.with_suffix(".ipynb")
     start = time.perf_counter()
-    papermill.execute_notebook(str(notebook), str(executed), parameters=parameters, cwd=str(source.parent),
-                               kernel_name=_kernel_name(), progress_bar=False, log_output=False)
+    papermill.execute_notebook(
+        str(notebook),
+        str(executed),
+        parameters=parameters,
+        cwd=str(source.parent),
+        kernel_name=_kernel_name(),
+        progress_bar=False,
+        log_output=False,
+    )
     log(f"executed {source.name} in {time.perf_counter() - start:.1f} s")
     return executed
 
@@ -122,8 +129,15 @@ def build_html(*, root: Path = C.REPO_ROOT, strict: bool = True) -> Path:
     return root / "_build" / "html"
 
 
-def build(profile: str = "poster", parameters: dict | None = None, *, only: list[str] | None = None,
-          strict: bool = True, root: Path = C.REPO_ROOT, log=print) -> Path:
+def build(
+    profile: str = "poster",
+    parameters: dict | None = None,
+    *,
+    only: list[str] | None = None,
+    strict: bool = True,
+    root: Path = C.REPO_ROOT,
+    log=print,
+) -> Path:
     """Execute every chapter (or those named in ``only``) and build the HTML book.
 
     Args:

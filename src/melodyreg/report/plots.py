@@ -31,45 +31,61 @@ def class_label(index: int, min_pitch: int = C.MIN_PITCH) -> str:
 def event_class_counts(melodies: Sequence[np.ndarray]) -> pd.DataFrame:
     """Count and share of each of the 38 classes over all melodies."""
     counts = np.bincount(np.concatenate(melodies).astype(np.int64), minlength=C.NUM_CLASSES)
-    return pd.DataFrame({
-        "class": np.arange(C.NUM_CLASSES),
-        "label": [class_label(i) for i in range(C.NUM_CLASSES)],
-        "kind": ["no event" if i == 0 else "note off" if i == 1 else "note on" for i in range(C.NUM_CLASSES)],
-        "count": counts,
-        "share": counts / max(1, counts.sum()),
-    })
+    return pd.DataFrame(
+        {
+            "class": np.arange(C.NUM_CLASSES),
+            "label": [class_label(i) for i in range(C.NUM_CLASSES)],
+            "kind": ["no event" if i == 0 else "note off" if i == 1 else "note on" for i in range(C.NUM_CLASSES)],
+            "count": counts,
+            "share": counts / max(1, counts.sum()),
+        }
+    )
 
 
 def event_class_chart(melodies: Sequence[np.ndarray], title: str = "Event classes") -> alt.Chart:
     """Bar chart of how often each class occurs (log scale: NO_EVENT dominates)."""
     frame = event_class_counts(melodies)
-    return alt.Chart(frame, title=title).mark_bar().encode(
-        x=alt.X("label:N", sort=list(frame["label"]), title="event class"),
-        y=alt.Y("count:Q", scale=alt.Scale(type="symlog"), title="count (symmetric log scale)"),
-        color=alt.Color("kind:N", title="kind"),
-        tooltip=["label", "count", alt.Tooltip("share:Q", format=".2%")],
-    ).properties(width=640, height=220)
+    return (
+        alt.Chart(frame, title=title)
+        .mark_bar()
+        .encode(
+            x=alt.X("label:N", sort=list(frame["label"]), title="event class"),
+            y=alt.Y("count:Q", scale=alt.Scale(type="symlog"), title="count (symmetric log scale)"),
+            color=alt.Color("kind:N", title="kind"),
+            tooltip=["label", "count", alt.Tooltip("share:Q", format=".2%")],
+        )
+        .properties(width=640, height=220)
+    )
 
 
 def pitch_chart(melodies: Sequence[np.ndarray], title: str = "Note onsets by pitch") -> alt.Chart:
     """Bar chart of note onsets per pitch after squashing into the model's range."""
     frame = event_class_counts(melodies).query("kind == 'note on'")
-    return alt.Chart(frame, title=title).mark_bar().encode(
-        x=alt.X("label:N", sort=list(frame["label"]), title="pitch"),
-        y=alt.Y("count:Q", title="note onsets"),
-        tooltip=["label", "count", alt.Tooltip("share:Q", format=".2%")],
-    ).properties(width=640, height=200)
+    return (
+        alt.Chart(frame, title=title)
+        .mark_bar()
+        .encode(
+            x=alt.X("label:N", sort=list(frame["label"]), title="pitch"),
+            y=alt.Y("count:Q", title="note onsets"),
+            tooltip=["label", "count", alt.Tooltip("share:Q", format=".2%")],
+        )
+        .properties(width=640, height=200)
+    )
 
 
-def length_chart(melodies: Sequence[np.ndarray], steps_per_bar: int = 16,
-                 title: str = "Melody lengths") -> alt.Chart:
+def length_chart(melodies: Sequence[np.ndarray], steps_per_bar: int = 16, title: str = "Melody lengths") -> alt.Chart:
     """Histogram of melody lengths in steps (``steps_per_bar`` marks a 4/4 bar)."""
     frame = pd.DataFrame({"steps": [len(m) for m in melodies]})
-    return alt.Chart(frame, title=title).mark_bar().encode(
-        x=alt.X("steps:Q", bin=alt.Bin(step=steps_per_bar * 2), title="length (16th-note steps)"),
-        y=alt.Y("count():Q", title="melodies"),
-        tooltip=[alt.Tooltip("count():Q", title="melodies")],
-    ).properties(width=640, height=200)
+    return (
+        alt.Chart(frame, title=title)
+        .mark_bar()
+        .encode(
+            x=alt.X("steps:Q", bin=alt.Bin(step=steps_per_bar * 2), title="length (16th-note steps)"),
+            y=alt.Y("count():Q", title="melodies"),
+            tooltip=[alt.Tooltip("count():Q", title="melodies")],
+        )
+        .properties(width=640, height=200)
+    )
 
 
 def notes_frame(events: Sequence[int]) -> pd.DataFrame:
@@ -83,26 +99,39 @@ def piano_roll(classes: Sequence[int], title: str = "", width: int = 640) -> alt
     frame = notes_frame(decode(classes))
     steps = len(classes)
     low, high = (int(frame["pitch"].min()) - 1, int(frame["pitch"].max()) + 1) if len(frame) else (59, 61)
-    notes = alt.Chart(frame).mark_rect(cornerRadius=1).encode(
-        x=alt.X("start:Q", title="step (16th notes)", scale=alt.Scale(domain=[0, steps])),
-        x2="end:Q",
-        y=alt.Y("pitch:Q", title="MIDI pitch", scale=alt.Scale(domain=[low, high + 1])),
-        y2=alt.Y2("top:Q"),
-        tooltip=["name:N", "pitch:Q", "start:Q", "end:Q"],  # typed: an empty frame infers nothing
-    ).transform_calculate(top="datum.pitch + 1")
-    bars = alt.Chart(pd.DataFrame({"step": np.arange(0, steps + 1, 16)})).mark_rule(
-        color="#bbb", strokeDash=[2, 2]).encode(x="step:Q")
+    notes = (
+        alt.Chart(frame)
+        .mark_rect(cornerRadius=1)
+        .encode(
+            x=alt.X("start:Q", title="step (16th notes)", scale=alt.Scale(domain=[0, steps])),
+            x2="end:Q",
+            y=alt.Y("pitch:Q", title="MIDI pitch", scale=alt.Scale(domain=[low, high + 1])),
+            y2=alt.Y2("top:Q"),
+            tooltip=["name:N", "pitch:Q", "start:Q", "end:Q"],  # typed: an empty frame infers nothing
+        )
+        .transform_calculate(top="datum.pitch + 1")
+    )
+    bars = (
+        alt.Chart(pd.DataFrame({"step": np.arange(0, steps + 1, 16)}))
+        .mark_rule(color="#bbb", strokeDash=[2, 2])
+        .encode(x="step:Q")
+    )
     return (bars + notes).properties(title=title, width=width, height=180)
 
 
-STRATEGY_COLORS = {"Baseline": "#4c78a8", "Dropout": "#f58518", "Scheduled sampling": "#54a24b",
-                   "Professor forcing": "#b279a2"}
+STRATEGY_COLORS = {
+    "Baseline": "#4c78a8",
+    "Dropout": "#f58518",
+    "Scheduled sampling": "#54a24b",
+    "Professor forcing": "#b279a2",
+}
 
 
 def _strategy_color(frame: pd.DataFrame) -> alt.Color:
     names = [n for n in STRATEGY_COLORS if n in set(frame["strategy"])]
-    return alt.Color("strategy:N", scale=alt.Scale(domain=names, range=[STRATEGY_COLORS[n] for n in names]),
-                     title="strategy")
+    return alt.Color(
+        "strategy:N", scale=alt.Scale(domain=names, range=[STRATEGY_COLORS[n] for n in names]), title="strategy"
+    )
 
 
 def loss_curves(frame: pd.DataFrame, phase: str, title: str, width: int = 600) -> alt.Chart:
@@ -113,17 +142,25 @@ def loss_curves(frame: pd.DataFrame, phase: str, title: str, width: int = 600) -
     """
     data = frame[frame["phase"] == phase]
     pick = alt.selection_point(fields=["strategy"], bind="legend")
-    return alt.Chart(data, title=title).mark_line(point=phase == "eval").encode(
-        x=alt.X("iteration:Q", title="iteration"),
-        y=alt.Y("loss:Q", title="NLL per event (nats)", scale=alt.Scale(zero=False)),
-        color=_strategy_color(data),
-        opacity=alt.condition(pick, alt.value(1.0), alt.value(0.15)),
-        tooltip=["strategy", "iteration", alt.Tooltip("loss:Q", format=".4f")],
-    ).add_params(pick).properties(width=width, height=240).interactive()
+    return (
+        alt.Chart(data, title=title)
+        .mark_line(point=phase == "eval")
+        .encode(
+            x=alt.X("iteration:Q", title="iteration"),
+            y=alt.Y("loss:Q", title="NLL per event (nats)", scale=alt.Scale(zero=False)),
+            color=_strategy_color(data),
+            opacity=alt.condition(pick, alt.value(1.0), alt.value(0.15)),
+            tooltip=["strategy", "iteration", alt.Tooltip("loss:Q", format=".4f")],
+        )
+        .add_params(pick)
+        .properties(width=width, height=240)
+        .interactive()
+    )
 
 
-def history_chart(history: pd.DataFrame, columns: dict[str, str], title: str, y_title: str,
-                  smooth: int = 1) -> alt.Chart:
+def history_chart(
+    history: pd.DataFrame, columns: dict[str, str], title: str, y_title: str, smooth: int = 1
+) -> alt.Chart:
     """Chosen training-history columns (renamed by ``columns``) against iteration."""
     train = history[history["phase"] == "train"]
     frame = train[["iteration", *columns]].rename(columns=columns)
@@ -131,39 +168,65 @@ def history_chart(history: pd.DataFrame, columns: dict[str, str], title: str, y_
         for name in columns.values():
             frame[name] = frame[name].rolling(smooth, min_periods=1).mean()
     long = frame.melt("iteration", var_name="series", value_name="value")
-    return alt.Chart(long, title=title).mark_line().encode(
-        x=alt.X("iteration:Q"), y=alt.Y("value:Q", title=y_title),
-        color=alt.Color("series:N", title=None),
-        tooltip=["series", "iteration", alt.Tooltip("value:Q", format=".3f")],
-    ).properties(width=600, height=220).interactive()
+    return (
+        alt.Chart(long, title=title)
+        .mark_line()
+        .encode(
+            x=alt.X("iteration:Q"),
+            y=alt.Y("value:Q", title=y_title),
+            color=alt.Color("series:N", title=None),
+            tooltip=["series", "iteration", alt.Tooltip("value:Q", format=".3f")],
+        )
+        .properties(width=600, height=220)
+        .interactive()
+    )
 
 
 def tsne_chart(frame: pd.DataFrame, columns: int = 2) -> alt.FacetChart:
     """One t-SNE panel per strategy: training states red, generation states blue (as on the poster)."""
-    return alt.Chart(frame).mark_circle(size=9, opacity=0.5).encode(
-        x=alt.X("x:Q", axis=None), y=alt.Y("y:Q", axis=None),
-        color=alt.Color("states:N", title="hidden states",
-                        scale=alt.Scale(domain=["training (teacher-forced)", "generation (free-running)"],
-                                        range=["#d62728", "#1f77b4"])),
-        tooltip=["strategy", "states"],
-    ).properties(width=280, height=240).facet(
-        facet=alt.Facet("strategy:N", title=None, sort=list(STRATEGY_COLORS)), columns=columns)
+    return (
+        alt.Chart(frame)
+        .mark_circle(size=9, opacity=0.5)
+        .encode(
+            x=alt.X("x:Q", axis=None),
+            y=alt.Y("y:Q", axis=None),
+            color=alt.Color(
+                "states:N",
+                title="hidden states",
+                scale=alt.Scale(
+                    domain=["training (teacher-forced)", "generation (free-running)"], range=["#d62728", "#1f77b4"]
+                ),
+            ),
+            tooltip=["strategy", "states"],
+        )
+        .properties(width=280, height=240)
+        .facet(facet=alt.Facet("strategy:N", title=None, sort=list(STRATEGY_COLORS)), columns=columns)
+    )
 
 
 def likelihood_chart(samples_ll: pd.DataFrame) -> alt.Chart:
     """Each generated melody's log-likelihood per strategy (points) with the mean (tick)."""
-    points = alt.Chart(samples_ll).mark_circle(size=40, opacity=0.6).encode(
-        x=alt.X("log_likelihood:Q", title="log-likelihood of a generated melody (nats)"),
-        y=alt.Y("strategy:N", title=None, sort=list(STRATEGY_COLORS)),
-        color=_strategy_color(samples_ll),
-        tooltip=["strategy", "melody", alt.Tooltip("log_likelihood:Q", format=".1f")])
-    means = alt.Chart(samples_ll).mark_tick(thickness=3, size=22, color="black").encode(
-        x="mean(log_likelihood):Q", y=alt.Y("strategy:N", sort=list(STRATEGY_COLORS)))
+    points = (
+        alt.Chart(samples_ll)
+        .mark_circle(size=40, opacity=0.6)
+        .encode(
+            x=alt.X("log_likelihood:Q", title="log-likelihood of a generated melody (nats)"),
+            y=alt.Y("strategy:N", title=None, sort=list(STRATEGY_COLORS)),
+            color=_strategy_color(samples_ll),
+            tooltip=["strategy", "melody", alt.Tooltip("log_likelihood:Q", format=".1f")],
+        )
+    )
+    means = (
+        alt.Chart(samples_ll)
+        .mark_tick(thickness=3, size=22, color="black")
+        .encode(x="mean(log_likelihood):Q", y=alt.Y("strategy:N", sort=list(STRATEGY_COLORS)))
+    )
     return (points + means).properties(width=560, height=160)
 
 
-def interval_chart(frame: pd.DataFrame, value: str, title: str, x_title: str, *,
-                   reference: float | None = None, width: int = 420) -> alt.LayerChart:
+def interval_chart(
+    frame: pd.DataFrame, value: str, title: str, x_title: str, *, reference: float | None = None, width: int = 420
+) -> alt.LayerChart:
     """Per strategy: each seed's ``value`` (small dots), the mean (large dot) and its 95 % bootstrap interval (bar).
 
     ``frame`` has columns ``strategy`` (display labels), ``seed`` and ``value``;
@@ -174,35 +237,64 @@ def interval_chart(frame: pd.DataFrame, value: str, title: str, x_title: str, *,
     summary = intervals.summarise(frame, value)
     order = [n for n in STRATEGY_COLORS if n in set(frame["strategy"])]
     y = alt.Y("strategy:N", title=None, sort=order)
-    seeds = alt.Chart(frame).mark_circle(size=25, opacity=0.45).encode(
-        x=alt.X(f"{value}:Q", title=x_title, scale=alt.Scale(zero=False)), y=y, color=_strategy_color(frame),
-        tooltip=["strategy", "seed", alt.Tooltip(f"{value}:Q", format=".4g")])
-    bars = alt.Chart(summary).mark_rule(strokeWidth=3).encode(x="low:Q", x2="high:Q", y=y,
-                                                              color=_strategy_color(summary))
-    means = alt.Chart(summary).mark_point(size=120, filled=True, shape="diamond").encode(
-        x="mean:Q", y=y, color=_strategy_color(summary),
-        tooltip=["strategy", "seeds", alt.Tooltip("mean:Q", format=".4g"), alt.Tooltip("low:Q", format=".4g"),
-                 alt.Tooltip("high:Q", format=".4g")])
+    seeds = (
+        alt.Chart(frame)
+        .mark_circle(size=25, opacity=0.45)
+        .encode(
+            x=alt.X(f"{value}:Q", title=x_title, scale=alt.Scale(zero=False)),
+            y=y,
+            color=_strategy_color(frame),
+            tooltip=["strategy", "seed", alt.Tooltip(f"{value}:Q", format=".4g")],
+        )
+    )
+    bars = (
+        alt.Chart(summary).mark_rule(strokeWidth=3).encode(x="low:Q", x2="high:Q", y=y, color=_strategy_color(summary))
+    )
+    means = (
+        alt.Chart(summary)
+        .mark_point(size=120, filled=True, shape="diamond")
+        .encode(
+            x="mean:Q",
+            y=y,
+            color=_strategy_color(summary),
+            tooltip=[
+                "strategy",
+                "seeds",
+                alt.Tooltip("mean:Q", format=".4g"),
+                alt.Tooltip("low:Q", format=".4g"),
+                alt.Tooltip("high:Q", format=".4g"),
+            ],
+        )
+    )
     layers = [seeds, bars, means]
     if reference is not None:
-        layers.append(alt.Chart(pd.DataFrame({"x": [reference]})).mark_rule(strokeDash=[4, 4], color="gray")
-                      .encode(x="x:Q"))
+        layers.append(
+            alt.Chart(pd.DataFrame({"x": [reference]})).mark_rule(strokeDash=[4, 4], color="gray").encode(x="x:Q")
+        )
     return alt.layer(*layers, title=title).properties(width=width, height=30 * len(order) + 20)
 
 
-def exposure_chart(summary: pd.DataFrame, title: str,
-                   y_title: str = "NLL after own − after other beginning (nats/event)") -> alt.LayerChart:
+def exposure_chart(
+    summary: pd.DataFrame, title: str, y_title: str = "NLL after own − after other beginning (nats/event)"
+) -> alt.LayerChart:
     """An exposure-bias measure against prefix length: mean line and 95 % band per strategy.
 
     ``summary`` has columns ``strategy`` (labels), ``prefix``, ``mean``, ``low``, ``high``.
     """
     base = alt.Chart(summary, title=title).encode(
-        x=alt.X("prefix:Q", title="prefix length (16th-note steps)"), color=_strategy_color(summary))
+        x=alt.X("prefix:Q", title="prefix length (16th-note steps)"), color=_strategy_color(summary)
+    )
     band = base.mark_area(opacity=0.15).encode(y="low:Q", y2="high:Q")
     line = base.mark_line(point=True).encode(
         y=alt.Y("mean:Q", title=y_title),
-        tooltip=["strategy", "prefix", alt.Tooltip("mean:Q", format=".3f"), alt.Tooltip("low:Q", format=".3f"),
-                 alt.Tooltip("high:Q", format=".3f")])
+        tooltip=[
+            "strategy",
+            "prefix",
+            alt.Tooltip("mean:Q", format=".3f"),
+            alt.Tooltip("low:Q", format=".3f"),
+            alt.Tooltip("high:Q", format=".3f"),
+        ],
+    )
     return (band + line).properties(width=460, height=260)
 
 
@@ -212,15 +304,19 @@ def feature_chart(frame: pd.DataFrame, title: str) -> alt.LayerChart:
     ``frame`` has columns ``feature``, ``strategy`` (labels) and ``overlap``.
     """
     base = alt.Chart(frame, title=title).encode(
-        x=alt.X("strategy:N", title=None, sort=[*STRATEGY_COLORS, "real (training melodies)"],
-                axis=alt.Axis(labelAngle=-30)),
-        y=alt.Y("feature:N", title=None))
-    cells = base.mark_rect().encode(color=alt.Color("overlap:Q", scale=alt.Scale(domain=[0, 1], scheme="viridis"),
-                                                    title="overlap"),
-                                    tooltip=["feature", "strategy", alt.Tooltip("overlap:Q", format=".3f")])
+        x=alt.X(
+            "strategy:N", title=None, sort=[*STRATEGY_COLORS, "real (training melodies)"], axis=alt.Axis(labelAngle=-30)
+        ),
+        y=alt.Y("feature:N", title=None),
+    )
+    cells = base.mark_rect().encode(
+        color=alt.Color("overlap:Q", scale=alt.Scale(domain=[0, 1], scheme="viridis"), title="overlap"),
+        tooltip=["feature", "strategy", alt.Tooltip("overlap:Q", format=".3f")],
+    )
     text = base.mark_text(fontSize=11).encode(
         text=alt.Text("overlap:Q", format=".2f"),
-        color=alt.condition(alt.datum.overlap > 0.6, alt.value("black"), alt.value("white")))
+        color=alt.condition(alt.datum.overlap > 0.6, alt.value("black"), alt.value("white")),
+    )
     return (cells + text).properties(width=440, height=260)
 
 
@@ -229,10 +325,16 @@ def sensitivity_chart(frame: pd.DataFrame, value: str, title: str, y_title: str)
 
     ``frame`` has columns ``knob``, ``setting``, ``default`` and ``value``.
     """
-    return alt.Chart(frame).mark_point(size=90).encode(
-        x=alt.X("setting:N", title=None, axis=alt.Axis(labelAngle=-20, labelLimit=220)),
-        y=alt.Y(f"{value}:Q", title=y_title, scale=alt.Scale(zero=False)),
-        shape=alt.Shape("default:N", title="profile default"),
-        tooltip=["knob", "setting", alt.Tooltip(f"{value}:Q", format=".4f")],
-    ).properties(width=230, height=190).facet(facet=alt.Facet("knob:N", title=None), columns=2,
-                                              title=title).resolve_scale(x="independent")
+    return (
+        alt.Chart(frame)
+        .mark_point(size=90)
+        .encode(
+            x=alt.X("setting:N", title=None, axis=alt.Axis(labelAngle=-20, labelLimit=220)),
+            y=alt.Y(f"{value}:Q", title=y_title, scale=alt.Scale(zero=False)),
+            shape=alt.Shape("default:N", title="profile default"),
+            tooltip=["knob", "setting", alt.Tooltip(f"{value}:Q", format=".4f")],
+        )
+        .properties(width=230, height=190)
+        .facet(facet=alt.Facet("knob:N", title=None), columns=2, title=title)
+        .resolve_scale(x="independent")
+    )
