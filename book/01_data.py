@@ -115,6 +115,15 @@ show.table(dataset.collection_table(corpus, parts), "Pieces and melodies per col
 show.table(corpus.report.table(), "Skipped pieces, discarded melodies and repairs")
 
 # %% [markdown]
+# Every file and piece left out is also named, so a reader can find it in the source: the pieces
+# that could not be read, those from which no melody survived extraction, and, for a folder of
+# MIDI files, every other entry in it (other files, folders and broken links are ignored, and
+# listed here as such).
+
+# %%
+show.listed(corpus.skipped_table(), "Skipped and ignored files and pieces, by name", "skipped.csv")
+
+# %% [markdown]
 # ## What the model sees
 #
 # The event classes are very unequal: most steps continue a note or a rest, so NO_EVENT dominates,
@@ -123,7 +132,7 @@ show.table(corpus.report.table(), "Skipped pieces, discarded melodies and repair
 # to C: the tonic, dominant and mediant are the most common onsets.
 
 # %%
-train_melodies = [corpus.melodies[i] for i in parts.train]
+train_melodies = parts.melodies(corpus, "train")
 plots.event_class_chart(train_melodies, "Event classes in the training melodies (log scale)")
 
 # %%

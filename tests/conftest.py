@@ -1,32 +1,89 @@
-"""Small fixture builders shared by the data-pipeline tests.
+"""Small fixture builders shared by the tests, and the guard that keeps tests out of the user's workspace.
 
 Everything here is generated on the fly in ``tmp_path`` (MIDI files, a
 MAESTRO-shaped release) or built in memory (NoteSequences), so the tests need
 no network and no download. Time is measured in 16th-note steps: at 120 qpm and
 4 steps per quarter one step lasts 0.125 s.
+
+The run store and the corpus cache of the whole session (the book test's kernels
+included) live in a temporary folder: ``MELODYREG_RUNS_DIR`` and
+``MELODYREG_CACHE_DIR`` are set before the package is imported. After the
+session, :func:`pytest_sessionfinish` fails the run if ``runs/``, ``data/cache/``,
+``_build/`` or ``book/`` of the checkout changed.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import ipaddress
-import socket
-import zipfile
-from dataclasses import dataclass, field
-from pathlib import Path
+import os
+import tempfile
 
-import numpy as np
-import pretty_midi
-import pytest
+SESSION_STORE = tempfile.mkdtemp(prefix="melodyreg-tests-")
+os.environ["MELODYREG_RUNS_DIR"] = os.path.join(SESSION_STORE, "runs")
+os.environ["MELODYREG_CACHE_DIR"] = os.path.join(SESSION_STORE, "cache")
 
-from melodyreg.data.noteseq import music_pb2, note_seq
+import csv  # noqa: E402
+import io  # noqa: E402
+import ipaddress  # noqa: E402
+import shutil  # noqa: E402
+import socket  # noqa: E402
+import zipfile  # noqa: E402
+from dataclasses import dataclass, field  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+import pretty_midi  # noqa: E402
+import pytest  # noqa: E402
+
+from melodyreg import constants as C  # noqa: E402
+from melodyreg.data.noteseq import music_pb2, note_seq  # noqa: E402
 
 DATA = Path(__file__).parent / "data"
 QPM = 120.0
 SPQ = 4
 STEP_SECONDS = 60.0 / QPM / SPQ  # 0.125 s
 NO_EVENT, NOTE_OFF = -2, -1  # note-seq's melody event values, spelled out for hand examples
+
+
+# ---------------------------------------------------------------------------
+# The user's workspace is never touched
+# ---------------------------------------------------------------------------
+
+WATCHED = ("runs", "data/cache", "_build", "book")  # folders of the checkout the suite must leave as they were
+
+
+def workspace_snapshot(root: Path = C.REPO_ROOT, watched=WATCHED) -> dict[str, tuple[int, int]]:
+    """Every file under the watched folders of ``root``: relative path → (size, modification time in ns)."""
+    found = {}
+    for name in watched:
+        for path in sorted((root / name).rglob("*")):
+            if path.is_file() and not path.is_symlink():
+                stat = path.stat()
+                found[path.relative_to(root).as_posix()] = (stat.st_size, stat.st_mtime_ns)
+    return found
+
+
+def workspace_changes(before: dict, after: dict) -> list[str]:
+    """What differs between two snapshots: ``added``, ``removed`` or ``changed`` followed by the path."""
+    return sorted(
+        [f"added {p}" for p in after.keys() - before.keys()]
+        + [f"removed {p}" for p in before.keys() - after.keys()]
+        + [f"changed {p}" for p in before.keys() & after.keys() if before[p] != after[p]]
+    )
+
+
+def pytest_sessionstart(session):
+    session.config._workspace_before = workspace_snapshot()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    shutil.rmtree(SESSION_STORE, ignore_errors=True)
+    before = getattr(session.config, "_workspace_before", None)
+    if before is None:
+        return
+    changes = workspace_changes(before, workspace_snapshot())
+    if changes:
+        print(f"\nthe tests changed the workspace ({len(changes)} files), first ones: {changes[:10]}")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 # ---------------------------------------------------------------------------
@@ -305,4 +362,4 @@ def folk_split(folk_corpus):
 @pytest.fixture(scope="session")
 def folk_sides(folk_corpus, folk_split):
     """``(training melodies, evaluation melodies)`` of :func:`folk_split`."""
-    return ([folk_corpus.melodies[i] for i in folk_split.train], [folk_corpus.melodies[i] for i in folk_split.eval])
+    return folk_split.melodies(folk_corpus, "train"), folk_split.melodies(folk_corpus, "eval")

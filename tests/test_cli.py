@@ -9,7 +9,6 @@ import pytest
 from conftest import scale_notes, write_midi
 from melodyreg import cli
 from melodyreg.data import dataset
-from melodyreg.runs import sweep
 
 C_MAJOR = (60, 62, 64, 65, 67, 69, 71, 72)
 A_MINOR = (57, 60, 64, 69, 67, 65, 64, 62)
@@ -33,7 +32,7 @@ def test_parameters_are_literals_where_they_parse_else_strings():
         "e": 1.5,
         "f": "",
     }
-    with pytest.raises(SystemExit, match="key=value"):
+    with pytest.raises(cli.UsageError, match="key=value"):
         cli._parse_parameters(["iterations"])
 
 
@@ -51,8 +50,8 @@ def tiny_midi(tmp_path, monkeypatch):
     """Three one-melody MIDI files; corpora and runs go to ``tmp_path``, never to the workspace."""
     for i, pitches in enumerate((C_MAJOR, A_MINOR, C_MAJOR[::-1])):
         write_midi(tmp_path / "midi" / f"tune{i}.mid", scale_notes(pitches))
+    (tmp_path / "midi" / "notes.txt").write_text("not a tune")
     monkeypatch.setattr(dataset, "prepare", functools.partial(dataset.prepare, cache_dir=None))
-    monkeypatch.setattr(sweep, "ensure_runs", functools.partial(sweep.ensure_runs, runs_dir=tmp_path / "runs"))
     return tmp_path
 
 
@@ -61,31 +60,23 @@ def test_prepare_train_generate_on_a_midi_folder(tiny_midi, capsys):
     cli.main(["prepare", *where])
     out = capsys.readouterr().out
     assert "melodies: 3" in out.replace(",", "") and "pieces read: 3" in out
+    assert "skipped or ignored files and pieces (1):" in out and "midi/notes.txt" in out and "not MIDI" in out
 
-    cli.main(["train", *where, "--strategy", "dropout", "-s", "iterations=3"])
+    where_runs = [*where, "--runs-dir", str(tiny_midi / "runs")]
+    with pytest.raises(SystemExit):  # never trains silently
+        cli.main(["generate", *where_runs, "--strategy", "dropout", "-s", "iterations=3", "--out", str(tiny_midi)])
+    assert "train it first" in capsys.readouterr().err and not (tiny_midi / "runs").exists()
+
+    cli.main(["train", *where_runs, "--strategy", "dropout", "-s", "iterations=3"])
     out = capsys.readouterr().out
     assert "run folder:" in out and str(tiny_midi / "runs") in out
-    (folder,) = (tiny_midi / "runs").iterdir()
+    (folder,) = [p for p in (tiny_midi / "runs").iterdir() if p.is_dir()]  # beside it: the run's lock file
     assert folder.name.startswith("dropout-") and (folder / "done.json").is_file()
 
     out_dir = tiny_midi / "generated"
-    cli.main(
-        [
-            "generate",
-            *where,
-            "--strategy",
-            "dropout",
-            "-s",
-            "iterations=3",
-            "--num",
-            "2",
-            "--steps",
-            "16",
-            "--out",
-            str(out_dir),
-        ]
-    )
+    sampling = ["--num", "2", "--steps", "16", "--out", str(out_dir)]
+    cli.main(["generate", *where_runs, "--strategy", "dropout", "-s", "iterations=3", *sampling])
     lines = capsys.readouterr().out.strip().splitlines()
     assert sorted(p.name for p in out_dir.iterdir()) == ["dropout-01.mid", "dropout-02.mid"]
     assert len(lines) == 2 and all("log-likelihood" in line for line in lines)
-    assert list((tiny_midi / "runs").iterdir()) == [folder]  # the trained run was reused, not retrained
+    assert [p for p in (tiny_midi / "runs").iterdir() if p.is_dir()] == [folder]  # reused, not retrained

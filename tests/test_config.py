@@ -161,3 +161,35 @@ def test_study_seeds_and_sweeps_per_profile():
     assert config.experiment_config("full", "dropout", data=config.data_config("full")) == config.experiment_config(
         "poster", "dropout", data=config.data_config("poster")
     )
+
+
+@pytest.mark.parametrize(
+    "overrides, message",
+    [
+        ({"iterations": 20.5}, "iterations must be an integer, got 20.5"),
+        ({"iterations": "200"}, "iterations must be an integer, got '200'"),
+        ({"iterations": True}, "iterations must be an integer, got True"),
+        ({"layers": 16}, "layers must be a sequence of integers, got 16"),
+        ({"layers": (8, 8.5)}, "layers must be an integer, got 8.5"),
+        ({"ss_k": "abc"}, "ss_k must be a number, got 'abc'"),
+        ({"ss_sampling": 1}, "ss_sampling must be a string, got 1"),
+    ],
+)
+def test_settings_of_the_wrong_type_are_refused_by_name(overrides, message):
+    with pytest.raises(config.ConfigError, match=f"^{message}$".replace("(", r"\(").replace(")", r"\)")):
+        config.experiment_config("smoke", "scheduled_sampling", **overrides)
+
+
+def test_numbers_and_sequences_are_normalised_so_equal_settings_hash_alike():
+    as_ints = config.experiment_config("smoke", "scheduled_sampling", ss_k=300, layers=[8, 8])
+    as_floats = config.experiment_config("smoke", "scheduled_sampling", ss_k=300.0, layers=(8, 8))
+    assert as_ints == as_floats and config_hash(as_ints) == config_hash(as_floats)
+    assert isinstance(as_ints.strategy.ss_k, float) and as_ints.model.layers == (8, 8)
+
+
+def test_a_string_of_collections_is_one_collection_and_paths_are_strings():
+    assert data_config("smoke", collections="miscFolk").collections == ("miscFolk",)
+    with pytest.raises(config.ConfigError, match=r"^path must be a string or None, got 3$"):
+        data_config("smoke", source="midi", path=3)
+    with pytest.raises(config.ConfigError, match=r"^seed must be an integer, got 'x'$"):
+        config.experiment_config("smoke", seed="x")

@@ -66,6 +66,7 @@ def test_prepare_maestro_keeps_good_melodies_and_counts_bad_files(maestro_corpus
     assert corpus.summary() == {
         "pieces read": 6,
         "pieces skipped": 2,
+        "files ignored": 0,
         "pieces with melodies": 4,
         "melodies": 4,
         "steps": 512,
@@ -89,14 +90,43 @@ def test_prepare_midi_folder(tmp_path):
     (folder / "empty.mid").write_bytes(b"")
     config = data_config("poster", source="midi", path=str(folder))
     corpus = dataset.prepare(config, cache_dir=None, workers=1, progress=False)
-    assert corpus.pieces == ["songs/empty.mid", "songs/long.mid", "songs/short.mid"]
+    assert corpus.pieces == ["songs/empty.mid", "songs/long.mid", "songs/sub/short.mid"]
     assert corpus.collections == ["songs"] * 3
     assert [m.tolist() for m in corpus.melodies] == [encoded_scale(C_MAJOR)]
     assert corpus.melody_piece.tolist() == [1]
     assert corpus.report.counts == Counter(
         {"piece: empty file": 1, "melody: shorter than min_bars": 1, "piece: no melody survived extraction": 1}
     )
+    assert corpus.skipped_table().values.tolist() == [
+        ["songs/empty.mid", "piece", "empty file"],
+        ["songs/sub/short.mid", "piece", "no melody survived extraction"],
+    ]
     assert not (tmp_path / "cache").exists()
+
+
+def test_other_files_in_a_midi_folder_are_named_and_the_names_survive_the_cache(tmp_path):
+    folder = tmp_path / "songs"
+    write_midi(folder / "long.mid", [(p, 4 * i, 4 * i + 4) for i, p in enumerate(list(C_MAJOR) * 4)])
+    (folder / "readme.txt").write_text("hello")
+    (folder / "x.mid").mkdir()
+    (folder / "gone.mid").symlink_to(folder / "nowhere.mid")
+    config = data_config("poster", source="midi", path=str(folder))
+    corpus = dataset.prepare(config, cache_dir=tmp_path / "cache", workers=1, progress=False)
+    assert corpus.pieces == ["songs/long.mid"]  # ignored entries are not pieces
+    assert corpus.summary()["files ignored"] == 3 and corpus.summary()["pieces skipped"] == 0
+    expected = [
+        ["songs/gone.mid", "file", "ignored: broken link"],
+        ["songs/readme.txt", "file", "ignored: not MIDI"],
+        ["songs/x.mid", "file", "ignored: a folder named like a MIDI file"],
+    ]
+    assert sorted(corpus.skipped_table().values.tolist()) == expected
+    again = dataset.prepare(config, cache_dir=tmp_path / "cache", workers=1, progress=False)
+    assert sorted(again.skipped_table().values.tolist()) == expected
+    # one file is a corpus of one
+    single = dataset.prepare(
+        data_config("poster", source="midi", path=str(folder / "long.mid")), cache_dir=None, workers=1, progress=False
+    )
+    assert single.pieces == ["songs/long.mid"] and len(single.melodies) == 1
 
 
 def test_list_jobs_for_an_empty_midi_folder(tmp_path):

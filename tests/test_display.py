@@ -118,3 +118,18 @@ def test_melody_players():
         assert f'download="demo-{i + 1}.mid"' in player.data
         ogg64 = re.search(r"data:audio/ogg;base64,([A-Za-z0-9+/=]+)", player.data).group(1)
         assert base64.b64decode(ogg64)[:4] == b"OggS"
+
+
+def test_listed_shows_the_first_rows_and_embeds_all_of_them_as_csv():
+    import base64
+    import re
+
+    import pandas as pd
+
+    frame = pd.DataFrame({"name": [f"f{i}.mid" for i in range(25)], "reason": ["empty file"] * 25})
+    page = display.listed(frame, "Skipped", "skipped.csv", shown=20).data
+    assert "Skipped (the first 20 of 25)" in page and "f19.mid" in page and "f20.mid" not in page.split("<a")[0]
+    encoded = re.search(r'download="skipped.csv" href="data:text/csv;base64,([^"]+)"', page).group(1)
+    assert base64.b64decode(encoded).decode() == frame.to_csv(index=False)  # every row, not just the shown ones
+    short = display.listed(frame.head(3), "Skipped", "s.csv").data
+    assert "Skipped</b>" in short and "first" not in short

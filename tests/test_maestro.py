@@ -10,6 +10,7 @@ import pytest
 
 from conftest import CORRUPT_MIDI, MAESTRO_COLUMNS, MAESTRO_ROWS, build_maestro, maestro_csv_text
 from melodyreg.data import maestro as M
+from melodyreg.files import sha256
 
 EXPECTED_ENTRIES = [M.MaestroEntry(composer, title, split, midi) for composer, title, split, _, midi, _ in MAESTRO_ROWS]
 
@@ -95,10 +96,10 @@ def test_csv_without_rows(tmp_path):
 # ---------------------------------------------------------------------------
 
 
-def test_sha256_of_reads_in_chunks(tmp_path):
+def test_sha256_reads_in_chunks(tmp_path):
     path = tmp_path / "blob"
     path.write_bytes(b"abcdefghij" * 7)
-    assert M.sha256_of(path, chunk=3) == hashlib.sha256(b"abcdefghij" * 7).hexdigest()
+    assert sha256(path, chunk=3) == hashlib.sha256(b"abcdefghij" * 7).hexdigest()
 
 
 def test_verify_accepts_the_right_size_and_digest(tmp_path):
@@ -187,6 +188,25 @@ def test_truncated_download_raises_and_leaves_no_file(tmp_path, local_release):
     with pytest.raises(ValueError, match=rf"{len(payload) - 10} bytes, expected {len(payload)}"):
         M.download(dest, "vtest", url=source.as_uri())
     assert list(dest.iterdir()) == []
+
+
+def test_a_server_that_never_answers_times_out_with_one_line_naming_the_url(tmp_path, local_release):
+    with socket.create_server(("127.0.0.1", 0)) as server:  # accepts connections, never answers
+        url = f"http://127.0.0.1:{server.getsockname()[1]}/maestro.zip"
+        with pytest.raises(M.DownloadError) as error:
+            M.download(tmp_path / "dest", "vtest", url=url, timeout=0.5, progress=False)
+    message = str(error.value)
+    assert message.startswith(f"could not download {url}: ") and "timed out" in message and "\n" not in message
+    assert list((tmp_path / "dest").iterdir()) == []  # no .part left behind
+
+
+def test_a_refused_connection_is_one_line_naming_the_url(tmp_path, local_release):
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        port = server.getsockname()[1]
+    url = f"http://127.0.0.1:{port}/maestro.zip"  # nobody listens there any more
+    with pytest.raises(M.DownloadError, match=rf"^could not download {url}: .*refused"):
+        M.download(tmp_path / "dest", "vtest", url=url, timeout=5, progress=False)
+    assert list((tmp_path / "dest").iterdir()) == []
 
 
 def test_download_unknown_release(tmp_path):

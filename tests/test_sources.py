@@ -182,16 +182,46 @@ def test_check_sequence_marks_empty_and_drum_only_pieces():
     assert sources.check_sequence(already) is already and already.skip == "empty file"
 
 
-def test_midi_folder_files(tmp_path):
+def test_midi_folder_files_names_everything_it_ignores(tmp_path):
     write_midi(tmp_path / "b" / "two.MIDI", [(60, 0, 4)])
     write_midi(tmp_path / "one.mid", [(60, 0, 4)])
     (tmp_path / "notes.txt").write_text("not midi")
-    assert [p.relative_to(tmp_path).as_posix() for p in sources.midi_folder_files(tmp_path)] == [
-        "b/two.MIDI",
-        "one.mid",
-    ]
-    with pytest.raises(FileNotFoundError, match="MIDI folder not found"):
+    (tmp_path / "tune.abc").write_text("X:1")
+    (tmp_path / "folder.mid").mkdir()
+    (tmp_path / "dangling.mid").symlink_to(tmp_path / "gone.mid")
+    files, ignored = sources.midi_folder_files(tmp_path)
+    assert [p.relative_to(tmp_path).as_posix() for p in files] == ["b/two.MIDI", "one.mid"]
+    assert {(p.name, why) for p, why in ignored} == {
+        ("notes.txt", "not MIDI"),
+        ("tune.abc", "not MIDI"),
+        ("folder.mid", "a folder named like a MIDI file"),
+        ("dangling.mid", "broken link"),
+    }
+    # one MIDI file is a corpus of one; another file or nothing at all is refused
+    assert sources.midi_folder_files(tmp_path / "one.mid") == ([tmp_path / "one.mid"], [])
+    with pytest.raises(FileNotFoundError, match="not a MIDI file"):
+        sources.midi_folder_files(tmp_path / "notes.txt")
+    with pytest.raises(FileNotFoundError, match="MIDI file or folder not found"):
         sources.midi_folder_files(tmp_path / "nowhere")
+
+
+def test_note_ons_the_reader_drops_are_counted(tmp_path):
+    import mido
+
+    midi = mido.MidiFile(ticks_per_beat=220)
+    track = mido.MidiTrack()
+    midi.tracks.append(track)
+    track.append(mido.Message("note_on", note=60, velocity=80, time=0))
+    track.append(mido.Message("note_off", note=60, velocity=0, time=220))
+    track.append(mido.Message("note_on", note=62, velocity=80, time=0))  # never ends
+    track.append(mido.Message("note_on", note=64, velocity=80, time=220))
+    track.append(mido.Message("note_off", note=64, velocity=0, time=220))
+    path = tmp_path / "unended.mid"
+    midi.save(path)
+    assert sources.raw_note_ons(path.read_bytes()) == 3
+    piece = sources.read_midi(path, "unended", "mine")
+    assert piece.skip is None and len(piece.sequence.notes) == 2
+    assert piece.counts["note: note-on the MIDI reader dropped or re-paired"] == 1
 
 
 def test_midi_bytes_round_trip():

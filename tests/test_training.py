@@ -122,13 +122,30 @@ def test_resume_is_the_same_as_an_uninterrupted_run(strategy, folk_sides, tmp_pa
         assert np.array_equal(a, b)
 
 
-def test_a_checkpoint_of_another_strategy_is_refused(tmp_path):
+def test_a_checkpoint_of_another_strategy_is_not_used(tmp_path):
     baseline = tiny_config("baseline")
     training.Checkpoint(tmp_path).save(training.strategies.make(seeded_model(baseline.model), baseline), 3, [])
     pf_config = tiny_config("professor_forcing")
     pf = training.strategies.make(seeded_model(pf_config.model), pf_config)
-    with pytest.raises(ValueError, match="was the config changed"):
-        training.Checkpoint(tmp_path).restore(pf)
+    before = [v.numpy().copy() for v in pf.variables]
+    messages = []
+    assert training.Checkpoint(tmp_path, log=messages.append).restore(pf) == (0, [])
+    assert "the strategy has" in messages[0] and "training starts from iteration 0" in messages[-1]
+    for value, variable in zip(before, pf.variables):
+        np.testing.assert_array_equal(value, variable.numpy())  # nothing of the other strategy was loaded
+
+
+def test_a_checkpoint_holds_its_iteration_in_the_same_file_and_keeps_the_previous_one(tmp_path):
+    baseline = tiny_config("baseline")
+    strategy = training.strategies.make(seeded_model(baseline.model), baseline)
+    checkpoint = training.Checkpoint(tmp_path)
+    checkpoint.save(strategy, 3, [{"iteration": 3}], seconds=1.5)
+    checkpoint.save(strategy, 6, [{"iteration": 6}], seconds=2.5)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["checkpoint.npz", "checkpoint.prev.npz"]
+    meta, arrays = checkpoint.latest()
+    assert (meta["iteration"], meta["seconds"], len(arrays)) == (6, 2.5, len(strategy.variables))
+    (tmp_path / "checkpoint.npz").write_bytes(b"garbage")
+    assert checkpoint.restore(strategy) == (3, [{"iteration": 3}]) and checkpoint.spent == 1.5
 
 
 # ---------------------------------------------------------------------------

@@ -1,17 +1,42 @@
 """Command line: ``python -m melodyreg <command> --help``.
 
 Commands:
-    prepare            prepare (and cache) a corpus, print its counts and skip report
+    prepare            prepare (and cache) a corpus, print its counts and every skipped file
     train              train one strategy (or reuse its finished run) and print its losses
     generate           sample melodies from a trained strategy and write them as MIDI
     book               execute the chapters with papermill and build the HTML book
     download-maestro   download a MAESTRO MIDI release and verify its size and SHA-256
+
+A mistake on the command line (an unknown strategy, a setting of the wrong type, a
+missing file) ends with one line, ``error: ...``, on stderr and exit status 2,
+before any corpus is prepared, kernel started or download begun; ``--debug``
+shows the traceback instead.
 """
 
 from __future__ import annotations
 
 import argparse
 import ast
+import os
+import sys
+
+from melodyreg import config
+
+# Errors a user can cause and fix; anything else is a bug and keeps its traceback.
+USER_ERRORS = (ValueError, OSError, LookupError)
+SKIPPED_SHOWN = 20  # skipped files listed by `prepare` before "... and N more"
+
+
+class UsageError(ValueError):
+    """A command line that cannot be carried out as given."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with its errors in the one-line form of every other user error."""
+
+    def error(self, message: str) -> None:
+        print(f"error: {message} (see {self.prog} --help)", file=sys.stderr)
+        sys.exit(2)
 
 
 def _parse_parameters(items: list[str]) -> dict:
@@ -20,7 +45,7 @@ def _parse_parameters(items: list[str]) -> dict:
     for item in items:
         key, sep, value = item.partition("=")
         if not sep or not key:
-            raise SystemExit(f"parameters take the form key=value, got {item!r}")
+            raise UsageError(f"parameters take the form key=value, got {item!r}")
         try:
             params[key] = ast.literal_eval(value)
         except (ValueError, SyntaxError):
@@ -29,7 +54,6 @@ def _parse_parameters(items: list[str]) -> dict:
 
 
 def _prepare(args: argparse.Namespace) -> None:
-    from melodyreg import config
     from melodyreg.data import dataset
 
     data = config.data_config(args.profile, source=args.source, path=args.path)
@@ -37,42 +61,86 @@ def _prepare(args: argparse.Namespace) -> None:
     for key, value in corpus.summary().items():
         print(f"{key:>22}: {value:,}")
     print(corpus.report.table().to_string(index=False))
+    skipped = corpus.skipped_table()
+    if len(skipped):
+        print(f"\nskipped or ignored files and pieces ({len(skipped):,}):")
+        print(skipped.head(SKIPPED_SHOWN).to_string(index=False))
+        if len(skipped) > SKIPPED_SHOWN:
+            print(f"... and {len(skipped) - SKIPPED_SHOWN:,} more (Corpus.skipped_table() lists them all)")
 
 
 def _experiment(args: argparse.Namespace):
-    """Corpus, split and experiment config from the common training options."""
-    from melodyreg import config
-    from melodyreg.data import dataset
-
+    """Data and experiment configs from the common training options, checked before any corpus work."""
     data = config.data_config(args.profile, source=args.source, path=args.path)
-    corpus = dataset.prepare(data, workers=args.workers)
-    parts = dataset.split(corpus, args.seed)
     experiment = config.experiment_config(
         args.profile, args.strategy, seed=args.seed, data=data, **_parse_parameters(args.set)
     )
-    return corpus, parts, experiment
+    return data, experiment
+
+
+def _corpus(args: argparse.Namespace, data):
+    from melodyreg.data import dataset
+
+    corpus = dataset.prepare(data, workers=args.workers)
+    return corpus, dataset.split(corpus, args.seed)
+
+
+def _runs_dir(args: argparse.Namespace):
+    from pathlib import Path
+
+    from melodyreg import constants as C
+
+    return Path(args.runs_dir) if args.runs_dir else C.RUNS_DIR
 
 
 def _train(args: argparse.Namespace) -> None:
+    data, experiment = _experiment(args)
     from melodyreg.runs import sweep
 
-    corpus, parts, experiment = _experiment(args)
-    run = sweep.ensure_runs([experiment], corpus, parts, workers=1)[0]
+    corpus, parts = _corpus(args, data)
+    run = sweep.ensure_runs([experiment], corpus, parts, workers=1, runs_dir=_runs_dir(args))[0]
     evals = run.history[run.history.phase == "eval"]
     print(f"run folder: {run.folder}  ({run.seconds:.0f} s of training)")
     print(evals[["iteration", "loss", "perplexity", "accuracy"]].tail(5).to_string(index=False))
 
 
+def _check_sampling(args: argparse.Namespace) -> None:
+    from melodyreg.data.melodies import encode
+
+    if args.num < 1 or args.steps < 2 or args.temperature <= 0:
+        raise UsageError(
+            f"--num must be >= 1, --steps >= 2 and --temperature > 0, got {args.num}, {args.steps}, {args.temperature}"
+        )
+    if len(args.primer) >= args.steps:
+        raise UsageError(f"the primer ({len(args.primer)} events) must be shorter than --steps {args.steps}")
+    encode(args.primer)  # raises for pitches outside the model's range
+
+
 def _generate(args: argparse.Namespace) -> None:
     from pathlib import Path
 
-    from melodyreg.model import generation
-    from melodyreg.runs import sweep
+    data, experiment = _experiment(args)
+    _check_sampling(args)
+    from melodyreg.runs import store, sweep
 
-    corpus, parts, experiment = _experiment(args)
-    run = sweep.ensure_runs([experiment], corpus, parts, workers=1)[0]
+    if not args.train_if_missing and store.load(experiment, _runs_dir(args)) is None:
+        raise UsageError(
+            f"no finished {args.strategy} run for these settings; train it first: "
+            f"python -m melodyreg train --strategy {args.strategy} --profile {args.profile} --seed {args.seed}"
+            + "".join(f" -s {s}" for s in args.set)
+            + " (or add --train-if-missing)"
+        )
+    corpus, parts = _corpus(args, data)
+    run = sweep.ensure_runs([experiment], corpus, parts, workers=1, runs_dir=_runs_dir(args))[0]
+    from melodyreg.model import generation
+
     sampled = generation.generate(
-        run.model(), num=args.num, steps=args.steps, primer=args.primer, temperature=args.temperature, seed=args.seed
+        run.model(),
+        num=args.num,
+        steps=args.steps,
+        primer=args.primer,
+        temperature=args.temperature,
+        seed=args.seed,
     )
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -85,37 +153,41 @@ def _generate(args: argparse.Namespace) -> None:
 def _book(args: argparse.Namespace) -> None:
     from melodyreg.report import build as book
 
-    book.build(args.profile, _parse_parameters(args.parameter), only=args.only or None, strict=not args.lenient)
+    parameters = _parse_parameters(args.parameter)
+    book.check_request(args.profile, parameters, args.only or None)
+    book.build(args.profile, parameters, only=args.only or None, strict=not args.lenient)
 
 
 def _download(args: argparse.Namespace) -> None:
     from melodyreg.data import maestro
 
+    if args.release not in maestro.RELEASES:
+        raise UsageError(f"unknown MAESTRO release {args.release!r}; known: {', '.join(sorted(maestro.RELEASES))}")
     print(maestro.download(args.dest, args.release))
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(
-        prog="python -m melodyreg", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    commands = parser.add_subparsers(dest="command", required=True)
+def parser() -> argparse.ArgumentParser:
+    """The command line's parser."""
+    profiles = sorted(config.PROFILES)
+    top = _Parser(prog="python -m melodyreg", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    top.add_argument("--debug", action="store_true", help="show the traceback of an error")
+    commands = top.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    def common(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument("--profile", default="poster", choices=profiles, help="default poster")
+        sub.add_argument("--source", default=None, choices=config.SOURCES, help="default: the profile's (folk)")
+        sub.add_argument("--path", default=None, help="MAESTRO zip/folder, MIDI folder or one MIDI file")
+        sub.add_argument("--workers", type=int, default=None, help="processes preparing the corpus (default: all)")
+        sub.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show the traceback")
 
     prep = commands.add_parser("prepare", help="prepare and cache a corpus")
-    prep.add_argument("--profile", default="poster", help="smoke, poster or full (default poster)")
-    prep.add_argument("--source", default=None, help="folk, essen, maestro or midi")
-    prep.add_argument("--path", default=None, help="MAESTRO zip/folder or MIDI folder")
-    prep.add_argument("--workers", type=int, default=None, help="worker processes (default: all cores)")
+    common(prep)
     prep.set_defaults(run=_prepare)
 
     def training_options(sub: argparse.ArgumentParser) -> None:
-        sub.add_argument(
-            "--strategy", default="baseline", help="baseline, dropout, scheduled_sampling or professor_forcing"
-        )
-        sub.add_argument("--profile", default="poster", help="smoke, poster or full (default poster)")
+        common(sub)
+        sub.add_argument("--strategy", default="baseline", choices=config.STRATEGIES, help="default baseline")
         sub.add_argument("--seed", type=int, default=2017, help="run seed (split, weights, sampling)")
-        sub.add_argument("--source", default=None, help="folk, essen, maestro or midi")
-        sub.add_argument("--path", default=None, help="MAESTRO zip/folder or MIDI folder")
-        sub.add_argument("--workers", type=int, default=None, help="processes preparing the corpus")
         sub.add_argument(
             "-s",
             "--set",
@@ -124,6 +196,7 @@ def main(argv: list[str] | None = None) -> None:
             metavar="KEY=VALUE",
             help="override a model/strategy/training setting, e.g. -s iterations=200 -s ss_k=100",
         )
+        sub.add_argument("--runs-dir", default=None, help="the run store (default: runs/ in the repository)")
 
     tr = commands.add_parser("train", help="train one strategy (finished runs are reused)")
     training_options(tr)
@@ -136,10 +209,13 @@ def main(argv: list[str] | None = None) -> None:
     gen.add_argument("--primer", type=int, nargs="+", default=[60], help="primer events (default 60, middle C)")
     gen.add_argument("--temperature", type=float, default=1.0)
     gen.add_argument("--out", default="generated", help="folder for the MIDI files")
+    gen.add_argument(
+        "--train-if-missing", action="store_true", help="train the run first if it is not finished (never silently)"
+    )
     gen.set_defaults(run=_generate)
 
     bk = commands.add_parser("book", help="execute the chapters and build the HTML book")
-    bk.add_argument("--profile", default="poster", help="smoke, poster or full (default poster)")
+    bk.add_argument("--profile", default="poster", choices=profiles, help="default poster")
     bk.add_argument(
         "-p",
         "--parameter",
@@ -156,12 +232,29 @@ def main(argv: list[str] | None = None) -> None:
         help="execute only this chapter (e.g. 01_data); others keep their last run",
     )
     bk.add_argument("--lenient", action="store_true", help="do not turn Sphinx warnings into errors")
+    bk.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show the traceback")
     bk.set_defaults(run=_book)
 
     dl = commands.add_parser("download-maestro", help="download and verify MAESTRO (MIDI only)")
     dl.add_argument("--dest", default="data/maestro", help="folder for the zip (default data/maestro)")
     dl.add_argument("--release", default="v3.0.0", help="v1.0.0 or v3.0.0 (default)")
+    dl.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show the traceback")
     dl.set_defaults(run=_download)
+    return top
 
-    args = parser.parse_args(argv)
-    args.run(args)
+
+def main(argv: list[str] | None = None) -> None:
+    """Run one command; a user error ends with one ``error:`` line on stderr and exit status 2."""
+    args = parser().parse_args(argv)
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's C++ start-up chatter, not our errors
+    try:
+        args.run(args)
+    except USER_ERRORS as error:
+        if args.debug:
+            raise
+        message = " ".join(str(error).split()) or type(error).__name__
+        print(f"error: {message}", file=sys.stderr)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        print("error: interrupted (finished runs and checkpoints are kept)", file=sys.stderr)
+        sys.exit(130)

@@ -11,10 +11,84 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import numbers
+import types
+import typing
 from dataclasses import dataclass
 from typing import Any
 
 from melodyreg import constants as C
+
+
+class ConfigError(ValueError):
+    """A setting of the wrong type or out of range; the message names the setting and the value."""
+
+
+def _describe(hint) -> str:
+    if hint is int:
+        return "an integer"
+    if hint is float:
+        return "a number"
+    if hint is str:
+        return "a string"
+    if typing.get_origin(hint) is tuple:
+        return f"a sequence of {_describe(typing.get_args(hint)[0]).split(' ', 1)[1]}s"
+    return getattr(hint, "__name__", str(hint))
+
+
+def _coerce(name: str, value: Any, hint: Any) -> Any:
+    """``value`` checked against the annotation ``hint`` (ints become floats for number fields).
+
+    A string is accepted for a sequence of strings as one element (``collections="miscFolk"``).
+
+    Raises:
+        ConfigError: the value has the wrong type.
+    """
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin in (typing.Union, types.UnionType):
+        if value is None and type(None) in args:
+            return None
+        errors = []
+        for option in (a for a in args if a is not type(None)):
+            try:
+                return _coerce(name, value, option)
+            except ConfigError as error:
+                errors.append(error)
+        kinds = " or ".join(_describe(a) for a in args if a is not type(None))
+        raise ConfigError(f"{name} must be {kinds}{' or None' if type(None) in args else ''}, got {value!r}")
+    if origin is tuple:
+        element = args[0]
+        if isinstance(value, str) and element is str:
+            value = (value,)
+        if isinstance(value, str | bytes) or not isinstance(value, tuple | list):
+            raise ConfigError(f"{name} must be {_describe(hint)}, got {value!r}")
+        return tuple(_coerce(name, v, element) for v in value)
+    if hint is int:
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+            raise ConfigError(f"{name} must be an integer, got {value!r}")
+        return int(value)
+    if hint is float:
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise ConfigError(f"{name} must be a number, got {value!r}")
+        return float(value)
+    if hint is str:
+        if not isinstance(value, str):
+            raise ConfigError(f"{name} must be a string, got {value!r}")
+        return value
+    if isinstance(hint, type) and not isinstance(value, hint):
+        raise ConfigError(f"{name} must be a {hint.__name__}, got {value!r}")
+    return value
+
+
+def check_types(instance) -> None:
+    """Check (and normalise) every field of a frozen config dataclass against its annotation."""
+    hints = typing.get_type_hints(type(instance))
+    for f in dataclasses.fields(instance):
+        value = getattr(instance, f.name)
+        checked = _coerce(f.name, value, hints[f.name])
+        if checked is not value:
+            object.__setattr__(instance, f.name, checked)
+
 
 SOURCES = ("folk", "essen", "maestro", "midi")
 MAESTRO_SPLITS = ("random", "official")
@@ -54,32 +128,32 @@ class DataConfig:
     eval_fraction: float = 0.1
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "collections", tuple(self.collections))
+        check_types(self)
         if self.source not in SOURCES:
-            raise ValueError(f"unknown source {self.source!r}; choose one of {SOURCES}")
+            raise ConfigError(f"unknown source {self.source!r}; choose one of {SOURCES}")
         if self.source in ("folk", "essen"):
             unknown = [c for c in self.collections if c not in C.KNOWN_COLLECTIONS]
             if unknown or not self.collections:
-                raise ValueError(f"unknown or no collections {unknown or '()'}; known: {C.KNOWN_COLLECTIONS}")
+                raise ConfigError(f"unknown or no collections {unknown or '()'}; known: {C.KNOWN_COLLECTIONS}")
         if self.source in ("maestro", "midi") and not self.path:
-            raise ValueError(f"source {self.source!r} needs `path` (a zip or folder)")
+            raise ConfigError(f"source {self.source!r} needs `path` (a zip or folder)")
         if self.maestro_split not in MAESTRO_SPLITS:
-            raise ValueError(f"maestro_split must be one of {MAESTRO_SPLITS}, got {self.maestro_split!r}")
+            raise ConfigError(f"maestro_split must be one of {MAESTRO_SPLITS}, got {self.maestro_split!r}")
         for name in ("steps_per_quarter", "min_bars", "max_steps", "min_unique_pitches"):
             if getattr(self, name) < 1:
-                raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
+                raise ConfigError(f"{name} must be at least 1, got {getattr(self, name)}")
         if self.gap_bars <= 0:
-            raise ValueError(f"gap_bars must be positive, got {self.gap_bars}")
+            raise ConfigError(f"gap_bars must be positive, got {self.gap_bars}")
         if not 0 <= self.min_pitch < self.max_pitch <= 128 or self.max_pitch - self.min_pitch < 12:
-            raise ValueError(
+            raise ConfigError(
                 f"pitch range [{self.min_pitch}, {self.max_pitch}) must lie in [0, 128) and span at least an octave"
             )
         if self.max_pitch - self.min_pitch + C.NUM_SPECIAL_EVENTS != C.NUM_CLASSES:
-            raise ValueError(f"the model's {C.NUM_CLASSES} classes need a {C.NUM_CLASSES - 2}-pitch range")
+            raise ConfigError(f"the model's {C.NUM_CLASSES} classes need a {C.NUM_CLASSES - 2}-pitch range")
         if self.transpose_to_key is not None and not 0 <= self.transpose_to_key < 12:
-            raise ValueError(f"transpose_to_key must be 0..11 or None, got {self.transpose_to_key}")
+            raise ConfigError(f"transpose_to_key must be 0..11 or None, got {self.transpose_to_key}")
         if not 0 < self.eval_fraction < 1:
-            raise ValueError(f"eval_fraction must lie strictly between 0 and 1, got {self.eval_fraction}")
+            raise ConfigError(f"eval_fraction must lie strictly between 0 and 1, got {self.eval_fraction}")
 
     @property
     def essen(self) -> bool:
@@ -107,11 +181,11 @@ def data_config(profile: str = "poster", **overrides: Any) -> DataConfig:
         ValueError: unknown profile or field, or an invalid value.
     """
     if profile not in PROFILES:
-        raise ValueError(f"unknown profile {profile!r}; choose one of {sorted(PROFILES)}")
+        raise ConfigError(f"unknown profile {profile!r}; choose one of {sorted(PROFILES)}")
     fields = {f.name for f in dataclasses.fields(DataConfig)}
     unknown = set(overrides) - fields
     if unknown:
-        raise ValueError(f"unknown data settings {sorted(unknown)}; known: {sorted(fields)}")
+        raise ConfigError(f"unknown data settings {sorted(unknown)}; known: {sorted(fields)}")
     # None means "the profile's value", so a parameters cell can leave a field open.
     values = {**PROFILES[profile]["data"], **{k: v for k, v in overrides.items() if v is not None}}
     if values.get("source") == "essen" and overrides.get("collections") is None:
@@ -146,13 +220,13 @@ class ModelConfig:
     dropout_rate: float = 0.0
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "layers", tuple(int(u) for u in self.layers))
+        check_types(self)
         if not self.layers or min(self.layers) < 1:
-            raise ValueError(f"layers must be positive unit counts, got {self.layers}")
+            raise ConfigError(f"layers must be positive unit counts, got {self.layers}")
         if self.num_classes < 2:
-            raise ValueError(f"num_classes must be at least 2, got {self.num_classes}")
+            raise ConfigError(f"num_classes must be at least 2, got {self.num_classes}")
         if not 0 <= self.dropout_rate < 1:
-            raise ValueError(f"dropout_rate must lie in [0, 1), got {self.dropout_rate}")
+            raise ConfigError(f"dropout_rate must lie in [0, 1), got {self.dropout_rate}")
 
 
 @dataclass(frozen=True)
@@ -193,23 +267,26 @@ class StrategyConfig:
     pf_learning_rate: float = 1e-3
 
     def __post_init__(self) -> None:
+        check_types(self)
         if self.name not in STRATEGIES:
-            raise ValueError(f"unknown strategy {self.name!r}; choose one of {STRATEGIES}")
+            raise ConfigError(f"unknown strategy {self.name!r}; choose one of {STRATEGIES}")
         if not 0 < self.dropout_rate < 1:
-            raise ValueError(f"dropout_rate must lie in (0, 1), got {self.dropout_rate}")
+            raise ConfigError(f"dropout_rate must lie in (0, 1), got {self.dropout_rate}")
         if not self.ss_k > 1:
-            raise ValueError(f"scheduled sampling needs k > 1, got k = {self.ss_k}")
+            raise ConfigError(f"scheduled sampling needs k > 1, got k = {self.ss_k}")
         if self.ss_sampling not in ("sample", "argmax"):
-            raise ValueError(f"ss_sampling must be 'sample' or 'argmax', got {self.ss_sampling!r}")
+            raise ConfigError(f"ss_sampling must be 'sample' or 'argmax', got {self.ss_sampling!r}")
         if self.pf_pool < 1:
-            raise ValueError(f"pf_pool must be at least 1, got {self.pf_pool}")
+            raise ConfigError(f"pf_pool must be at least 1, got {self.pf_pool}")
         if self.pf_lambda < 0 or self.pf_learning_rate <= 0 or self.pf_units < 1:
-            raise ValueError(
+            raise ConfigError(
                 "pf_lambda must be >= 0, pf_learning_rate > 0 and pf_units >= 1, got "
                 f"{self.pf_lambda}, {self.pf_learning_rate}, {self.pf_units}"
             )
         if not 0 <= self.pf_gate_low <= self.pf_gate_high <= 1:
-            raise ValueError(f"need 0 <= pf_gate_low <= pf_gate_high <= 1, got {self.pf_gate_low}, {self.pf_gate_high}")
+            raise ConfigError(
+                f"need 0 <= pf_gate_low <= pf_gate_high <= 1, got {self.pf_gate_low}, {self.pf_gate_high}"
+            )
 
 
 @dataclass(frozen=True)
@@ -236,11 +313,12 @@ class TrainConfig:
     checkpoint_every: int = 500
 
     def __post_init__(self) -> None:
+        check_types(self)
         for name in ("batch_size", "iterations", "window", "eval_every", "eval_windows", "checkpoint_every"):
             if getattr(self, name) < 1:
-                raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
+                raise ConfigError(f"{name} must be at least 1, got {getattr(self, name)}")
         if self.learning_rate <= 0 or self.clip_norm <= 0:
-            raise ValueError(
+            raise ConfigError(
                 f"learning_rate and clip_norm must be positive, got {self.learning_rate}, {self.clip_norm}"
             )
 
@@ -254,6 +332,9 @@ class ExperimentConfig:
     strategy: StrategyConfig = StrategyConfig()
     train: TrainConfig = TrainConfig()
     seed: int = 2017
+
+    def __post_init__(self) -> None:
+        check_types(self)
 
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self), sort_keys=True, indent=1, default=str)
@@ -304,10 +385,10 @@ SENSITIVITY: dict[str, dict[str, tuple[str, tuple[dict[str, Any], ...]]]] = {
 def study_seeds(profile: str, seed: int, num_seeds: int | None = None) -> tuple[int, ...]:
     """The training seeds of a study: ``seed`` and the next ``num_seeds - 1`` (default: the profile's count)."""
     if profile not in NUM_SEEDS:
-        raise ValueError(f"unknown profile {profile!r}; choose one of {sorted(NUM_SEEDS)}")
+        raise ConfigError(f"unknown profile {profile!r}; choose one of {sorted(NUM_SEEDS)}")
     count = NUM_SEEDS[profile] if num_seeds is None else num_seeds
     if count < 1:
-        raise ValueError(f"num_seeds must be at least 1, got {count}")
+        raise ConfigError(f"num_seeds must be at least 1, got {count}")
     return tuple(seed + i for i in range(count))
 
 
@@ -330,14 +411,14 @@ def experiment_config(
         ValueError: unknown profile, strategy or field, or an invalid value.
     """
     if profile not in TRAIN_PROFILES:
-        raise ValueError(f"unknown profile {profile!r}; choose one of {sorted(TRAIN_PROFILES)}")
+        raise ConfigError(f"unknown profile {profile!r}; choose one of {sorted(TRAIN_PROFILES)}")
     # later groups win a shared name: `dropout_rate` is the strategy's, copied to the model below
     groups = {"model": ModelConfig, "train": TrainConfig, "strategy": StrategyConfig}
     values = {name: dict(TRAIN_PROFILES[profile][name]) for name in groups}
     owners = {f.name: name for name, cls in groups.items() for f in dataclasses.fields(cls)}
     for key, value in overrides.items():
         if key not in owners:
-            raise ValueError(f"unknown setting {key!r}; known: {sorted(owners)}")
+            raise ConfigError(f"unknown setting {key!r}; known: {sorted(owners)}")
         if value is not None:
             values[owners[key]][key] = value
     strategy_config = StrategyConfig(name=strategy, **values["strategy"])

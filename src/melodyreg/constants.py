@@ -68,8 +68,12 @@ def _repo_root() -> Path:
 
 REPO_ROOT = _repo_root()
 DATA_DIR = REPO_ROOT / "data"  # caches and downloads live here
-CACHE_DIR = DATA_DIR / "cache"  # prepared corpora, keyed by settings and versions
+# prepared corpora, keyed by settings and versions ($MELODYREG_CACHE_DIR moves them; the tests do)
+CACHE_DIR = Path(os.environ.get("MELODYREG_CACHE_DIR") or DATA_DIR / "cache")
+# the artifact store of training runs ($MELODYREG_RUNS_DIR moves it; the tests do)
+RUNS_DIR = Path(os.environ.get("MELODYREG_RUNS_DIR") or REPO_ROOT / "runs")
 SOUNDFONT_NAME = "TimGM6mb.sf2"  # General-MIDI SoundFont shipped inside pretty_midi
+DOWNLOAD_TIMEOUT = 60.0  # seconds a download waits for the server before it gives up
 AUDIO_SAMPLE_RATE = 22050  # Hz; enough for a piano melody, half the size of 44.1 kHz
 
 # --- The poster's own results (Singh 2017), shown beside ours, never used in computation ---

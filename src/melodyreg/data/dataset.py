@@ -37,7 +37,7 @@ from melodyreg.data import melodies as mel
 from melodyreg.data import sources
 from melodyreg.data.maestro import MaestroSource
 
-PIPELINE_VERSION = 2  # bump when extraction changes its output or report (2: chord symbols uncounted)
+PIPELINE_VERSION = 3  # bump when extraction changes its output or report (3: skipped files named)
 
 
 @dataclass(frozen=True)
@@ -47,8 +47,9 @@ class Job:
     kind: str  # "abc", "midi" or "maestro"
     path: str
     collection: str
-    member: str = ""  # MAESTRO: the performance's midi_filename
+    member: str = ""  # MAESTRO: the performance's midi_filename; MIDI folder: the path inside the folder
     size: int = 0  # bytes, to schedule big jobs first
+    reason: str = ""  # kind "ignored": why the entry is not read
 
 
 @dataclass
@@ -56,9 +57,20 @@ class Report:
     """What the pipeline read, kept and left out, by reason."""
 
     counts: Counter = field(default_factory=Counter)
+    skips: list[tuple[str, str]] = field(default_factory=list)  # (file or piece, reason), in corpus order
 
     def add(self, other: Counter | dict) -> None:
         self.counts.update(other)
+
+    def skip(self, name: str, reason: str) -> None:
+        """Count ``reason`` (``"stage: why"``) and remember which file or piece it was."""
+        self.counts[reason] += 1
+        self.skips.append((name, reason))
+
+    def skipped_table(self) -> pd.DataFrame:
+        """Every file or piece left out or ignored, by name: ``name``, ``stage``, ``reason``."""
+        rows = [(name, *reason.split(": ", 1)) for name, reason in self.skips]
+        return pd.DataFrame(rows, columns=["name", "stage", "reason"])
 
     def table(self) -> pd.DataFrame:
         """One row per (stage, reason) with its count, stages in pipeline order."""
@@ -99,16 +111,22 @@ class Corpus:
     report: Report
     config: DataConfig
 
+    def skipped_table(self) -> pd.DataFrame:
+        """Every file or piece left out or ignored, by name (see :meth:`Report.skipped_table`)."""
+        return self.report.skipped_table()
+
     @property
     def num_steps(self) -> int:
         return int(sum(len(m) for m in self.melodies))
 
     def summary(self) -> dict[str, int]:
-        """Headline counts: pieces read, used and skipped; melodies; steps."""
+        """Headline counts: pieces read, used and skipped; other files ignored; melodies; steps."""
         used = len(set(self.melody_piece.tolist()))
+        ignored = sum(v for k, v in self.report.counts.items() if k.startswith("file: ignored"))
         return {
             "pieces read": len(self.pieces),
-            "pieces skipped": self.report.skipped("piece") + self.report.skipped("file"),
+            "pieces skipped": self.report.skipped("piece") + self.report.skipped("file") - ignored,
+            "files ignored": ignored,
             "pieces with melodies": used,
             "melodies": len(self.melodies),
             "steps": self.num_steps,
@@ -150,10 +168,15 @@ def list_jobs(config: DataConfig) -> list[Job]:
     if config.source == "maestro":
         source = MaestroSource(config.path)
         return [Job("maestro", str(source.path), "maestro", member=e.midi_filename) for e in source.entries]
-    files = sources.midi_folder_files(Path(config.path))
+    path = Path(config.path)
+    files, ignored = sources.midi_folder_files(path)
     if not files:
         raise FileNotFoundError(f"no .mid or .midi files under {config.path}")
-    return [Job("midi", str(p), Path(config.path).name, size=p.stat().st_size) for p in files]
+    base = path.parent if path.is_file() else path
+    jobs = [Job("midi", str(p), base.name, member=p.relative_to(base).as_posix(), size=p.stat().st_size) for p in files]
+    for p, reason in ignored:
+        jobs.append(Job("ignored", str(p), base.name, member=p.relative_to(base).as_posix(), reason=reason))
+    return jobs
 
 
 @functools.lru_cache(maxsize=4)
@@ -166,7 +189,7 @@ def _read_job(job: Job) -> list[sources.Piece]:
     if job.kind == "abc":
         return sources.read_abc(Path(job.path), job.collection)
     if job.kind == "midi":
-        return [sources.read_midi(Path(job.path), f"{job.collection}/{Path(job.path).name}", job.collection)]
+        return [sources.read_midi(Path(job.path), f"{job.collection}/{job.member}", job.collection)]
     source, entries = _maestro(job.path)
     entry = entries[job.member]
     fields = {"title": entry.work, "split": entry.split}
@@ -196,6 +219,9 @@ def piece_melodies(sequence, config: DataConfig, counts: Counter) -> list[np.nda
 
 def run_job(job: Job, config: DataConfig) -> list[dict]:
     """Read one job and extract its melodies; every failure becomes a counted skip."""
+    if job.kind == "ignored":  # a file in a MIDI folder that is not one: named and counted, never read
+        record = {"id": f"{job.collection}/{job.member}", "collection": job.collection, "title": "", "split": ""}
+        return [{**record, "counts": {}, "skip": f"file: ignored: {job.reason}", "melodies": []}]
     try:
         pieces = _read_job(job)
     except Exception as exc:  # a reader bug must not take the whole corpus down
@@ -326,7 +352,13 @@ def _assemble(records: list[dict], config: DataConfig) -> Corpus:
     report = Report()
     melodies, melody_piece = [], []
     pieces, collections, titles, groups, splits = [], [], [], [], []
-    for index, record in enumerate(records):
+    pieces_only = []
+    for record in records:
+        if record["skip"] and record["skip"].startswith("file: ignored"):
+            report.skip(record["id"], record["skip"])  # not a piece: named and counted only
+        else:
+            pieces_only.append(record)
+    for index, record in enumerate(pieces_only):
         pieces.append(record["id"])
         collections.append(record["collection"])
         titles.append(record["title"])
@@ -334,7 +366,9 @@ def _assemble(records: list[dict], config: DataConfig) -> Corpus:
         groups.append(record["title"] if record["collection"] == "maestro" else record["id"])
         report.add(record["counts"])
         if record["skip"]:
-            report.counts[record["skip"]] += 1
+            report.skip(record["id"], record["skip"])
+        elif record["counts"].get("piece: no melody survived extraction"):
+            report.skips.append((record["id"], "piece: no melody survived extraction"))
         melodies.extend(record["melodies"])
         melody_piece.extend([index] * len(record["melodies"]))
     return Corpus(
@@ -355,6 +389,7 @@ def _save(corpus: Corpus, folder: Path) -> None:
         "groups": corpus.groups,
         "official_splits": corpus.official_splits,
         "report": dict(corpus.report.counts),
+        "skips": corpus.report.skips,
         "config": dataclasses.asdict(corpus.config),
         "versions": _versions(),
         "pipeline": PIPELINE_VERSION,
@@ -378,7 +413,7 @@ def _load(folder: Path, config: DataConfig) -> Corpus:
         meta["titles"],
         meta["groups"],
         meta["official_splits"],
-        Report(Counter(meta["report"])),
+        Report(Counter(meta["report"]), [tuple(s) for s in meta["skips"]]),
         config,
     )
 

@@ -13,8 +13,8 @@ The loader reads the zip, or a folder it was extracted to, and lists one
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
+import urllib.error
 import urllib.request
 import zipfile
 from dataclasses import dataclass
@@ -23,6 +23,7 @@ from pathlib import Path
 from tqdm.auto import tqdm
 
 from melodyreg import constants as C
+from melodyreg.files import sha256
 
 # Published releases of the MIDI-only archive: address, size in bytes and SHA-256.
 RELEASES = {
@@ -114,16 +115,7 @@ def _parse_metadata(text: str, where: Path) -> list[MaestroEntry]:
     return entries
 
 
-def sha256_of(path: Path, chunk: int = 1 << 20) -> str:
-    """SHA-256 of a file, read in chunks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while block := handle.read(chunk):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def verify(path: Path, size: int, sha256: str) -> None:
+def verify(path: Path, size: int, expected: str) -> None:
     """Check a downloaded file's size and SHA-256.
 
     Raises:
@@ -132,42 +124,68 @@ def verify(path: Path, size: int, sha256: str) -> None:
     actual = Path(path).stat().st_size
     if actual != size:
         raise ValueError(f"{path}: {actual} bytes, expected {size}")
-    digest = sha256_of(path)
-    if digest != sha256:
-        raise ValueError(f"{path}: SHA-256 {digest}, expected {sha256}")
+    digest = sha256(path)
+    if digest != expected:
+        raise ValueError(f"{path}: SHA-256 {digest}, expected {expected}")
 
 
-def download(dest: str | Path, release: str = DEFAULT_RELEASE, *, url: str | None = None) -> Path:
+class DownloadError(OSError):
+    """A download failed: no connection, no answer within the timeout, or a broken transfer."""
+
+
+def download(
+    dest: str | Path,
+    release: str = DEFAULT_RELEASE,
+    *,
+    url: str | None = None,
+    timeout: float = C.DOWNLOAD_TIMEOUT,
+    progress: bool = True,
+) -> Path:
     """Download a MAESTRO MIDI release into ``dest`` and verify it. Explicit use only.
 
-    An existing file that verifies is kept. A download that fails verification
-    is deleted.
+    Bytes go to ``<name>.part`` and are renamed to the zip only after its size and
+    SHA-256 check out. An existing file that verifies is kept; one that does not is
+    replaced. A download that fails leaves no file behind.
+
+    Args:
+        url: fetch from here instead of the release's address (tests use ``file://``).
+        timeout: seconds to wait for the server to answer, and for each block.
 
     Returns:
         The path of the verified zip.
+
+    Raises:
+        ValueError: unknown release, or the bytes fail verification.
+        DownloadError: the transfer failed (the message names the URL and the cause).
     """
     if release not in RELEASES:
         raise ValueError(f"unknown MAESTRO release {release!r}; known: {sorted(RELEASES)}")
-    address, size, sha256 = RELEASES[release]
+    address, size, expected = RELEASES[release]
+    source = url or address
     target = Path(dest) / Path(address).name
     target.parent.mkdir(parents=True, exist_ok=True)
     if target.exists():
         try:
-            verify(target, size, sha256)
+            verify(target, size, expected)
             return target
         except ValueError:
             target.unlink()
-    partial = target.with_suffix(".part")
-    with (
-        urllib.request.urlopen(url or address) as response,
-        open(partial, "wb") as out,
-        tqdm(total=size, unit="B", unit_scale=True, desc=target.name) as bar,
-    ):
-        while block := response.read(1 << 20):
-            out.write(block)
-            bar.update(len(block))
+    partial = target.with_name(target.name + ".part")
     try:
-        verify(partial, size, sha256)
+        with (
+            urllib.request.urlopen(source, timeout=timeout) as response,
+            open(partial, "wb") as out,
+            tqdm(total=size, unit="B", unit_scale=True, desc=target.name, disable=not progress) as bar,
+        ):
+            while block := response.read(1 << 20):
+                out.write(block)
+                bar.update(len(block))
+    except (OSError, urllib.error.URLError) as exc:  # URLError, timeouts, refused or reset connections
+        partial.unlink(missing_ok=True)
+        cause = getattr(exc, "reason", None) or exc
+        raise DownloadError(f"could not download {source}: {cause}") from exc
+    try:
+        verify(partial, size, expected)
     except ValueError:
         partial.unlink()
         raise

@@ -217,7 +217,22 @@ def read_midi(data: bytes | Path, piece_id: str, collection: str, **fields) -> P
         piece.sequence = note_seq.midi_io.midi_to_note_sequence(raw)
     except Exception as exc:  # pretty_midi/mido raise assorted errors on corrupt files
         piece.skip = f"corrupt MIDI ({type(exc).__name__})"
+        return piece
+    unpaired = raw_note_ons(raw) - len(piece.sequence.notes)
+    if unpaired > 0:
+        piece.counts["note: note-on the MIDI reader dropped or re-paired"] += unpaired
     return check_sequence(piece)
+
+
+def raw_note_ons(raw: bytes) -> int:
+    """The note-on events (velocity > 0) in MIDI bytes, counted before any reader pairs them with note-offs."""
+    import mido
+
+    try:
+        midi = mido.MidiFile(file=io.BytesIO(raw))
+    except Exception:  # the reader above already parsed it; a second parser's quirks must not skip the piece
+        return 0
+    return sum(1 for track in midi.tracks for m in track if m.type == "note_on" and m.velocity > 0)
 
 
 def check_sequence(piece: Piece) -> Piece:
@@ -237,16 +252,42 @@ def check_sequence(piece: Piece) -> Piece:
     return piece
 
 
-def midi_folder_files(folder: Path) -> list[Path]:
-    """All ``.mid``/``.midi`` files under ``folder``, sorted.
+MIDI_SUFFIXES = (".mid", ".midi")
+
+
+def midi_folder_files(path: Path) -> tuple[list[Path], list[tuple[Path, str]]]:
+    """The MIDI files at ``path`` (a folder, searched recursively, or one MIDI file), and what was ignored.
+
+    Returns:
+        ``(files, ignored)``: the regular ``.mid``/``.midi`` files, sorted, and
+        ``(path, reason)`` for every other entry: ``not MIDI`` (another file),
+        ``broken link``, ``a folder named like a MIDI file``.
 
     Raises:
-        FileNotFoundError: the folder does not exist.
+        FileNotFoundError: ``path`` does not exist, or is a file that is not MIDI.
     """
-    folder = Path(folder)
-    if not folder.is_dir():
-        raise FileNotFoundError(f"MIDI folder not found: {folder}")
-    return sorted(p for p in folder.rglob("*") if p.suffix.lower() in (".mid", ".midi"))
+    path = Path(path)
+    if path.is_file():
+        if path.suffix.lower() not in MIDI_SUFFIXES:
+            raise FileNotFoundError(f"not a MIDI file (.mid or .midi): {path}")
+        return [path], []
+    if not path.is_dir():
+        raise FileNotFoundError(f"MIDI file or folder not found: {path}")
+    files, ignored = [], []
+    for entry in sorted(path.rglob("*")):
+        is_midi = entry.suffix.lower() in MIDI_SUFFIXES
+        if entry.is_symlink() and not entry.exists():
+            ignored.append((entry, "broken link"))
+        elif entry.is_dir():
+            if is_midi:
+                ignored.append((entry, "a folder named like a MIDI file"))
+        elif not is_midi:
+            ignored.append((entry, "not MIDI"))
+        elif entry.is_file():
+            files.append(entry)
+        else:
+            ignored.append((entry, "not a regular file"))
+    return files, ignored
 
 
 def midi_bytes(sequence: music_pb2.NoteSequence) -> bytes:

@@ -15,7 +15,9 @@ from __future__ import annotations
 import contextlib
 import json
 import random
+import sys
 import time
+import zipfile
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
@@ -26,6 +28,7 @@ from tqdm.auto import tqdm
 
 from melodyreg.config import ExperimentConfig
 from melodyreg.data.windows import Batcher, eval_windows
+from melodyreg.files import atomic_write
 from melodyreg.model import strategies
 from melodyreg.model.losses import masked_sums
 from melodyreg.model.network import MelodyRNN, build
@@ -93,45 +96,98 @@ def evaluate(model: MelodyRNN, batch: dict[str, tf.Tensor], chunk: int = 256) ->
 
 
 class Checkpoint:
-    """Every variable of a strategy, the iteration reached and the history so far, in one folder."""
+    """Every variable of a strategy, the iteration reached and the history so far: one file, written atomically.
 
-    def __init__(self, folder: Path):
+    ``checkpoint.npz`` holds the variables (``v0``, ``v1``, ...) and, in the same
+    file, their iteration, history and training seconds (``meta``, JSON bytes), so
+    weights can never be paired with another save's iteration. The save before
+    it is kept as ``checkpoint.prev.npz``. Restoring takes the newest of the two
+    that reads back whole (right number and shapes of arrays, all finite), with a
+    one-line warning for one that does not; with neither, training starts at 0.
+    """
+
+    NAMES = ("checkpoint.npz", "checkpoint.prev.npz")
+
+    def __init__(self, folder: Path, log: Callable[[str], None] | None = None):
         self.folder = Path(folder)
+        self.log = log or (lambda message: print(message, file=sys.stderr))
 
     @property
     def exists(self) -> bool:
-        return (self.folder / "checkpoint.json").exists()
-
-    def seconds(self) -> float:
-        """Training time spent up to the last checkpoint, summed over every resumed session (0 if none)."""
-        if not self.exists:
-            return 0.0
-        return float(json.loads((self.folder / "checkpoint.json").read_text()).get("seconds", 0.0))
+        return any((self.folder / name).exists() for name in self.NAMES)
 
     def save(self, strategy: strategies.Strategy, iteration: int, history: list[dict], seconds: float = 0.0) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
         arrays = {
             f"v{i}": np.asarray(v.numpy() if hasattr(v, "numpy") else v) for i, v in enumerate(strategy.variables)
         }
-        tmp = self.folder / "checkpoint.tmp.npz"
-        np.savez(tmp, **arrays)
-        tmp.replace(self.folder / "checkpoint.npz")
-        meta = self.folder / "checkpoint.tmp.json"
-        meta.write_text(json.dumps({"iteration": iteration, "history": history, "seconds": seconds}))
-        meta.replace(self.folder / "checkpoint.json")
+        meta = json.dumps({"iteration": iteration, "history": history, "seconds": seconds}).encode()
+        arrays["meta"] = np.frombuffer(meta, dtype=np.uint8)
+
+        def write(tmp: Path) -> None:
+            with open(tmp, "wb") as handle:
+                np.savez(handle, **arrays)
+
+        current, previous = (self.folder / name for name in self.NAMES)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        # the new file is complete before the old one moves aside; a kill in between leaves
+        # the previous checkpoint, which restore() falls back to
+        staged = atomic_write(self.folder / ".checkpoint.staged.npz", write)
+        if current.exists():
+            current.replace(previous)
+        staged.replace(current)
+
+    def _read(self, path: Path, shapes: list[tuple] | None) -> tuple[dict, list[np.ndarray]]:
+        """The meta and arrays of one checkpoint file. Raises ValueError (or OSError) when it is damaged."""
+        try:
+            with np.load(path) as archive:
+                files = set(archive.files)
+                meta = json.loads(archive["meta"].tobytes().decode())
+                count = len(files) - 1
+                arrays = [archive[f"v{i}"] for i in range(count)]
+        except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile) as error:
+            raise ValueError(f"unreadable ({type(error).__name__})") from error
+        if {"iteration", "history", "seconds"} - set(meta):
+            raise ValueError("its metadata is incomplete")
+        if shapes is not None:
+            if len(arrays) != len(shapes):
+                raise ValueError(f"it holds {len(arrays)} variables, the strategy has {len(shapes)}")
+            if any(tuple(a.shape) != tuple(s) for a, s in zip(arrays, shapes)):
+                raise ValueError("its variables have other shapes than the strategy's")
+        if not all(np.isfinite(a).all() for a in arrays if np.issubdtype(a.dtype, np.floating)):
+            raise ValueError("it holds non-finite values")
+        return meta, arrays
+
+    def latest(self, shapes: list[tuple] | None = None) -> tuple[dict, list[np.ndarray]] | None:
+        """The newest checkpoint that reads back whole, or ``None``; damaged ones are reported and skipped."""
+        for name in self.NAMES:
+            path = self.folder / name
+            if not path.exists():
+                continue
+            try:
+                return self._read(path, shapes)
+            except ValueError as problem:
+                self.log(f"warning: checkpoint {path} is damaged ({problem}); falling back to an earlier one")
+        return None
+
+    def seconds(self) -> float:
+        """Training time spent up to the last good checkpoint, summed over every resumed session (0 if none)."""
+        found = self.latest()
+        return float(found[0]["seconds"]) if found else 0.0
 
     def restore(self, strategy: strategies.Strategy) -> tuple[int, list[dict]]:
-        arrays = np.load(self.folder / "checkpoint.npz")
+        """Load the newest good checkpoint into ``strategy``; returns its iteration and history (0 and [] if none)."""
         variables = strategy.variables
-        if len(arrays.files) != len(variables):
-            raise ValueError(
-                f"checkpoint in {self.folder} holds {len(arrays.files)} variables, "
-                f"the strategy has {len(variables)}: was the config changed?"
-            )
-        for i, variable in enumerate(variables):
-            variable.assign(arrays[f"v{i}"])
-        meta = json.loads((self.folder / "checkpoint.json").read_text())
-        return meta["iteration"], meta["history"]
+        found = self.latest([tuple(v.shape) for v in variables])
+        if found is None:
+            if self.exists:
+                self.log(f"warning: no usable checkpoint in {self.folder}; training starts from iteration 0")
+            self.spent = 0.0
+            return 0, []
+        meta, arrays = found
+        for variable, value in zip(variables, arrays):
+            variable.assign(value)
+        self.spent = float(meta["seconds"])  # training time up to this checkpoint, across sessions
+        return int(meta["iteration"]), list(meta["history"])
 
 
 def train(
@@ -169,8 +225,8 @@ def train(
     batcher = Batcher(train_melodies, t.window, t.batch_size, config.seed)
     held_out = eval_windows(eval_melodies, t.window, t.eval_windows)
     checkpoint = Checkpoint(folder)
-    start, history = checkpoint.restore(strategy) if checkpoint.exists else (0, [])
-    spent, clock = checkpoint.seconds(), time.perf_counter()  # training time, carried across resumes
+    start, history = checkpoint.restore(strategy)
+    spent, clock = checkpoint.spent, time.perf_counter()  # training time, carried across resumes
 
     def record_eval(iteration: int) -> None:
         metrics = evaluate(model, held_out)

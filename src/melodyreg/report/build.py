@@ -62,6 +62,53 @@ def parameters_cell(source: Path) -> str:
     raise ValueError(f"{source.name} has no cell tagged 'parameters'")
 
 
+def chapter_parameters(book_dir: Path = BOOK_DIR) -> dict[str, object]:
+    """Every parameter any chapter takes, with its default (the first chapter's, where two share a name)."""
+    import ast
+
+    defaults: dict[str, object] = {}
+    for source in chapters(book_dir):
+        for statement in ast.parse(parameters_cell(source)).body:
+            defaults.setdefault(statement.targets[0].id, ast.literal_eval(statement.value))
+    return defaults
+
+
+def check_request(profile: str, parameters: dict, only: list[str] | None = None, book_dir: Path = BOOK_DIR) -> None:
+    """Check a build's profile, parameters and chapter names before any kernel starts.
+
+    A parameter must be one some chapter takes, of the type of its default (a
+    number for a float, an integer for an integer; any value where the default
+    is ``None``); the study settings among them must make valid configs, and a
+    ``path`` must exist.
+
+    Raises:
+        ValueError: the first problem found, naming the parameter and its value.
+    """
+    from melodyreg import config
+
+    if profile not in config.PROFILES:
+        raise config.ConfigError(f"unknown profile {profile!r}; choose one of {sorted(config.PROFILES)}")
+    known = chapter_parameters(book_dir)
+    for name, value in parameters.items():
+        if name not in known:
+            raise config.ConfigError(f"no chapter takes a parameter {name!r}; known: {', '.join(sorted(known))}")
+        default = known[name]
+        if default is not None and value is not None:
+            config._coerce(name, value, float if isinstance(default, float) else type(default))
+    stems = {p.stem for p in chapters(book_dir)}
+    for name in only or []:
+        if Path(name).stem not in stems:
+            raise config.ConfigError(f"no chapter named {name!r}; chapters: {', '.join(sorted(stems))}")
+    merged = {**known, **parameters}
+    data = config.data_config(
+        profile, source=merged.get("source"), path=merged.get("path"), maestro_split=merged.get("maestro_split")
+    )
+    if data.path is not None and not Path(data.path).exists():
+        raise FileNotFoundError(f"path not found: {data.path}")
+    config.experiment_config(profile, "baseline", seed=merged["seed"], iterations=merged.get("iterations"))
+    config.study_seeds(profile, merged["seed"], merged.get("num_seeds"))
+
+
 def check_assets(assets: Path = ASSETS) -> None:
     """Write the Vega bundle and check that MathJax is in place.
 

@@ -81,6 +81,21 @@ def table(frame, caption: str = "") -> HTML:
     return HTML(f"<p><b>{html.escape(caption)}</b></p>{body}" if caption else body)
 
 
+def csv_download(frame, filename: str, label: str) -> HTML:
+    """A link that downloads ``frame`` as a CSV file, embedded in the page (works offline)."""
+    data = base64.b64encode(frame.to_csv(index=False).encode()).decode()
+    return HTML(
+        f'<p><a download="{html.escape(filename)}" href="data:text/csv;base64,{data}">{html.escape(label)}</a></p>'
+    )
+
+
+def listed(frame, caption: str, filename: str, shown: int = 20) -> HTML:
+    """The first ``shown`` rows of ``frame`` as a table, with how many there are and a CSV of them all."""
+    more = f" (the first {shown} of {len(frame):,})" if len(frame) > shown else ""
+    link = csv_download(frame, filename, f"Download all {len(frame):,} rows as CSV ({filename})")
+    return HTML(table(frame.head(shown), caption + more).data + link.data)
+
+
 def melody_players(melodies: Sequence[Sequence[int]], labels: Sequence[str], stem: str) -> list[HTML]:
     """One :func:`audio_player` per melody of event values."""
     from melodyreg.report.audio import melody_audio

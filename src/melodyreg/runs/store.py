@@ -2,16 +2,29 @@
 
 ``runs/<strategy>-<hash>/`` holds ``config.json``, the training ``history.csv``
 and ``history.json``, checkpoints while it runs, the final ``weights.npz`` and
-``done.json`` (training seconds summed over resumed sessions, iterations).
-Changing any setting changes the hash, so only what a change touches is
-retrained. This module only persists and loads runs; :mod:`melodyreg.runs.sweep`
-trains the missing ones.
+``done.json`` (training seconds summed over resumed sessions, iterations, and
+the SHA-256 of every finished artifact). Changing any setting changes the hash,
+so only what a change touches is retrained. This module only persists and loads
+runs; :mod:`melodyreg.runs.sweep` trains the missing ones.
+
+The store trusts nothing it reads back. Every file is written atomically
+(temporary file, then rename), ``done.json`` last. :func:`load` checks the
+hashes and that the weights are finite; a run that fails is moved aside to
+``runs/<name>.corrupt-<time>/`` with a one-line report and counts as missing,
+so it is retrained, resuming from its checkpoints, which are checked too. A
+lock per run folder keeps two builds from training one run at once.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import fcntl
 import json
+import sys
+import time
+import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,10 +33,16 @@ import pandas as pd
 
 from melodyreg import constants as C
 from melodyreg.config import ExperimentConfig, config_hash
+from melodyreg.files import atomic_write, atomic_write_text, sha256
 from melodyreg.model.network import build
 
-RUNS_DIR = C.REPO_ROOT / "runs"
+RUNS_DIR = C.RUNS_DIR
 TRAINING_VERSION = 2  # part of every run's key: bump when training code changes what a run produces
+FINISHED = ("weights.npz", "history.csv", "history.json")  # artifacts whose SHA-256 done.json records
+
+
+class CorruptRun(ValueError):
+    """A finished run's artifacts do not verify (missing, truncated, changed, or non-finite weights)."""
 
 
 @dataclass
@@ -68,38 +87,123 @@ def run_folder(config: ExperimentConfig, runs_dir: Path = RUNS_DIR) -> Path:
     return Path(runs_dir) / f"{config.strategy.name}-{key}"
 
 
+def _verified(folder: Path) -> tuple[dict, pd.DataFrame]:
+    """``done.json`` and the history of a finished run, after checking every artifact.
+
+    Raises:
+        CorruptRun: what is wrong, in a few words.
+    """
+    try:
+        done = json.loads((folder / "done.json").read_text())
+        digests, seconds = done["sha256"], float(done["seconds"])
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise CorruptRun(f"done.json is unreadable or incomplete ({type(error).__name__})") from error
+    for name in FINISHED:
+        path = folder / name
+        if not path.is_file():
+            raise CorruptRun(f"{name} is missing")
+        if sha256(path) != digests.get(name):
+            raise CorruptRun(f"{name} does not match its SHA-256 in done.json")
+    try:
+        with np.load(folder / "weights.npz") as weights:
+            finite = all(np.isfinite(weights[key]).all() for key in weights.files)
+    except (OSError, ValueError, zipfile.BadZipFile) as error:
+        raise CorruptRun(f"weights.npz is unreadable ({type(error).__name__})") from error
+    if not finite:
+        raise CorruptRun("weights.npz holds non-finite weights")
+    if not seconds >= 0:
+        raise CorruptRun(f"done.json gives {seconds} training seconds")
+    return done, pd.read_csv(folder / "history.csv")
+
+
+def quarantine(folder: Path, reason: str, log=None) -> Path:
+    """Move a run's finished artifacts aside to ``<folder>.corrupt-<time>/`` and report it in one line.
+
+    Checkpoints stay, so retraining resumes from the last good one.
+
+    Returns:
+        The folder the artifacts were moved to.
+    """
+    aside = folder.with_name(f"{folder.name}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}")
+    suffix = 1
+    while aside.exists():
+        aside, suffix = aside.with_name(f"{aside.name.split('~')[0]}~{suffix}"), suffix + 1
+    aside.mkdir(parents=True)
+    for name in ("done.json", *FINISHED):
+        if (folder / name).exists():
+            (folder / name).replace(aside / name)
+    (log or (lambda message: print(message, file=sys.stderr)))(
+        f"warning: run {folder.name} failed verification ({reason}); moved aside to {aside.name}, retraining it"
+    )
+    return aside
+
+
 def load(config: ExperimentConfig, runs_dir: Path = RUNS_DIR) -> Run | None:
-    """The finished run of ``config``, or ``None``."""
+    """The finished run of ``config``, verified; ``None`` if it is missing or failed verification (moved aside)."""
     folder = run_folder(config, runs_dir)
     if not (folder / "done.json").exists():
         return None
-    done = json.loads((folder / "done.json").read_text())
-    return Run(config, folder, pd.read_csv(folder / "history.csv"), done["seconds"])
+    try:
+        done, history = _verified(folder)
+    except CorruptRun as problem:
+        quarantine(folder, str(problem))
+        return None
+    return Run(config, folder, history, float(done["seconds"]))
 
 
 def open_folder(config: ExperimentConfig, runs_dir: Path = RUNS_DIR) -> Path:
     """The folder ``config``'s run trains in (checkpoints go there), created with its ``config.json``."""
     folder = run_folder(config, runs_dir)
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "config.json").write_text(config.to_json())
+    atomic_write_text(folder / "config.json", config.to_json())
     return folder
 
 
-def save(config: ExperimentConfig, variables, history: pd.DataFrame, seconds: float,
-         runs_dir: Path = RUNS_DIR) -> Path:
-    """Write a finished run's artifacts (``done.json`` last, so a run is finished only once it is whole).
+@contextlib.contextmanager
+def locked(config: ExperimentConfig, runs_dir: Path = RUNS_DIR) -> Iterator[None]:
+    """Hold the run's lock (``runs/<name>.lock``): a second process asking for it waits until the first is done."""
+    path = run_folder(config, runs_dir).with_suffix(".lock")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def save(
+    config: ExperimentConfig, variables, history: pd.DataFrame, seconds: float, runs_dir: Path = RUNS_DIR
+) -> Path:
+    """Write a finished run's artifacts, each atomically; ``done.json`` last, with their SHA-256.
 
     Args:
-        variables: the trained model's variables, in the model's order.
+        variables: the trained model's variables (arrays), in the model's order.
         history: the training history (one row per iteration and per evaluation).
         seconds: training time, summed over every resumed session.
 
     Returns:
         The run's folder.
+
+    Raises:
+        ValueError: a weight is not finite (a diverged run is never stored as finished).
     """
+    arrays = {f"v{i}": np.asarray(v) for i, v in enumerate(variables)}
+    if not all(np.isfinite(a).all() for a in arrays.values()):
+        raise ValueError(f"{config.strategy.name} (seed {config.seed}) diverged: its weights are not finite")
     folder = open_folder(config, runs_dir)
-    np.savez(folder / "weights.npz", **{f"v{i}": np.asarray(v) for i, v in enumerate(variables)})
-    history.to_csv(folder / "history.csv", index=False)
-    history.to_json(folder / "history.json", orient="records")
-    (folder / "done.json").write_text(json.dumps({"seconds": seconds, "iterations": config.train.iterations}))
+
+    def weights(tmp: Path) -> None:
+        with open(tmp, "wb") as handle:
+            np.savez(handle, **arrays)
+
+    atomic_write(folder / "weights.npz", weights)
+    atomic_write(folder / "history.csv", lambda tmp: history.to_csv(tmp, index=False))
+    atomic_write(folder / "history.json", lambda tmp: history.to_json(tmp, orient="records"))
+    done = {
+        "seconds": seconds,
+        "iterations": config.train.iterations,
+        "sha256": {name: sha256(folder / name) for name in FINISHED},
+    }
+    atomic_write_text(folder / "done.json", json.dumps(done, indent=1))
     return folder

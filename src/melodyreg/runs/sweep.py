@@ -44,15 +44,34 @@ def cost(config: ExperimentConfig) -> float:
     return COST[config.strategy.name] * config.train.iterations * config.train.batch_size
 
 
-def train_run(config: ExperimentConfig, train_melodies, eval_melodies, runs_dir: Path = store.RUNS_DIR,
-              *, threads: int | None = None, progress: bool = True) -> Path:
-    """Train (or resume) one run in this process and store its artifacts; returns its folder."""
+def train_run(
+    config: ExperimentConfig,
+    train_melodies,
+    eval_melodies,
+    runs_dir: Path = store.RUNS_DIR,
+    *,
+    threads: int | None = None,
+    progress: bool = True,
+) -> Path:
+    """Train (or resume) one run in this process and store its artifacts; returns its folder.
+
+    The run's lock is held throughout: a second process asking for the same run
+    waits, then finds it finished and returns at once.
+    """
     training.configure_threads(threads)
-    folder = store.open_folder(config, runs_dir)
-    strategy, history = training.train(config, train_melodies, eval_melodies, folder, progress=progress)
-    # training time summed over sessions, so a resumed run reports its whole cost
-    return store.save(config, [v.numpy() for v in strategy.model.variables], history,
-                      training.Checkpoint(folder).seconds(), runs_dir)
+    with store.locked(config, runs_dir):
+        if store.load(config, runs_dir) is not None:  # finished by another process meanwhile
+            return store.run_folder(config, runs_dir)
+        folder = store.open_folder(config, runs_dir)
+        strategy, history = training.train(config, train_melodies, eval_melodies, folder, progress=progress)
+        # training time summed over sessions, so a resumed run reports its whole cost
+        return store.save(
+            config,
+            [v.numpy() for v in strategy.model.variables],
+            history,
+            training.Checkpoint(folder).seconds(),
+            runs_dir,
+        )
 
 
 def queue(configs: Sequence[ExperimentConfig]) -> list[ExperimentConfig]:
