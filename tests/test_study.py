@@ -16,7 +16,7 @@ def test_run_study_trains_strategies_times_seeds_and_the_sweeps_only_when_asked(
     plain = study.run_study("smoke", num_seeds=2, workers=1, overrides=overrides, runs_dir=tmp_path, sweeps=False)
     assert set(plain.seed_runs) == {(name, seed) for name in STRATEGIES for seed in plain.seeds}
     assert len(plain.seeds) == 2 and plain.sensitivity == []
-    assert len(list(tmp_path.iterdir())) == 2 * len(STRATEGIES)
+    assert len([p for p in tmp_path.iterdir() if p.is_dir() and not p.name.startswith(".")]) == 2 * len(STRATEGIES)
 
     swept = study.run_study("smoke", num_seeds=2, workers=1, overrides=overrides, runs_dir=tmp_path)
     knobs = {row["knob"] for row in swept.sensitivity}
@@ -25,4 +25,5 @@ def test_run_study_trains_strategies_times_seeds_and_the_sweeps_only_when_asked(
     assert all(row["run"].folder == swept.seed_runs[(row["strategy"], swept.seed)].folder for row in defaults)
     # the seed runs were reused, not retrained; only the sweeps' own settings were added
     others = {row["run"].folder for row in swept.sensitivity if not row["default"]}
-    assert len(list(tmp_path.iterdir())) == 2 * len(STRATEGIES) + len(others)
+    folders = [p for p in tmp_path.iterdir() if p.is_dir() and not p.name.startswith(".")]
+    assert len(folders) == 2 * len(STRATEGIES) + len(others)

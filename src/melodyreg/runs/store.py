@@ -161,8 +161,9 @@ def open_folder(config: ExperimentConfig, runs_dir: Path = RUNS_DIR) -> Path:
 
 @contextlib.contextmanager
 def locked(config: ExperimentConfig, runs_dir: Path = RUNS_DIR) -> Iterator[None]:
-    """Hold the run's lock (``runs/<name>.lock``): a second process asking for it waits until the first is done."""
-    path = run_folder(config, runs_dir).with_suffix(".lock")
+    """Hold the run's lock (``runs/.locks/<name>.lock``): a second process asking for it waits for the first."""
+    folder = run_folder(config, runs_dir)
+    path = folder.parent / ".locks" / f"{folder.name}.lock"
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "a") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
@@ -172,9 +173,7 @@ def locked(config: ExperimentConfig, runs_dir: Path = RUNS_DIR) -> Iterator[None
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def save(
-    config: ExperimentConfig, variables, history: pd.DataFrame, seconds: float, runs_dir: Path = RUNS_DIR
-) -> Path:
+def save(config: ExperimentConfig, variables, history: pd.DataFrame, seconds: float, runs_dir: Path = RUNS_DIR) -> Path:
     """Write a finished run's artifacts, each atomically; ``done.json`` last, with their SHA-256.
 
     Args:

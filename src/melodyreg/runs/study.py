@@ -4,21 +4,21 @@ and the poster's comparisons recomputed (hidden states, losses, log-likelihoods,
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from pathlib import Path
 import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from melodyreg import config
+from melodyreg import constants as C
+from melodyreg.config import STRATEGIES
 from melodyreg.data import dataset
 from melodyreg.data.windows import Batcher
 from melodyreg.model import generation
 from melodyreg.runs import store, sweep
-from melodyreg import constants as C
-from melodyreg.config import STRATEGIES
 
 
 @dataclass
@@ -53,10 +53,21 @@ def _setting_label(experiment: config.ExperimentConfig, keys) -> str:
     return ", ".join(f"{key} = {values[key]:g}" for key in keys)
 
 
-def run_study(profile: str = "poster", *, seed: int = 2017, num_seeds: int | None = None, source: str | None = None,
-              path: str | None = None, maestro_split: str | None = None, workers: int | None = None,
-              scheduler: str | None = None, overrides: dict | None = None,
-              strategies: Sequence[str] = STRATEGIES, runs_dir: Path | None = None, sweeps: bool = True) -> Study:
+def run_study(
+    profile: str = "poster",
+    *,
+    seed: int = 2017,
+    num_seeds: int | None = None,
+    source: str | None = None,
+    path: str | None = None,
+    maestro_split: str | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    overrides: dict | None = None,
+    strategies: Sequence[str] = STRATEGIES,
+    runs_dir: Path | None = None,
+    sweeps: bool = True,
+) -> Study:
     """Prepare the corpus and make sure every run of the study exists (trained here or reused).
 
     The study is every strategy at each of the profile's seeds (``num_seeds``
@@ -87,27 +98,59 @@ def run_study(profile: str = "poster", *, seed: int = 2017, num_seeds: int | Non
         if name not in strategies:
             continue
         keys = list(dict.fromkeys(k for extra in settings for k in extra))
-        rows.append({"knob": knob, "strategy": name, "default": True, "config": grid[(name, seed)],
-                       "setting": _setting_label(grid[(name, seed)], keys) + " (default)"})
+        rows.append(
+            {
+                "knob": knob,
+                "strategy": name,
+                "default": True,
+                "config": grid[(name, seed)],
+                "setting": _setting_label(grid[(name, seed)], keys) + " (default)",
+            }
+        )
         for extra in settings:
             sweep_config = make(name, seed, extra)
-            rows.append({"knob": knob, "strategy": name, "default": False, "config": sweep_config,
-                           "setting": _setting_label(sweep_config, keys)})
+            rows.append(
+                {
+                    "knob": knob,
+                    "strategy": name,
+                    "default": False,
+                    "config": sweep_config,
+                    "setting": _setting_label(sweep_config, keys),
+                }
+            )
     configs = list(grid.values()) + [row["config"] for row in rows]
-    runs = dict(zip(configs, sweep.ensure_runs(configs, corpus, parts, runs_dir=runs_dir or store.RUNS_DIR,
-                                               workers=workers, scheduler=scheduler)))
+    runs = dict(
+        zip(
+            configs,
+            sweep.ensure_runs(
+                configs, corpus, parts, runs_dir=runs_dir or store.RUNS_DIR, workers=workers, scheduler=scheduler
+            ),
+        )
+    )
     seed_runs = {key: runs[c] for key, c in grid.items()}
     sensitivity = [{**{k: v for k, v in row.items() if k != "config"}, "run": runs[row["config"]]} for row in rows]
-    return Study(profile, seed, corpus, parts, {name: seed_runs[(name, seed)] for name in strategies},
-                 seeds, seed_runs, sensitivity)
+    return Study(
+        profile,
+        seed,
+        corpus,
+        parts,
+        {name: seed_runs[(name, seed)] for name in strategies},
+        seeds,
+        seed_runs,
+        sensitivity,
+    )
 
 
-def sample(study: Study, *, num: int = 10, steps: int = 128, primer: Sequence[int] = C.DEFAULT_PRIMER,
-           temperature: float = 1.0) -> dict[str, generation.Generated]:
+def sample(
+    study: Study, *, num: int = 10, steps: int = 128, primer: Sequence[int] = C.DEFAULT_PRIMER, temperature: float = 1.0
+) -> dict[str, generation.Generated]:
     """``num`` melodies of ``steps`` steps per strategy, primed with ``primer``, seeded by the study."""
-    return {name: generation.generate(run.model(), num=num, steps=steps, primer=primer,
-                                      temperature=temperature, seed=study.seed)
-            for name, run in study.runs.items()}
+    return {
+        name: generation.generate(
+            run.model(), num=num, steps=steps, primer=primer, temperature=temperature, seed=study.seed
+        )
+        for name, run in study.runs.items()
+    }
 
 
 def curves(study: Study, names: Sequence[str] | None = None, smooth: int = 50) -> pd.DataFrame:
@@ -144,14 +187,25 @@ def final_losses(study: Study, tail: float = 0.1) -> pd.DataFrame:
     for name, run in study.runs.items():
         h = run.history
         held = h[h.phase == "eval"].iloc[-1]
-        rows.append({"strategy": name, "train loss": final_train_loss(h, tail), "eval loss": held.loss,
-                     "eval perplexity": held.perplexity, "eval accuracy": held.accuracy,
-                     "training seconds": run.seconds})
+        rows.append(
+            {
+                "strategy": name,
+                "train loss": final_train_loss(h, tail),
+                "eval loss": held.loss,
+                "eval perplexity": held.perplexity,
+                "eval accuracy": held.accuracy,
+                "training seconds": run.seconds,
+            }
+        )
     return pd.DataFrame(rows)
 
 
 def sample_frame(samples: dict[str, generation.Generated]) -> pd.DataFrame:
     """Every generated melody's log-likelihood: strategy (label and name), melody number, value."""
-    return pd.DataFrame([{"strategy": C.STRATEGY_LABELS[name], "name": name, "melody": i + 1,
-                          "log_likelihood": float(ll)}
-                         for name, sampled in samples.items() for i, ll in enumerate(sampled.log_likelihood)])
+    return pd.DataFrame(
+        [
+            {"strategy": C.STRATEGY_LABELS[name], "name": name, "melody": i + 1, "log_likelihood": float(ll)}
+            for name, sampled in samples.items()
+            for i, ll in enumerate(sampled.log_likelihood)
+        ]
+    )

@@ -92,12 +92,21 @@ def local_cluster(workers: int | None = None):
     """A ``LocalCluster`` of ``workers`` single-threaded processes (default: one per core), no dashboard."""
     from dask.distributed import LocalCluster
 
-    return LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1, processes=True,
-                        dashboard_address=None)
+    return LocalCluster(
+        n_workers=workers or os.cpu_count() or 1, threads_per_worker=1, processes=True, dashboard_address=None
+    )
 
 
-def train_all(configs: Sequence[ExperimentConfig], train_melodies, eval_melodies, runs_dir: Path, *,
-              scheduler: str | None = None, workers: int | None = None, progress: bool = True) -> list[Path]:
+def train_all(
+    configs: Sequence[ExperimentConfig],
+    train_melodies,
+    eval_melodies,
+    runs_dir: Path,
+    *,
+    scheduler: str | None = None,
+    workers: int | None = None,
+    progress: bool = True,
+) -> list[Path]:
     """Train every config on Dask, most expensive first; returns the run folders in the order given.
 
     Args:
@@ -124,8 +133,15 @@ def train_all(configs: Sequence[ExperimentConfig], train_melodies, eval_melodies
             # one task per distinct run, the most expensive first: workers take tasks in this order
             # when priorities tie, and the priority keeps long runs ahead of short ones otherwise
             for config in queue(configs):
-                future = client.submit(_train_task, config, sides, str(runs_dir), pure=False,
-                                       priority=cost(config), key=_key(config, runs_dir))
+                future = client.submit(
+                    _train_task,
+                    config,
+                    sides,
+                    str(runs_dir),
+                    pure=False,
+                    priority=cost(config),
+                    key=_key(config, runs_dir),
+                )
                 futures[future] = config
             bar = tqdm(total=len(futures), desc="training runs", unit="run", disable=not progress)
             for future in as_completed(futures):
@@ -144,9 +160,16 @@ def train_all(configs: Sequence[ExperimentConfig], train_melodies, eval_melodies
     return [folders[_key(c, runs_dir)] for c in configs]
 
 
-def ensure_runs(configs: list[ExperimentConfig], corpus: Corpus, parts: Split, *,
-                runs_dir: Path = store.RUNS_DIR, workers: int | None = None, scheduler: str | None = None,
-                progress: bool = True) -> list[store.Run]:
+def ensure_runs(
+    configs: list[ExperimentConfig],
+    corpus: Corpus,
+    parts: Split,
+    *,
+    runs_dir: Path = store.RUNS_DIR,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    progress: bool = True,
+) -> list[store.Run]:
     """Finished runs for every config: loaded if done, otherwise trained (resuming where possible).
 
     Args:
@@ -170,6 +193,13 @@ def ensure_runs(configs: list[ExperimentConfig], corpus: Corpus, parts: Split, *
             for config in missing:
                 train_run(config, train_melodies, eval_melodies, runs_dir, progress=progress)
         else:
-            train_all(missing, train_melodies, eval_melodies, runs_dir, scheduler=scheduler,
-                      workers=workers, progress=progress)
+            train_all(
+                missing,
+                train_melodies,
+                eval_melodies,
+                runs_dir,
+                scheduler=scheduler,
+                workers=workers,
+                progress=progress,
+            )
     return [store.load(c, runs_dir) for c in configs]
