@@ -16,8 +16,8 @@
 profile = "poster"  # "smoke" (CI: one small collection); "poster" and "full" (the book's corpus)
 source = "folk"  # "folk", "essen" (non-commercial licence), "maestro" or "midi"
 path = None  # a MAESTRO zip or folder, or a folder of MIDI files, for those sources
-maestro_split = None  # "random" (the poster's 90:10 by work) or "official"
-seed = 2017  # seeds the 90:10 split and the examples shown
+maestro_split = None  # "random" (the poster's 90:10 by work, then validation from the 90) or "official"
+seed = 2017  # seeds the train/validation/test split and the examples shown
 workers = None  # processes that prepare the corpus; None uses every core
 
 # %%
@@ -37,7 +37,7 @@ show.enable_offline_charts()
 #
 # MelodyRNN learns from *melodies*: one note at a time, on a grid of sixteenth notes. This chapter
 # turns a corpus of music into such melodies with the rules Magenta's MelodyRNN pipeline uses, splits
-# them 90:10 by piece, and shows what the model will see and hear.
+# them by tune into training, validation and test sides, and shows what the model will see and hear.
 #
 # ## The corpus, and how it differs from the poster's
 #
@@ -72,11 +72,30 @@ display(
         f"({', '.join(data.collections) if data.source in ('folk', 'essen') else data.path}); "
         f"**{summary['pieces with melodies']:,}** gave at least one melody, "
         f"**{summary['melodies']:,}** melodies of **{summary['steps']:,}** steps in all. "
-        f"The split holds out **{len(parts.eval):,}** melodies "
-        f"({len(parts.eval) / len(corpus.melodies):.1%}) for evaluation."
+        f"The test side holds **{len(parts.test):,}** melodies ({len(parts.test) / len(corpus.melodies):.1%}), "
+        f"the validation side **{len(parts.valid):,}** ({len(parts.valid) / len(corpus.melodies):.1%}). "
+        f"Before splitting, **{parts.duplicate_tunes:,}** tunes were found written down more than once "
+        f"({parts.duplicates:,} copies merged into them); each is kept on one side."
     )
 )
-show.table(dataset.collection_table(corpus, parts), "Pieces and melodies per collection")
+show.table(dataset.collection_table(corpus, parts), "Pieces and melodies per collection and side of the split")
+
+# %% [markdown]
+# ## Three sides, split by tune
+#
+# The poster held out a random 10 % of its pieces. We keep that test side, and carve a validation
+# side of the same relative size out of the rest: every setting of every strategy is chosen on the
+# validation side, and the test side is used only for the final verdicts, so a verdict is never
+# judged on the data that chose it {cite}`melis2018state`. A tune is the unit of the split, never a
+# window, so no melody is cut between sides.
+#
+# The four folk collections overlap: O'Neill's and Ryan's print many of the same tunes, and a tune
+# can appear twice within one book under two names. Since every melody is transposed to C, two
+# printings of one tune give the same encoded melody; two variants of it usually share their
+# opening bars. Tunes whose melodies agree in full or in their first two bars (32 sixteenth-note
+# steps) are merged before the split, so a tune cannot be learned from one printing and tested on
+# the other. MAESTRO is split by composition instead (two performances of one piece stay
+# together), or with `maestro_split="official"` by MAESTRO's own train, validation and test lists.
 
 # %% [markdown]
 # ## From notes to melodies

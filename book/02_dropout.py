@@ -93,7 +93,7 @@ curves = study.curves(s, ["baseline", "dropout"])
 plots.loss_curves(curves, "train", "Training loss (moving mean over 50 iterations)")
 
 # %%
-plots.loss_curves(curves, "eval", "Held-out loss (teacher-forced, no dropout)")
+plots.loss_curves(curves, "eval", "Validation loss (teacher-forced, no dropout)")
 
 # %%
 losses = study.final_losses(s)

@@ -95,7 +95,7 @@ curves = study.curves(s, ["baseline", "scheduled_sampling"])
 plots.loss_curves(curves, "train", "Training loss, with the baseline for comparison")
 
 # %%
-plots.loss_curves(curves, "eval", "Held-out loss (teacher-forced)")
+plots.loss_curves(curves, "eval", "Validation loss (teacher-forced)")
 
 # %% [markdown]
 # The training loss of scheduled sampling is the loss of predicting the true next event from a

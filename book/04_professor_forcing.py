@@ -91,7 +91,7 @@ curves = study.curves(s, ["baseline", "professor_forcing"])
 plots.loss_curves(curves, "train", "Training NLL, with the baseline for comparison")
 
 # %%
-plots.loss_curves(curves, "eval", "Held-out loss (teacher-forced)")
+plots.loss_curves(curves, "eval", "Validation loss (teacher-forced)")
 
 # %% [markdown]
 # ## Melodies

@@ -362,4 +362,31 @@ def folk_split(folk_corpus):
 @pytest.fixture(scope="session")
 def folk_sides(folk_corpus, folk_split):
     """``(training melodies, evaluation melodies)`` of :func:`folk_split`."""
-    return folk_split.melodies(folk_corpus, "train"), folk_split.melodies(folk_corpus, "eval")
+    return folk_split.melodies(folk_corpus, "train"), folk_split.melodies(folk_corpus, "valid")
+
+
+TINY_STUDY = {
+    "iterations": 3,
+    "eval_every": 3,
+    "checkpoint_every": 3,
+    "layers": (8, 8),
+    "batch_size": 4,
+    "window": 16,
+    "eval_windows": 8,
+    "pf_units": 8,
+}
+
+
+@pytest.fixture(scope="session")
+def tiny_tuned_study(tmp_path_factory):
+    """The smoke profile's tuned protocol at toy size: the grid, both rules' choices, two seeds.
+
+    Returns ``(study before the final comparison, tuning, study with it)``.
+    """
+    from melodyreg.evaluation import tuning
+    from melodyreg.runs import study
+
+    runs_dir = tmp_path_factory.mktemp("tuned-runs")
+    first = study.run_study("smoke", workers=1, overrides=TINY_STUDY, runs_dir=runs_dir)
+    tuned = tuning.tune(first, num=4, steps=24, reference_melodies=12, progress=False)
+    return first, tuned, study.train_final(first, tuned.selected)

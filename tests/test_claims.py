@@ -1,47 +1,53 @@
 """Verdicts on the poster's claims follow the intervals of paired differences over seeds."""
 
 import pandas as pd
+import pytest
 
 from melodyreg.evaluation import claims
 
 ORDER = ["baseline", "dropout", "scheduled_sampling", "professor_forcing"]
 
 
-def runs(values: dict[str, list[float]], **columns) -> pd.DataFrame:
+def runs(values: dict[str, list[float]], seeds: int = 3, index: str = "seed") -> pd.DataFrame:
     """One row per (strategy, seed); ``values`` gives every column's value per strategy as a base level."""
     rows = []
     for s_index, name in enumerate(ORDER):
-        for seed in range(3):
+        for seed in range(seeds):
             jitter = 0.001 * seed * (s_index + 1)  # differences vary a little between seeds
-            row = {"strategy": name, "seed": seed}
-            for column, levels in {**values, **columns}.items():
-                row[column] = levels[s_index] + jitter
-            rows.append(row)
+            rows.append({"strategy": name, index: seed, **{c: v[s_index] + jitter for c, v in values.items()}})
     return pd.DataFrame(rows)
 
 
 POSTER_WORLD = {  # what the poster describes: SS best everywhere, PF second, baseline ≈ dropout
     "state_auc": [0.95, 0.94, 0.55, 0.65],
-    "train_loss": [1.00, 1.05, 1.20, 1.30],
+    "memo_auc": [0.60, 0.60, 0.52, 0.55],
+    "train_nll": [1.00, 1.005, 1.20, 1.30],
     "nll": [1.100, 1.105, 1.000, 1.200],
     "log_likelihood": [-280.0, -235.0, -205.0, -226.0],
-    "seconds": [100.0, 100.0, 150.0, 400.0],
 }
+TIMINGS = {"step_ms": [40.0, 45.0, 50.0, 90.0]}
+
+
+def verdicts(world=POSTER_WORLD, timings=TIMINGS, seeds=3):
+    table = claims.verdicts(runs(world, seeds), runs(timings, 5, "round") if timings else None)
+    return table.set_index("poster's claim").verdict
 
 
 def test_a_study_that_behaves_as_the_poster_says_supports_every_claim():
-    table = claims.verdicts(runs(POSTER_WORLD))
-    assert len(table) == 10
-    assert table.verdict.tolist() == ["supported"] * 10, table.to_string()
+    table = claims.verdicts(runs(POSTER_WORLD), runs(TIMINGS, 5, "round"))
+    assert len(table) == len(claims.CLAIMS) == 12
+    assert table.verdict.tolist() == ["supported"] * 12, table.to_string()
     assert "[" in table.iloc[3, 1]  # evidence shows intervals
+    assert table.replicates.tolist() == [3] * 8 + [5] + [3] * 3
 
 
 def test_reversed_differences_contradict_and_noise_is_inconclusive():
-    world = dict(POSTER_WORLD, nll=[1.0, 1.3, 1.5, 1.2], seconds=[100.0, 100.0, 500.0, 400.0])
-    table = claims.verdicts(runs(world)).set_index("poster's claim").verdict
+    world = dict(POSTER_WORLD, nll=[1.0, 1.3, 1.5, 1.2])
+    table = verdicts(world, dict(step_ms=[40.0, 45.0, 120.0, 90.0]))
     assert table["Scheduled sampling does slightly better in evaluation (a regularizing effect)"] == "contradicted"
     assert table["Minimal difference between baseline and dropout"] == "contradicted"  # 30 % apart
-    assert table["Scheduled sampling trains faster than professor forcing (wall seconds)"] == "contradicted"
+    assert table["Scheduled sampling trains faster than professor forcing (time per step)"] == "contradicted"
+    assert table["Huszár's bias of scheduled sampling is not an issue"] == "contradicted"  # 50 % worse
     # differences whose sign flips between seeds: inconclusive
     noisy = runs(POSTER_WORLD)
     flip = (noisy.strategy == "scheduled_sampling") & (noisy.seed == 0)
@@ -50,25 +56,50 @@ def test_reversed_differences_contradict_and_noise_is_inconclusive():
     assert table["Scheduled sampling does slightly better in evaluation (a regularizing effect)"] == "inconclusive"
 
 
-def test_one_seed_gives_point_verdicts():
-    one = runs(POSTER_WORLD)
-    one = one[one.seed == 0]
-    table = claims.verdicts(one)
-    assert table.verdict.tolist() == ["supported"] * 10
-    assert "[" not in table.iloc[4, 1]  # a single seed has no interval to show
+def test_below_three_seeds_every_claim_is_untested_but_the_evidence_is_shown():
+    one = claims.verdicts(runs(POSTER_WORLD, seeds=1))
+    assert one.verdict.tolist() == ["untested (1 run)"] * 11  # no timings: the speed claim is left out
+    assert "[" not in one.iloc[4, 1] and "SS − baseline" in one.iloc[4, 1]
+    two = claims.verdicts(runs(POSTER_WORLD, seeds=2))
+    assert set(two.verdict) == {"untested (2 runs)"}
+
+
+def test_training_claim_reads_the_teacher_forced_training_nll():
+    world = dict(POSTER_WORLD, train_nll=[1.0, 1.0, 0.9, 1.3])  # SS fits training windows better
+    assert verdicts(world)["Scheduled sampling and professor forcing do worse in training"] == "contradicted"
+
+
+def test_mismatch_against_memorization_compares_two_measures_of_each_strategy():
+    world = dict(POSTER_WORLD, memo_auc=[0.99, 0.60, 0.52, 0.55])  # the baseline memorized more than it mismatched
+    assert verdicts(world)["The mismatch between training and generation is larger than memorization"] == "contradicted"
 
 
 def test_claim_one_is_contradicted_when_either_model_shows_no_disparity():
-    world = dict(POSTER_WORLD, state_auc=[0.95, 0.52, 0.55, 0.65])
-    table = claims.verdicts(runs(world)).set_index("poster's claim").verdict
-    assert table.iloc[0] == "contradicted"
-    world = dict(POSTER_WORLD, state_auc=[0.95, 0.70, 0.55, 0.65])
-    assert claims.verdicts(runs(world)).verdict.iloc[0] == "inconclusive"
+    assert verdicts(dict(POSTER_WORLD, state_auc=[0.95, 0.52, 0.55, 0.65])).iloc[0] == "contradicted"
+    assert verdicts(dict(POSTER_WORLD, state_auc=[0.95, 0.70, 0.55, 0.65])).iloc[0] == "inconclusive"
+
+
+def test_direction_at_one_seed_gives_the_smallest_margin():
+    one = runs(POSTER_WORLD, seeds=1)
+    by_text = {c.text: c for c in claims.CLAIMS}
+    margin, holds = claims.direction(
+        by_text["Scheduled sampling does slightly better in evaluation (a regularizing effect)"], one
+    )
+    assert holds and margin == pytest.approx(0.1)
+    margin, holds = claims.direction(
+        by_text["Scheduled sampling is the most effective regularizer (judged here by test NLL)"], one
+    )
+    assert holds and margin == pytest.approx(0.1)  # the closest rival: the baseline, 1.1 against 1.0
+    worse = runs(dict(POSTER_WORLD, nll=[1.0, 1.0, 1.1, 1.2]), seeds=1)
+    assert (
+        claims.direction(
+            by_text["Scheduled sampling does slightly better in evaluation (a regularizing effect)"], worse
+        )[1]
+        is False
+    )
 
 
 def test_all_four_strategies_are_needed():
-    import pytest
-
     partial = runs(POSTER_WORLD)
     with pytest.raises(ValueError, match="professor_forcing"):
         claims.verdicts(partial[partial.strategy != "professor_forcing"])

@@ -26,13 +26,13 @@ def test_profiles():
             5,
         )
         assert (data.min_pitch, data.max_pitch, data.transpose_to_key) == (48, 84, 0)
-        assert data.eval_fraction == 0.1
+        assert (data.test_fraction, data.valid_fraction) == (0.1, 0.1)
         assert data.essen is False
 
 
 def test_overrides_apply_and_none_keeps_the_profile_value():
-    config = data_config("smoke", min_bars=4, eval_fraction=0.2)
-    assert (config.min_bars, config.eval_fraction, config.collections) == (4, 0.2, ("miscFolk",))
+    config = data_config("smoke", min_bars=4, test_fraction=0.2)
+    assert (config.min_bars, config.test_fraction, config.collections) == (4, 0.2, ("miscFolk",))
     kept = data_config("smoke", collections=None, min_bars=None, path=None, transpose_to_key=None)
     assert kept == data_config("smoke")
     assert kept.transpose_to_key == 0  # None as an override means "the profile's value", not "no key"
@@ -104,10 +104,10 @@ def test_unknown_maestro_split():
         ("min_unique_pitches", -5, "min_unique_pitches must be at least 1, got -5"),
         ("gap_bars", 0, "gap_bars must be positive, got 0"),
         ("gap_bars", -0.5, "gap_bars must be positive, got -0.5"),
-        ("eval_fraction", 0, "eval_fraction must lie strictly between 0 and 1, got 0"),
-        ("eval_fraction", 1.0, "eval_fraction must lie strictly between 0 and 1, got 1.0"),
-        ("eval_fraction", -0.1, "eval_fraction must lie strictly between 0 and 1, got -0.1"),
-        ("eval_fraction", 1.5, "eval_fraction must lie strictly between 0 and 1, got 1.5"),
+        ("test_fraction", 0, "test_fraction must lie strictly between 0 and 1, got 0.0"),
+        ("test_fraction", 1.0, "test_fraction must lie strictly between 0 and 1, got 1.0"),
+        ("valid_fraction", -0.1, "valid_fraction must lie strictly between 0 and 1, got -0.1"),
+        ("valid_fraction", 1.5, "valid_fraction must lie strictly between 0 and 1, got 1.5"),
         ("transpose_to_key", 12, "transpose_to_key must be 0..11 or None, got 12"),
         ("transpose_to_key", -1, "transpose_to_key must be 0..11 or None, got -1"),
     ],

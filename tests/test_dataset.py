@@ -178,7 +178,7 @@ def test_cache_key_changes_with_settings_but_not_with_the_split(maestro):
     config = maestro_config(maestro.zip)
     key = dataset.cache_key(config)
     assert len(key) == 16 and key == dataset.cache_key(maestro_config(maestro.zip))
-    assert dataset.cache_key(dataclasses.replace(config, eval_fraction=0.3)) == key
+    assert dataset.cache_key(dataclasses.replace(config, test_fraction=0.3)) == key
     assert dataset.cache_key(dataclasses.replace(config, maestro_split="official")) == key
     assert dataset.cache_key(dataclasses.replace(config, min_bars=6)) != key
     assert dataset.cache_key(dataclasses.replace(config, transpose_to_key=None)) != key
@@ -198,14 +198,14 @@ def test_prepare_saves_and_reloads_the_cache(maestro, maestro_corpus, tmp_path, 
     assert sorted(p.name for p in folder.iterdir()) == ["corpus.json", "melodies.npz"]
     monkeypatch.setattr(dataset, "list_jobs", lambda _config: pytest.fail("the cache was not used"))
     again = dataset.prepare(
-        dataclasses.replace(config, eval_fraction=0.5), cache_dir=tmp_path / "cache", progress=False
+        dataclasses.replace(config, test_fraction=0.5), cache_dir=tmp_path / "cache", progress=False
     )
     assert again.pieces == maestro_corpus.pieces
     assert [m.tolist() for m in again.melodies] == [m.tolist() for m in maestro_corpus.melodies]
     assert again.melody_piece.tolist() == maestro_corpus.melody_piece.tolist()
     assert again.report.counts == maestro_corpus.report.counts
     assert (again.groups, again.official_splits) == (maestro_corpus.groups, maestro_corpus.official_splits)
-    assert again.config.eval_fraction == 0.5  # the caller's config, not the cached one
+    assert again.config.test_fraction == 0.5  # the caller's config, not the cached one
 
 
 @pytest.mark.slow
@@ -246,19 +246,28 @@ def test_prepare_miscfolk_in_parallel_then_from_the_cache(tmp_path, monkeypatch)
 
 
 def make_corpus(
-    melody_groups, *, eval_fraction=0.1, collections=None, source="folk", splits=None, maestro_split="random"
+    melody_groups,
+    *,
+    test_fraction=0.1,
+    valid_fraction=0.1,
+    collections=None,
+    source="folk",
+    splits=None,
+    maestro_split="random",
+    melodies=None,
 ):
-    """A hand-built Corpus with one piece per distinct group and one 4-step melody per entry."""
+    """A hand-built Corpus with one piece per distinct group and one melody per entry (distinct by default)."""
     names = list(dict.fromkeys(melody_groups))
     piece_of = {g: i for i, g in enumerate(names)}
+    fractions = {"test_fraction": test_fraction, "valid_fraction": valid_fraction}
     if source == "maestro":
-        config = data_config(
-            "poster", source="maestro", path="unused.zip", eval_fraction=eval_fraction, maestro_split=maestro_split
-        )
+        config = data_config("poster", source="maestro", path="unused.zip", maestro_split=maestro_split, **fractions)
     else:
-        config = data_config("smoke", eval_fraction=eval_fraction)
+        config = data_config("smoke", **fractions)
+    if melodies is None:  # melody i: two steps that no other melody of the corpus shares
+        melodies = [np.asarray([2 + i % 36, 2 + i // 36, 0, 1], dtype=np.int8) for i in range(len(melody_groups))]
     return dataset.Corpus(
-        melodies=[np.asarray([2 + i % 36, 0, 0, 1], dtype=np.int8) for i in range(len(melody_groups))],
+        melodies=melodies,
         melody_piece=np.asarray([piece_of[g] for g in melody_groups], dtype=np.int64),
         pieces=names,
         collections=collections or ["c"] * len(names),
@@ -272,46 +281,80 @@ def make_corpus(
 
 def sides(corpus, parts):
     groups = np.asarray(corpus.groups, dtype=object)[corpus.melody_piece]
-    return set(groups[parts.train].tolist()), set(groups[parts.eval].tolist())
+    return tuple(set(groups[getattr(parts, side)].tolist()) for side in dataset.SIDES)
 
 
 def test_random_split_keeps_two_performances_of_a_work_together(maestro_corpus):
-    seen_alpha_in_eval = False
+    maestro_corpus = dataclasses.replace(
+        maestro_corpus, config=dataclasses.replace(maestro_corpus.config, test_fraction=0.3, valid_fraction=0.3)
+    )
+    seen_alpha_held_out = False
     for seed in range(12):
         parts = dataset.split(maestro_corpus, seed)
-        side_of = {int(i): "train" for i in parts.train} | {int(i): "eval" for i in parts.eval}
+        side_of = {int(i): side for side in dataset.SIDES for i in getattr(parts, side)}
         assert sorted(side_of) == [0, 1, 2, 3]
         assert side_of[0] == side_of[1]  # melodies 0 and 1: two performances of Alpha / Sonata
-        assert len(sides(maestro_corpus, parts)[1]) == 1  # round(0.1 * 3 works) → at least 1
-        seen_alpha_in_eval |= side_of[0] == "eval"
-    assert seen_alpha_in_eval  # the pair does get held out for some seed, together
+        assert [len(s) for s in sides(maestro_corpus, parts)] == [1, 1, 1]  # three works, one per side
+        seen_alpha_held_out |= side_of[0] != "train"
+    assert seen_alpha_held_out  # the pair does get held out for some seed, together
 
 
 def test_random_split_is_deterministic_per_seed_and_varies_across_seeds():
-    corpus = make_corpus([f"tune{i}" for i in range(20)], eval_fraction=0.25)
+    corpus = make_corpus([f"tune{i}" for i in range(20)], test_fraction=0.25)
     a, b = dataset.split(corpus, 7), dataset.split(corpus, 7)
-    assert a.train.tolist() == b.train.tolist() and a.eval.tolist() == b.eval.tolist()
-    held = {tuple(dataset.split(corpus, seed).eval.tolist()) for seed in range(10)}
+    for side in dataset.SIDES:
+        assert getattr(a, side).tolist() == getattr(b, side).tolist()
+    held = {tuple(dataset.split(corpus, seed).test.tolist()) for seed in range(10)}
     assert len(held) > 1
 
 
 @pytest.mark.parametrize(
-    "n_groups, fraction, n_eval", [(10, 0.3, 3), (20, 0.25, 5), (10, 0.01, 1), (2, 0.9, 1), (7, 0.5, 4)]
+    "n_groups, test, valid, n_test, n_valid",
+    [(10, 0.3, 0.1, 3, 1), (20, 0.25, 0.2, 5, 3), (10, 0.01, 0.01, 1, 1), (3, 0.9, 0.9, 1, 1), (40, 0.1, 0.1, 4, 4)],
 )
-def test_random_split_holds_out_the_eval_fraction_of_groups(n_groups, fraction, n_eval):
-    # each group has 1 to 3 melodies; the fraction counts groups, not melodies
+def test_random_split_holds_out_test_then_validation_fractions_of_groups(n_groups, test, valid, n_test, n_valid):
+    # each group has 1 to 3 melodies; the fractions count groups, not melodies
     groups = [f"g{i}" for i in range(n_groups) for _ in range(1 + i % 3)]
-    corpus = make_corpus(groups, eval_fraction=fraction)
+    corpus = make_corpus(groups, test_fraction=test, valid_fraction=valid)
     parts = dataset.split(corpus, 0)
-    train, held = sides(corpus, parts)
-    assert len(held) == n_eval
-    assert train.isdisjoint(held) and len(train | held) == n_groups
-    assert sorted(parts.train.tolist() + parts.eval.tolist()) == list(range(len(groups)))
+    train, held_valid, held_test = sides(corpus, parts)
+    assert (len(held_test), len(held_valid)) == (n_test, n_valid)
+    assert train.isdisjoint(held_valid) and train.isdisjoint(held_test) and held_valid.isdisjoint(held_test)
+    assert len(train | held_valid | held_test) == n_groups
+    assert sorted(parts.train.tolist() + parts.valid.tolist() + parts.test.tolist()) == list(range(len(groups)))
+    assert parts.melodies(corpus, "test") == [corpus.melodies[i] for i in parts.test]
 
 
-def test_split_needs_two_pieces():
-    with pytest.raises(ValueError, match="need melodies from at least 2 pieces to split, found 1"):
-        dataset.split(make_corpus(["only", "only", "only"]), 0)
+def test_tunes_written_down_twice_stay_on_one_side():
+    # tunes a/b: the same melody in two collections; c/d: the same opening bars, different endings;
+    # e/f/g: a chain (e = f by melody, f = g by opening); the rest are unrelated
+    shared = np.arange(40, dtype=np.int8) % 30 + 2
+    opening = np.r_[np.full(32, 5), np.arange(8) + 2].astype(np.int8)
+    chain = np.r_[np.full(32, 9), np.arange(8) + 3].astype(np.int8)
+    melodies = {
+        "a": shared,
+        "b": shared.copy(),
+        "c": opening,
+        "d": np.r_[opening[:32], np.full(8, 7)].astype(np.int8),
+        "e": chain,
+        "f": chain.copy(),
+        "g": np.r_[chain[:32], np.full(12, 4)].astype(np.int8),
+    }
+    names = list(melodies) + [f"other{i}" for i in range(23)]
+    own = [np.r_[[2 + i], np.full(39, 35)].astype(np.int8) for i in range(23)]  # distinct first events
+    corpus = make_corpus(names, melodies=list(melodies.values()) + own)
+    assert dataset.duplicate_groups(corpus) == {"a": "a", "b": "a", "c": "c", "d": "c", "e": "e", "f": "e", "g": "e"}
+    for seed in range(20):
+        parts = dataset.split(corpus, seed)
+        assert (parts.duplicate_tunes, parts.duplicates) == (3, 4)
+        side_of = {corpus.groups[corpus.melody_piece[i]]: s for s in dataset.SIDES for i in getattr(parts, s)}
+        assert side_of["a"] == side_of["b"] and side_of["c"] == side_of["d"]
+        assert side_of["e"] == side_of["f"] == side_of["g"]
+
+
+def test_split_needs_three_tunes():
+    with pytest.raises(ValueError, match="need melodies from at least 3 tunes to split three ways, found 2"):
+        dataset.split(make_corpus(["only", "only", "other"]), 0)
 
 
 def test_official_split_uses_the_csv_split_column(maestro, tmp_path):
@@ -320,13 +363,14 @@ def test_official_split_uses_the_csv_split_column(maestro, tmp_path):
     )
     parts = dataset.split(corpus, 0)
     assert parts.train.tolist() == [0, 1]  # both Alpha performances are `train`
-    assert parts.eval.tolist() == [2, 3]  # validation and test
-    assert dataset.split(corpus, 99).eval.tolist() == [2, 3]  # the seed plays no part
+    assert (parts.valid.tolist(), parts.test.tolist()) == ([2], [3])  # validation and test
+    assert dataset.split(corpus, 99).test.tolist() == [3]  # the seed plays no part
+    assert parts.duplicates == 0  # MAESTRO groups by composition, nothing is merged
 
 
 def test_official_split_with_an_empty_side():
     corpus = make_corpus(["a", "b"], source="maestro", splits=["test", "validation"], maestro_split="official")
-    with pytest.raises(ValueError, match="empty side in split: 0 training, 2 evaluation melodies"):
+    with pytest.raises(ValueError, match="empty side in split: 0 training, 1 validation, 1 test melodies"):
         dataset.split(corpus, 0)
 
 
@@ -372,7 +416,7 @@ def test_collection_table_counts_and_totals():
     corpus.pieces.append("b1")
     corpus.collections.append("b")
     corpus.melodies[0] = np.zeros(10, dtype=np.int8)
-    parts = dataset.Split(train=np.asarray([0, 1, 3]), eval=np.asarray([2]))
+    parts = dataset.Split(train=np.asarray([0, 1]), valid=np.asarray([3]), test=np.asarray([2]))
     table = dataset.collection_table(corpus, parts)
     expected = pd.DataFrame(
         [
@@ -383,7 +427,8 @@ def test_collection_table_counts_and_totals():
                 "melodies": 3,
                 "steps": 18,
                 "train melodies": 2,
-                "eval melodies": 1,
+                "valid melodies": 0,
+                "test melodies": 1,
             },
             {
                 "collection": "b",
@@ -391,8 +436,9 @@ def test_collection_table_counts_and_totals():
                 "pieces with melodies": 1,
                 "melodies": 1,
                 "steps": 4,
-                "train melodies": 1,
-                "eval melodies": 0,
+                "train melodies": 0,
+                "valid melodies": 1,
+                "test melodies": 0,
             },
             {
                 "collection": "total",
@@ -400,8 +446,9 @@ def test_collection_table_counts_and_totals():
                 "pieces with melodies": 3,
                 "melodies": 4,
                 "steps": 22,
-                "train melodies": 3,
-                "eval melodies": 1,
+                "train melodies": 2,
+                "valid melodies": 1,
+                "test melodies": 1,
             },
         ]
     )

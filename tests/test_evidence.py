@@ -1,49 +1,12 @@
-"""The evaluation tables: every run measured once, the same numbers on a rerun, sensible shapes."""
+"""The evaluation tables of a tuned study: every run measured once, the same numbers on a rerun, the map."""
 
 import pandas as pd
 import pytest
 
-from conftest import tiny_config
 from melodyreg.config import STRATEGIES
-from melodyreg.evaluation import evidence
-from melodyreg.runs import sweep
-from melodyreg.runs.study import Study
+from melodyreg.evaluation import claims, evidence, speed, tuning
 
 pytestmark = pytest.mark.slow  # trains a study's runs
-
-
-@pytest.fixture(scope="module")
-def tiny_study(folk_corpus, folk_split, tmp_path_factory):
-    """Two seeds of every strategy and one sensitivity setting, at toy size."""
-    runs_dir = tmp_path_factory.mktemp("runs")
-    grid = {(name, seed): tiny_config(name, iterations=3, seed=seed) for seed in (2017, 2018) for name in STRATEGIES}
-    swept = tiny_config("dropout", iterations=3, seed=2017, dropout_rate=0.25)
-    configs = [*grid.values(), swept]
-    runs = dict(
-        zip(configs, sweep.ensure_runs(configs, folk_corpus, folk_split, runs_dir=runs_dir, workers=1, progress=False))
-    )
-    seed_runs = {key: runs[c] for key, c in grid.items()}
-    sensitivity = [
-        {
-            "knob": "dropout rate",
-            "strategy": "dropout",
-            "setting": "0.5 (default)",
-            "default": True,
-            "run": seed_runs[("dropout", 2017)],
-        },
-        {"knob": "dropout rate", "strategy": "dropout", "setting": "0.25", "default": False, "run": runs[swept]},
-    ]
-    return Study(
-        "smoke",
-        2017,
-        folk_corpus,
-        folk_split,
-        {n: seed_runs[(n, 2017)] for n in STRATEGIES},
-        (2017, 2018),
-        seed_runs,
-        sensitivity,
-    )
-
 
 OPTIONS = {
     "num": 3,
@@ -59,64 +22,86 @@ OPTIONS = {
 
 
 @pytest.fixture(scope="module")
-def found(tiny_study):
-    return evidence.gather(tiny_study, **OPTIONS)
+def found(tiny_tuned_study):
+    return evidence.gather(tiny_tuned_study[2], **OPTIONS)
 
 
-def test_every_run_is_measured_once(found):
+def test_every_run_of_the_final_comparison_is_measured(tiny_tuned_study, found):
+    final = tiny_tuned_study[2]
     runs = found.runs
-    assert len(runs) == 8 and set(zip(runs.strategy, runs.seed)) == {(n, s) for n in STRATEGIES for s in (2017, 2018)}
-    for column in ("nll", "accuracy_note", "state_auc", "mmd_p", "log_likelihood", "train_loss", "seconds"):
+    assert len(runs) == len(final.final)
+    assert set(zip(runs.rule, runs.strategy, runs.seed)) == set(final.final)
+    columns = (
+        "nll",
+        "nll_best",
+        "train_nll",
+        "gap",
+        "accuracy_note",
+        "state_auc",
+        "memo_auc",
+        "mmd_p",
+        "log_likelihood",
+        "train_loss",
+        "seconds",
+    )
+    for column in columns:
         assert runs[column].notna().all(), column
-    assert ((runs.state_auc >= 0) & (runs.state_auc <= 1)).all()
-    assert (runs.log_likelihood < 0).all()
-    assert len(found.exposure) == 8 * 2 and (found.exposure[found.exposure.prefix == 1].gap == 0).all()
-    assert len(found.features) == 8 * 9 and len(found.reference_features) == 9
-    assert found.sensitivity.setting.tolist() == ["0.5 (default)", "0.25"]
-    # the default setting is the seed-2017 dropout run, measured the same way
-    default = found.sensitivity.iloc[0]
-    dropout = runs[(runs.strategy == "dropout") & (runs.seed == 2017)].iloc[0]
-    assert default["nll"] == dropout["nll"] and default["state_auc"] == dropout["state_auc"]
+    assert ((runs.state_auc >= 0) & (runs.state_auc <= 1)).all() and (runs.log_likelihood < 0).all()
+    pf = runs[runs.strategy == "professor_forcing"]
+    assert pf.gate_open.between(0, 1).all() and pf.d_accuracy.between(0, 1).all()
+    assert runs[runs.strategy != "professor_forcing"].gate_open.isna().all()
+    nll_runs = (runs.rule == "nll").sum()
+    assert len(found.exposure) == nll_runs * 2 and len(found.features) == nll_runs * 9
+    # the grid is measured on the test split too, one row per tuning run, its choices marked
+    assert len(found.grid) == len(final.grid)
+    assert set(found.grid[found.grid.selected.str.contains("nll")].strategy) == set(STRATEGIES)
 
 
-def test_a_rerun_gives_the_same_tables(tiny_study, found):
-    again = evidence.gather(tiny_study, **OPTIONS)
+def test_a_run_two_rules_share_is_measured_once_with_the_same_numbers(found):
+    runs = found.runs
+    key = ["strategy", "seed", "setting"]
+    both = runs.groupby(key).filter(lambda g: set(g.rule) == {"nll", "quality"})
+    for _, group in both.groupby(key):
+        assert group.nll.nunique() == 1 and group.state_auc.nunique() == 1
+
+
+def test_a_rerun_gives_the_same_tables(tiny_tuned_study, found):
+    again = evidence.gather(tiny_tuned_study[2], **OPTIONS)
     pd.testing.assert_frame_equal(again.runs.drop(columns="seconds"), found.runs.drop(columns="seconds"))
     pd.testing.assert_frame_equal(again.exposure, found.exposure)
     pd.testing.assert_frame_equal(again.features, found.features)
 
 
-def test_shared_model_measures_like_a_fresh_one(tiny_study):
-    run = tiny_study.seed_runs[("scheduled_sampling", 2018)]
-    options = {k: v for k, v in OPTIONS.items() if k in ("num", "steps", "per_side", "permutations")}
-    from melodyreg.data.windows import Batcher, eval_windows
+def test_the_robustness_map_covers_every_setting_of_every_claim(tiny_tuned_study, found):
+    first = tiny_tuned_study[0]
+    table = tuning.robustness(tiny_tuned_study[2], found)
+    runs_claims = [c for c in claims.CLAIMS if c.source == "runs"]
+    assert set(table.claim) == {c.text for c in runs_claims}
+    for claim in runs_claims:
+        involved = {s for _, a, b, _ in claim.comparisons for s in (a, b)}
+        rows = table[table.claim == claim.text]
+        assert len(rows) == sum(row["strategy"] in involved for row in first.grid)
+    assert (table.seeds == 1).all() and table.seed_spread.notna().all()  # two seeds in the smoke comparison
+    assert set(table.holds) <= {True, False}
+    summary = tuning.flips(table)
+    assert len(summary) == len(runs_claims) and (summary["holds at"] <= summary.settings).all()
 
-    held_out = eval_windows(tiny_study.melodies("eval"), run.config.train.window, 10**9)
-    batch = Batcher(tiny_study.melodies("train"), run.config.train.window, 5, 2017).batch(0)
-    models = {}
-    evidence.measure_run(
-        tiny_study.seed_runs[("baseline", 2017)],
-        tiny_study,
-        held_out=held_out,
-        state_batch=batch,
-        temperature=1.0,
-        models=models,
-        **options,
-    )
-    shared, _ = evidence.measure_run(
-        run, tiny_study, held_out=held_out, state_batch=batch, temperature=1.0, models=models, **options
-    )
-    fresh, _ = evidence.measure_run(run, tiny_study, held_out=held_out, state_batch=batch, temperature=1.0, **options)
-    assert shared == fresh
+
+def test_step_times_weigh_professor_forcing_by_its_gate(tiny_tuned_study):
+    times = speed.step_times(tiny_tuned_study[2], rounds=2, steps=2)
+    assert set(times.strategy) == set(STRATEGIES) and len(times) == 2 * len(STRATEGIES) and (times.step_ms > 0).all()
+    pf = times[times.strategy == "professor_forcing"].iloc[0]
+    expected = (1 - pf.gate_open) * pf.closed_ms + pf.gate_open * pf.open_ms
+    assert pf.step_ms == pytest.approx(expected)
 
 
 def test_tables_for_the_chapter(found):
-    table = evidence.interval_table(found.runs, {"nll": "NLL"})
+    nll = found.runs[found.runs.rule == "nll"]
+    table = evidence.interval_table(nll, {"nll": "NLL"})
     assert table.strategy.tolist() == ["Baseline", "Dropout", "Scheduled sampling", "Professor forcing"]
     assert (table.seeds == 2).all() and table.NLL.str.contains(r"\[").all()
-    paired = evidence.paired_table(found.runs, {"nll": "Δ"})
+    paired = evidence.paired_table(nll, {"nll": "Δ"})
     assert paired.strategy.tolist() == ["Dropout", "Scheduled sampling", "Professor forcing"]
-    likelihood = evidence.likelihood_table(found.runs)
-    assert likelihood.poster.tolist() == [-280.3, -235.5, -205.4, -226.2]
+    assert evidence.likelihood_table(nll).poster.tolist() == [-280.3, -235.5, -205.4, -226.2]
     overview = evidence.feature_overview(found)
     assert set(overview.strategy) == {*table.strategy, "real (training melodies)"} and len(overview) == 5 * 9

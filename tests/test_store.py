@@ -56,7 +56,7 @@ def test_run_folder_is_named_by_strategy_and_hash(tmp_path, monkeypatch):
         tiny_config("scheduled_sampling", ss_k=20.0),
         tiny_config("scheduled_sampling", iterations=13),
         tiny_config("scheduled_sampling", seed=1),
-        tiny_config("scheduled_sampling", data=data_config("smoke", eval_fraction=0.2)),
+        tiny_config("scheduled_sampling", data=data_config("smoke", test_fraction=0.2)),
         dataclasses.replace(run_config, model=dataclasses.replace(run_config.model, layers=(8, 9))),
     ]
     names = {store.run_folder(c, tmp_path).name for c in changed}

@@ -1,4 +1,4 @@
-"""The study's run list: strategies × seeds, with or without the profile's sensitivity sweeps."""
+"""The study's runs: the poster's protocol (defaults × seeds) and the tuned one (grid, choice, seeds)."""
 
 from __future__ import annotations
 
@@ -11,19 +11,49 @@ from melodyreg.runs import study
 pytestmark = pytest.mark.slow  # trains a study's runs
 
 
-def test_run_study_trains_strategies_times_seeds_and_the_sweeps_only_when_asked(tmp_path):
-    overrides = {"iterations": 2, "eval_every": 2, "checkpoint_every": 2}
-    plain = study.run_study("smoke", num_seeds=2, workers=1, overrides=overrides, runs_dir=tmp_path, sweeps=False)
-    assert set(plain.seed_runs) == {(name, seed) for name in STRATEGIES for seed in plain.seeds}
-    assert len(plain.seeds) == 2 and plain.sensitivity == []
-    assert len([p for p in tmp_path.iterdir() if p.is_dir() and not p.name.startswith(".")]) == 2 * len(STRATEGIES)
+def folders(path):
+    return [p for p in path.iterdir() if p.is_dir() and not p.name.startswith(".")]
 
-    swept = study.run_study("smoke", num_seeds=2, workers=1, overrides=overrides, runs_dir=tmp_path)
-    knobs = {row["knob"] for row in swept.sensitivity}
-    assert knobs == set(config.SENSITIVITY["smoke"])
-    defaults = [row for row in swept.sensitivity if row["default"]]
-    assert all(row["run"].folder == swept.seed_runs[(row["strategy"], swept.seed)].folder for row in defaults)
-    # the seed runs were reused, not retrained; only the sweeps' own settings were added
-    others = {row["run"].folder for row in swept.sensitivity if not row["default"]}
-    folders = [p for p in tmp_path.iterdir() if p.is_dir() and not p.name.startswith(".")]
-    assert len(folders) == 2 * len(STRATEGIES) + len(others)
+
+def test_the_posters_protocol_trains_every_strategy_at_its_default_at_every_seed(tmp_path):
+    overrides = {"iterations": 2, "eval_every": 2, "checkpoint_every": 2}
+    plain = study.run_study("smoke", num_seeds=2, workers=1, overrides=overrides, runs_dir=tmp_path, tuning=False)
+    assert set(plain.seed_runs()) == {(name, seed) for name in STRATEGIES for seed in plain.seeds}
+    assert len(plain.seeds) == 2 and plain.grid == [] and not plain.tuned
+    assert plain.selected == {"nll": {name: {} for name in STRATEGIES}}
+    assert len(folders(tmp_path)) == 2 * len(STRATEGIES)
+    # every run trains on the split of the study's first seed
+    assert {run.config.split_seed for run in plain.final.values()} == {plain.seed}
+
+
+def test_the_tuned_protocol_spends_the_same_budget_per_regularizer(tiny_tuned_study):
+    first, tuned, final = tiny_tuned_study
+    budget = {name: len(config.TUNING["smoke"].get(name, ({},))) for name in STRATEGIES}
+    counts = {name: sum(row["strategy"] == name for row in first.grid) for name in STRATEGIES}
+    assert counts == budget and budget["baseline"] == 1 and len(set(budget[n] for n in STRATEGIES[1:])) == 1
+    # the default runs the chapters show are grid runs, not extra ones
+    grid_folders = {row["run"].folder for row in first.grid}
+    assert {run.folder for run in first.runs.values()} <= grid_folders
+    assert first.final == {} and first.tuned
+    # the final comparison: every rule's choice at its seeds; the first seed reuses the grid run
+    assert set(tuned.selected) == {"nll", "quality"}
+    for (rule, name, seed), run in final.final.items():
+        assert run.config.split_seed == first.seed
+        chosen = config.experiment_config(
+            "smoke",
+            name,
+            seed=seed,
+            split_seed=first.seed,
+            data=run.config.data,
+            **{**run_overrides(), **tuned.selected[rule][name]},
+        )
+        assert run.config == chosen
+        if seed == first.seed:
+            assert run.folder in grid_folders
+    assert {seed for (rule, _, seed) in final.final if rule == "nll"} == set(first.seeds)
+
+
+def run_overrides():
+    from conftest import TINY_STUDY
+
+    return TINY_STUDY

@@ -110,7 +110,10 @@ class DataConfig:
             MelodyRNN's extraction rules (see :mod:`melodyreg.data.melodies`).
         min_pitch, max_pitch: the encoded pitch range, max exclusive.
         transpose_to_key: key every melody is moved to (0 = C); ``None`` keeps keys.
-        eval_fraction: share of pieces held out for evaluation.
+        test_fraction: share of tunes (MAESTRO: compositions) held out as the test split, the
+            poster's 10 %; nothing is tuned or selected on it.
+        valid_fraction: share of the remaining tunes held out of training as the validation
+            split, on which settings and checkpoints are chosen.
     """
 
     source: str = "folk"
@@ -125,7 +128,8 @@ class DataConfig:
     min_pitch: int = C.MIN_PITCH
     max_pitch: int = C.MAX_PITCH
     transpose_to_key: int | None = C.TRANSPOSE_TO_KEY
-    eval_fraction: float = 0.1
+    test_fraction: float = 0.1
+    valid_fraction: float = 0.1
 
     def __post_init__(self) -> None:
         check_types(self)
@@ -152,8 +156,9 @@ class DataConfig:
             raise ConfigError(f"the model's {C.NUM_CLASSES} classes need a {C.NUM_CLASSES - 2}-pitch range")
         if self.transpose_to_key is not None and not 0 <= self.transpose_to_key < 12:
             raise ConfigError(f"transpose_to_key must be 0..11 or None, got {self.transpose_to_key}")
-        if not 0 < self.eval_fraction < 1:
-            raise ConfigError(f"eval_fraction must lie strictly between 0 and 1, got {self.eval_fraction}")
+        for name in ("test_fraction", "valid_fraction"):
+            if not 0 < getattr(self, name) < 1:
+                raise ConfigError(f"{name} must lie strictly between 0 and 1, got {getattr(self, name)}")
 
     @property
     def essen(self) -> bool:
@@ -240,6 +245,8 @@ class StrategyConfig:
             k > 1. The default 500 puts ε = 0.5 at iteration k·ln k ≈ 3,100 and ε ≈ 0.02
             at 5,000, so the schedule actually moves from teacher forcing to
             mostly free running within the poster's 5,000 iterations.
+        ss_floor: ε never falls below this (0 = the plain inverse-sigmoid schedule); a
+            floor of 0.5 keeps at least half of the inputs true to the end.
         ss_sampling: ``sample`` (draw the fed-back token from the softmax) or ``argmax``.
         pf_lambda: weight of the generator's adversarial term.
         pf_gate_low: the adversarial term is used only while the discriminator's
@@ -253,11 +260,21 @@ class StrategyConfig:
             many steps (4 = a quarter note; 1 = every step). Pooling makes its GRU
             4 times shorter and about as many times cheaper.
         pf_learning_rate: the discriminator's Adam learning rate.
+        pf_adversarial: how the generator's adversarial gradient joins its NLL gradient:
+            ``raw`` (λ times it, added before the one Adam step: rare large adversarial
+            gradients then inflate Adam's second moments, which slows every later NLL
+            step), ``normalized`` (rescaled to λ times the NLL gradient's norm before
+            the sum) or ``separate`` (its own Adam optimizer at λ times the learning
+            rate, so the NLL's Adam moments see only NLL gradients).
+        pf_reads: what the discriminator reads per step: ``states`` (the hidden states)
+            or ``states+probs`` (the hidden states and the output distribution, as
+            Lamb et al. do).
     """
 
     name: str = "baseline"
     dropout_rate: float = 0.5
     ss_k: float = 500.0
+    ss_floor: float = 0.0
     ss_sampling: str = "sample"
     pf_lambda: float = 1.0
     pf_gate_low: float = 0.75
@@ -265,6 +282,8 @@ class StrategyConfig:
     pf_units: int = 32
     pf_pool: int = 4
     pf_learning_rate: float = 1e-3
+    pf_adversarial: str = "raw"
+    pf_reads: str = "states"
 
     def __post_init__(self) -> None:
         check_types(self)
@@ -276,6 +295,12 @@ class StrategyConfig:
             raise ConfigError(f"scheduled sampling needs k > 1, got k = {self.ss_k}")
         if self.ss_sampling not in ("sample", "argmax"):
             raise ConfigError(f"ss_sampling must be 'sample' or 'argmax', got {self.ss_sampling!r}")
+        if not 0 <= self.ss_floor <= 1:
+            raise ConfigError(f"ss_floor must lie in [0, 1], got {self.ss_floor}")
+        if self.pf_adversarial not in ("raw", "normalized", "separate"):
+            raise ConfigError(f"pf_adversarial must be 'raw', 'normalized' or 'separate', got {self.pf_adversarial!r}")
+        if self.pf_reads not in ("states", "states+probs"):
+            raise ConfigError(f"pf_reads must be 'states' or 'states+probs', got {self.pf_reads!r}")
         if self.pf_pool < 1:
             raise ConfigError(f"pf_pool must be at least 1, got {self.pf_pool}")
         if self.pf_lambda < 0 or self.pf_learning_rate <= 0 or self.pf_units < 1:
@@ -325,13 +350,19 @@ class TrainConfig:
 
 @dataclass(frozen=True)
 class ExperimentConfig:
-    """Everything one training run depends on; its hash names the run's folder."""
+    """Everything one training run depends on; its hash names the run's folder.
+
+    ``seed`` seeds the run's weights and every random draw in training;
+    ``split_seed`` seeded the train/validation/test split it trains on (a study
+    keeps one split for all its seeds, so runs pair up by seed).
+    """
 
     data: DataConfig = DataConfig()
     model: ModelConfig = ModelConfig()
     strategy: StrategyConfig = StrategyConfig()
     train: TrainConfig = TrainConfig()
     seed: int = 2017
+    split_seed: int = 2017
 
     def __post_init__(self) -> None:
         check_types(self)
@@ -361,25 +392,47 @@ TRAIN_PROFILES: dict[str, dict[str, Any]] = {
 # Training seeds per strategy: the study uses seed, seed + 1, ... (the poster ran one).
 NUM_SEEDS = {"smoke": 2, "poster": 1, "full": 5}
 
-# Sensitivity sweeps: knob → (strategy, settings tried besides the profile's own), one run each at
-# the study's first seed. Full profile: scheduled sampling's k moves ε = 0.5 to iteration ≈ 1,400
-# (k = 250) or past the end (k = 1,000: ε is still 0.87 at 5,000); dropout at half and one and a
-# half times MelodyRNN's 0.5; professor forcing's λ four times stronger, and its gates switched off.
-SENSITIVITY: dict[str, dict[str, tuple[str, tuple[dict[str, Any], ...]]]] = {
+# The tuned comparison (Melis et al. 2018): every regularizer gets the same budget of settings over its
+# own knobs, each trained once at the study's first seed and judged on the validation split; the
+# selected setting is then trained at every seed and judged on the test split. The baseline has no
+# knob of its own, so it spends no budget (its one setting is the poster's). Full profile:
+# * scheduled sampling: k from 1,000 to 300 puts the final ε (iteration 5,000) at about 0.87, 0.61,
+#   0.23, 0.02 and 0.00; one schedule keeps ε at 0.5 or above (a floor) at k = 500;
+# * dropout: the rate from 0.1 to 0.6 (MelodyRNN's default keep probability is 0.5);
+# * professor forcing: the default; its gates off (always learn, always teach); λ four times
+#   stronger; λ a quarter with gates off; a discriminator reading every step (pool 1); and one
+#   reading the output distribution beside the hidden states, as Lamb et al. do, gates off.
+TUNING: dict[str, dict[str, tuple[dict[str, Any], ...]]] = {
     "smoke": {
-        "scheduled sampling k": ("scheduled_sampling", ({"ss_k": 3.0}, {"ss_k": 30.0})),
-        "dropout rate": ("dropout", ({"dropout_rate": 0.25},)),
-        "professor forcing λ": ("professor_forcing", ({"pf_lambda": 4.0},)),
-        "professor forcing gates": ("professor_forcing", ({"pf_gate_low": 0.0, "pf_gate_high": 1.0},)),
+        "dropout": ({"dropout_rate": 0.25}, {"dropout_rate": 0.5}),
+        "scheduled_sampling": ({"ss_k": 10.0}, {"ss_k": 10.0, "ss_floor": 0.5}),
+        "professor_forcing": ({}, {"pf_gate_low": 0.0, "pf_gate_high": 1.0}),
     },
     "poster": {},
     "full": {
-        "scheduled sampling k": ("scheduled_sampling", ({"ss_k": 250.0}, {"ss_k": 1000.0})),
-        "dropout rate": ("dropout", ({"dropout_rate": 0.25}, {"dropout_rate": 0.75})),
-        "professor forcing λ": ("professor_forcing", ({"pf_lambda": 4.0},)),
-        "professor forcing gates": ("professor_forcing", ({"pf_gate_low": 0.0, "pf_gate_high": 1.0},)),
+        "dropout": tuple({"dropout_rate": rate} for rate in (0.1, 0.2, 0.3, 0.4, 0.5, 0.6)),
+        "scheduled_sampling": (
+            {"ss_k": 1000.0},
+            {"ss_k": 800.0},
+            {"ss_k": 650.0},
+            {"ss_k": 500.0},
+            {"ss_k": 300.0},
+            {"ss_k": 500.0, "ss_floor": 0.5},
+        ),
+        "professor_forcing": (
+            {},
+            {"pf_gate_low": 0.0, "pf_gate_high": 1.0},
+            {"pf_lambda": 4.0},
+            {"pf_lambda": 0.25, "pf_gate_low": 0.0, "pf_gate_high": 1.0},
+            {"pf_pool": 1},
+            {"pf_reads": "states+probs", "pf_gate_low": 0.0, "pf_gate_high": 1.0},
+        ),
     },
 }
+# Seeds of the final comparison at a setting chosen only by the sample-quality rule (the NLL rule's
+# choice gets every seed of NUM_SEEDS).
+QUALITY_SEEDS = {"smoke": 2, "poster": 1, "full": 3}
+SELECTION_RULES = ("nll", "quality")  # validation NLL (lower is better); validation sample quality (higher)
 
 
 def study_seeds(profile: str, seed: int, num_seeds: int | None = None) -> tuple[int, ...]:
@@ -397,6 +450,7 @@ def experiment_config(
     strategy: str = "baseline",
     *,
     seed: int = 2017,
+    split_seed: int | None = None,
     data: DataConfig | None = None,
     **overrides: Any,
 ) -> ExperimentConfig:
@@ -430,4 +484,5 @@ def experiment_config(
         strategy=strategy_config,
         train=TrainConfig(**values["train"]),
         seed=seed,
+        split_seed=seed if split_seed is None else split_seed,
     )

@@ -1,145 +1,222 @@
 """The poster's Discussion and Conclusion, claim by claim, judged on the study's runs with intervals.
 
-Each claim becomes a set of paired comparisons between strategies over the
-training seeds (strategy A at seed *s* against strategy B at seed *s*). A
-comparison counts when the 95 % bootstrap interval of the mean difference
-excludes zero. A claim is
+Each claim is a set of paired comparisons (:class:`Claim`): strategy A's value at
+seed *s* against strategy B's at seed *s* (or two measures of one strategy). A
+comparison counts when the bootstrap interval of the mean difference excludes
+zero. A claim is
 
 * **supported** when every comparison it needs goes its way with an interval
   that excludes zero;
 * **contradicted** when at least one goes the other way with an interval that
   excludes zero (for "minimal difference": when the interval lies wholly outside
   the ±2 % band);
-* **inconclusive** otherwise.
+* **inconclusive** otherwise;
+* **untested (n runs)** when fewer than :data:`MIN_SEEDS` seeds pair up: one or
+  two runs describe those runs, not what holds in general. The evidence is still
+  shown.
 
-With one seed the intervals are single points, so every non-zero difference
-"counts": a verdict then describes that run, not what holds in general. The
-intervals are expanded percentile bootstrap intervals (:mod:`melodyreg.evaluation.intervals`),
-about 92 % coverage at 5 seeds for normal data; an exact sign-flip test could
-not reach p < 0.05 with 5 paired seeds at all (its smallest p-value is 1/16).
+The intervals are expanded percentile bootstrap intervals
+(:mod:`melodyreg.evaluation.intervals`), whose coverage at a given number of seeds
+:func:`melodyreg.evaluation.intervals.coverage` reports.
 
 Measured quantities, one row per (strategy, seed) (see :mod:`melodyreg.evaluation.evidence`):
 ``state_auc`` (training vs generation hidden states, 0.5 = indistinguishable),
-``train_loss``, ``nll`` (held-out NLL per event), ``log_likelihood`` (mean over
-the generated melodies, the poster's table) and ``seconds`` (training wall time).
+``memo_auc`` (training vs test windows, both teacher-forced: memorization),
+``train_nll`` (teacher-forced NLL on a fixed subset of training windows), ``nll``
+(test NLL per event), ``log_likelihood`` (mean over the generated melodies, the
+poster's table). Step times come from isolated timing rounds (``step_ms`` per
+(strategy, round); professor forcing's weighted by its gate-open share).
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import pandas as pd
 
 from melodyreg.evaluation import intervals
 
 SMALL = 0.02  # relative difference below which two losses count as "minimal difference"
+MIN_SEEDS = 3  # below this many paired seeds (or timing rounds), a claim is "untested"
 SHORT = {"baseline": "baseline", "dropout": "dropout", "scheduled_sampling": "SS", "professor_forcing": "PF"}
 B, D, S, P = "baseline", "dropout", "scheduled_sampling", "professor_forcing"
+NAMES = {"state_auc": "AUC", "memo_auc": "memorization AUC", "train_nll": "training NLL", "nll": "test NLL"}
 
 
-def _pair(runs: pd.DataFrame, value: str, a: str, b: str) -> tuple[float, float, float]:
-    wide = runs.pivot_table(index="seed", columns="strategy", values=value, aggfunc="first")[[a, b]].dropna()
-    if wide.empty:
-        raise ValueError(f"{a!r} and {b!r} share no seed")
-    return intervals.bootstrap_ci((wide[a] - wide[b]).to_numpy())
+@dataclass(frozen=True)
+class Claim:
+    """One claim of the poster as comparisons.
+
+    Attributes:
+        text: the poster's claim, in our words.
+        comparisons: ``(value, a, b, wanted)``: the claim wants ``value`` of strategy
+            ``a`` minus that of ``b`` to have the sign ``wanted``; ``value`` may be
+            ``"x-y"`` to compare two measures of strategy ``a`` (``b`` is then ``a``).
+        kind: ``paired`` (the rule above), ``levels`` (claim 1: AUC levels),
+            ``minimal`` (a relative difference inside ±SMALL) or ``not worse`` (a
+            relative difference not above +SMALL).
+        source: ``runs`` (rows per seed) or ``timings`` (rows per timing round).
+        digits: digits shown; note: what the reader should know about the measure.
+    """
+
+    text: str
+    comparisons: tuple[tuple[str, str, str, int], ...]
+    kind: str = "paired"
+    source: str = "runs"
+    digits: int = 3
+    note: str = ""
 
 
-def _level(runs: pd.DataFrame, value: str, name: str) -> tuple[float, float, float]:
-    return intervals.bootstrap_ci(runs.loc[runs.strategy == name, value].dropna().to_numpy())
+CLAIMS = (
+    Claim(
+        "Clear disparity between training and generation hidden states for baseline and dropout",
+        (("state_auc", B, B, 1), ("state_auc", D, D, 1)),
+        kind="levels",
+        note="0.5 = none; supported above 0.75, contradicted below 0.6",
+    ),
+    Claim(
+        "Scheduled sampling and professor forcing bring training and generation states closer",
+        tuple(("state_auc", x, y, -1) for x in (S, P) for y in (B, D)),
+    ),
+    Claim("Minimal difference between baseline and dropout", (("nll", D, B, 0),), kind="minimal"),
+    Claim(
+        "Scheduled sampling and professor forcing do worse in training",
+        tuple(("train_nll", x, B, 1) for x in (S, P)),
+        note="teacher-forced NLL on the same training windows for every strategy",
+    ),
+    Claim("Scheduled sampling does slightly better in evaluation (a regularizing effect)", (("nll", S, B, -1),)),
+    Claim(
+        "Scheduled sampling generates melodies with the highest log-likelihood",
+        tuple(("log_likelihood", S, x, 1) for x in (B, D, P)),
+        digits=1,
+    ),
+    Claim(
+        "Scheduled sampling and professor forcing outperform baseline and dropout (log-likelihood)",
+        tuple(("log_likelihood", x, y, 1) for x in (S, P) for y in (B, D)),
+        digits=1,
+    ),
+    Claim(
+        "Scheduled sampling shows the highest similarity between training and generation states",
+        tuple(("state_auc", S, x, -1) for x in (B, D, P)),
+    ),
+    Claim(
+        "Scheduled sampling trains faster than professor forcing (time per step)",
+        (("step_ms", S, P, -1),),
+        source="timings",
+        digits=1,
+        note="ms per step, one process and thread each, timing rounds interleaved; PF weighted by its gate-open share",
+    ),
+    Claim(
+        "Scheduled sampling is the most effective regularizer (judged here by test NLL)",
+        tuple(("nll", S, x, -1) for x in (B, D, P)),
+    ),
+    Claim(
+        "The mismatch between training and generation is larger than memorization",
+        tuple(("state_auc-memo_auc", x, x, 1) for x in (B, D, S, P)),
+        note="AUC of training vs generated states minus AUC of training vs test windows, both teacher-forced",
+    ),
+    Claim(
+        "Huszár's bias of scheduled sampling is not an issue",
+        (("nll", S, B, 0),),
+        kind="not worse",
+        note="scheduled sampling's test NLL at most 2 % above the baseline's",
+    ),
+)
 
 
-def _judge(comparisons: list[tuple[str, str, str, int]], runs: pd.DataFrame, digits: int) -> tuple[str, str]:
-    """``comparisons``: (value, a, b, wanted sign of a − b). Returns (evidence text, verdict)."""
-    texts, signs = [], []
-    for value, a, b, wanted in comparisons:
-        mean, low, high = _pair(runs, value, a, b)
-        texts.append(f"{SHORT[a]} − {SHORT[b]}: {intervals.format_ci(mean, low, high, digits)}")
-        signs.append(intervals.sign(low, high) * wanted)
-    verdict = "contradicted" if min(signs) < 0 else "supported" if min(signs) > 0 else "inconclusive"
-    return "; ".join(texts), verdict
+def _differences(frame: pd.DataFrame, value: str, a: str, b: str, index: str) -> pd.Series:
+    if "-" in value:  # two measures of one strategy
+        first, second = value.split("-")
+        rows = frame[frame.strategy == a].set_index(index)
+        return (rows[first] - rows[second]).dropna()
+    wide = frame.pivot_table(index=index, columns="strategy", values=value, aggfunc="first")
+    if a not in wide or b not in wide:
+        raise ValueError(f"no {value!r} for {a!r} and {b!r}")
+    both = wide[[a, b]].dropna()
+    return both[a] - both[b]
 
 
-def verdicts(runs: pd.DataFrame) -> pd.DataFrame:
-    """One row per claim: the poster's words, the evidence with intervals, and the verdict.
+def _relative(frame: pd.DataFrame, value: str, a: str, b: str, index: str) -> pd.Series:
+    wide = frame.pivot_table(index=index, columns="strategy", values=value, aggfunc="first")[[a, b]].dropna()
+    return (wide[a] - wide[b]) / wide[b]
+
+
+def judge(claim: Claim, frame: pd.DataFrame, index: str = "seed") -> tuple[str, str, int]:
+    """Evidence text, verdict and the number of paired replicates behind one claim."""
+    texts, signs, counts = [], [], []
+    for value, a, b, wanted in claim.comparisons:
+        if claim.kind in ("minimal", "not worse"):
+            rel = _relative(frame, value, a, b, index)
+            mean, low, high = intervals.bootstrap_ci(rel.to_numpy())
+            counts.append(len(rel))
+            texts.append(
+                f"{NAMES.get(value, value)}, ({SHORT[a]} − {SHORT[b]}) / {SHORT[b]}: "
+                f"{intervals.format_ci(100 * mean, 100 * low, 100 * high, 1)} %"
+            )
+            if claim.kind == "minimal":
+                signs.append(1 if -SMALL < low and high < SMALL else -1 if low >= SMALL or high <= -SMALL else 0)
+            else:
+                signs.append(1 if high < SMALL else -1 if low > SMALL else 0)
+        elif claim.kind == "levels":
+            values = frame.loc[frame.strategy == a, value].dropna().to_numpy()
+            mean, low, high = intervals.bootstrap_ci(values)
+            counts.append(len(values))
+            texts.append(f"{NAMES.get(value, value)} {SHORT[a]}: {intervals.format_ci(mean, low, high)}")
+            signs.append(1 if low > 0.75 else -1 if high < 0.6 else 0)
+        else:
+            diff = _differences(frame, value, a, b, index)
+            mean, low, high = intervals.bootstrap_ci(diff.to_numpy())
+            counts.append(len(diff))
+            label = f"{SHORT[a]}: {NAMES.get(value, value)}" if a == b else f"{SHORT[a]} − {SHORT[b]}"
+            texts.append(f"{label}: {intervals.format_ci(mean, low, high, claim.digits)}")
+            signs.append(intervals.sign(low, high) * wanted)
+    n = min(counts)
+    if n < MIN_SEEDS:
+        verdict = f"untested ({n} run{'s' if n != 1 else ''})" if index == "seed" else f"untested ({n} rounds)"
+    else:
+        verdict = "contradicted" if min(signs) < 0 else "supported" if min(signs) > 0 else "inconclusive"
+    text = "; ".join(texts) + (f" ({claim.note})" if claim.note else "")
+    return text, verdict, n
+
+
+def verdicts(runs: pd.DataFrame, timings: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One row per claim: the poster's words, the evidence with intervals, the verdict and the replicates.
 
     Args:
         runs: :attr:`melodyreg.evaluation.evidence.Evidence.runs` (all four strategies).
+        timings: step times per (strategy, round) for the speed claim; without them it is left out.
     """
     missing = {B, D, S, P} - set(runs["strategy"])
     if missing:
         raise ValueError(f"the claims compare all four strategies; no runs of {sorted(missing)}")
     rows = []
-
-    def add(claim: str, evidence: str, verdict: str) -> None:
+    for claim in CLAIMS:
+        if claim.source == "timings" and timings is None:
+            continue
+        frame, index = (runs, "seed") if claim.source == "runs" else (timings, "round")
+        text, verdict, n = judge(claim, frame, index)
         rows.append(
-            {"poster's claim": claim, "evidence (mean [95 % interval] over seeds)": evidence, "verdict": verdict}
+            {
+                "poster's claim": claim.text,
+                "evidence (mean [interval] over seeds)": text,
+                "verdict": verdict,
+                "replicates": n,
+            }
         )
-
-    # 1. disparity for baseline and dropout: AUC clearly above chance
-    levels = {n: _level(runs, "state_auc", n) for n in (B, D)}
-    text = "; ".join(f"AUC {SHORT[n]}: {intervals.format_ci(*levels[n])}" for n in (B, D))
-    # supported if both are clearly above 0.75; contradicted if either is clearly below 0.6
-    verdict = (
-        "supported"
-        if min(levels[n][1] for n in levels) > 0.75
-        else "contradicted"
-        if min(levels[n][2] for n in levels) < 0.6
-        else "inconclusive"
-    )
-    add(
-        "Clear disparity between training and generation hidden states for baseline and dropout",
-        text + " (0.5 = none; supported above 0.75, contradicted below 0.6)",
-        verdict,
-    )
-    add(
-        "Scheduled sampling and professor forcing bring training and generation states closer",
-        *_judge([("state_auc", x, y, -1) for x in (S, P) for y in (B, D)], runs, 3),
-    )
-    # 3. minimal difference: the relative paired difference inside ±SMALL
-    wide = runs.pivot_table(index="seed", columns="strategy", values="nll", aggfunc="first")[[D, B]].dropna()
-    mean, low, high = intervals.bootstrap_ci(((wide[D] - wide[B]) / wide[B]).to_numpy())
-    verdict = (
-        "supported"
-        if -SMALL < low and high < SMALL
-        else "contradicted"
-        if low >= SMALL or high <= -SMALL
-        else "inconclusive"
-    )
-    add(
-        "Minimal difference between baseline and dropout",
-        "held-out NLL, (dropout − baseline) / baseline: "
-        f"{intervals.format_ci(100 * mean, 100 * low, 100 * high, 1)} % "
-        f"(minimal = within ±{SMALL:.0%})",
-        verdict,
-    )
-    text, verdict = _judge([("train_loss", x, B, +1) for x in (S, P)], runs, 3)
-    add(
-        "Scheduled sampling and professor forcing do worse in training",
-        text + " (each strategy's training loss as logged: scheduled sampling's on its mixed inputs)",
-        verdict,
-    )
-    add(
-        "Scheduled sampling does slightly better in evaluation (a regularizing effect)",
-        *_judge([("nll", S, B, -1)], runs, 3),
-    )
-    add(
-        "Scheduled sampling generates melodies with the highest log-likelihood",
-        *_judge([("log_likelihood", S, x, +1) for x in (B, D, P)], runs, 1),
-    )
-    add(
-        "Scheduled sampling and professor forcing outperform baseline and dropout (log-likelihood)",
-        *_judge([("log_likelihood", x, y, +1) for x in (S, P) for y in (B, D)], runs, 1),
-    )
-    add(
-        "Scheduled sampling shows the highest similarity between training and generation states",
-        *_judge([("state_auc", S, x, -1) for x in (B, D, P)], runs, 3),
-    )
-    text, verdict = _judge([("seconds", S, P, -1)], runs, 0)
-    add(
-        "Scheduled sampling trains faster than professor forcing (wall seconds)",
-        text + " s (runs sharing the machine's cores; benchmarks/train_step.py times steps alone)",
-        verdict,
-    )
-    add(
-        "Scheduled sampling is the most effective regularizer (judged here by held-out NLL)",
-        *_judge([("nll", S, x, -1) for x in (B, D, P)], runs, 3),
-    )
     return pd.DataFrame(rows)
+
+
+def direction(claim: Claim, frame: pd.DataFrame) -> tuple[float, bool]:
+    """At one seed: the claim's smallest signed margin (its comparisons' differences times their wanted signs,
+    the first for ``levels``/relative kinds) and whether every comparison goes the claimed way."""
+    margins = []
+    for value, a, b, wanted in claim.comparisons:
+        if claim.kind == "levels":
+            level = float(frame.loc[frame.strategy == a, value].iloc[0])
+            margins.append(level - 0.75)
+        elif claim.kind in ("minimal", "not worse"):
+            rel = float(_relative(frame, value, a, b, "seed").iloc[0])
+            margins.append(SMALL - abs(rel) if claim.kind == "minimal" else SMALL - rel)
+        else:
+            margins.append(float(_differences(frame, value, a, b, "seed").iloc[0]) * wanted)
+    return min(margins), min(margins) > 0

@@ -124,7 +124,8 @@ class ScheduledSampling(Strategy):
     """Scheduled sampling with an inverse-sigmoid decay and per-token coins."""
 
     def schedule(self, iteration: int) -> dict[str, float]:
-        return {"epsilon": inverse_sigmoid(iteration, self.config.strategy.ss_k)}
+        s = self.config.strategy
+        return {"epsilon": max(s.ss_floor, inverse_sigmoid(iteration, s.ss_k))}
 
     def choose_inputs(self, inputs, epsilon, seed, masks=None):
         """The events scheduled sampling feeds: per token, the true one or the model's own (no gradient).
@@ -229,19 +230,31 @@ class Discriminator(keras.Model):
 
 
 class ProfessorForcing(Strategy):
-    """Professor forcing with accuracy-gated generator and discriminator updates."""
+    """Professor forcing with accuracy-gated generator and discriminator updates.
+
+    The discriminator reads each step's hidden states (``pf_reads="states"``) or
+    the hidden states and the output distribution (``"states+probs"``). How the
+    adversarial gradient joins the NLL gradient is ``pf_adversarial`` (see
+    :class:`melodyreg.config.StrategyConfig`).
+    """
 
     def __init__(self, model: MelodyRNN, config: ExperimentConfig):
         s = config.strategy
         self.discriminator = Discriminator(s.pf_units, s.pf_pool)
-        self.discriminator(tf.zeros((1, config.train.window, model.hidden_size)))
+        width = model.hidden_size + (model.config.num_classes if s.pf_reads == "states+probs" else 0)
+        self.discriminator(tf.zeros((1, config.train.window, width)))
         self.d_optimizer = keras.optimizers.Adam(s.pf_learning_rate)
         self.d_optimizer.build(self.discriminator.trainable_variables)
+        self.adv_optimizer = None
+        if s.pf_adversarial == "separate":
+            self.adv_optimizer = keras.optimizers.Adam(s.pf_lambda * config.train.learning_rate)
+            self.adv_optimizer.build(model.trainable_variables)
         super().__init__(model, config)
 
     @property
     def variables(self) -> list:
-        return super().variables + list(self.discriminator.variables) + list(self.d_optimizer.variables)
+        extra = list(self.adv_optimizer.variables) if self.adv_optimizer is not None else []
+        return super().variables + list(self.discriminator.variables) + list(self.d_optimizer.variables) + extra
 
     def free_run(self, first, steps: int, seed):
         """Sample ``steps`` inputs from the model, starting at ``first`` [B] (no gradient)."""
@@ -254,6 +267,12 @@ class ProfessorForcing(Strategy):
             events.append(pick(logits_t, noise[t]))
         return tf.stop_gradient(tf.stack(events, axis=1))
 
+    def features(self, logits, hidden, mask):
+        """What the discriminator reads per step: hidden states, with the output distribution if configured."""
+        if self.config.strategy.pf_reads == "states+probs":
+            hidden = tf.concat([hidden, tf.nn.softmax(logits)], axis=-1)
+        return hidden * mask[..., None]
+
     def _train_step(self, inputs, labels, mask, seed, update_generator=True, update_discriminator=True):
         s = self.config.strategy
         batch = tf.shape(inputs)[0]
@@ -261,10 +280,11 @@ class ProfessorForcing(Strategy):
         bce = keras.losses.BinaryCrossentropy(from_logits=True)
         with tf.GradientTape(persistent=True) as tape:
             logits, _, h_teacher = self.model(inputs, training=True, seed=fold(seed, 2))
-            _, _, h_free = self.model(free, training=True, seed=fold(seed, 3))
-            h_teacher, h_free = h_teacher * mask[..., None], h_free * mask[..., None]
+            logits_free, _, h_free = self.model(free, training=True, seed=fold(seed, 3))
+            teacher_features = self.features(logits, h_teacher, mask)
+            free_features = self.features(logits_free, h_free, mask)
             nll = masked_nll(logits, labels, mask)
-            scores = self.discriminator(tf.concat([tf.stop_gradient(h_teacher), h_free], 0))
+            scores = self.discriminator(tf.concat([tf.stop_gradient(teacher_features), free_features], 0))
             d_teacher, d_free = scores[:batch], scores[batch:]
             ones, zeros = tf.ones_like(d_free), tf.zeros_like(d_free)
             d_loss = bce(ones, d_teacher) + bce(zeros, d_free)
@@ -281,15 +301,30 @@ class ProfessorForcing(Strategy):
                 grads = tape.gradient(loss, variables)
                 return [tf.zeros(v.shape) if g is None else g for g, v in zip(grads, variables)]
 
-            # the generator's loss is nll + λ · gate · fool; with the gate closed the second
-            # term is zero, and the backward pass through the free run is skipped
-            adversarial = tf.cond(
-                gate_g > 0,
-                lambda: [s.pf_lambda * g for g in gradient(fool)],
-                lambda: [tf.zeros(v.shape) for v in variables],
-            )
-            grads = [g + a for g, a in zip(gradient(nll), adversarial)]
-            norm = self._apply_gradients(grads)
+            nll_grads = gradient(nll)
+            zeros_like = [tf.zeros(v.shape) for v in variables]
+            if s.pf_adversarial == "separate":
+                # the adversarial step has its own Adam (learning rate λ · lr): NLL's moments never see it
+                norm = self._apply_gradients(nll_grads)
+
+                def adversarial_step():
+                    grads, _ = tf.clip_by_global_norm(gradient(fool), self.config.train.clip_norm)
+                    self.adv_optimizer.apply_gradients(zip(grads, variables))
+                    return tf.constant(True)
+
+                tf.cond(gate_g > 0, adversarial_step, lambda: tf.constant(False))
+            else:
+                # the generator's loss is nll + λ · gate · fool; with the gate closed the second
+                # term is zero, and the backward pass through the free run is skipped
+                def adversarial():
+                    grads = gradient(fool)
+                    if s.pf_adversarial == "normalized":  # rescaled to λ times the NLL gradient's norm
+                        scale = tf.linalg.global_norm(nll_grads) / tf.maximum(tf.linalg.global_norm(grads), 1e-12)
+                        grads = [scale * g for g in grads]
+                    return [s.pf_lambda * g for g in grads]
+
+                extra = tf.cond(gate_g > 0, adversarial, lambda: zeros_like)
+                norm = self._apply_gradients([g + a for g, a in zip(nll_grads, extra)])
         else:
             norm = tf.constant(0.0)
         d_variables = self.discriminator.trainable_variables

@@ -19,6 +19,7 @@ import sys
 import time
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -95,6 +96,21 @@ def evaluate(model: MelodyRNN, batch: dict[str, tf.Tensor], chunk: int = 256) ->
     return {"loss": loss, "perplexity": float(np.exp(loss)), "accuracy": hits / max(count, 1.0)}
 
 
+@dataclass
+class Best:
+    """The model's weights at its lowest validation loss so far (the "best validation checkpoint")."""
+
+    iteration: int | None = None
+    loss: float = float("inf")
+    weights: list[np.ndarray] | None = None
+
+    def offer(self, iteration: int, loss: float, model) -> None:
+        """Keep ``model``'s weights if ``loss`` is the lowest seen."""
+        if loss < self.loss:
+            self.iteration, self.loss = iteration, float(loss)
+            self.weights = [np.array(v.numpy()) for v in model.variables]
+
+
 class Checkpoint:
     """Every variable of a strategy, the iteration reached and the history so far: one file, written atomically.
 
@@ -111,16 +127,28 @@ class Checkpoint:
     def __init__(self, folder: Path, log: Callable[[str], None] | None = None):
         self.folder = Path(folder)
         self.log = log or (lambda message: print(message, file=sys.stderr))
+        self.spent, self.restored_best = 0.0, Best()
 
     @property
     def exists(self) -> bool:
         return any((self.folder / name).exists() for name in self.NAMES)
 
-    def save(self, strategy: strategies.Strategy, iteration: int, history: list[dict], seconds: float = 0.0) -> None:
+    def save(
+        self,
+        strategy: strategies.Strategy,
+        iteration: int,
+        history: list[dict],
+        seconds: float = 0.0,
+        best: Best | None = None,
+    ) -> None:
         arrays = {
             f"v{i}": np.asarray(v.numpy() if hasattr(v, "numpy") else v) for i, v in enumerate(strategy.variables)
         }
-        meta = json.dumps({"iteration": iteration, "history": history, "seconds": seconds}).encode()
+        info = {"iteration": iteration, "history": history, "seconds": seconds}
+        if best is not None and best.weights is not None:
+            arrays.update({f"b{i}": w for i, w in enumerate(best.weights)})
+            info.update(best_iteration=best.iteration, best_loss=best.loss)
+        meta = json.dumps(info).encode()
         arrays["meta"] = np.frombuffer(meta, dtype=np.uint8)
 
         def write(tmp: Path) -> None:
@@ -142,8 +170,8 @@ class Checkpoint:
             with np.load(path) as archive:
                 files = set(archive.files)
                 meta = json.loads(archive["meta"].tobytes().decode())
-                count = len(files) - 1
-                arrays = [archive[f"v{i}"] for i in range(count)]
+                arrays = [archive[f"v{i}"] for i in range(sum(f.startswith("v") for f in files))]
+                meta["best_weights"] = [archive[f"b{i}"] for i in range(sum(f.startswith("b") for f in files))]
         except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile) as error:
             raise ValueError(f"unreadable ({type(error).__name__})") from error
         if {"iteration", "history", "seconds"} - set(meta):
@@ -153,7 +181,8 @@ class Checkpoint:
                 raise ValueError(f"it holds {len(arrays)} variables, the strategy has {len(shapes)}")
             if any(tuple(a.shape) != tuple(s) for a, s in zip(arrays, shapes)):
                 raise ValueError("its variables have other shapes than the strategy's")
-        if not all(np.isfinite(a).all() for a in arrays if np.issubdtype(a.dtype, np.floating)):
+        checked = arrays + meta["best_weights"]
+        if not all(np.isfinite(a).all() for a in checked if np.issubdtype(a.dtype, np.floating)):
             raise ValueError("it holds non-finite values")
         return meta, arrays
 
@@ -174,6 +203,14 @@ class Checkpoint:
         found = self.latest()
         return float(found[0]["seconds"]) if found else 0.0
 
+    def best(self) -> Best:
+        """The best validation checkpoint recorded in the last good checkpoint (empty if none)."""
+        found = self.latest()
+        if not found or not found[0]["best_weights"]:
+            return Best()
+        meta = found[0]
+        return Best(meta["best_iteration"], meta["best_loss"], meta["best_weights"])
+
     def restore(self, strategy: strategies.Strategy) -> tuple[int, list[dict]]:
         """Load the newest good checkpoint into ``strategy``; returns its iteration and history (0 and [] if none)."""
         variables = strategy.variables
@@ -187,6 +224,8 @@ class Checkpoint:
         for variable, value in zip(variables, arrays):
             variable.assign(value)
         self.spent = float(meta["seconds"])  # training time up to this checkpoint, across sessions
+        if meta["best_weights"]:
+            self.restored_best = Best(meta["best_iteration"], meta["best_loss"], meta["best_weights"])
         return int(meta["iteration"]), list(meta["history"])
 
 
@@ -212,9 +251,10 @@ def train(
         on_eval: called with ``(iteration, metrics)`` after each evaluation.
 
     Returns:
-        The trained strategy (its ``model`` holds the weights) and the history:
-        one row per training iteration (``phase="train"``) and per evaluation
-        (``phase="eval"``).
+        The trained strategy (its ``model`` holds the final weights) and the
+        history: one row per training iteration (``phase="train"``) and per
+        evaluation on ``eval_melodies`` (``phase="eval"``). The weights at the
+        lowest evaluation loss are kept in the checkpoint (:meth:`Checkpoint.best`).
     """
     folder = Path(folder)
     t = config.train
@@ -227,9 +267,11 @@ def train(
     checkpoint = Checkpoint(folder)
     start, history = checkpoint.restore(strategy)
     spent, clock = checkpoint.spent, time.perf_counter()  # training time, carried across resumes
+    best = checkpoint.restored_best
 
     def record_eval(iteration: int) -> None:
         metrics = evaluate(model, held_out)
+        best.offer(iteration, metrics["loss"], model)
         history.append({"iteration": iteration, "phase": "eval", **metrics})
         if on_eval:
             on_eval(iteration, metrics)
@@ -252,7 +294,7 @@ def train(
             record_eval(done)
             bar.set_postfix(loss=f"{metrics['loss']:.3f}", eval=f"{history[-1]['loss']:.3f}")
         if done % t.checkpoint_every == 0 or done == t.iterations or done == stop_after:
-            checkpoint.save(strategy, done, history, spent + time.perf_counter() - clock)
+            checkpoint.save(strategy, done, history, spent + time.perf_counter() - clock, best)
         if stop_after is not None and done >= stop_after:
             break
     bar.close()

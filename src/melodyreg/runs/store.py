@@ -37,8 +37,8 @@ from melodyreg.files import atomic_write, atomic_write_text, sha256
 from melodyreg.model.network import build
 
 RUNS_DIR = C.RUNS_DIR
-TRAINING_VERSION = 2  # part of every run's key: bump when training code changes what a run produces
-FINISHED = ("weights.npz", "history.csv", "history.json")  # artifacts whose SHA-256 done.json records
+TRAINING_VERSION = 3  # in every run's key: bump when training code changes what a run produces (3: 3-way split)
+FINISHED = ("weights.npz", "best.npz", "history.csv", "history.json")  # artifacts whose SHA-256 done.json records
 
 
 class CorruptRun(ValueError):
@@ -53,21 +53,28 @@ class Run:
     folder: Path
     history: pd.DataFrame
     seconds: float
+    best_iteration: int | None = None
     _model: object = field(default=None, repr=False)
 
     def model(self):
-        """The trained :class:`~melodyreg.model.network.MelodyRNN` (weights from ``weights.npz``), built once."""
+        """The trained :class:`~melodyreg.model.network.MelodyRNN` (final weights), built once."""
         if self._model is None:
             self._model = self.load_into(build(self.config.model))
         return self._model
 
-    def load_into(self, model):
+    def load_into(self, model, checkpoint: str = "final"):
         """Assign this run's trained weights to ``model`` (same architecture) and return it.
 
         Measuring many runs through one model object lets compiled functions
         (sampling, evaluation) be traced once instead of once per run.
+
+        Args:
+            checkpoint: ``final`` (the last iterate, the poster's) or ``best`` (the
+                weights at the lowest validation loss, iteration ``best_iteration``).
         """
-        weights = np.load(self.folder / "weights.npz")
+        if checkpoint not in ("final", "best"):
+            raise ValueError(f"checkpoint must be 'final' or 'best', got {checkpoint!r}")
+        weights = np.load(self.folder / ("weights.npz" if checkpoint == "final" else "best.npz"))
         if len(weights.files) != len(model.variables):
             raise ValueError(f"{self.folder} holds {len(weights.files)} arrays, the model has {len(model.variables)}")
         for i, variable in enumerate(model.variables):
@@ -104,13 +111,14 @@ def _verified(folder: Path) -> tuple[dict, pd.DataFrame]:
             raise CorruptRun(f"{name} is missing")
         if sha256(path) != digests.get(name):
             raise CorruptRun(f"{name} does not match its SHA-256 in done.json")
-    try:
-        with np.load(folder / "weights.npz") as weights:
-            finite = all(np.isfinite(weights[key]).all() for key in weights.files)
-    except (OSError, ValueError, zipfile.BadZipFile) as error:
-        raise CorruptRun(f"weights.npz is unreadable ({type(error).__name__})") from error
-    if not finite:
-        raise CorruptRun("weights.npz holds non-finite weights")
+    for name in ("weights.npz", "best.npz"):
+        try:
+            with np.load(folder / name) as weights:
+                finite = all(np.isfinite(weights[key]).all() for key in weights.files)
+        except (OSError, ValueError, zipfile.BadZipFile) as error:
+            raise CorruptRun(f"{name} is unreadable ({type(error).__name__})") from error
+        if not finite:
+            raise CorruptRun(f"{name} holds non-finite weights")
     if not seconds >= 0:
         raise CorruptRun(f"done.json gives {seconds} training seconds")
     return done, pd.read_csv(folder / "history.csv")
@@ -148,7 +156,7 @@ def load(config: ExperimentConfig, runs_dir: Path = RUNS_DIR) -> Run | None:
     except CorruptRun as problem:
         quarantine(folder, str(problem))
         return None
-    return Run(config, folder, history, float(done["seconds"]))
+    return Run(config, folder, history, float(done["seconds"]), done.get("best_iteration"))
 
 
 def open_folder(config: ExperimentConfig, runs_dir: Path = RUNS_DIR) -> Path:
@@ -173,13 +181,23 @@ def locked(config: ExperimentConfig, runs_dir: Path = RUNS_DIR) -> Iterator[None
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def save(config: ExperimentConfig, variables, history: pd.DataFrame, seconds: float, runs_dir: Path = RUNS_DIR) -> Path:
+def save(
+    config: ExperimentConfig,
+    variables,
+    history: pd.DataFrame,
+    seconds: float,
+    runs_dir: Path = RUNS_DIR,
+    *,
+    best: tuple[int | None, list | None] = (None, None),
+) -> Path:
     """Write a finished run's artifacts, each atomically; ``done.json`` last, with their SHA-256.
 
     Args:
         variables: the trained model's variables (arrays), in the model's order.
         history: the training history (one row per iteration and per evaluation).
         seconds: training time, summed over every resumed session.
+        best: the iteration and weights of the best validation checkpoint (the final
+            weights when there is none).
 
     Returns:
         The run's folder.
@@ -188,20 +206,29 @@ def save(config: ExperimentConfig, variables, history: pd.DataFrame, seconds: fl
         ValueError: a weight is not finite (a diverged run is never stored as finished).
     """
     arrays = {f"v{i}": np.asarray(v) for i, v in enumerate(variables)}
-    if not all(np.isfinite(a).all() for a in arrays.values()):
+    best_iteration, best_weights = best
+    if best_weights is None:
+        best_iteration, best_weights = config.train.iterations, list(arrays.values())
+    best_arrays = {f"v{i}": np.asarray(v) for i, v in enumerate(best_weights)}
+    if not all(np.isfinite(a).all() for a in [*arrays.values(), *best_arrays.values()]):
         raise ValueError(f"{config.strategy.name} (seed {config.seed}) diverged: its weights are not finite")
     folder = open_folder(config, runs_dir)
 
-    def weights(tmp: Path) -> None:
-        with open(tmp, "wb") as handle:
-            np.savez(handle, **arrays)
+    def npz(values: dict):
+        def write(tmp: Path) -> None:
+            with open(tmp, "wb") as handle:
+                np.savez(handle, **values)
 
-    atomic_write(folder / "weights.npz", weights)
+        return write
+
+    atomic_write(folder / "weights.npz", npz(arrays))
+    atomic_write(folder / "best.npz", npz(best_arrays))
     atomic_write(folder / "history.csv", lambda tmp: history.to_csv(tmp, index=False))
     atomic_write(folder / "history.json", lambda tmp: history.to_json(tmp, orient="records"))
     done = {
         "seconds": seconds,
         "iterations": config.train.iterations,
+        "best_iteration": best_iteration,
         "sha256": {name: sha256(folder / name) for name in FINISHED},
     }
     atomic_write_text(folder / "done.json", json.dumps(done, indent=1))

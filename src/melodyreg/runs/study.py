@@ -1,5 +1,18 @@
-"""The study the chapters show: four strategies trained on one corpus and split, their samples,
-and the poster's comparisons recomputed (hidden states, losses, log-likelihoods, claims).
+"""The study the chapters show: the strategies trained on one corpus and split, and the tuned comparison.
+
+Two protocols, by profile:
+
+* **the poster's** (``poster``): every strategy at its default setting, at each
+  of the profile's seeds;
+* **tuned** (``full`` and ``smoke``): every regularizer gets the same budget of
+  settings over its own knobs (:data:`melodyreg.config.TUNING`), each trained
+  once at the first seed (:func:`run_study`); the evaluation layer chooses a
+  setting per strategy on the validation split, by two rules; then
+  :func:`train_final` trains each choice at every seed, and the verdicts are
+  judged on the test split.
+
+The split is the same for every run of a study (seeded by the study's first
+seed), so runs differ only in their training randomness and pair up by seed.
 """
 
 from __future__ import annotations
@@ -27,11 +40,15 @@ class Study:
 
     Attributes:
         seed: the first training seed; it also seeds the split and sampling.
-        runs: one run per strategy at ``seed`` (what chapters 02 to 04 show).
+        runs: one run per strategy at its default setting and ``seed`` (what chapters 02 to 04 show).
         seeds: every training seed of the study (``seed`` first).
-        seed_runs: ``{(strategy, seed): run}`` over all strategies and seeds.
-        sensitivity: one row per setting of each swept knob, its default included:
-            ``knob``, ``setting`` (a label), ``default`` (bool), ``strategy``, ``run``.
+        grid: the tuning runs, one per (strategy, setting) at ``seed``: dicts with ``strategy``,
+            ``setting`` (a label), ``overrides`` (the setting's values) and ``run``. The baseline's
+            one setting is included; empty for the poster's protocol.
+        final: ``{(rule, strategy, seed): run}``: each strategy at the setting a selection rule
+            chose, at every seed of the comparison (see :func:`train_final`). For the poster's
+            protocol: the default settings under the rule ``nll``.
+        selected: ``{rule: {strategy: overrides}}`` behind ``final``.
     """
 
     profile: str
@@ -40,17 +57,32 @@ class Study:
     parts: dataset.Split
     runs: dict[str, store.Run]
     seeds: tuple[int, ...] = ()
-    seed_runs: dict[tuple[str, int], store.Run] = field(default_factory=dict)
-    sensitivity: list[dict] = field(default_factory=list)
+    grid: list[dict] = field(default_factory=list)
+    final: dict[tuple[str, str, int], store.Run] = field(default_factory=dict)
+    selected: dict[str, dict[str, dict]] = field(default_factory=dict)
+    options: dict = field(default_factory=dict, repr=False)
 
     def melodies(self, side: str) -> list[np.ndarray]:
-        """Encoded melodies of the ``train`` or ``eval`` side."""
+        """Encoded melodies of the ``train``, ``valid`` or ``test`` side."""
         return self.parts.melodies(self.corpus, side)
 
+    @property
+    def tuned(self) -> bool:
+        """Whether the study follows the tuned protocol (it has a tuning grid)."""
+        return bool(self.grid)
 
-def _setting_label(experiment: config.ExperimentConfig, keys) -> str:
-    values = {**dataclasses.asdict(experiment.strategy), **dataclasses.asdict(experiment.model)}
-    return ", ".join(f"{key} = {values[key]:g}" for key in keys)
+    def seed_runs(self, rule: str = "nll") -> dict[tuple[str, int], store.Run]:
+        """``{(strategy, seed): run}`` of the final comparison under ``rule``."""
+        return {(name, seed): run for (r, name, seed), run in self.final.items() if r == rule}
+
+
+def setting_label(overrides: dict) -> str:
+    """A short label for a setting's values, e.g. ``ss_k = 500, ss_floor = 0.5`` (``default`` when none)."""
+    if not overrides:
+        return "default"
+    return ", ".join(
+        f"{key} = {value:g}" if isinstance(value, float) else f"{key} = {value}" for key, value in overrides.items()
+    )
 
 
 def run_study(
@@ -66,79 +98,105 @@ def run_study(
     overrides: dict | None = None,
     strategies: Sequence[str] = STRATEGIES,
     runs_dir: Path | None = None,
-    sweeps: bool = True,
+    tuning: bool = True,
 ) -> Study:
-    """Prepare the corpus and make sure every run of the study exists (trained here or reused).
+    """Prepare the corpus and make sure the study's first-stage runs exist (trained here or reused).
 
-    The study is every strategy at each of the profile's seeds (``num_seeds``
-    overrides the count) plus the profile's sensitivity sweeps
-    (:data:`melodyreg.config.SENSITIVITY`). All of it is trained together, on
-    Dask, the first time any chapter asks; later chapters reuse the finished
-    runs. The split is the same for every seed (seeded by ``seed``), so runs
-    differ only in their training randomness and pair up by seed.
+    Poster's protocol: every strategy at its default setting at each seed (the
+    final comparison, complete). Tuned protocol: the default runs and the
+    tuning grid at the first seed; :func:`train_final` adds the seeds once the
+    settings are chosen. Everything wanted at once trains together, on Dask.
 
     Args:
+        num_seeds: seeds of the final comparison (default: the profile's).
         scheduler: a Dask scheduler address to train on (default: a local cluster).
         overrides: settings applied to every run (e.g. ``{"iterations": 200}``).
         runs_dir: the artifact store (default ``runs/`` in the repository).
-        sweeps: include the profile's sensitivity sweeps (``False``: strategies × seeds only).
+        tuning: follow the profile's tuning grid (``False``: the poster's protocol at any profile).
     """
     data = config.data_config(profile, source=source, path=path, maestro_split=maestro_split)
     corpus = dataset.prepare(data, workers=workers)
     parts = dataset.split(corpus, seed)
     seeds = config.study_seeds(profile, seed, num_seeds)
     common = {k: v for k, v in (overrides or {}).items() if v is not None}
-
-    def make(name, run_seed, extra=None):
-        return config.experiment_config(profile, name, seed=run_seed, data=data, **{**common, **(extra or {})})
-
-    grid = {(name, run_seed): make(name, run_seed) for run_seed in seeds for name in strategies}
+    options = {
+        "profile": profile,
+        "data": data,
+        "common": common,
+        "workers": workers,
+        "scheduler": scheduler,
+        "runs_dir": runs_dir or store.RUNS_DIR,
+        "strategies": tuple(strategies),
+        "split_seed": seed,
+    }
+    grid_settings = config.TUNING[profile] if tuning else {}
+    defaults = {name: _make(options, name, seed) for name in strategies}
     rows = []
-    for knob, (name, settings) in (config.SENSITIVITY[profile] if sweeps else {}).items():
-        if name not in strategies:
-            continue
-        keys = list(dict.fromkeys(k for extra in settings for k in extra))
-        rows.append(
-            {
-                "knob": knob,
-                "strategy": name,
-                "default": True,
-                "config": grid[(name, seed)],
-                "setting": _setting_label(grid[(name, seed)], keys) + " (default)",
-            }
-        )
-        for extra in settings:
-            sweep_config = make(name, seed, extra)
-            rows.append(
-                {
-                    "knob": knob,
-                    "strategy": name,
-                    "default": False,
-                    "config": sweep_config,
-                    "setting": _setting_label(sweep_config, keys),
-                }
-            )
-    configs = list(grid.values()) + [row["config"] for row in rows]
-    runs = dict(
-        zip(
-            configs,
-            sweep.ensure_runs(
-                configs, corpus, parts, runs_dir=runs_dir or store.RUNS_DIR, workers=workers, scheduler=scheduler
-            ),
-        )
+    if grid_settings:
+        for name in strategies:
+            for extra in grid_settings.get(name, ({},)):
+                rows.append(
+                    {
+                        "strategy": name,
+                        "setting": setting_label(extra),
+                        "overrides": dict(extra),
+                        "config": _make(options, name, seed, extra),
+                    }
+                )
+        wanted = list(defaults.values()) + [row["config"] for row in rows]
+    else:
+        wanted = [_make(options, name, s) for s in seeds for name in strategies]
+    trained = dict(zip(wanted, _ensure(options, wanted, corpus, parts)))
+    grid = [{**{k: v for k, v in row.items() if k != "config"}, "run": trained[row["config"]]} for row in rows]
+    study = Study(
+        profile, seed, corpus, parts, {name: trained[c] for name, c in defaults.items()}, seeds, grid, options=options
     )
-    seed_runs = {key: runs[c] for key, c in grid.items()}
-    sensitivity = [{**{k: v for k, v in row.items() if k != "config"}, "run": runs[row["config"]]} for row in rows]
-    return Study(
-        profile,
-        seed,
-        corpus,
-        parts,
-        {name: seed_runs[(name, seed)] for name in strategies},
-        seeds,
-        seed_runs,
-        sensitivity,
+    if not grid_settings:
+        study.selected = {"nll": {name: {} for name in strategies}}
+        study.final = {("nll", name, s): trained[_make(options, name, s)] for s in seeds for name in strategies}
+    return study
+
+
+def _make(options: dict, name: str, run_seed: int, extra: dict | None = None) -> config.ExperimentConfig:
+    return config.experiment_config(
+        options["profile"],
+        name,
+        seed=run_seed,
+        split_seed=options["split_seed"],
+        data=options["data"],
+        **{**options["common"], **(extra or {})},
     )
+
+
+def _ensure(options: dict, configs, corpus, parts) -> list[store.Run]:
+    return sweep.ensure_runs(
+        configs, corpus, parts, runs_dir=options["runs_dir"], workers=options["workers"], scheduler=options["scheduler"]
+    )
+
+
+def train_final(study: Study, selected: dict[str, dict[str, dict]]) -> Study:
+    """Train the final comparison: every strategy at each rule's chosen setting, at the study's seeds.
+
+    The first rule's (validation NLL's) choices get every seed of the study; a
+    setting that only another rule chose gets :data:`melodyreg.config.QUALITY_SEEDS`
+    seeds. A setting two rules share is trained once and serves both. Runs at the
+    first seed are the grid's own.
+
+    Args:
+        selected: ``{rule: {strategy: overrides}}``, as the evaluation layer chooses them.
+
+    Returns:
+        The study with ``final`` and ``selected`` filled in.
+    """
+    options, first_rule = study.options, next(iter(selected))
+    wanted = {}
+    for rule, choices in selected.items():
+        count = len(study.seeds) if rule == first_rule else config.QUALITY_SEEDS[study.profile]
+        for name, extra in choices.items():
+            for run_seed in study.seeds[: max(1, count)]:
+                wanted[(rule, name, run_seed)] = _make(options, name, run_seed, extra)
+    trained = dict(zip(wanted.values(), _ensure(options, list(wanted.values()), study.corpus, study.parts)))
+    return dataclasses.replace(study, selected=selected, final={key: trained[c] for key, c in wanted.items()})
 
 
 def sample(

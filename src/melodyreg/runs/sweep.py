@@ -64,13 +64,16 @@ def train_run(
             return store.run_folder(config, runs_dir)
         folder = store.open_folder(config, runs_dir)
         strategy, history = training.train(config, train_melodies, eval_melodies, folder, progress=progress)
+        checkpoint = training.Checkpoint(folder)
+        best = checkpoint.best()
         # training time summed over sessions, so a resumed run reports its whole cost
         return store.save(
             config,
             [v.numpy() for v in strategy.model.variables],
             history,
-            training.Checkpoint(folder).seconds(),
+            checkpoint.seconds(),
             runs_dir,
+            best=(best.iteration, best.weights),
         )
 
 
@@ -187,7 +190,8 @@ def ensure_runs(
     """
     missing = [c for c in dict.fromkeys(configs) if store.load(c, runs_dir) is None]
     if missing:
-        train_melodies, eval_melodies = parts.melodies(corpus, "train"), parts.melodies(corpus, "eval")
+        # training evaluates on the validation side; the test side is never seen before the verdicts
+        train_melodies, eval_melodies = parts.melodies(corpus, "train"), parts.melodies(corpus, "valid")
         workers = max(1, min(workers or os.cpu_count() or 1, len(missing)))
         if workers == 1 and scheduler is None:
             for config in missing:

@@ -1,0 +1,169 @@
+"""The tuned comparison: each strategy's setting chosen on the validation split, and how far verdicts depend on it.
+
+:func:`tune` scores every tuning run (one per strategy and setting, at the study's
+first seed) on the validation split, never on the test split:
+
+* **validation NLL** per event, teacher-forced, at the final iterate (the poster's
+  checkpoint) and at the best validation checkpoint; the NLL rule chooses by the
+  final iterate, so every strategy is judged at the same point of training;
+* **validation sample quality**: the mean Yang & Lerch overlap, over the nine
+  features, of the run's generated melodies with validation melodies.
+
+:func:`select` applies a rule: the lowest NLL, or the highest quality (ties go to
+the first setting of the grid). :func:`robustness` recomputes every claim at every
+setting of the grid, one seed each, against the other strategies at their chosen
+settings: where a verdict would flip. Those are not verdicts (one seed), and the
+chapter shows them beside the seed spread of the final comparison.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from tqdm.auto import tqdm
+
+from melodyreg.data.windows import eval_windows, openings
+from melodyreg.evaluation import claims, measures
+from melodyreg.evaluation.evidence import Evidence, _shared_model, history_measures
+from melodyreg.model import generation
+from melodyreg.runs.study import Study
+
+RULES = {"nll": ("valid_nll", "min"), "quality": ("valid_quality", "max")}  # rule → (column, best is)
+
+
+@dataclass
+class Tuning:
+    """The tuning runs scored on validation data, and each rule's choice per strategy.
+
+    Attributes:
+        table: one row per tuning run: ``strategy``, ``setting``, ``overrides`` (JSON),
+            ``valid_nll`` (final iterate), ``valid_nll_best`` (best validation checkpoint),
+            ``best_iteration``, ``valid_quality``, and the history measures of
+            :func:`melodyreg.evaluation.evidence.history_measures`.
+        selected: ``{rule: {strategy: overrides}}``.
+    """
+
+    table: pd.DataFrame
+    selected: dict[str, dict[str, dict]] = field(default_factory=dict)
+
+
+def tune(
+    study: Study, *, num: int = 32, steps: int = 128, reference_melodies: int = 100, progress: bool = True
+) -> Tuning:
+    """Score every tuning run of ``study`` on the validation split and apply both rules (see module docstring).
+
+    A study without a grid (the poster's protocol) keeps its default settings.
+    """
+    if not study.grid:
+        return Tuning(pd.DataFrame(), dict(study.selected))
+    valid = study.melodies("valid")
+    window = study.grid[0]["run"].config.train.window
+    held_out = eval_windows(valid, window, limit=10**9)
+    reference = openings(valid, steps, reference_melodies, study.seed)
+    models, rows = {}, []
+    for item in tqdm(study.grid, desc="scoring tuning runs", disable=not progress):
+        run = item["run"]
+        model = _shared_model(run, models)
+        nll = measures.heldout_fit(model, held_out)["nll"]
+        sampled = generation.generate(model, num=num, steps=steps, seed=run.config.seed)
+        generated = [sampled.events(i) for i in range(num)]
+        quality = float(measures.feature_comparison(generated, reference)["overlap"].mean())
+        run.load_into(model, "best")
+        best = measures.heldout_fit(model, held_out)["nll"]
+        rows.append(
+            {
+                "strategy": item["strategy"],
+                "setting": item["setting"],
+                "overrides": json.dumps(item["overrides"], sort_keys=True),
+                "valid_nll": nll,
+                "valid_nll_best": best,
+                "valid_quality": quality,
+                **history_measures(run),
+            }
+        )
+    table = pd.DataFrame(rows)
+    return Tuning(table, {rule: select(table, rule) for rule in RULES})
+
+
+def select(table: pd.DataFrame, rule: str) -> dict[str, dict]:
+    """Each strategy's chosen setting under ``rule`` (``nll`` or ``quality``), as its overrides.
+
+    Raises:
+        ValueError: an unknown rule, or a measure that is missing for every setting of a strategy.
+    """
+    if rule not in RULES:
+        raise ValueError(f"unknown selection rule {rule!r}; choose one of {sorted(RULES)}")
+    column, best = RULES[rule]
+    chosen = {}
+    for name, rows in table.groupby("strategy", sort=False):
+        values = rows[column].to_numpy(dtype=float)
+        if np.isnan(values).all():
+            raise ValueError(f"no {column} for any setting of {name!r}")
+        index = int(np.nanargmin(values) if best == "min" else np.nanargmax(values))  # the first of equals
+        chosen[name] = json.loads(rows["overrides"].iloc[index])
+    return chosen
+
+
+def robustness(study: Study, found: Evidence) -> pd.DataFrame:
+    """Every claim's comparison at every tuning setting, at one seed, beside the seed spread of the final comparison.
+
+    For a setting of strategy X, the claim is recomputed with X at that setting and
+    every other strategy at its NLL-chosen setting (their tuning runs, same seed).
+
+    Returns:
+        One row per (claim, strategy, setting) where the claim involves the strategy:
+        ``claim``, ``strategy``, ``setting``, ``selected`` (the NLL rule's choice),
+        ``margin`` (the claim's smallest signed margin; positive: it goes the claimed
+        way), ``holds``, ``seed_spread`` (the standard deviation of the margin over
+        the final comparison's seeds; NaN below two seeds) and ``seeds`` = 1.
+    """
+    if found.grid.empty:
+        return pd.DataFrame()
+    grid = found.grid[found.grid.seed == study.seed]
+    chosen = grid[grid.selected.str.contains("nll")].drop_duplicates("strategy").set_index("strategy")
+    final = found.runs[found.runs.rule == "nll"]
+    rows = []
+    for claim in claims.CLAIMS:
+        if claim.source != "runs":
+            continue
+        involved = {s for _, a, b, _ in claim.comparisons for s in (a, b)}
+        margins = [claims.direction(claim, final[final.seed == s])[0] for s in sorted(set(final.seed))]
+        spread = float(np.std(margins, ddof=1)) if len(margins) > 1 else float("nan")
+        for _, row in grid.iterrows():
+            if row["strategy"] not in involved:
+                continue
+            others = chosen.drop(index=row["strategy"], errors="ignore").reset_index()
+            frame = pd.concat([others, row.to_frame().T], ignore_index=True)
+            margin, holds = claims.direction(claim, frame)
+            rows.append(
+                {
+                    "claim": claim.text,
+                    "strategy": row["strategy"],
+                    "setting": row["setting"],
+                    "selected": "nll" in row["selected"],
+                    "margin": margin,
+                    "holds": holds,
+                    "seed_spread": spread,
+                    "seeds": 1,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def flips(table: pd.DataFrame) -> pd.DataFrame:
+    """Per claim: how many settings keep its direction, and the settings where it flips."""
+    rows = []
+    for claim, group in table.groupby("claim", sort=False):
+        flipped = group[~group.holds.astype(bool)]
+        rows.append(
+            {
+                "claim": claim,
+                "settings": len(group),
+                "holds at": int(group.holds.astype(bool).sum()),
+                "flips at": "; ".join(f"{s}: {v}" for s, v in zip(flipped.strategy, flipped.setting)) or "none",
+            }
+        )
+    return pd.DataFrame(rows)
