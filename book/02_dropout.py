@@ -71,11 +71,14 @@ show.enable_offline_charts()
 #
 # ## Training
 #
-# The first chapter that needs the models trains every run of the study at once: the four
-# strategies at each of the profile's seeds, plus its sensitivity sweeps (the `full` profile), on a
-# Dask cluster (by default one single-threaded worker per core). Each run is stored under
-# `runs/<strategy>-<config hash>/`; the other chapters reuse them, and a rerun with the same
-# parameters trains nothing. This chapter and the next two show the first seed's runs.
+# The first chapter that needs the models trains every run it can at once, on a Dask cluster (by
+# default one single-threaded worker per core): the four strategies at each of the profile's seeds
+# (the `poster` profile), or every strategy's tuning settings at the first seed (the `full`
+# profile; the evaluation chapter then trains the chosen settings at the other seeds). Runs train
+# on the training side of the split and are evaluated on the validation side as they train. Each
+# run is stored under `runs/<strategy>-<config hash>/`; the other chapters reuse them, and a rerun
+# with the same parameters trains nothing. This chapter and the next two show the first seed's
+# runs at each strategy's default setting.
 
 # %%
 s = study.run_study(

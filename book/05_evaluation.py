@@ -75,12 +75,12 @@ s = study.train_final(s, tuned.selected)
 per_side = tsne_states or states.TSNE_STATES.get(profile, 1000)
 found = evidence.gather(s, num=num_melodies, steps=melody_steps, temperature=temperature, per_side=per_side)
 runs = found.runs[found.runs.rule == "nll"]
+ci = intervals.coverage_note(len(s.seeds))  # what the intervals below are worth at this many seeds
 display(
     Markdown(
         f"Profile `{profile}`: {len(s.grid)} tuning runs at seed {s.seed}, then {len(s.seeds)} seed(s) per strategy "
         f"({', '.join(map(str, s.seeds))}) at each chosen setting; {len(set(r.folder for r in s.final.values()))} "
-        f"runs in the final comparison. Intervals over {len(s.seeds)} seed(s): "
-        f"{intervals.coverage_note(len(s.seeds))}."
+        f"runs in the final comparison. Intervals over {len(s.seeds)} seed(s): {ci}."
     )
 )
 
@@ -160,7 +160,7 @@ show.table(
     evidence.interval_table(
         runs, {"state_auc": "AUC", "state_accuracy": "accuracy", "mmd": "MMD²", "mmd_p": "MMD p-value"}
     ),
-    "Two-sample tests between teacher-forced and free-running hidden states (mean [95 % interval])",
+    f"Two-sample tests between teacher-forced and free-running hidden states (mean [interval]; {ci})",
 )
 
 # %% [markdown]
@@ -192,7 +192,7 @@ fit_columns = {
     "accuracy_note_off": "accuracy: NOTE_OFF",
     "train_loss": "training loss",
 }
-show.table(evidence.interval_table(runs, fit_columns), "Held-out fit by kind of event (mean [95 % interval])")
+show.table(evidence.interval_table(runs, fit_columns), f"Test-split fit by kind of event (mean [interval]; {ci})")
 
 # %%
 plots.interval_chart(evidence.label(runs), "nll", "Held-out NLL per event", "nats per event (lower is better)")
@@ -208,7 +208,7 @@ show.table(
             "state_auc": "Δ hidden-state AUC",
         },
     ),
-    "Paired differences against the baseline (strategy − baseline, same seed; mean [95 % interval])",
+    f"Paired differences against the baseline (strategy − baseline, same seed; mean [interval]; {ci})",
 )
 
 # %% [markdown]
@@ -262,7 +262,7 @@ per_run = found.features.groupby(["strategy", "seed"], as_index=False)[["overlap
 display(
     show.table(
         evidence.interval_table(per_run, {"overlap": "mean overlap (9 features)", "kl": "mean KL"}),
-        "Generated vs held-out melodies, averaged over the nine features (mean [95 % interval])",
+        f"Generated vs test melodies, averaged over the nine features (mean [interval]; {ci})",
     )
 )
 display(
@@ -289,7 +289,7 @@ display(
 
 # %%
 excess = intervals.summarise(evidence.label(found.exposure), "excess", by=["strategy", "prefix"])
-plots.exposure_chart(excess, "Exposure bias: NLL after own minus after another melody's beginning (95 % interval)")
+plots.exposure_chart(excess, f"Exposure bias: NLL after own minus after another melody's beginning ({ci})")
 
 # %%
 longest = found.exposure[found.exposure.prefix == found.exposure.prefix.max()]
@@ -303,7 +303,7 @@ show.table(
             "excess": "excess (own − other)",
         },
     ),
-    f"Continuation NLL per event after a beginning of {int(longest.prefix.max())} steps (mean [95 % interval])",
+    f"Continuation NLL per event after a beginning of {int(longest.prefix.max())} steps (mean [interval]; {ci})",
 )
 
 # %% [markdown]
@@ -332,7 +332,7 @@ else:
 # ## The poster's claims, checked
 #
 # Each claim of the poster's Discussion and Conclusion becomes paired comparisons over seeds (see
-# `melodyreg.evaluation.claims`): **supported** when every comparison goes the claimed way with a 95 %
+# `melodyreg.evaluation.claims`): **supported** when every comparison goes the claimed way with an
 # interval that excludes zero, **contradicted** when one goes the other way with such an interval,
 # **inconclusive** otherwise.
 
@@ -362,7 +362,7 @@ show.table(
             "nll_best": "test NLL, best checkpoint",
         },
     ),
-    "Generalization: teacher-forced NLL on fixed training windows and on the test split (mean [interval])",
+    f"Generalization: teacher-forced NLL on fixed training windows and on the test split (mean [interval]; {ci})",
 )
 
 # %%

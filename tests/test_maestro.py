@@ -10,7 +10,6 @@ import pytest
 
 from conftest import CORRUPT_MIDI, MAESTRO_COLUMNS, MAESTRO_ROWS, build_maestro, maestro_csv_text
 from melodyreg.data import maestro as M
-from melodyreg.files import sha256
 
 EXPECTED_ENTRIES = [M.MaestroEntry(composer, title, split, midi) for composer, title, split, _, midi, _ in MAESTRO_ROWS]
 
@@ -94,12 +93,6 @@ def test_csv_without_rows(tmp_path):
 # ---------------------------------------------------------------------------
 # verify and download (local file:// URLs only; the network is blocked in tests)
 # ---------------------------------------------------------------------------
-
-
-def test_sha256_reads_in_chunks(tmp_path):
-    path = tmp_path / "blob"
-    path.write_bytes(b"abcdefghij" * 7)
-    assert sha256(path, chunk=3) == hashlib.sha256(b"abcdefghij" * 7).hexdigest()
 
 
 def test_verify_accepts_the_right_size_and_digest(tmp_path):
