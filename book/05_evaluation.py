@@ -319,6 +319,8 @@ show.table(
 robust = tuning.robustness(s, found)
 if len(robust):
     display(show.table(tuning.flips(robust), "Where each claim holds and flips across the tuning settings"))
+    verdict_hinges = tuning.hinges(robust)
+    display(show.table(verdict_hinges, "Claims robust to the settings, and those that hinge on one"))
     display(
         show.table(
             robust.round(4),

@@ -57,3 +57,16 @@ def run_overrides():
     from conftest import TINY_STUDY
 
     return TINY_STUDY
+
+
+def test_professor_forcings_three_designs_are_trained_once_at_the_first_seed(tiny_tuned_study):
+    first = tiny_tuned_study[0]
+    assert tuple(first.designs) == config.PF_DESIGNS["smoke"]
+    assert {run.config.strategy.pf_adversarial for run in first.designs.values()} == set(config.PF_DESIGNS["smoke"])
+    pf_default = first.runs["professor_forcing"]
+    assert first.designs[pf_default.config.strategy.pf_adversarial].folder == pf_default.folder  # not trained twice
+    table = study.design_table(first)
+    assert table.run.tolist() == ["baseline"] + [f"professor forcing ({d})" for d in config.PF_DESIGNS["smoke"]]
+    assert table["adversarial term on (share)"].iloc[1:].between(0, 1).all()
+    curves = study.design_curves(first)
+    assert set(curves.strategy) == {"Baseline"} | {f"Professor forcing ({d})" for d in config.PF_DESIGNS["smoke"]}

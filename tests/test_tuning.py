@@ -68,3 +68,49 @@ def test_flips_summarise_where_a_claim_changes_direction():
     summary = tuning.flips(rows).set_index("claim")
     assert summary.loc["c1", "flips at"] == "scheduled_sampling: ss_k = 300" and summary.loc["c1", "holds at"] == 1
     assert summary.loc["c2", "flips at"] == "none" and summary.loc["c2", "settings"] == 1
+
+
+def test_a_claim_hinges_only_on_reversals_larger_than_the_seed_spread():
+    rows = pd.DataFrame(
+        [
+            {
+                "claim": "c1",
+                "strategy": "ss",
+                "setting": "k = 500",
+                "selected": True,
+                "margin": 0.05,
+                "holds": True,
+                "seed_spread": 0.02,
+            },
+            {
+                "claim": "c1",
+                "strategy": "ss",
+                "setting": "k = 300",
+                "selected": False,
+                "margin": -0.01,
+                "holds": False,
+                "seed_spread": 0.02,
+            },
+            {
+                "claim": "c2",
+                "strategy": "ss",
+                "setting": "k = 500",
+                "selected": True,
+                "margin": 0.05,
+                "holds": True,
+                "seed_spread": 0.02,
+            },
+            {
+                "claim": "c2",
+                "strategy": "ss",
+                "setting": "k = 300",
+                "selected": False,
+                "margin": -0.30,
+                "holds": False,
+                "seed_spread": 0.02,
+            },
+        ]
+    )
+    table = tuning.hinges(rows).set_index("claim")
+    assert bool(table.loc["c1", "robust"]) and "no setting reverses it" in table.loc["c1", "because"]
+    assert not bool(table.loc["c2", "robust"]) and table.loc["c2", "because"] == "ss: k = 300 (margin -0.3)"

@@ -429,6 +429,14 @@ TUNING: dict[str, dict[str, tuple[dict[str, Any], ...]]] = {
         ),
     },
 }
+# Professor forcing's adversarial gradient, three ways, at its default setting and the first seed (tuned
+# profiles): the chapter on professor forcing shows why the design matters (see StrategyConfig).
+PF_DESIGNS: dict[str, tuple[str, ...]] = {
+    "smoke": ("raw", "normalized", "separate"),
+    "poster": (),
+    "full": ("raw", "normalized", "separate"),
+}
+
 # Seeds of the final comparison at a setting chosen only by the sample-quality rule (the NLL rule's
 # choice gets every seed of NUM_SEEDS).
 QUALITY_SEEDS = {"smoke": 2, "poster": 1, "full": 3}

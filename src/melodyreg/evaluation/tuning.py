@@ -167,3 +167,30 @@ def flips(table: pd.DataFrame) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
+
+
+def hinges(table: pd.DataFrame) -> pd.DataFrame:
+    """Per claim: does its direction at the chosen settings survive every other setting?
+
+    A claim *hinges on a setting* when some setting reverses its direction by more
+    than the seed spread of the final comparison (a reversal inside the seed spread
+    is what another seed could do as well). Otherwise it is *robust to the settings*.
+
+    Returns:
+        ``claim``, ``robust`` (bool) and ``because`` (the settings that reverse it, or why it holds).
+    """
+    rows = []
+    for claim, group in table.groupby("claim", sort=False):
+        chosen = group[group.selected.astype(bool)]
+        direction = bool(chosen.holds.astype(bool).all()) if len(chosen) else True
+        against = group[(group.holds.astype(bool) != direction)]
+        spread = group.seed_spread.fillna(0.0)
+        decisive = against[against.margin.abs() > spread.loc[against.index]]
+        because = (
+            "; ".join(
+                f"{s}: {v} (margin {m:+.3g})" for s, v, m in zip(decisive.strategy, decisive.setting, decisive.margin)
+            )
+            or "no setting reverses it by more than the seed spread"
+        )
+        rows.append({"claim": claim, "robust": decisive.empty, "because": because})
+    return pd.DataFrame(rows)

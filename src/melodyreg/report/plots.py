@@ -127,11 +127,15 @@ STRATEGY_COLORS = {
 }
 
 
+OTHER_COLORS = ("#e45756", "#72b7b2", "#9d755d", "#ff9da6", "#bab0ac")  # variants beyond the four strategies
+
+
 def _strategy_color(frame: pd.DataFrame) -> alt.Color:
-    names = [n for n in STRATEGY_COLORS if n in set(frame["strategy"])]
-    return alt.Color(
-        "strategy:N", scale=alt.Scale(domain=names, range=[STRATEGY_COLORS[n] for n in names]), title="strategy"
-    )
+    present = set(frame["strategy"])
+    known = [n for n in STRATEGY_COLORS if n in present]
+    others = sorted(present - set(known))
+    colors = [STRATEGY_COLORS[n] for n in known] + [OTHER_COLORS[i % len(OTHER_COLORS)] for i in range(len(others))]
+    return alt.Color("strategy:N", scale=alt.Scale(domain=known + others, range=colors), title="strategy")
 
 
 def loss_curves(frame: pd.DataFrame, phase: str, title: str, width: int = 600) -> alt.Chart:

@@ -45,6 +45,8 @@ class Study:
         grid: the tuning runs, one per (strategy, setting) at ``seed``: dicts with ``strategy``,
             ``setting`` (a label), ``overrides`` (the setting's values) and ``run``. The baseline's
             one setting is included; empty for the poster's protocol.
+        designs: professor forcing at its default setting and ``seed``, per way its adversarial
+            gradient joins the NLL's (:data:`melodyreg.config.PF_DESIGNS`; tuned protocol only).
         final: ``{(rule, strategy, seed): run}``: each strategy at the setting a selection rule
             chose, at every seed of the comparison (see :func:`train_final`). For the poster's
             protocol: the default settings under the rule ``nll``.
@@ -58,6 +60,7 @@ class Study:
     runs: dict[str, store.Run]
     seeds: tuple[int, ...] = ()
     grid: list[dict] = field(default_factory=list)
+    designs: dict[str, store.Run] = field(default_factory=dict)
     final: dict[tuple[str, str, int], store.Run] = field(default_factory=dict)
     selected: dict[str, dict[str, dict]] = field(default_factory=dict)
     options: dict = field(default_factory=dict, repr=False)
@@ -130,6 +133,7 @@ def run_study(
         "split_seed": seed,
     }
     grid_settings = config.TUNING[profile] if tuning else {}
+    designs: dict = {}
     defaults = {name: _make(options, name, seed) for name in strategies}
     rows = []
     if grid_settings:
@@ -144,12 +148,25 @@ def run_study(
                     }
                 )
         wanted = list(defaults.values()) + [row["config"] for row in rows]
+        if "professor_forcing" in strategies:
+            designs = {
+                d: _make(options, "professor_forcing", seed, {"pf_adversarial": d}) for d in config.PF_DESIGNS[profile]
+            }
+            wanted += list(designs.values())
     else:
         wanted = [_make(options, name, s) for s in seeds for name in strategies]
     trained = dict(zip(wanted, _ensure(options, wanted, corpus, parts)))
     grid = [{**{k: v for k, v in row.items() if k != "config"}, "run": trained[row["config"]]} for row in rows]
     study = Study(
-        profile, seed, corpus, parts, {name: trained[c] for name, c in defaults.items()}, seeds, grid, options=options
+        profile,
+        seed,
+        corpus,
+        parts,
+        {name: trained[c] for name, c in defaults.items()},
+        seeds,
+        grid,
+        {d: trained[c] for d, c in designs.items()},
+        options=options,
     )
     if not grid_settings:
         study.selected = {"nll": {name: {} for name in strategies}}
@@ -225,6 +242,36 @@ def curves(study: Study, names: Sequence[str] | None = None, smooth: int = 50) -
         frame["strategy"] = C.STRATEGY_LABELS[name]
         frames.append(frame)
     return pd.concat(frames, ignore_index=True)
+
+
+def design_curves(study: Study, smooth: int = 50) -> pd.DataFrame:
+    """Training NLL of the baseline and of professor forcing per adversarial design (moving mean), first seed."""
+    frames = [curves(study, ["baseline"], smooth)]
+    for design, run in study.designs.items():
+        train = run.history[run.history.phase == "train"][["iteration", "loss"]].copy()
+        train["loss"] = train["loss"].rolling(smooth, min_periods=1).mean()
+        frames.append(train.assign(phase="train", strategy=f"{C.STRATEGY_LABELS['professor_forcing']} ({design})"))
+    return pd.concat(frames, ignore_index=True)
+
+
+def design_table(study: Study, tail: float = 0.1) -> pd.DataFrame:
+    """Per professor-forcing design: gate-open share, final training NLL, validation NLL (final and lowest)."""
+    rows = []
+    for design, run in {"baseline": study.runs["baseline"], **study.designs}.items():
+        h = run.history
+        train, held = h[h.phase == "train"], h[h.phase == "eval"]
+        rows.append(
+            {
+                "run": design if design == "baseline" else f"professor forcing ({design})",
+                "adversarial term on (share)": float(train["gate_generator"].mean())
+                if "gate_generator" in train
+                else float("nan"),
+                "training NLL (last 10 %)": final_train_loss(h, tail),
+                "validation NLL (final)": float(held.loss.iloc[-1]),
+                "validation NLL (lowest)": float(held.loss.min()),
+            }
+        )
+    return pd.DataFrame(rows)
 
 
 def final_train_loss(history: pd.DataFrame, tail: float = 0.1) -> float:
