@@ -11,6 +11,7 @@ Layers, each importing only the ones below it (checked by import-linter, see
     data         corpus sources, melodies, the prepared corpus, split, windows
     config       frozen settings and profiles
     constants    event codes, ranges, paths, the poster's numbers
+    files        atomic writes and SHA-256 of result files
 
 The chapters in ``book/`` sit on top and call into ``runs``, ``evaluation`` and
 ``report``.
