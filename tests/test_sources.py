@@ -9,7 +9,7 @@ import pytest
 
 from conftest import DATA, make_sequence, midi_bytes_of, write_midi
 from melodyreg import constants as C
-from melodyreg.data import sources
+from melodyreg.data import melodies, sources
 from melodyreg.data.noteseq import music_pb2
 
 # ---------------------------------------------------------------------------
@@ -226,7 +226,7 @@ def test_note_ons_the_reader_drops_are_counted(tmp_path):
 
 def test_midi_bytes_round_trip():
     seq = make_sequence([(60, 0, 4), (67, 4, 12)])
-    data = sources.midi_bytes(seq)
+    data = melodies.midi_bytes(seq)
     assert data[:4] == b"MThd"
     piece = sources.read_midi(data, "rt", "c")
     assert [(n.pitch, n.start_time, n.end_time) for n in piece.sequence.notes] == [(60, 0.0, 0.5), (67, 0.5, 1.5)]

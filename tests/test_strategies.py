@@ -243,7 +243,7 @@ def test_pf_with_the_generator_gate_open_adds_the_adversarial_gradient():
 
 def test_pf_update_is_the_gradient_of_nll_plus_lambda_times_fooling():
     """With the gate open, the split gradient (NLL, then the gated fooling term) equals one tape over the sum."""
-    config = tiny_config("professor_forcing", pf_gate_low=0.0, pf_gate_high=0.0, pf_lambda=2.0)
+    config = tiny_config("professor_forcing", pf_gate_low=0.0, pf_gate_high=0.0, pf_lambda=2.0, pf_adversarial="raw")
     model, twin = seeded_model(config.model), seeded_model(config.model)
     pf, reference = ProfessorForcing(model, config), ProfessorForcing(twin, config)
     for strategy in (pf, reference):
@@ -269,6 +269,48 @@ def test_pf_update_is_the_gradient_of_nll_plus_lambda_times_fooling():
         for g, v in zip(tape.gradient(loss, twin.trainable_variables), twin.trainable_variables)
     ]
     expected, _ = tf.clip_by_global_norm(grads, config.train.clip_norm)
+    for after, start, step in zip(weights_of(model.trainable_variables), before, expected):
+        np.testing.assert_allclose(after - start, -step.numpy(), rtol=1e-4, atol=1e-6)
+
+
+@pytest.mark.parametrize("design", ["normalized", "separate"])
+def test_pf_adversarial_designs_rescale_or_separate_the_fooling_gradient(design):
+    """normalized: NLL gradient + λ·(|g_nll| / |g_fool|)·g_fool, clipped; separate: two clipped steps, λ·lr for fooling."""
+    config = tiny_config("professor_forcing", pf_gate_low=0.0, pf_gate_high=0.0, pf_lambda=2.0, pf_adversarial=design)
+    model, twin = seeded_model(config.model), seeded_model(config.model)
+    pf, reference = ProfessorForcing(model, config), ProfessorForcing(twin, config)
+    for strategy in (pf, reference):
+        use_sgd(strategy)
+    if design == "separate":
+        pf.adv_optimizer = keras.optimizers.SGD(config.strategy.pf_lambda * 1.0)  # λ times use_sgd's rate of 1
+        pf.adv_optimizer.build(model.trainable_variables)
+    for mine, theirs in zip(reference.discriminator.variables, pf.discriminator.variables):
+        mine.assign(theirs)
+    batch, seed = toy_batch(lengths=[9, 9, 6, 3]), training.step_seed(config.seed, 0)
+    before = weights_of(model.trainable_variables)
+    pf.train_step(batch, 0, seed)
+
+    inputs, labels, mask = batch["inputs"], batch["labels"], batch["mask"]
+    free = reference.free_run(inputs[:, 0], inputs.shape[1], strategies.fold(seed, 1))
+    variables = twin.trainable_variables
+    with tf.GradientTape(persistent=True) as tape:
+        logits, _, h_teacher = twin(inputs, training=True, seed=strategies.fold(seed, 2))
+        _, _, h_free = twin(free, training=True, seed=strategies.fold(seed, 3))
+        scores = reference.discriminator(
+            tf.concat([tf.stop_gradient(h_teacher), h_free], 0) * tf.concat([mask, mask], 0)[..., None]
+        )
+        fool = keras.losses.BinaryCrossentropy(from_logits=True)(tf.ones((4,)), scores[4:])
+        nll = masked_nll(logits, labels, mask)
+    g_nll = [tf.zeros(v.shape) if g is None else g for g, v in zip(tape.gradient(nll, variables), variables)]
+    g_fool = [tf.zeros(v.shape) if g is None else g for g, v in zip(tape.gradient(fool, variables), variables)]
+    clip = config.train.clip_norm  # use_sgd: learning rate 1, so a step is the clipped gradient itself
+    if design == "normalized":
+        scale = tf.linalg.global_norm(g_nll) / tf.linalg.global_norm(g_fool)
+        expected, _ = tf.clip_by_global_norm([a + 2.0 * scale * b for a, b in zip(g_nll, g_fool)], clip)
+    else:
+        first, _ = tf.clip_by_global_norm(g_nll, clip)
+        second, _ = tf.clip_by_global_norm(g_fool, clip)
+        expected = [a + 2.0 * b for a, b in zip(first, second)]
     for after, start, step in zip(weights_of(model.trainable_variables), before, expected):
         np.testing.assert_allclose(after - start, -step.numpy(), rtol=1e-4, atol=1e-6)
 

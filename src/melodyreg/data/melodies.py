@@ -24,6 +24,7 @@ note-seq's ``Melody`` on fixtures.
 
 from __future__ import annotations
 
+import io
 from collections import Counter
 from collections.abc import Sequence
 
@@ -289,3 +290,10 @@ def to_note_sequence(
         )
     seq.total_time = len(events) * seconds_per_step
     return seq
+
+
+def midi_bytes(sequence: music_pb2.NoteSequence) -> bytes:
+    """A NoteSequence as Standard MIDI File bytes."""
+    buffer = io.BytesIO()
+    note_seq.midi_io.note_sequence_to_pretty_midi(sequence).write(buffer)
+    return buffer.getvalue()

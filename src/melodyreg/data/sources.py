@@ -288,10 +288,3 @@ def midi_folder_files(path: Path) -> tuple[list[Path], list[tuple[Path, str]]]:
         else:
             ignored.append((entry, "not a regular file"))
     return files, ignored
-
-
-def midi_bytes(sequence: music_pb2.NoteSequence) -> bytes:
-    """A NoteSequence as Standard MIDI File bytes."""
-    buffer = io.BytesIO()
-    note_seq.midi_io.note_sequence_to_pretty_midi(sequence).write(buffer)
-    return buffer.getvalue()

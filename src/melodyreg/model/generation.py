@@ -16,8 +16,7 @@ import numpy as np
 import tensorflow as tf
 
 from melodyreg import constants as C
-from melodyreg.data.melodies import decode, encode, to_note_sequence
-from melodyreg.data.sources import midi_bytes
+from melodyreg.data.melodies import decode, encode, midi_bytes, to_note_sequence
 from melodyreg.model.network import MelodyRNN
 from melodyreg.model.strategies import gumbel, pick
 

@@ -19,8 +19,7 @@ import numpy as np
 import soundfile
 
 from melodyreg import constants as C
-from melodyreg.data.melodies import to_note_sequence
-from melodyreg.data.sources import midi_bytes
+from melodyreg.data.melodies import midi_bytes, to_note_sequence
 
 
 def soundfont_path() -> Path:
