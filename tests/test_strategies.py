@@ -275,7 +275,7 @@ def test_pf_update_is_the_gradient_of_nll_plus_lambda_times_fooling():
 
 @pytest.mark.parametrize("design", ["normalized", "separate"])
 def test_pf_adversarial_designs_rescale_or_separate_the_fooling_gradient(design):
-    """normalized: NLL gradient + λ·(|g_nll| / |g_fool|)·g_fool, clipped; separate: two clipped steps, λ·lr for fooling."""
+    """normalized: g_nll + λ·(|g_nll| / |g_fool|)·g_fool, clipped; separate: two clipped steps, λ·lr for fooling."""
     config = tiny_config("professor_forcing", pf_gate_low=0.0, pf_gate_high=0.0, pf_lambda=2.0, pf_adversarial=design)
     model, twin = seeded_model(config.model), seeded_model(config.model)
     pf, reference = ProfessorForcing(model, config), ProfessorForcing(twin, config)
