@@ -113,7 +113,9 @@ plots.loss_curves(curves, "eval", "Validation loss (teacher-forced)")
 # an open step is never larger than $(1 + \lambda)$ times an NLL step. **separate** gives the
 # adversarial gradient its own Adam optimizer (learning rate $\lambda$ times the generator's), so the
 # NLL's moments only ever see NLL gradients. The tuned profiles train all three at the default
-# setting and the first seed:
+# setting and the first seed, and judge professor forcing as **separate** everywhere else: it is
+# the design in which the method is judged by what its adversarial signal teaches, not by a side
+# effect of sharing one optimizer.
 
 # %%
 if s.designs:

@@ -183,7 +183,7 @@ def test_a_strategy_keeps_only_its_own_knobs():
     assert config.experiment_config("full", "dropout", data=config.data_config("full")) == config.experiment_config(
         "poster", "dropout", data=config.data_config("poster")
     )
-    assert config.experiment_config("full", "professor_forcing").strategy.pf_adversarial == "normalized"
+    assert config.experiment_config("full", "professor_forcing").strategy.pf_adversarial == "separate"
     assert config.experiment_config("poster", "professor_forcing").strategy.pf_adversarial == "raw"
     assert config.experiment_config("poster", "baseline", ss_k=3.0) == config.experiment_config("poster", "baseline")
 
