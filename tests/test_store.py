@@ -9,19 +9,21 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import seeded_model, tiny_config, toy_batch, weights_of
+from conftest import seeded_model, tiny_config, toy_batch, toy_melodies, weights_of
 from melodyreg.config import config_hash, data_config
 from melodyreg.model import training
 from melodyreg.runs import store, sweep
 
+SIDES = (toy_melodies(), toy_melodies(lengths=(30, 20)))  # toy melodies: no corpus to prepare in the fast loop
+
 
 @pytest.fixture(scope="module")
-def trained(folk_corpus, folk_split, tmp_path_factory):
+def trained(tmp_path_factory):
     """One tiny baseline run trained in this process: ``(config, runs_dir, run)``."""
     runs_dir = tmp_path_factory.mktemp("runs")
     run_config = tiny_config("baseline", iterations=6)
-    (run,) = sweep.ensure_runs([run_config], folk_corpus, folk_split, runs_dir=runs_dir, workers=1, progress=False)
-    return run_config, runs_dir, run
+    sweep.train_run(run_config, *SIDES, runs_dir, progress=False)
+    return run_config, runs_dir, store.load(run_config, runs_dir)
 
 
 def test_a_run_leaves_its_artifacts(trained):
@@ -64,10 +66,10 @@ def test_run_folder_is_named_by_strategy_and_hash(tmp_path, monkeypatch):
     assert all(name.startswith("scheduled_sampling-") for name in names)
 
 
-def test_run_model_reproduces_the_trained_weights(trained, folk_sides):
+def test_run_model_reproduces_the_trained_weights(trained):
     run_config, _, run = trained
     # the run's final checkpoint, restored by the training loop (nothing is left to train)
-    strategy, history = training.train(run_config, *folk_sides, run.folder, progress=False)
+    strategy, history = training.train(run_config, *SIDES, run.folder, progress=False)
     pd.testing.assert_frame_equal(history, run.history, check_exact=True, check_dtype=False)
     loaded = run.model()
     for a, b in zip(weights_of(loaded.variables), weights_of(strategy.model.variables)):

@@ -273,6 +273,7 @@ def test_pf_update_is_the_gradient_of_nll_plus_lambda_times_fooling():
         np.testing.assert_allclose(after - start, -step.numpy(), rtol=1e-4, atol=1e-6)
 
 
+@pytest.mark.slow  # two professor-forcing models traced per design: kept out of the fast loop's minute
 @pytest.mark.parametrize("design", ["normalized", "separate"])
 def test_pf_adversarial_designs_rescale_or_separate_the_fooling_gradient(design):
     """normalized: g_nll + λ·(|g_nll| / |g_fool|)·g_fool, clipped; separate: two clipped steps, λ·lr for fooling."""
