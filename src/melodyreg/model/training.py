@@ -198,18 +198,23 @@ class Checkpoint:
                 self.log(f"warning: checkpoint {path} is damaged ({problem}); falling back to an earlier one")
         return None
 
+    def summary(self) -> tuple[float, Best]:
+        """Training seconds (summed over resumed sessions) and the best validation checkpoint, read once
+        from the last good checkpoint (0 and an empty :class:`Best` if there is none)."""
+        found = self.latest()
+        if not found:
+            return 0.0, Best()
+        meta = found[0]
+        best = Best(meta["best_iteration"], meta["best_loss"], meta["best_weights"]) if meta["best_weights"] else Best()
+        return float(meta["seconds"]), best
+
     def seconds(self) -> float:
         """Training time spent up to the last good checkpoint, summed over every resumed session (0 if none)."""
-        found = self.latest()
-        return float(found[0]["seconds"]) if found else 0.0
+        return self.summary()[0]
 
     def best(self) -> Best:
         """The best validation checkpoint recorded in the last good checkpoint (empty if none)."""
-        found = self.latest()
-        if not found or not found[0]["best_weights"]:
-            return Best()
-        meta = found[0]
-        return Best(meta["best_iteration"], meta["best_loss"], meta["best_weights"])
+        return self.summary()[1]
 
     def restore(self, strategy: strategies.Strategy) -> tuple[int, list[dict]]:
         """Load the newest good checkpoint into ``strategy``; returns its iteration and history (0 and [] if none)."""

@@ -64,14 +64,13 @@ def train_run(
             return store.run_folder(config, runs_dir)
         folder = store.open_folder(config, runs_dir)
         strategy, history = training.train(config, train_melodies, eval_melodies, folder, progress=progress)
-        checkpoint = training.Checkpoint(folder)
-        best = checkpoint.best()
         # training time summed over sessions, so a resumed run reports its whole cost
+        seconds, best = training.Checkpoint(folder).summary()  # one read of the final checkpoint
         return store.save(
             config,
             [v.numpy() for v in strategy.model.variables],
             history,
-            checkpoint.seconds(),
+            seconds,
             runs_dir,
             best=(best.iteration, best.weights),
         )
