@@ -125,3 +125,16 @@ def test_continue_classes_keeps_each_rows_primer():
     assert not np.array_equal(out, generation.continue_classes(model, primers, 12, seed=5))
     with pytest.raises(ValueError, match="primers"):
         generation.continue_classes(model, primers, 1)
+
+
+def test_models_of_one_architecture_share_one_compiled_sampler():
+    """Once broken: one tf.function captured each model, so every new model retraced the 128-step loop
+    (TensorFlow's "triggered tf.function retracing" warning in the evaluation chapter)."""
+    config = ModelConfig(layers=(6, 6))
+    first, second = seeded_model(config, seed=1), seeded_model(config, seed=2)
+    a = generation.generate(first, num=2, steps=9, seed=3)
+    b = generation.generate(second, num=4, steps=9, seed=3)
+    again = generation.generate(first, num=2, steps=9, seed=3)
+    assert generation._sampler(config, 1, 9).experimental_get_tracing_count() == 1
+    np.testing.assert_array_equal(a.classes, again.classes)  # the weights are inputs, not a stale capture
+    assert not np.array_equal(a.log_probs, b.log_probs[:2])  # each model samples from its own weights

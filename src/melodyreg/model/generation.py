@@ -9,6 +9,7 @@ a teacher-forced pass assigns to the same melody, which ``tests`` check.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -16,8 +17,9 @@ import numpy as np
 import tensorflow as tf
 
 from melodyreg import constants as C
+from melodyreg.config import ModelConfig
 from melodyreg.data.melodies import decode, encode, midi_bytes, to_note_sequence
-from melodyreg.model.network import MelodyRNN
+from melodyreg.model.network import MelodyRNN, lstm_step
 from melodyreg.model.strategies import gumbel, pick
 
 
@@ -50,14 +52,11 @@ class Generated:
         return midi_bytes(to_note_sequence(self.events(index)))
 
 
-# No reduce_retracing: it would relax the primer's length to None once a model
-# samples with primers of two lengths, and the loop below needs it static.
-# Autograph off: the loop is over Python integers, unrolled at trace time.
-@tf.function(autograph=False)
-def _sample(model, primer, steps: int, temperature, seed):
+def _sample_steps(config, weights, head, primer, steps: int, temperature, seed):
+    """The sampling loop, unrolled over ``steps`` Python integers."""
     num = tf.shape(primer)[0]
-    state, weights = model.initial_state(num), model.cell_weights()
-    noise = tf.unstack(gumbel(seed, [steps, num, model.config.num_classes]))  # all of the loop's randomness
+    state = [(tf.zeros((num, u)), tf.zeros((num, u))) for u in config.layers]
+    noise = tf.unstack(gumbel(seed, [steps, num, config.num_classes]))  # all of the loop's randomness
     classes, hidden, log_probs = [], [], []
     logits = None
     for t in range(steps):
@@ -68,9 +67,49 @@ def _sample(model, primer, steps: int, temperature, seed):
             x = pick(scaled, noise[t])
             log_probs.append(tf.gather(tf.nn.log_softmax(scaled), x, batch_dims=1))
         classes.append(x)
-        logits, state, h = model.step(x, state, None, weights)
+        logits, state, h = lstm_step(config, x, state, weights, head)
         hidden.append(h)
     return tf.stack(classes, 1), tf.stack(log_probs, 1), tf.stack(hidden, 1)
+
+
+@functools.cache
+def _sampler(config: ModelConfig, primer_length: int, steps: int):
+    """The sampling loop compiled once per architecture, primer length and melody length.
+
+    The loop needs both lengths static. The weights are inputs, not captured
+    variables, so every model of one architecture shares one trace: sampling from
+    many runs traces nothing new (one function capturing each model would retrace
+    per model, TensorFlow's "triggered tf.function retracing" warning).
+    """
+    inputs = config.num_classes
+    cells = []
+    for units in config.layers:
+        cells.append((tf.TensorSpec([inputs + units, 4 * units]), tf.TensorSpec([4 * units])))
+        inputs = units
+    signature = (
+        cells,
+        (tf.TensorSpec([inputs, config.num_classes]), tf.TensorSpec([config.num_classes])),
+        tf.TensorSpec([None, primer_length], tf.int32),
+        tf.TensorSpec([], tf.float32),
+        tf.TensorSpec([2], tf.int64),
+    )
+
+    def sample(weights, head, primer, temperature, seed):
+        return _sample_steps(config, weights, head, primer, steps, temperature, seed)
+
+    # autograph off: the loop is over Python integers, unrolled at trace time
+    return tf.function(sample, input_signature=signature, autograph=False)
+
+
+def _sample(model: MelodyRNN, primer_classes: np.ndarray, steps: int, temperature: float, seed: int):
+    sampler = _sampler(model.config, primer_classes.shape[1], steps)
+    return sampler(
+        model.cell_weights(),
+        (model.head_kernel, model.head_bias),
+        tf.constant(primer_classes, tf.int32),
+        tf.constant(temperature, tf.float32),
+        tf.constant([seed, 0], tf.int64),
+    )
 
 
 def generate(
@@ -101,13 +140,7 @@ def generate(
     if not 1 <= len(primer) < steps:
         raise ValueError(f"primer must hold 1 to {steps - 1} events, got {len(primer)}")
     primer_classes = np.tile(encode(primer).astype(np.int32), (num, 1))
-    classes, log_probs, hidden = _sample(
-        model,
-        tf.constant(primer_classes),
-        steps,
-        tf.constant(temperature, tf.float32),
-        tf.constant([seed, 0], tf.int64),
-    )
+    classes, log_probs, hidden = _sample(model, primer_classes, steps, temperature, seed)
     log_probs = log_probs.numpy()
     return Generated(classes.numpy(), log_probs, log_probs.sum(axis=1), hidden.numpy(), len(primer), temperature)
 
@@ -127,13 +160,7 @@ def continue_classes(
     primer_classes = np.asarray(primer_classes, np.int32)
     if primer_classes.ndim != 2 or not 1 <= primer_classes.shape[1] < steps:
         raise ValueError(f"need [N, P] primers with 1 <= P < steps = {steps}, got shape {primer_classes.shape}")
-    classes, _, _ = _sample(
-        model,
-        tf.constant(primer_classes),
-        steps,
-        tf.constant(temperature, tf.float32),
-        tf.constant([seed, 0], tf.int64),
-    )
+    classes, _, _ = _sample(model, primer_classes, steps, temperature, seed)
     return classes.numpy()
 
 

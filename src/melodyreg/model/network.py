@@ -190,29 +190,51 @@ class MelodyRNN(keras.Model):
         Returns:
             ``(logits [B, C], new state, hidden [B, sum(layers)])``.
         """
-        weights = weights or self.cell_weights()
-        x = tf.one_hot(classes_t, self.config.num_classes)
-        new_state, hidden = [], []
-        for layer, ((h, c), (w, b)) in enumerate(zip(state, weights)):
-            no_peephole = tf.zeros((self.config.layers[layer],))
-            # the single-step twin of call()'s BlockLSTM: one op per layer and step
-            _, c, _, _, _, _, h = tf.raw_ops.LSTMBlockCell(
-                x=x,
-                cs_prev=c,
-                h_prev=h,
-                w=w,
-                wci=no_peephole,
-                wcf=no_peephole,
-                wco=no_peephole,
-                b=b,
-                forget_bias=0.0,
-                cell_clip=-1.0,
-                use_peephole=False,
-            )
-            new_state.append((h, c))
-            hidden.append(h)
-            x = h if masks_t is None else h * masks_t[layer]
-        return self.logits(x), new_state, tf.concat(hidden, axis=-1)
+        head = (self.head_kernel, self.head_bias)
+        return lstm_step(self.config, classes_t, state, weights or self.cell_weights(), head, masks_t)
+
+
+def lstm_step(
+    config: ModelConfig,
+    classes_t,
+    state: State,
+    weights: list[tuple[tf.Tensor, tf.Tensor]],
+    head: tuple[tf.Tensor, tf.Tensor],
+    masks_t: list[tf.Tensor] | None = None,
+):
+    """:meth:`MelodyRNN.step` as a function of the weights, for loops compiled once for every model.
+
+    Args:
+        config: the layer sizes and class count.
+        weights: :meth:`MelodyRNN.cell_weights`.
+        head: the softmax layer's ``(kernel, bias)``.
+
+    Returns:
+        ``(logits [B, C], new state, hidden [B, sum(layers)])``.
+    """
+    x = tf.one_hot(classes_t, config.num_classes)
+    new_state, hidden = [], []
+    for layer, ((h, c), (w, b)) in enumerate(zip(state, weights)):
+        no_peephole = tf.zeros((config.layers[layer],))
+        # the single-step twin of MelodyRNN.call()'s BlockLSTM: one op per layer and step
+        _, c, _, _, _, _, h = tf.raw_ops.LSTMBlockCell(
+            x=x,
+            cs_prev=c,
+            h_prev=h,
+            w=w,
+            wci=no_peephole,
+            wcf=no_peephole,
+            wco=no_peephole,
+            b=b,
+            forget_bias=0.0,
+            cell_clip=-1.0,
+            use_peephole=False,
+        )
+        new_state.append((h, c))
+        hidden.append(h)
+        x = h if masks_t is None else h * masks_t[layer]
+    kernel, bias = head
+    return tf.matmul(x, kernel) + bias, new_state, tf.concat(hidden, axis=-1)
 
 
 def build(config: ModelConfig) -> MelodyRNN:
