@@ -37,7 +37,8 @@ show.enable_offline_charts()
 #
 # MelodyRNN learns from *melodies*: one note at a time, on a grid of sixteenth notes. This chapter
 # turns a corpus of music into such melodies with the rules Magenta's MelodyRNN pipeline uses, splits
-# them by tune into training, validation and test sides, and shows what the model will see and hear.
+# them by tune into training, validation and test sides ({numref}`tbl-collections`), and shows what the
+# model will see and hear.
 #
 # ## The corpus, and how it differs from the poster's
 #
@@ -78,7 +79,13 @@ display(
         f"({parts.duplicates:,} copies merged into them); each is kept on one side."
     )
 )
-show.table(dataset.collection_table(corpus, parts), "Pieces and melodies per collection and side of the split")
+
+# %%
+show.table(
+    dataset.collection_table(corpus, parts),
+    "Pieces and melodies per collection and side of the split. Every tune sits on one side only.",
+    name="tbl-collections",
+)
 
 # %% [markdown]
 # ## Three sides, split by tune
@@ -125,46 +132,67 @@ show.table(dataset.collection_table(corpus, parts), "Pieces and melodies per col
 #
 # ## What was left out, and why
 #
-# Nothing is dropped silently. The table counts every piece that could not be read and every
+# Nothing is dropped silently. {numref}`tbl-skipped` counts every piece that could not be read and every
 # melody the extraction rules discarded, with the repairs made on the way (grace notes have no
 # duration in ABC and are dropped; a time signature restated without change is merged instead of
 # splitting the tune). Rows marked *(kept)* are repairs, not losses.
 
 # %%
-show.table(corpus.report.table(), "Skipped pieces, discarded melodies and repairs")
+show.table(
+    corpus.report.table(),
+    "Skipped pieces, discarded melodies and repairs, by reason. Rows marked *(kept)* are repairs, not losses.",
+    name="tbl-skipped",
+)
 
 # %% [markdown]
-# Every file and piece left out is also named, so a reader can find it in the source: the pieces
+# Every file and piece left out is also named ({numref}`tbl-skipped-named`), so a reader can find it in the source: the pieces
 # that could not be read, those from which no melody survived extraction, and, for a folder of
 # MIDI files, every other entry in it (other files, folders and broken links are ignored, and
 # listed here as such).
 
 # %%
-show.listed(corpus.skipped_table(), "Skipped and ignored files and pieces, by name", "skipped.csv")
+show.listed(
+    corpus.skipped_table(), "Skipped and ignored files and pieces, by name", "skipped.csv", name="tbl-skipped-named"
+)
 
 # %% [markdown]
 # ## What the model sees
 #
-# The event classes are very unequal: most steps continue a note or a rest, so NO_EVENT dominates,
+# The event classes are very unequal ({numref}`fig-event-classes`): most steps continue a note or a rest, so NO_EVENT dominates,
 # and a model that always predicted it would already be right on most steps. Keep this in mind when
-# reading accuracies and losses later. The pitch distribution shows the range after transposition
+# reading accuracies and losses later. The pitch distribution ({numref}`fig-pitches`) shows the range after transposition
 # to C: the tonic, dominant and mediant are the most common onsets.
 
 # %%
 train_melodies = parts.melodies(corpus, "train")
-plots.event_class_chart(train_melodies, "Event classes in the training melodies (log scale)")
+show.figure(
+    plots.event_class_chart(train_melodies, "Event classes in the training melodies (log scale)"),
+    "fig-event-classes",
+    "Event classes in the training melodies, on a log scale. NO_EVENT (a note or rest goes on) "
+    "outnumbers every onset: a model that always predicts it is right on most steps.",
+)
 
 # %%
-plots.pitch_chart(train_melodies, "Note onsets by pitch in the training melodies")
+show.figure(
+    plots.pitch_chart(train_melodies, "Note onsets by pitch in the training melodies"),
+    "fig-pitches",
+    "Note onsets by pitch in the training melodies, after transposition to C: "
+    "look for the tonic, dominant and mediant standing out.",
+)
 
 # %%
-plots.length_chart(corpus.melodies, title="Melody lengths (all melodies; 512 is the truncation limit)")
+show.figure(
+    plots.length_chart(corpus.melodies, title="Melody lengths (all melodies; 512 is the truncation limit)"),
+    "fig-lengths",
+    "Melody lengths in sixteenth-note steps, all melodies. The bar at 512 holds the melodies cut at the "
+    "extraction's limit; training windows are 128 steps long.",
+)
 
 # %% [markdown]
 # ## One melody, seen and heard
 #
-# A piano roll of a training melody picked at random (with the chapter's seed); dotted lines mark
-# every 16 steps, a bar of 4/4. Below it, three training melodies rendered with FluidSynth and the
+# {numref}`fig-piano-roll` is a piano roll of a training melody picked at random (with the chapter's seed).
+# Below it, three training melodies rendered with FluidSynth and the
 # General-MIDI SoundFont that pretty_midi ships, each with its MIDI file; the audio is the first
 # 256 steps (32 seconds at 120 quarter notes a minute) of each melody, after transposition to C.
 
@@ -172,9 +200,12 @@ plots.length_chart(corpus.melodies, title="Melody lengths (all melodies; 512 is 
 rng = np.random.default_rng(seed)
 examples = rng.choice(parts.train, size=min(3, len(parts.train)), replace=False)
 first = int(examples[0])
-plots.piano_roll(
-    corpus.melodies[first][:256],
-    f"{corpus.titles[corpus.melody_piece[first]] or corpus.pieces[corpus.melody_piece[first]]}",
+title = corpus.titles[corpus.melody_piece[first]] or corpus.pieces[corpus.melody_piece[first]]
+show.figure(
+    plots.piano_roll(corpus.melodies[first][:256], title),
+    "fig-piano-roll",
+    f"Piano roll of a training melody drawn with the chapter's seed, *{title}*, its first 256 steps; "
+    "dotted lines mark every 16 steps, a bar of 4/4.",
 )
 
 # %%
@@ -184,3 +215,22 @@ for player in show.melody_players(
     stem="training-melody",
 ):
     display(player)
+
+# %%
+show.glue("data-melodies", f"{summary['melodies']:,}")
+show.glue("data-steps", f"{summary['steps']:,}")
+show.glue("data-train", f"{len(parts.train):,}")
+show.glue("data-valid", f"{len(parts.valid):,}")
+show.glue("data-test", f"{len(parts.test):,}")
+show.glue("data-duplicates", f"{parts.duplicate_tunes:,}")
+show.glue("data-no-event", f"{np.mean(np.concatenate(train_melodies) == 0):.0%}")
+
+# %% [markdown]
+# ## What this shows
+#
+# The corpus gives {glue:text}`data-melodies` melodies ({glue:text}`data-steps` sixteenth-note steps),
+# split by tune into {glue:text}`data-train` for training, {glue:text}`data-valid` for choosing
+# settings and {glue:text}`data-test` for the verdicts, with {glue:text}`data-duplicates` tunes that
+# were printed more than once kept on one side. {glue:text}`data-no-event` of the training steps are
+# NO_EVENT, so a model learns first to hold notes; the interesting part of its loss is in the onsets,
+# which the evaluation chapter measures apart.

@@ -77,33 +77,68 @@ s = study.run_study(
     overrides={"iterations": iterations},
 )
 history = s.runs["scheduled_sampling"].history
-plots.history_chart(
-    history,
-    {"epsilon": "ε (chance of the true input)", "own_input_share": "share of inputs that were the model's own"},
-    "The schedule used in training",
-    "share",
-    smooth=25,
+show.figure(
+    plots.history_chart(
+        history,
+        {"epsilon": "ε (chance of the true input)", "own_input_share": "share of inputs that were the model's own"},
+        "The schedule used in training",
+        "share",
+        smooth=25,
+    ),
+    "fig-ss-schedule",
+    "The schedule in training: ε, the chance that an input is the true event, and the share of inputs that "
+    "were the model's own sample and differed from the true event (moving mean over 25 iterations).",
 )
 
 # %% [markdown]
-# The orange line is what actually happened: the share of inputs (moving mean over 25 iterations)
-# that differed from the true event because the model's own sample was fed. It stays below
-# $1-\epsilon$ because a sample often equals the true event.
+# In {numref}`fig-ss-schedule`, the line labelled "share of inputs that were the model's own" is what
+# actually happened: the share of inputs (moving mean over 25 iterations) that differed from the
+# true event because the model's own sample was fed. It stays below $1-\epsilon$ because a sample
+# often equals the true event.
 
 # %%
 curves = study.curves(s, ["baseline", "scheduled_sampling"])
-plots.loss_curves(curves, "train", "Training loss, with the baseline for comparison")
+show.figure(
+    plots.loss_curves(curves, "train", "Training loss, with the baseline for comparison"),
+    "fig-ss-train",
+    "Training loss of scheduled sampling and the baseline. As ε falls, scheduled sampling predicts "
+    "the true next event from a history that is partly its own, so its training loss rises.",
+)
 
 # %%
-plots.loss_curves(curves, "eval", "Validation loss (teacher-forced)")
+show.figure(
+    plots.loss_curves(curves, "eval", "Validation loss (teacher-forced)"),
+    "fig-ss-valid",
+    "Validation loss (teacher-forced, true histories for both) every 100 iterations. Look for where "
+    "scheduled sampling leaves the baseline as its inputs become its own.",
+)
 
 # %% [markdown]
-# The training loss of scheduled sampling is the loss of predicting the true next event from a
-# history that is partly the model's own, which becomes harder as $\epsilon$ falls; the held-out
-# curve is measured with true histories for both.
+# The training loss of scheduled sampling ({numref}`fig-ss-train`) is the loss of predicting the
+# true next event from a history that is partly the model's own, which becomes harder as
+# $\epsilon$ falls; the validation curve ({numref}`fig-ss-valid`) is measured with true histories
+# for both.
 #
 # ## Melodies
 
 # %%
 samples = study.sample(s, num=num_melodies, steps=melody_steps, temperature=temperature)
 show.melody_gallery(samples["scheduled_sampling"], "Scheduled sampling", "scheduled-sampling")
+
+# %%
+train_rows = history[history.phase == "train"]
+final = study.final_losses(s).set_index("strategy")
+show.glue("ss-final-epsilon", f"{train_rows.epsilon.iloc[-1]:.2f}")
+show.glue("ss-own-share", f"{train_rows.own_input_share.tail(100).mean():.0%}")
+show.glue("ss-valid", f"{final.loc['scheduled_sampling', 'eval loss']:.3f}")
+show.glue("ss-valid-baseline", f"{final.loc['baseline', 'eval loss']:.3f}")
+
+# %% [markdown]
+# ## What this shows
+#
+# At its default $k$, scheduled sampling ends training at $\epsilon$ = {glue:text}`ss-final-epsilon`,
+# with {glue:text}`ss-own-share` of its inputs over the last 100 iterations its own samples that
+# differed from the truth. Its final validation loss is {glue:text}`ss-valid` nats per event against
+# the baseline's {glue:text}`ss-valid-baseline`. Whether a gentler schedule does better is a question
+# of tuning, which the `full` profile answers in the evaluation chapter with six settings of $k$ and a
+# floor on $\epsilon$.

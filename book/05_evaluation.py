@@ -103,19 +103,30 @@ if len(tuned.table):
     display(
         show.table(
             tuned.table.drop(columns="overrides").round(4),
-            "Tuning runs on the validation split (one seed each)",
+            "Tuning runs on the validation split (one seed each): validation NLL at the final iterate and at "
+            "the best checkpoint, and validation sample quality. Each strategy's setting is chosen from its rows.",
+            name="tbl-tuning",
         )
     )
-    chosen = [
-        {"strategy": name, **{rule: study.setting_label(picks[name]) for rule, picks in tuned.selected.items()}}
-        for name in s.runs
-    ]
-    display(show.table(evidence.label(pd.DataFrame(chosen)), "Chosen settings, per rule"))
 else:
     display(
         Markdown(
             f"The `{profile}` profile follows the poster's protocol: one untuned setting per strategy. "
             "The `full` profile tunes every strategy with the same budget (`make book PROFILE=full`)."
+        )
+    )
+
+# %%
+if len(tuned.table):
+    chosen = [
+        {"strategy": name, **{rule: study.setting_label(picks[name]) for rule, picks in tuned.selected.items()}}
+        for name in s.runs
+    ]
+    display(
+        show.table(
+            evidence.label(pd.DataFrame(chosen)),
+            "The setting each rule chose per strategy (validation NLL; validation sample quality).",
+            name="tbl-chosen",
         )
     )
 
@@ -130,7 +141,13 @@ else:
 # %%
 samples = found.samples  # the first seed's melodies, generated once while measuring
 hidden = states.hidden_state_sets(s, samples, per_side=per_side)
-plots.tsne_chart(states.tsne_frame(hidden, seed))
+show.figure(
+    plots.tsne_chart(states.tsne_frame(hidden, seed)),
+    "fig-tsne",
+    "t-SNE of hidden states, teacher-forced on training melodies (red) and free-running in generation "
+    "(blue), first seed. Each panel is its own t-SNE fit, so positions and scales cannot be compared "
+    "between panels; look at how far the two colours separate within a panel.",
+)
 
 # %% [markdown]
 # t-SNE distorts distances and its pictures depend on its settings, so we turn "the two clouds
@@ -147,12 +164,18 @@ plots.tsne_chart(states.tsne_frame(hidden, seed))
 # even a perfect model would not score exactly 0.5.
 
 # %%
-plots.interval_chart(
-    evidence.label(runs),
-    "state_auc",
-    "Training vs generation hidden states: classifier AUC",
-    "ROC AUC (0.5 = indistinguishable)",
-    reference=0.5,
+show.figure(
+    plots.interval_chart(
+        evidence.label(runs),
+        "state_auc",
+        "Training vs generation hidden states: classifier AUC",
+        "ROC AUC (0.5 = indistinguishable)",
+        reference=0.5,
+    ),
+    "fig-state-auc",
+    f"How well a classifier tells teacher-forced from free-running hidden states (grouped cross-validated "
+    f"ROC AUC; mean and {ci}). Near 0.5 the two are alike, as the poster claims for scheduled sampling and "
+    "professor forcing.",
 )
 
 # %%
@@ -160,20 +183,67 @@ show.table(
     evidence.interval_table(
         runs, {"state_auc": "AUC", "state_accuracy": "accuracy", "mmd": "MMD²", "mmd_p": "MMD p-value"}
     ),
-    f"Two-sample tests between teacher-forced and free-running hidden states (mean [interval]; {ci})",
+    f"Two-sample tests between teacher-forced and free-running hidden states (mean [interval]; {ci}).",
+    name="tbl-state-tests",
+)
+
+# %%
+auc = runs.groupby("strategy").state_auc.mean()
+below = [evidence.label(pd.DataFrame({"strategy": [n]})).strategy[0] for n in auc[auc < 0.5].index]
+display(
+    Markdown(
+        "An AUC below 0.5 is not a classifier that learned the sides backwards. When there is nothing to "
+        "separate, cross-validation itself pulls the AUC below 0.5: each held-out fold's sequences are missing "
+        "from its training folds, so the classifier leans a little toward the other side, and its held-out "
+        "scores are tipped against the truth. "
+        + (
+            f"Here {', '.join(below)} {'scores' if len(below) == 1 else 'score'} below 0.5 on average "
+            f"({', '.join(f'{auc[n]:.3f}' for n in auc[auc < 0.5].index)}): read it as *indistinguishable*, "
+            "not as better than indistinguishable."
+            if below
+            else "No strategy scores below 0.5 on average here."
+        )
+    )
 )
 
 # %% [markdown]
 # ## Training and held-out loss
 #
-# Loss curves of the first seed; the tables below cover every seed.
+# Loss curves of the first seed ({numref}`fig-all-train`, {numref}`fig-all-valid`); the tables
+# below cover every seed.
 
 # %%
 curves = study.curves(s)
-plots.loss_curves(curves, "train", "Training loss, all strategies (moving mean over 50 iterations)")
+show.figure(
+    plots.loss_curves(curves, "train", "Training loss, all strategies (moving mean over 50 iterations)"),
+    "fig-all-train",
+    "Training loss of every strategy at its default setting, first seed (moving mean over 50 iterations). "
+    "Each strategy's training loss measures something a little different (dropped units, own inputs).",
+)
 
 # %%
-plots.loss_curves(curves, "eval", "Validation loss, all strategies (teacher-forced, no dropout)")
+show.figure(
+    plots.loss_curves(curves, "eval", "Validation loss, all strategies (teacher-forced, no dropout)"),
+    "fig-all-valid",
+    "Validation loss of every strategy, first seed, on 512 windows of 128 steps from the validation side, "
+    "every 100 iterations: the same yardstick for all four.",
+)
+
+# %%
+first_baseline = s.runs["baseline"].history
+show.glue("curve-end-baseline", f"{first_baseline[first_baseline.phase == 'eval'].loss.iloc[-1]:.3f}")
+first_row = runs[(runs.strategy == "baseline") & (runs.seed == s.seed)]
+show.glue("test-nll-baseline-first", f"{first_row.nll.iloc[0]:.3f}")
+
+# %% [markdown]
+# The two held-out numbers differ on purpose. The curve in {numref}`fig-all-valid` ends, for the
+# baseline, at {glue:text}`curve-end-baseline` nats per event: the mean over 512 windows of 128
+# steps cut from the **validation** side, the quick check made every 100 iterations while training.
+# The tables below score the **test** side, every melody whole (up to 512 steps, read in one pass
+# from its first note), where the same run scores {glue:text}`test-nll-baseline-first`. Different
+# melodies, and whole melodies rather than windows (a window's later steps have a long context;
+# a melody's first steps have none), so the two need not agree; only the test numbers enter the
+# verdicts.
 
 # %% [markdown]
 # **Held-out fit** is the honest measure of what a model learned about melodies: the
@@ -192,10 +262,19 @@ fit_columns = {
     "accuracy_note_off": "accuracy: NOTE_OFF",
     "train_loss": "training loss",
 }
-show.table(evidence.interval_table(runs, fit_columns), f"Test-split fit by kind of event (mean [interval]; {ci})")
+show.table(
+    evidence.interval_table(runs, fit_columns),
+    f"Test-split fit by kind of event (mean [interval]; {ci}). Look at the note-onset accuracy: most events "
+    "are NO_EVENT.",
+    name="tbl-fit",
+)
 
 # %%
-plots.interval_chart(evidence.label(runs), "nll", "Held-out NLL per event", "nats per event (lower is better)")
+show.figure(
+    plots.interval_chart(evidence.label(runs), "nll", "Held-out NLL per event", "nats per event (lower is better)"),
+    "fig-test-nll",
+    f"Test-split NLL per event, per strategy at its chosen setting (mean and {ci}); lower is better.",
+)
 
 # %%
 show.table(
@@ -208,7 +287,9 @@ show.table(
             "state_auc": "Δ hidden-state AUC",
         },
     ),
-    f"Paired differences against the baseline (strategy − baseline, same seed; mean [interval]; {ci})",
+    f"Paired differences against the baseline (strategy − baseline, same seed; mean [interval]; {ci}). "
+    "An interval that excludes 0 is a difference the seeds agree on.",
+    name="tbl-paired",
 )
 
 # %% [markdown]
@@ -220,10 +301,19 @@ show.table(
 # melodies of 128 steps primed at middle C, per seed, and average over seeds.
 
 # %%
-show.table(evidence.likelihood_table(runs), "Log-likelihood of generated melodies: the poster's and ours")
+show.table(
+    evidence.likelihood_table(runs),
+    "The poster's table recomputed: log-likelihood of generated melodies (Magenta's measure), the "
+    "poster's and ours, beside the held-out NLL. Compare the orderings, not the values.",
+    name="tbl-likelihood",
+)
 
 # %%
-plots.likelihood_chart(study.sample_frame(samples))
+show.figure(
+    plots.likelihood_chart(study.sample_frame(samples)),
+    "fig-likelihood",
+    "Log-likelihood of each generated melody (first seed), per strategy: the spread behind the means in the table.",
+)
 
 # %% [markdown]
 # :::{important}
@@ -252,19 +342,25 @@ plots.likelihood_chart(study.sample_frame(samples))
 # reach.
 
 # %%
-plots.feature_chart(
-    evidence.feature_overview(found),
-    "Overlap with held-out melodies per feature (mean over seeds; 1 = as close as real melodies)",
+show.figure(
+    plots.feature_chart(
+        evidence.feature_overview(found),
+        "Overlap with held-out melodies per feature (mean over seeds; 1 = as close as real melodies)",
+    ),
+    "fig-features",
+    "Overlap of generated with held-out melodies, per feature (mean over seeds); the last set is real "
+    "training melodies, the overlap real music reaches. Look for features where a strategy falls short of it.",
 )
 
 # %%
 per_run = found.features.groupby(["strategy", "seed"], as_index=False)[["overlap", "kl"]].mean()
-display(
-    show.table(
-        evidence.interval_table(per_run, {"overlap": "mean overlap (9 features)", "kl": "mean KL"}),
-        f"Generated vs test melodies, averaged over the nine features (mean [interval]; {ci})",
-    )
+show.table(
+    evidence.interval_table(per_run, {"overlap": "mean overlap (9 features)", "kl": "mean KL"}),
+    f"Generated vs test melodies, averaged over the nine features (mean [interval]; {ci}).",
+    name="tbl-features",
 )
+
+# %%
 display(
     Markdown(
         f"Real training melodies against the same held-out ones: mean overlap "
@@ -289,7 +385,13 @@ display(
 
 # %%
 excess = intervals.summarise(evidence.label(found.exposure), "excess", by=["strategy", "prefix"])
-plots.exposure_chart(excess, f"Exposure bias: NLL after own minus after another melody's beginning ({ci})")
+show.figure(
+    plots.exposure_chart(excess, f"Exposure bias: NLL after own minus after another melody's beginning ({ci})"),
+    "fig-exposure",
+    "Exposure bias by length of the beginning: the NLL of a real continuation after the model's own "
+    "beginning minus after another real melody's. Higher is worse; a remedy for exposure bias should "
+    "sit below the baseline.",
+)
 
 # %%
 longest = found.exposure[found.exposure.prefix == found.exposure.prefix.max()]
@@ -303,7 +405,29 @@ show.table(
             "excess": "excess (own − other)",
         },
     ),
-    f"Continuation NLL per event after a beginning of {int(longest.prefix.max())} steps (mean [interval]; {ci})",
+    f"Continuation NLL per event after a beginning of {int(longest.prefix.max())} steps (mean [interval]; {ci}).",
+    name="tbl-exposure",
+)
+
+# %%
+excess_means = longest.groupby("strategy").excess.mean()
+lower = [n for n in excess_means.index if n != "baseline" and excess_means[n] < excess_means["baseline"]]
+display(
+    Markdown(
+        f"After {int(longest.prefix.max())} steps of its own, the excess cost is "
+        + ", ".join(
+            f"{evidence.label(pd.DataFrame({'strategy': [n]})).strategy[0]} **{v:.3f}**"
+            for n, v in excess_means.items()
+        )
+        + " nats per event. "
+        + (
+            f"{', '.join(evidence.label(pd.DataFrame({'strategy': lower})).strategy)} "
+            f"{'suffers' if len(lower) == 1 else 'suffer'} less from reading its own output than the baseline "
+            "on this measure: the one place where a remedy for exposure bias shows what it was built for."
+            if lower
+            else "No regularizer has a lower excess than the baseline."
+        )
+    )
 )
 
 # %% [markdown]
@@ -318,17 +442,34 @@ show.table(
 # %%
 robust = tuning.robustness(s, found)
 if len(robust):
-    display(show.table(tuning.flips(robust), "Where each claim holds and flips across the tuning settings"))
-    verdict_hinges = tuning.hinges(robust)
-    display(show.table(verdict_hinges, "Claims robust to the settings, and those that hinge on one"))
     display(
         show.table(
-            robust.round(4),
-            "Every claim at every tuning setting (one seed each; margin > 0: the claimed direction)",
+            tuning.flips(robust), "Where each claim holds and flips across the tuning settings.", name="tbl-flips"
         )
     )
 else:
     display(Markdown(f"The `{profile}` profile has no tuning settings to vary; the `full` profile does."))
+
+# %%
+if len(robust):
+    verdict_hinges = tuning.hinges(robust)
+    display(
+        show.table(
+            verdict_hinges,
+            "Claims robust to the settings, and those that hinge on one (a flip beyond the seed spread).",
+            name="tbl-hinges",
+        )
+    )
+
+# %%
+if len(robust):
+    display(
+        show.table(
+            robust.round(4),
+            "Every claim at every tuning setting (one seed each; margin > 0: the claimed direction).",
+            name="tbl-robustness",
+        )
+    )
 
 # %% [markdown]
 # ## The poster's claims, checked
@@ -341,7 +482,12 @@ else:
 # %%
 timings = speed.step_times(s)
 verdicts = claims.verdicts(runs, timings)
-show.table(verdicts, "The poster's claims against this study (test split; settings chosen by validation NLL)")
+show.table(
+    verdicts,
+    "The poster's claims against this study (test split; settings chosen by validation NLL). *Supported* and "
+    "*contradicted* need every paired comparison's interval to exclude zero.",
+    name="tbl-verdicts",
+)
 
 # %%
 quality_runs = found.runs[found.runs.rule == "quality"]
@@ -349,7 +495,8 @@ if len(quality_runs) and set(quality_runs.strategy) == set(runs.strategy):
     display(
         show.table(
             claims.verdicts(quality_runs, timings),
-            "The same claims with each strategy at the setting chosen by validation sample quality",
+            "The same claims with each strategy at the setting chosen by validation sample quality.",
+            name="tbl-verdicts-quality",
         )
     )
 
@@ -364,13 +511,16 @@ show.table(
             "nll_best": "test NLL, best checkpoint",
         },
     ),
-    f"Generalization: teacher-forced NLL on fixed training windows and on the test split (mean [interval]; {ci})",
+    f"Generalization: teacher-forced NLL on fixed training windows and on the test split (mean [interval]; {ci}).",
+    name="tbl-generalization",
 )
 
 # %%
 pf = runs[runs.strategy == "professor_forcing"][["seed", "setting", "gate_open", "d_accuracy", "nll"]]
 show.table(
-    pf.round(4), "Professor forcing per run: share of steps with the adversarial term on, discriminator accuracy"
+    pf.round(4),
+    "Professor forcing per run: share of steps with the adversarial term on, discriminator accuracy.",
+    name="tbl-pf-runs",
 )
 
 # %%
@@ -384,3 +534,33 @@ display(
         + (" Below three seeds no claim is judged: the `full` profile trains five." if untested else "")
     )
 )
+
+# %%
+# numbers for the prose below and for the introduction's abstract
+show.glue("eval-profile", profile)
+show.glue("eval-seeds", f"{len(s.seeds)}")
+show.glue("eval-claims", f"{len(verdicts)}")
+for verdict in ("supported", "contradicted", "inconclusive"):
+    show.glue(f"eval-{verdict}", f"{counts.get(verdict, 0)}")
+show.glue("eval-untested", f"{untested}")
+means = runs.groupby("strategy")[["nll", "log_likelihood"]].mean()
+for name, row in means.iterrows():
+    show.glue(f"eval-nll-{name}", f"{row.nll:.3f}")
+    show.glue(f"eval-ll-{name}", f"{row.log_likelihood:.1f}")
+best = means.nll.idxmin()
+show.glue("eval-best-nll", evidence.label(pd.DataFrame({"strategy": [best]})).strategy[0])
+show.glue("eval-best-ll", evidence.label(pd.DataFrame({"strategy": [means.log_likelihood.idxmax()]})).strategy[0])
+
+# %% [markdown]
+# ## What this shows
+#
+# At the `{glue:text}`eval-profile`` profile ({glue:text}`eval-seeds` seed(s) per strategy), the
+# held-out NLL per event on the test split is {glue:text}`eval-nll-baseline` for the baseline,
+# {glue:text}`eval-nll-dropout` for dropout, {glue:text}`eval-nll-scheduled_sampling` for scheduled
+# sampling and {glue:text}`eval-nll-professor_forcing` for professor forcing: the best fit of real
+# melodies is {glue:text}`eval-best-nll`'s. The poster's measure, the log-likelihood of a model's
+# own melodies, puts {glue:text}`eval-best-ll` first ({numref}`tbl-likelihood`), but it measures
+# how predictable a model is, not how well it learned music. Of the poster's
+# {glue:text}`eval-claims` claims, {glue:text}`eval-supported` are supported,
+# {glue:text}`eval-contradicted` contradicted, {glue:text}`eval-inconclusive` inconclusive and
+# {glue:text}`eval-untested` untested ({numref}`tbl-verdicts`).

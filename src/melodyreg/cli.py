@@ -17,10 +17,9 @@ from __future__ import annotations
 
 import argparse
 import ast
-import os
 import sys
 
-from melodyreg import config
+from melodyreg import config, console
 
 # Errors a user can cause and fix; anything else is a bug and keeps its traceback.
 USER_ERRORS = (ValueError, OSError, LookupError)
@@ -155,7 +154,7 @@ def _book(args: argparse.Namespace) -> None:
 
     parameters = _parse_parameters(args.parameter)
     book.check_request(args.profile, parameters, args.only or None)
-    book.build(args.profile, parameters, only=args.only or None, strict=not args.lenient)
+    book.build(args.profile, parameters, only=args.only or None, strict=not args.lenient, verbose=args.verbose)
 
 
 def _download(args: argparse.Namespace) -> None:
@@ -171,6 +170,9 @@ def parser() -> argparse.ArgumentParser:
     profiles = sorted(config.PROFILES)
     top = _Parser(prog="python -m melodyreg", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     top.add_argument("--debug", action="store_true", help="show the traceback of an error")
+    top.add_argument(
+        "--verbose", action="store_true", help="show TensorFlow's C++ log lines and the Jupyter kernels' messages"
+    )
     commands = top.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     def common(sub: argparse.ArgumentParser) -> None:
@@ -179,6 +181,7 @@ def parser() -> argparse.ArgumentParser:
         sub.add_argument("--path", default=None, help="MAESTRO zip/folder, MIDI folder or one MIDI file")
         sub.add_argument("--workers", type=int, default=None, help="processes preparing the corpus (default: all)")
         sub.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show the traceback")
+        sub.add_argument("--verbose", action="store_true", default=argparse.SUPPRESS, help="show TensorFlow's logs")
 
     prep = commands.add_parser("prepare", help="prepare and cache a corpus")
     common(prep)
@@ -233,12 +236,14 @@ def parser() -> argparse.ArgumentParser:
     )
     bk.add_argument("--lenient", action="store_true", help="do not turn Sphinx warnings into errors")
     bk.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show the traceback")
+    bk.add_argument("--verbose", action="store_true", default=argparse.SUPPRESS, help="show TensorFlow's logs")
     bk.set_defaults(run=_book)
 
     dl = commands.add_parser("download-maestro", help="download and verify MAESTRO (MIDI only)")
     dl.add_argument("--dest", default="data/maestro", help="folder for the zip (default data/maestro)")
     dl.add_argument("--release", default="v3.0.0", help="v1.0.0 or v3.0.0 (default)")
     dl.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show the traceback")
+    dl.add_argument("--verbose", action="store_true", default=argparse.SUPPRESS, help="show TensorFlow's logs")
     dl.set_defaults(run=_download)
     return top
 
@@ -246,7 +251,9 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> None:
     """Run one command; a user error ends with one ``error:`` line on stderr and exit status 2."""
     args = parser().parse_args(argv)
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's C++ start-up chatter, not our errors
+    # TensorFlow's C++ log lines (start-up chatter, not our errors) stay off here, in the chapters'
+    # kernels and on Dask's workers, which inherit the environment; --verbose brings them back
+    console.quiet_tensorflow(verbose=args.verbose)
     try:
         args.run(args)
     except USER_ERRORS as error:

@@ -370,6 +370,22 @@ class ExperimentConfig:
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self), sort_keys=True, indent=1, default=str)
 
+    def label(self) -> str:
+        """A short name for progress lines: the strategy, its knobs away from the defaults, the seed.
+
+        For example ``scheduled_sampling (ss_k=500, ss_floor=0.5) seed 2018``.
+        """
+        defaults = StrategyConfig(name=self.strategy.name)
+        knobs = [
+            f"{f.name}={getattr(self.strategy, f.name):g}"
+            if isinstance(getattr(self.strategy, f.name), float)
+            else f"{f.name}={getattr(self.strategy, f.name)}"
+            for f in dataclasses.fields(StrategyConfig)
+            if f.name != "name" and getattr(self.strategy, f.name) != getattr(defaults, f.name)
+        ]
+        setting = f" ({', '.join(knobs)})" if knobs else ""
+        return f"{self.strategy.name}{setting} seed {self.seed}"
+
 
 # Training settings per profile (data settings are in PROFILES above).
 TRAIN_PROFILES: dict[str, dict[str, Any]] = {

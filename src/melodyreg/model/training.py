@@ -25,8 +25,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import tensorflow as tf
-from tqdm.auto import tqdm
 
+from melodyreg import console
 from melodyreg.config import ExperimentConfig
 from melodyreg.data.windows import Batcher, eval_windows
 from melodyreg.files import atomic_write
@@ -241,6 +241,7 @@ def train(
     folder: str | Path,
     *,
     progress: bool = True,
+    slot: int = 0,
     stop_after: int | None = None,
     on_eval: Callable[[int, dict], None] | None = None,
 ) -> tuple[strategies.Strategy, pd.DataFrame]:
@@ -250,7 +251,8 @@ def train(
         config: the experiment (its strategy, model and training settings).
         train_melodies, eval_melodies: encoded melodies of the two sides of the split.
         folder: where checkpoints and the history go.
-        progress: show a progress bar.
+        progress: show the run's progress on the terminal (:class:`melodyreg.console.RunProgress`).
+        slot: the terminal line of this run's progress, for runs training side by side.
         stop_after: stop (after checkpointing) once this iteration is reached, as if
             killed; used by the resume test.
         on_eval: called with ``(iteration, metrics)`` after each evaluation.
@@ -283,21 +285,15 @@ def train(
 
     if start == 0 and not history:
         record_eval(0)
-    bar = tqdm(
-        range(start, t.iterations),
-        initial=start,
-        total=t.iterations,
-        disable=not progress,
-        desc=config.strategy.name,
-        unit="it",
-    )
-    for iteration in bar:
+    bar = console.RunProgress(config.label(), t.iterations, initial=start, slot=slot, enabled=progress)
+    for iteration in range(start, t.iterations):
         metrics = strategy.train_step(batcher.batch(iteration), iteration, step_seed(config.seed, iteration))
         history.append({"iteration": iteration + 1, "phase": "train", **metrics})
         done = iteration + 1
-        if done % t.eval_every == 0 or done == t.iterations:
+        evaluated = done % t.eval_every == 0 or done == t.iterations
+        if evaluated:
             record_eval(done)
-            bar.set_postfix(loss=f"{metrics['loss']:.3f}", eval=f"{history[-1]['loss']:.3f}")
+        bar.update(done, metrics["loss"], history[-1]["loss"] if evaluated else None)
         if done % t.checkpoint_every == 0 or done == t.iterations or done == stop_after:
             checkpoint.save(strategy, done, history, spent + time.perf_counter() - clock, best)
         if stop_after is not None and done >= stop_after:

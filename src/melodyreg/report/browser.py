@@ -38,6 +38,9 @@ class PageReport:
     audio_durations: list[float] = field(default_factory=list)
     math: int = 0
     math_typeset: int = 0
+    noise: list[str] = field(default_factory=list)
+    numbered: int = 0
+    code_shown: int = 0
 
     @property
     def problems(self) -> list[str]:
@@ -48,7 +51,27 @@ class PageReport:
         found += [f"audio {i} has no duration" for i, d in enumerate(self.audio_durations) if not d > 0]
         if self.math_typeset < self.math:
             found.append(f"{self.math - self.math_typeset} of {self.math} formulas not typeset")
+        found += [f"log noise in an output: {text}" for text in self.noise]
+        if self.code_shown:
+            found.append(f"{self.code_shown} code cells shown unfolded")
         return found
+
+
+# Outputs that should never reach a page: warnings, tracebacks, anything written to stderr.
+NOISE_SCRIPT = """() => {
+  const found = [];
+  for (const out of document.querySelectorAll('.cell_output, .output')) {
+    const text = out.textContent;
+    for (const word of ['WARNING', 'Traceback']) {
+      const at = text.indexOf(word);
+      if (at >= 0) found.push(text.slice(at, at + 120).replace(/\\s+/g, ' '));
+    }
+  }
+  for (const err of document.querySelectorAll('.stderr, .output.error')) {
+    found.push('stderr: ' + err.textContent.slice(0, 120).replace(/\\s+/g, ' '));
+  }
+  return [...new Set(found)];
+}"""
 
 
 def chromium_path() -> str:
@@ -129,6 +152,12 @@ def check_pages(html_dir: Path, screenshots: Path | None = None, timeout_ms: int
                     timeout_ms,
                 )
                 report.math_typeset = page.locator(".math:has(mjx-container)").count()
+            report.noise = page.evaluate(NOISE_SCRIPT)
+            report.numbered = page.locator("figure .caption-number, .melodyreg-table .caption-number").count()
+            report.code_shown = page.evaluate(
+                "() => [...document.querySelectorAll('.cell_input')]"
+                ".filter(e => !(e.closest('details') && !e.closest('details').open)).length"
+            )
             if screenshots is not None:
                 Path(screenshots).mkdir(parents=True, exist_ok=True)
                 page.screenshot(path=str(Path(screenshots) / f"{path.stem}.png"), full_page=True)
@@ -145,7 +174,8 @@ if __name__ == "__main__":
     for rep in check_pages(html, shots):
         print(
             f"{rep.page}: {rep.charts_drawn}/{rep.charts} charts, {rep.audio} audio "
-            f"{[round(d, 1) for d in rep.audio_durations]}, {rep.math_typeset}/{rep.math} formulas"
+            f"{[round(d, 1) for d in rep.audio_durations]}, {rep.math_typeset}/{rep.math} formulas, "
+            f"{rep.numbered} numbered figures and tables"
         )
         for problem in rep.problems:
             failed = True

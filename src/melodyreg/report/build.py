@@ -2,9 +2,18 @@
 
 There is one executor: papermill runs every chapter with its parameters, and
 Jupyter Book renders the executed notebooks without running anything
-(``execute_notebooks: off``). Generated notebooks are build outputs:
-``_build/jupytext/`` holds the unexecuted ones, ``book/NN_*.ipynb`` the
-executed ones that the table of contents points to; git ignores both.
+(``execute_notebooks: off``). Generated notebooks are build outputs, all under
+``_build/`` (which git ignores): ``_build/jupytext/`` holds the unexecuted ones,
+``_build/source/`` the book Jupyter Book reads: the executed chapters beside
+links to the configuration, the prose pages and the assets. ``book/`` holds only
+sources, so a chapter paired with a notebook in Jupyter (``jupytext.toml``)
+never clashes with a build output.
+
+Before rendering, :func:`fold_code` folds every code cell (the argument reads
+uninterrupted; a toggle shows the code), hides the parameters cells, and turns
+outputs that :func:`melodyreg.report.display.figure` and
+:func:`~melodyreg.report.display.table` marked into numbered, captioned figures
+and tables.
 
 Command line: ``python -m melodyreg book --profile smoke -p seed=3``.
 """
@@ -16,8 +25,10 @@ import sys
 import time
 from pathlib import Path
 
+from melodyreg import console
 from melodyreg import constants as C
-from melodyreg.report.display import write_vega_bundle
+from melodyreg.report.display import CAPTION_KEY, write_vega_bundle
+from melodyreg.report.environment import record_chapter_time
 
 BOOK_DIR = C.REPO_ROOT / "book"
 ASSETS = BOOK_DIR / "assets"
@@ -40,7 +51,14 @@ STUDY_PARAMETERS = (
     "melody_steps = 128  # steps per generated melody, the primer (middle C) included\n"
     "temperature = 1.0  # sampling temperature\n"
 )
-STUDY_CHAPTERS = ("02_dropout", "03_scheduled_sampling", "04_professor_forcing", "05_evaluation")
+STUDY_CHAPTERS = (
+    "02_dropout",
+    "03_scheduled_sampling",
+    "04_professor_forcing",
+    "05_evaluation",
+    "06_listening",
+    "07_reproducibility",
+)
 
 
 def chapters(book_dir: Path = BOOK_DIR) -> list[Path]:
@@ -120,6 +138,79 @@ def check_assets(assets: Path = ASSETS) -> None:
         raise FileNotFoundError(f"MathJax is missing from {assets / 'mathjax'}; run `make assets`")
 
 
+STAGED = ("_config.yml", "_toc.yml", "book/assets", "book/references.bib")  # besides book/*.md
+HIDDEN_TAGS = {"parameters", "injected-parameters"}  # cells folded away entirely
+SHOWN_TAGS = {"remove-cell", "remove-input", "hide-cell", "hide-input", "hide-output", "remove-output"}
+
+
+def source_dir(root: Path = C.REPO_ROOT) -> Path:
+    """The folder Jupyter Book reads: executed chapters and links to everything else."""
+    return root / "_build" / "source"
+
+
+def executed_notebook(source: Path, root: Path = C.REPO_ROOT) -> Path:
+    """Where the executed notebook of chapter ``source`` goes."""
+    return source_dir(root) / "book" / source.with_suffix(".ipynb").name
+
+
+def stage_sources(root: Path = C.REPO_ROOT) -> Path:
+    """Link the configuration, prose pages and assets into :func:`source_dir` (executed chapters go beside them)."""
+    staged = source_dir(root)
+    (staged / "book").mkdir(parents=True, exist_ok=True)
+    names = list(STAGED) + [str(p.relative_to(root)) for p in sorted((root / "book").glob("*.md"))]
+    for name in names:
+        link, target = staged / name, root / name
+        if link.is_symlink() or link.exists():
+            if link.is_symlink() and link.resolve() == target.resolve():
+                continue
+            link.unlink()
+        link.symlink_to(target.resolve(), target_is_directory=target.is_dir())
+    return staged
+
+
+def fold_code(notebook: Path) -> None:
+    """Fold code, hide parameters and number captioned outputs in an executed notebook, in place.
+
+    * a code cell tagged ``parameters`` or ``injected-parameters`` is hidden
+      behind a toggle (``hide-cell``); every other code cell shows its outputs
+      with its code folded (``hide-input``), unless its tags already say otherwise;
+    * a cell whose one display output carries caption metadata (from
+      :func:`melodyreg.report.display.figure` or ``table``) becomes a numbered
+      figure or table (myst-nb's ``figure`` cell option; tables are renumbered
+      as tables by :mod:`melodyreg.report.sphinx_offline`).
+
+    Raises:
+        ValueError: a captioned output shares its cell with another display
+            output (each would get the same caption and label).
+    """
+    import nbformat
+
+    nb = nbformat.read(notebook, as_version=4)
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        tags = cell.metadata.setdefault("tags", [])
+        if HIDDEN_TAGS & set(tags):
+            tags.append("hide-cell")
+        elif not SHOWN_TAGS & set(tags):
+            tags.append("hide-input")
+        shown = [o for o in cell.get("outputs", []) if o.output_type in ("display_data", "execute_result")]
+        captions = [o.metadata[CAPTION_KEY] for o in shown if CAPTION_KEY in o.get("metadata", {})]
+        if not captions:
+            continue
+        if len(shown) > 1:
+            raise ValueError(
+                f"{notebook.name}, cell {index}: a captioned output ({captions[0]['name']}) must be the only "
+                f"display output of its cell, found {len(shown)}"
+            )
+        caption = captions[0]
+        figure = {"name": caption["name"], "caption": caption["caption"]}
+        if caption["kind"] == "table":
+            figure.update(classes="melodyreg-table", caption_before=True)
+        cell.metadata.setdefault("mystnb", {})["figure"] = figure
+    nbformat.write(nb, notebook)
+
+
 def _kernel_name() -> str:
     """Our registered kernel when it exists, else the interpreter's own ``python3``."""
     from jupyter_client.kernelspec import KernelSpecManager
@@ -127,11 +218,17 @@ def _kernel_name() -> str:
     return KERNEL if KERNEL in KernelSpecManager().find_kernel_specs() else "python3"
 
 
-def execute_chapter(source: Path, parameters: dict, *, root: Path = C.REPO_ROOT, log=print) -> Path:
+def execute_chapter(
+    source: Path, parameters: dict, *, root: Path = C.REPO_ROOT, log=console.say, verbose: bool = False
+) -> Path:
     """Convert one chapter to a notebook and execute it with papermill.
 
+    Args:
+        log: where the start and end of the chapter are reported (the terminal).
+        verbose: keep the Jupyter kernel's own warnings (by default only its errors reach the terminal).
+
     Returns:
-        The executed notebook, beside its source.
+        The executed notebook, in ``_build/executed/``.
 
     Raises:
         papermill.PapermillExecutionError: a cell failed (the notebook with
@@ -143,7 +240,9 @@ def execute_chapter(source: Path, parameters: dict, *, root: Path = C.REPO_ROOT,
     notebook = root / "_build" / "jupytext" / source.with_suffix(".ipynb").name
     notebook.parent.mkdir(parents=True, exist_ok=True)
     jupytext.write(jupytext.read(source), notebook)
-    executed = source.with_suffix(".ipynb")
+    executed = executed_notebook(source, root)
+    executed.parent.mkdir(parents=True, exist_ok=True)
+    log(f"{source.stem}: executing")
     start = time.perf_counter()
     papermill.execute_notebook(
         str(notebook),
@@ -153,8 +252,12 @@ def execute_chapter(source: Path, parameters: dict, *, root: Path = C.REPO_ROOT,
         kernel_name=_kernel_name(),
         progress_bar=False,
         log_output=False,
+        extra_arguments=[] if verbose else ["--IPKernelApp.log_level=ERROR"],
     )
-    log(f"executed {source.name} in {time.perf_counter() - start:.1f} s")
+    fold_code(executed)
+    seconds = time.perf_counter() - start
+    record_chapter_time(source.stem, seconds, root)
+    log(f"{source.stem}: done in {console.duration(seconds)}")
     return executed
 
 
@@ -167,7 +270,9 @@ def build_html(*, root: Path = C.REPO_ROOT, strict: bool = True) -> Path:
     Raises:
         RuntimeError: Jupyter Book failed, with the end of its output.
     """
-    command = [str(Path(sys.executable).with_name("jb")), "build", str(root), "--builder", "html"]
+    staged = stage_sources(root)
+    command = [str(Path(sys.executable).with_name("jb")), "build", str(staged), "--builder", "html"]
+    command += ["--path-output", str(root)]
     if strict:
         command += ["-W", "-n", "--keep-going"]
     result = subprocess.run(command, cwd=root, capture_output=True, text=True)
@@ -183,7 +288,8 @@ def build(
     only: list[str] | None = None,
     strict: bool = True,
     root: Path = C.REPO_ROOT,
-    log=print,
+    log=console.say,
+    verbose: bool = False,
 ) -> Path:
     """Execute every chapter (or those named in ``only``) and build the HTML book.
 
@@ -195,15 +301,23 @@ def build(
         strict: warnings are errors in the HTML build.
         root: the folder holding ``_config.yml``, ``_toc.yml`` and ``book/``
             (the tests build a copy elsewhere).
+        log: where progress is reported (the terminal).
+        verbose: keep the Jupyter kernels' own warnings.
     """
     check_assets(root / "book" / "assets")
+    stage_sources(root)
     params = {"profile": profile, **(parameters or {})}
-    for source in chapters(root / "book"):
+    sources = chapters(root / "book")
+    for number, source in enumerate(sources, 1):
         if only and source.name not in only and source.stem not in only:
-            if not source.with_suffix(".ipynb").exists():
+            if not executed_notebook(source, root).exists():
                 raise FileNotFoundError(f"{source.stem} was never executed; include it in the build")
             continue
-        execute_chapter(source, params, root=root, log=log)
+        execute_chapter(
+            source, params, root=root, log=lambda m, n=number: log(f"[{n}/{len(sources)}] {m}"), verbose=verbose
+        )
+    log("rendering the HTML with Jupyter Book")
+    start = time.perf_counter()
     html = build_html(root=root, strict=strict)
-    log(f"book written to {html / 'index.html'}")
+    log(f"book written to {html / 'index.html'} ({console.duration(time.perf_counter() - start)} to render)")
     return html

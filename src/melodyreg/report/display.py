@@ -7,6 +7,10 @@
   every page. Charts stay interactive (tooltips, zoom).
 * Audio: :func:`audio_player` embeds OGG/Vorbis as a data URI in an
   ``<audio>`` element with a MIDI download link beside it.
+* Numbered figures and tables: :func:`figure` and :func:`table` mark an output
+  with its label and caption (output metadata that the build turns into a
+  numbered figure or table, :func:`melodyreg.report.build.fold_code`); prose
+  refers to it as ``{numref}`label```. In Jupyter the output shows as usual.
 """
 
 from __future__ import annotations
@@ -22,7 +26,68 @@ import altair as alt
 from IPython.display import HTML
 
 RENDERER = "melodyreg-offline"
+CAPTION_KEY = "melodyreg_caption"  # output metadata read by the build
 _ids = itertools.count()
+
+
+class Captioned:
+    """An output with a label and a caption: a numbered figure or table in the book.
+
+    Attributes:
+        content: anything IPython can display (an Altair chart, HTML).
+        kind: ``"figure"`` or ``"table"``.
+        name: the label prose refers to, e.g. ``fig-losses`` (unique in the book).
+        caption: MyST text: what the output shows and what to look for.
+    """
+
+    def __init__(self, content, kind: str, name: str, caption: str):
+        if kind not in ("figure", "table"):
+            raise ValueError(f"kind must be 'figure' or 'table', got {kind!r}")
+        if not name or not name.replace("-", "").isalnum():
+            raise ValueError(f"a label holds letters, digits and '-', got {name!r}")
+        self.content, self.kind, self.name, self.caption = content, kind, name, caption
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        from IPython.core.interactiveshell import InteractiveShell
+
+        if InteractiveShell.initialized():
+            data, metadata = InteractiveShell.instance().display_formatter.format(self.content, include, exclude)
+        else:  # outside a kernel (tests, scripts): the content's own representation
+            data, metadata = {"text/html": _html_of(self.content)}, {}
+        metadata = dict(metadata)
+        metadata[CAPTION_KEY] = {"kind": self.kind, "name": self.name, "caption": self.caption}
+        return data, metadata
+
+
+def _html_of(content) -> str:
+    if hasattr(content, "_repr_mimebundle_"):
+        bundle = content._repr_mimebundle_()
+        bundle = bundle[0] if isinstance(bundle, tuple) else bundle
+        return bundle.get("text/html", "")
+    return content._repr_html_() if hasattr(content, "_repr_html_") else html.escape(str(content))
+
+
+class _Text:
+    """A string whose plain-text form is itself (a glued ``str`` would keep its quotes)."""
+
+    def __init__(self, text: str):
+        self.text = text
+
+    def __repr__(self) -> str:
+        return self.text
+
+
+def glue(key: str, value) -> None:
+    """Store ``value`` under ``key`` for the prose: ``{glue:text}`key``` on this page, or
+    ``{glue:text}`05_evaluation.ipynb::key``` on another. Strings are glued as they read."""
+    from myst_nb import glue as myst_glue
+
+    myst_glue(key, _Text(value) if isinstance(value, str) else value, display=False)
+
+
+def figure(content, name: str, caption: str) -> Captioned:
+    """``content`` (a chart) as a numbered figure labelled ``name`` with ``caption``."""
+    return Captioned(content, "figure", name, caption)
 
 
 def vega_bundle() -> str:
@@ -75,9 +140,15 @@ def audio_player(ogg: bytes, midi: bytes, label: str, filename: str) -> HTML:
     )
 
 
-def table(frame, caption: str = "") -> HTML:
-    """A pandas DataFrame as a plain HTML table with an optional caption."""
+def table(frame, caption: str = "", name: str | None = None):
+    """A pandas DataFrame as a plain HTML table.
+
+    With ``name``, a numbered table labelled ``name`` with ``caption``
+    (:class:`Captioned`); without, the caption is a bold line above it.
+    """
     body = frame.to_html(index=False, border=0, classes="table")
+    if name is not None:
+        return Captioned(HTML(body), "table", name, caption)
     return HTML(f"<p><b>{html.escape(caption)}</b></p>{body}" if caption else body)
 
 
@@ -89,11 +160,31 @@ def csv_download(frame, filename: str, label: str) -> HTML:
     )
 
 
-def listed(frame, caption: str, filename: str, shown: int = 20) -> HTML:
-    """The first ``shown`` rows of ``frame`` as a table, with how many there are and a CSV of them all."""
+def listed(frame, caption: str, filename: str, shown: int = 20, name: str | None = None):
+    """The first ``shown`` rows of ``frame`` as a table, with how many there are and a CSV of them all.
+
+    With ``name``, a numbered table (see :func:`table`).
+    """
     more = f" (the first {shown} of {len(frame):,})" if len(frame) > shown else ""
     link = csv_download(frame, filename, f"Download all {len(frame):,} rows as CSV ({filename})")
+    if name is not None:
+        body = frame.head(shown).to_html(index=False, border=0, classes="table")
+        return Captioned(HTML(body + link.data), "table", name, caption + more)
     return HTML(table(frame.head(shown), caption + more).data + link.data)
+
+
+def strategy_label(name: str) -> str:
+    """A strategy's display label (``scheduled_sampling`` → ``Scheduled sampling``)."""
+    from melodyreg import constants as C
+
+    return C.STRATEGY_LABELS.get(name, name)
+
+
+def events(classes) -> list[int]:
+    """Event classes as note-seq event values (for :func:`melody_players`)."""
+    from melodyreg.data.melodies import decode
+
+    return decode(classes)
 
 
 def melody_players(melodies: Sequence[Sequence[int]], labels: Sequence[str], stem: str) -> list[HTML]:

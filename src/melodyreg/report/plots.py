@@ -119,6 +119,11 @@ def piano_roll(classes: Sequence[int], title: str = "", width: int = 640) -> alt
     return (bars + notes).properties(title=title, width=width, height=180)
 
 
+def piano_rolls(rolls: dict[str, Sequence[int]], width: int = 560) -> alt.VConcatChart:
+    """Piano rolls of several encoded melodies, one above the other, labelled by the keys of ``rolls``."""
+    return alt.vconcat(*[piano_roll(classes, label, width=width) for label, classes in rolls.items()])
+
+
 STRATEGY_COLORS = {
     "Baseline": "#4c78a8",
     "Dropout": "#f58518",

@@ -29,6 +29,7 @@ from melodyreg import config
 from melodyreg import constants as C
 from melodyreg.config import STRATEGIES
 from melodyreg.data import dataset
+from melodyreg.data.melodies import encode
 from melodyreg.data.windows import Batcher
 from melodyreg.model import generation
 from melodyreg.runs import store, sweep
@@ -226,6 +227,31 @@ def sample(
         )
         for name, run in study.runs.items()
     }
+
+
+def real_example(
+    study: Study, *, side: str = "test", steps: int = 128, primer: Sequence[int] = C.DEFAULT_PRIMER
+) -> tuple[int, np.ndarray]:
+    """A real melody to set beside generated ones: its index and first ``steps`` event classes.
+
+    Drawn with the study's seed from the ``side`` melodies at least ``steps`` long that begin
+    with ``primer`` (as the generated ones do); from all of that side's melodies if none does.
+
+    Raises:
+        ValueError: the side has no melodies.
+    """
+    indices = np.asarray(getattr(study.parts, side))
+    if len(indices) == 0:
+        raise ValueError(f"the {side} side has no melodies")
+    start = encode(primer)
+    fitting = [
+        int(i)
+        for i in indices
+        if len(study.corpus.melodies[i]) >= steps and np.array_equal(study.corpus.melodies[i][: len(start)], start)
+    ]
+    pool = fitting or [int(i) for i in indices]
+    chosen = int(np.random.default_rng(study.seed).choice(pool))
+    return chosen, np.asarray(study.corpus.melodies[chosen][:steps])
 
 
 def curves(study: Study, names: Sequence[str] | None = None, smooth: int = 50) -> pd.DataFrame:

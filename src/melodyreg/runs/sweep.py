@@ -24,8 +24,7 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from tqdm.auto import tqdm
-
+from melodyreg import console
 from melodyreg.config import ExperimentConfig
 from melodyreg.data.dataset import Corpus, Split
 from melodyreg.model import training
@@ -52,6 +51,7 @@ def train_run(
     *,
     threads: int | None = None,
     progress: bool = True,
+    slot: int = 0,
 ) -> Path:
     """Train (or resume) one run in this process and store its artifacts; returns its folder.
 
@@ -63,7 +63,7 @@ def train_run(
         if store.load(config, runs_dir) is not None:  # finished by another process meanwhile
             return store.run_folder(config, runs_dir)
         folder = store.open_folder(config, runs_dir)
-        strategy, history = training.train(config, train_melodies, eval_melodies, folder, progress=progress)
+        strategy, history = training.train(config, train_melodies, eval_melodies, folder, progress=progress, slot=slot)
         # training time summed over sessions, so a resumed run reports its whole cost
         seconds, best = training.Checkpoint(folder).summary()  # one read of the final checkpoint
         return store.save(
@@ -81,9 +81,20 @@ def queue(configs: Sequence[ExperimentConfig]) -> list[ExperimentConfig]:
     return sorted(dict.fromkeys(configs), key=cost, reverse=True)
 
 
-def _train_task(config: ExperimentConfig, sides, runs_dir: str) -> str:
+def _worker_slot() -> int:
+    """The terminal line for this Dask worker's runs: 1 + its index (line 0 counts the runs)."""
+    from dask.distributed import get_worker
+
+    name = get_worker().name
+    return 1 + name if isinstance(name, int) else 1
+
+
+def _train_task(config: ExperimentConfig, sides, runs_dir: str, progress: bool) -> str:
     train_melodies, eval_melodies = sides
-    return str(train_run(config, train_melodies, eval_melodies, Path(runs_dir), threads=1, progress=False))
+    folder = train_run(
+        config, train_melodies, eval_melodies, Path(runs_dir), threads=1, progress=progress, slot=_worker_slot()
+    )
+    return str(folder)
 
 
 def _key(config: ExperimentConfig, runs_dir) -> str:
@@ -117,7 +128,7 @@ def train_all(
         runs_dir: the artifact store (must be reachable by every worker).
         scheduler: address of a Dask scheduler; ``None`` starts a local cluster.
         workers: processes of the local cluster (ignored with ``scheduler``).
-        progress: show a progress bar over runs.
+        progress: show each run's progress and a tally of finished runs on the terminal.
 
     Raises:
         SweepError: one or more runs failed (their errors are listed; the others finished).
@@ -140,20 +151,22 @@ def train_all(
                     config,
                     sides,
                     str(runs_dir),
+                    progress,
                     pure=False,
                     priority=cost(config),
                     key=_key(config, runs_dir),
                 )
                 futures[future] = config
-            bar = tqdm(total=len(futures), desc="training runs", unit="run", disable=not progress)
+            tally = console.RunTally(len(futures), enabled=progress)
             for future in as_completed(futures):
                 config = futures[future]
                 try:
                     folders[_key(config, runs_dir)] = Path(future.result())
+                    tally.finished(config.label())
                 except Exception as error:  # report every failed run, keep the finished ones
                     failures.append(f"{config.strategy.name} (seed {config.seed}): {type(error).__name__}: {error}")
-                bar.update()
-            bar.close()
+                    tally.finished(config.label(), failed=True)
+            tally.close()
     finally:
         if cluster is not None:
             cluster.close()
@@ -193,8 +206,11 @@ def ensure_runs(
         train_melodies, eval_melodies = parts.melodies(corpus, "train"), parts.melodies(corpus, "valid")
         workers = max(1, min(workers or os.cpu_count() or 1, len(missing)))
         if workers == 1 and scheduler is None:
+            tally = console.RunTally(len(missing), enabled=progress)
             for config in missing:
-                train_run(config, train_melodies, eval_melodies, runs_dir, progress=progress)
+                train_run(config, train_melodies, eval_melodies, runs_dir, progress=progress, slot=1)
+                tally.finished(config.label())
+            tally.close()
         else:
             train_all(
                 missing,

@@ -1,0 +1,194 @@
+"""What a reproducibility reviewer asks of a build: its environment, its times, the choices behind it.
+
+* :func:`environment_table`: Python, the pinned packages that shape the numbers,
+  CPU model and cores, the commit and the date of the build.
+* :func:`record_chapter_time` / :func:`chapter_times`: wall time per executed
+  chapter, written by the build beside the executed notebooks.
+* :func:`run_times`: training time per run of a study, from the run store.
+* :func:`choices_table`: every choice the poster left open, our setting (read
+  from :mod:`melodyreg.config`, never retyped) and the reason for it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import os
+import platform
+import subprocess
+from importlib import metadata
+from pathlib import Path
+
+import pandas as pd
+
+from melodyreg import config
+from melodyreg import constants as C
+from melodyreg.files import atomic_write_text
+
+# the packages whose versions can change a number or a page of the book
+PACKAGES = (
+    "tensorflow-cpu",
+    "keras",
+    "numpy",
+    "pandas",
+    "scikit-learn",
+    "scipy",
+    "music21",
+    "note-seq",
+    "pretty_midi",
+    "altair",
+    "jupyter-book",
+    "myst-nb",
+    "papermill",
+    "dask",
+)
+TIMES_FILE = "chapter_times.json"
+
+
+def _version(package: str) -> str:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def cpu_model() -> str:
+    """The CPU's model name (from ``/proc/cpuinfo`` on Linux), else the platform's processor string."""
+    info = Path("/proc/cpuinfo")
+    if info.exists():
+        for line in info.read_text(errors="replace").splitlines():
+            if line.lower().startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    return platform.processor() or platform.machine() or "unknown"
+
+
+def commit(root: Path = C.REPO_ROOT) -> str:
+    """The checked-out commit (with ``+ local changes`` when the tree differs from it), or ``unknown``."""
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short=12", "HEAD"], cwd=root, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"], cwd=root, capture_output=True, text=True
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown (not a git checkout)"
+    return f"{head} + local changes" if dirty else head
+
+
+def environment_table(root: Path = C.REPO_ROOT) -> pd.DataFrame:
+    """One row per fact of the build's environment: ``item``, ``value``."""
+    rows = [
+        ("date of the build (UTC)", dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M")),
+        ("commit", commit(root)),
+        ("Python", platform.python_version()),
+        ("operating system", platform.platform()),
+        ("CPU", cpu_model()),
+        ("CPU cores", str(os.cpu_count())),
+    ]
+    rows += [(package, _version(package)) for package in PACKAGES]
+    return pd.DataFrame(rows, columns=["item", "value"])
+
+
+def times_path(root: Path = C.REPO_ROOT) -> Path:
+    return root / "_build" / TIMES_FILE
+
+
+def record_chapter_time(chapter: str, seconds: float, root: Path = C.REPO_ROOT) -> None:
+    """Add one chapter's wall time to the build's record (a corrupt record is started afresh)."""
+    path = times_path(root)
+    try:
+        times = json.loads(path.read_text()) if path.exists() else {}
+    except (OSError, ValueError):
+        times = {}
+    times[chapter] = round(float(seconds), 1)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(path, json.dumps(times, indent=1))
+
+
+def chapter_times(root: Path = C.REPO_ROOT) -> pd.DataFrame:
+    """Wall time per chapter of the latest build (empty when there is no record, e.g. in Jupyter)."""
+    path = times_path(root)
+    try:
+        times = json.loads(path.read_text()) if path.exists() else {}
+    except (OSError, ValueError):
+        times = {}
+    return pd.DataFrame({"chapter": list(times), "seconds": list(times.values())})
+
+
+def run_times(runs) -> pd.DataFrame:
+    """Training time per run: ``runs`` is an iterable of stored runs (each listed once)."""
+    rows, seen = [], set()
+    for run in runs:
+        if run.folder in seen:
+            continue
+        seen.add(run.folder)
+        rows.append({"run": run.config.label(), "folder": run.folder.name, "seconds": round(run.seconds, 1)})
+    return pd.DataFrame(rows)
+
+
+def choices_table() -> pd.DataFrame:
+    """The choices the poster left open, our default setting (from the config) and why."""
+    strategy, train, model, data = (
+        config.StrategyConfig(),
+        config.TrainConfig(),
+        config.ModelConfig(),
+        config.DataConfig(),
+    )
+    final_epsilon = strategy.ss_k / (strategy.ss_k + math.exp(train.iterations / strategy.ss_k))
+    budget = "/".join(sorted({str(len(settings)) for settings in config.TUNING["full"].values()}))
+    rows = [
+        (
+            "corpus",
+            "music21's folk collections (O'Neill, Ryan, Aird, misc.)",
+            "offline and licence-free; MAESTRO, the poster's data, is one parameter away",
+        ),
+        (
+            "split",
+            f"by tune, test {data.test_fraction:.0%}, validation {data.valid_fraction:.0%} of the rest; "
+            "duplicate tunes merged",
+            "no tune on two sides; settings chosen on validation, verdicts on test",
+        ),
+        ("learning rate", f"{train.learning_rate:g} (Adam)", "MelodyRNN's default"),
+        ("gradient clipping", f"global norm {train.clip_norm:g}", "MelodyRNN's default"),
+        ("training window", f"{train.window} steps", "the generated melodies' length"),
+        (
+            "held-out check in training",
+            f"{train.eval_windows} windows every {train.eval_every} iterations",
+            "a stable curve at a small cost",
+        ),
+        ("layers", " × ".join(str(u) for u in model.layers) + " LSTM units", "the poster's architecture"),
+        (
+            "dropout",
+            f"p = {strategy.dropout_rate:g} on each LSTM layer's output, not the recurrent state",
+            "as MelodyRNN's DropoutWrapper",
+        ),
+        (
+            "scheduled sampling k",
+            f"{strategy.ss_k:g} (ε = {final_epsilon:.2f} at iteration {train.iterations:,})",
+            "goes from teacher forcing to nearly free running within the poster's 5,000 iterations",
+        ),
+        (
+            "professor forcing λ",
+            f"{strategy.pf_lambda:g}",
+            "the adversarial and NLL terms at one scale",
+        ),
+        (
+            "professor forcing gates",
+            f"term on when the discriminator is right ≥ {strategy.pf_gate_low:.0%}; "
+            f"discriminator updated while < {strategy.pf_gate_high:.0%}",
+            "Lamb et al.'s gating",
+        ),
+        (
+            "professor forcing discriminator",
+            f"reads hidden states averaged over {strategy.pf_pool} steps",
+            "a quarter note is 4 steps",
+        ),
+        (
+            "tuning budget",
+            f"{budget} settings per regularizer at the `full` profile (config.TUNING), first seed",
+            "the same budget for every strategy",
+        ),
+    ]
+    return pd.DataFrame(rows, columns=["choice", "our setting", "why"])
