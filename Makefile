@@ -77,4 +77,4 @@ lock:
 	$(PY) tools/write_environment.py
 
 clean:
-	rm -rf _build book/*.ipynb
+	rm -rf _build

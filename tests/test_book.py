@@ -55,3 +55,30 @@ def test_no_page_references_a_remote_script(built_book):
     for page in built_book.rglob("*.html"):
         text = page.read_text()
         assert '<script src="http' not in text and 'src="//' not in text, page
+
+
+def test_figures_and_tables_are_numbered_and_code_is_folded(pages):
+    assert pages["01_data.html"].numbered >= 5
+    assert pages["05_evaluation.html"].numbered >= 15
+    assert all(report.code_shown == 0 for report in pages.values())
+    assert all(not report.noise for report in pages.values())
+
+
+def _glued(notebook: Path) -> dict[str, str]:
+    import nbformat
+
+    values = {}
+    for cell in nbformat.read(notebook, as_version=4).cells:
+        for output in cell.get("outputs", []):
+            name = output.get("metadata", {}).get("scrapbook", {}).get("name")
+            if name:
+                values[name] = output["data"]["text/plain"]
+    return values
+
+
+def test_the_abstract_quotes_the_executed_evaluation(built_book):
+    glued = _glued(book.source_dir(built_book.parent.parent) / "book" / "05_evaluation.ipynb")
+    intro = (built_book / "book" / "intro.html").read_text()
+    assert "Abstract" in intro
+    for key in ("eval-nll-baseline", "eval-ll-scheduled_sampling", "eval-claims", "eval-untested"):
+        assert f">{glued[key]}<" in intro, key

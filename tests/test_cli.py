@@ -42,7 +42,21 @@ def test_book_passes_profile_parameters_and_chapters_on(monkeypatch):
     calls = []
     monkeypatch.setattr(build, "build", lambda *args, **kwargs: calls.append((args, kwargs)))
     cli.main(["book", "--profile", "smoke", "-p", "seed=3", "--only", "01_data", "--lenient"])
-    assert calls == [(("smoke", {"seed": 3}), {"only": ["01_data"], "strict": False})]
+    assert calls == [(("smoke", {"seed": 3}), {"only": ["01_data"], "strict": False, "verbose": False})]
+    cli.main(["book", "--verbose"])
+    assert calls[-1][1]["verbose"] is True
+
+
+def test_tensorflow_is_quiet_unless_verbose(monkeypatch):
+    from melodyreg import console
+    from melodyreg.report import build
+
+    monkeypatch.setattr(build, "build", lambda *args, **kwargs: None)
+    monkeypatch.delenv(console.TF_LOG_LEVEL, raising=False)
+    cli.main(["book"])
+    assert console.os.environ[console.TF_LOG_LEVEL] == "3"
+    cli.main(["--verbose", "book"])
+    assert console.os.environ[console.TF_LOG_LEVEL] == "0"
 
 
 @pytest.fixture

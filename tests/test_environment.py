@@ -1,65 +1,37 @@
-"""The pinned lock file, environment.yml and pyproject.toml agree."""
+"""The reproducibility appendix's tables: the environment, and the open choices read from the config."""
 
-import re
-import tomllib
-from pathlib import Path
+from __future__ import annotations
 
-import yaml
-
-ROOT = Path(__file__).resolve().parents[1]
+from melodyreg import config
+from melodyreg.report import environment
 
 
-def _normalise(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower()
+def test_the_environment_names_python_cpu_commit_and_the_pinned_packages():
+    table = environment.environment_table().set_index("item")["value"]
+    for item in ("date of the build (UTC)", "commit", "Python", "CPU", "CPU cores", "tensorflow-cpu", "keras"):
+        assert item in table.index and table[item]
+    assert table["keras"] != "not installed"
 
 
-def _pins(lines) -> dict[str, str]:
-    pins = {}
-    for line in lines:
-        line = line.strip()
-        if not line or line.startswith(("#", "-e", "-")):
-            continue
-        name, sep, version = line.partition("==")
-        assert sep, f"unpinned requirement {line!r}"
-        pins[_normalise(name)] = version
-    return pins
+def test_outside_a_git_checkout_the_commit_is_unknown(tmp_path):
+    assert environment.commit(tmp_path).startswith("unknown")
 
 
-def lock_pins() -> dict[str, str]:
-    return _pins((ROOT / "requirements.lock").read_text().splitlines())
+def test_the_choices_are_read_from_the_config():
+    choices = environment.choices_table().set_index("choice")["our setting"]
+    defaults = config.StrategyConfig()
+    assert choices["scheduled sampling k"].startswith(f"{defaults.ss_k:g} (ε = 0.02 at iteration 5,000)")
+    assert f"p = {defaults.dropout_rate:g}" in choices["dropout"]
+    assert choices["learning rate"].startswith(f"{config.TrainConfig().learning_rate:g}")
+    assert choices["tuning budget"].startswith("6 settings per regularizer")
 
 
-def environment_pins() -> dict[str, str]:
-    env = yaml.safe_load((ROOT / "environment.yml").read_text())
-    pip_section = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict) and "pip" in d)
-    return _pins(pip_section)
+def test_run_times_list_each_run_once(tmp_path):
+    class Run:
+        def __init__(self, name, seconds):
+            self.folder, self.seconds, self.config = tmp_path / name, seconds, config.ExperimentConfig()
 
-
-def test_lock_and_environment_pin_the_same_packages_and_versions():
-    lock, env = lock_pins(), environment_pins()
-    assert set(lock) == set(env), f"only in lock: {set(lock) - set(env)}; only in env: {set(env) - set(lock)}"
-    differing = {name: (lock[name], env[name]) for name in lock if lock[name] != env[name]}
-    assert not differing, f"versions differ (lock, env): {differing}"
-
-
-def test_environment_has_python_311_and_fluidsynth_from_conda_forge():
-    env = yaml.safe_load((ROOT / "environment.yml").read_text())
-    assert env["channels"] == ["conda-forge"]
-    plain = [d for d in env["dependencies"] if isinstance(d, str)]
-    assert "python=3.11" in plain and "fluidsynth" in plain
-
-
-def test_every_declared_dependency_is_pinned():
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    declared = list(project["dependencies"])
-    for extra in project["optional-dependencies"].values():
-        declared += extra
-    lock = lock_pins()
-    names = {_normalise(re.split(r"[<>=!\[ ]", d)[0]) for d in declared}
-    assert names - set(lock) == set(), f"declared but not pinned: {names - set(lock)}"
-
-
-def test_cpu_tensorflow_and_jupyter_book_1_are_pinned():
-    lock = lock_pins()
-    assert "tensorflow-cpu" in lock and "tensorflow" not in lock
-    assert lock["jupyter-book"].startswith("1."), "Jupyter Book 2 cannot build offline"
+    first = Run("a", 10.04)
+    table = environment.run_times([first, Run("b", 5), first])
+    assert table.folder.tolist() == ["a", "b"] and table.seconds.tolist() == [10.0, 5.0]
+    assert table.run[0] == "baseline seed 2017"

@@ -1,0 +1,110 @@
+"""The build's steps that need no kernel: folding code, captions, staging the sources, chapter times."""
+
+from __future__ import annotations
+
+import json
+
+import nbformat
+import pandas as pd
+import pytest
+
+from melodyreg.report import build, environment
+from melodyreg.report import display as show
+
+
+def _output(caption: dict | None = None):
+    metadata = {show.CAPTION_KEY: caption} if caption else {}
+    return nbformat.v4.new_output("display_data", data={"text/html": "<div></div>"}, metadata=metadata)
+
+
+def _notebook(tmp_path, cells) -> object:
+    path = tmp_path / "01_test.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=cells), path)
+    return path
+
+
+def test_code_is_folded_parameters_hidden_and_explicit_tags_kept(tmp_path):
+    cells = [
+        nbformat.v4.new_code_cell("profile = 'poster'", metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_code_cell("profile = 'smoke'", metadata={"tags": ["injected-parameters"]}),
+        nbformat.v4.new_code_cell("x = 1"),
+        nbformat.v4.new_code_cell("y = 2", metadata={"tags": ["remove-cell"]}),
+        nbformat.v4.new_markdown_cell("# Prose"),
+    ]
+    path = _notebook(tmp_path, cells)
+    build.fold_code(path)
+    tags = [c.metadata.get("tags", []) for c in nbformat.read(path, as_version=4).cells]
+    assert tags == [
+        ["parameters", "hide-cell"],
+        ["injected-parameters", "hide-cell"],
+        ["hide-input"],
+        ["remove-cell"],
+        [],
+    ]
+
+
+def test_captioned_outputs_become_numbered_figures_and_tables(tmp_path):
+    figure = {"kind": "figure", "name": "fig-a", "caption": "A chart."}
+    table = {"kind": "table", "name": "tbl-b", "caption": "A table."}
+    cells = [
+        nbformat.v4.new_code_cell("a", outputs=[_output(figure)]),
+        nbformat.v4.new_code_cell("b", outputs=[_output(table)]),
+    ]
+    path = _notebook(tmp_path, cells)
+    build.fold_code(path)
+    first, second = nbformat.read(path, as_version=4).cells
+    assert first.metadata["mystnb"]["figure"] == {"name": "fig-a", "caption": "A chart."}
+    assert second.metadata["mystnb"]["figure"] == {
+        "name": "tbl-b",
+        "caption": "A table.",
+        "classes": "melodyreg-table",
+        "caption_before": True,
+    }
+
+
+def test_a_captioned_output_must_be_alone_in_its_cell(tmp_path):
+    figure = {"kind": "figure", "name": "fig-a", "caption": "A chart."}
+    path = _notebook(tmp_path, [nbformat.v4.new_code_cell("a", outputs=[_output(figure), _output()])])
+    with pytest.raises(ValueError, match=r"01_test.ipynb, cell 0: a captioned output \(fig-a\) must be the only"):
+        build.fold_code(path)
+
+
+def test_captioned_carries_its_label_and_caption_in_the_output_metadata():
+    data, metadata = show.figure(show.HTML("<b>chart</b>"), "fig-x", "What to look for.")._repr_mimebundle_()
+    assert "<b>chart</b>" in data["text/html"]
+    assert metadata[show.CAPTION_KEY] == {"kind": "figure", "name": "fig-x", "caption": "What to look for."}
+    table = show.table(pd.DataFrame({"a": [1]}), "Counts.", name="tbl-x")
+    assert table._repr_mimebundle_()[1][show.CAPTION_KEY]["kind"] == "table"
+    assert isinstance(show.table(pd.DataFrame({"a": [1]}), "Counts."), show.HTML)  # no name: a bold caption line
+
+
+@pytest.mark.parametrize("name", ["", "fig x", "fig:x", "fig_x"])
+def test_a_label_must_be_letters_digits_and_dashes(name):
+    with pytest.raises(ValueError, match="a label holds letters, digits and '-'"):
+        show.figure("x", name, "caption")
+
+
+def test_the_sources_are_staged_as_links_and_restaging_is_harmless(tmp_path):
+    (tmp_path / "book" / "assets").mkdir(parents=True)
+    for name in ("_config.yml", "_toc.yml", "book/references.bib", "book/intro.md"):
+        (tmp_path / name).write_text(name)
+    staged = build.stage_sources(tmp_path)
+    build.stage_sources(tmp_path)
+    assert (staged / "book" / "intro.md").read_text() == "book/intro.md"
+    assert (staged / "book" / "assets").is_symlink() and (staged / "_config.yml").is_symlink()
+    source = tmp_path / "book" / "01_data.py"
+    assert build.executed_notebook(source, tmp_path) == staged / "book" / "01_data.ipynb"
+
+
+def test_chapter_times_are_recorded_and_a_corrupt_record_starts_afresh(tmp_path):
+    assert environment.chapter_times(tmp_path).empty
+    environment.record_chapter_time("01_data", 7.26, tmp_path)
+    environment.record_chapter_time("02_dropout", 60, tmp_path)
+    assert environment.chapter_times(tmp_path).to_dict("list") == {
+        "chapter": ["01_data", "02_dropout"],
+        "seconds": [7.3, 60.0],
+    }
+    environment.times_path(tmp_path).write_text("{not json")
+    assert environment.chapter_times(tmp_path).empty
+    environment.record_chapter_time("03_x", 1, tmp_path)
+    assert json.loads(environment.times_path(tmp_path).read_text()) == {"03_x": 1.0}
