@@ -252,3 +252,20 @@ def test_initial_weights_do_not_depend_on_other_draws_from_python_random():
     random.random()  # outside the context the same draw shifts every initializer's seed
     unprotected = [v.numpy() for v in build(ModelConfig(layers=(8,))).variables]
     assert not np.array_equal(unprotected[0], built(False)[0])
+
+
+def test_a_run_writes_tensorboard_scalars_beside_its_history(tmp_path):
+    """``tensorboard --logdir runs`` shows training and held-out metrics of every run."""
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    from melodyreg.model import scalars
+
+    melodies = toy_melodies()
+    config = tiny_config("scheduled_sampling", iterations=20, eval_every=10, checkpoint_every=10)
+    training.train(config, melodies, melodies[:2], tmp_path, progress=False)
+    events = EventAccumulator(str(tmp_path / scalars.FOLDER), size_guidance={"tensors": 0})
+    events.Reload()
+    tags = set(events.Tags()["tensors"])
+    assert {"train/loss", "train/epsilon", "train/own_input_share", "valid/loss"} <= tags
+    assert [e.step for e in events.Tensors("train/loss")] == [10, 20]  # one point per 10 iterations
+    assert [e.step for e in events.Tensors("valid/loss")] == [0, 10, 20]

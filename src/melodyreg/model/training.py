@@ -33,6 +33,7 @@ from melodyreg.files import atomic_write
 from melodyreg.model import strategies
 from melodyreg.model.losses import masked_sums
 from melodyreg.model.network import MelodyRNN, build
+from melodyreg.model.scalars import Scalars
 
 
 def set_seed(seed: int) -> None:
@@ -242,6 +243,7 @@ def train(
     *,
     progress: bool = True,
     slot: int = 0,
+    tensorboard: bool = True,
     stop_after: int | None = None,
     on_eval: Callable[[int, dict], None] | None = None,
 ) -> tuple[strategies.Strategy, pd.DataFrame]:
@@ -253,6 +255,8 @@ def train(
         folder: where checkpoints and the history go.
         progress: show the run's progress on the terminal (:class:`melodyreg.console.RunProgress`).
         slot: the terminal line of this run's progress, for runs training side by side.
+        tensorboard: also write the metrics as TensorBoard scalars in ``folder/tensorboard``
+            (:mod:`melodyreg.model.scalars`).
         stop_after: stop (after checkpointing) once this iteration is reached, as if
             killed; used by the resume test.
         on_eval: called with ``(iteration, metrics)`` after each evaluation.
@@ -276,10 +280,13 @@ def train(
     spent, clock = checkpoint.spent, time.perf_counter()  # training time, carried across resumes
     best = checkpoint.restored_best
 
+    scalars = Scalars(folder, enabled=tensorboard)
+
     def record_eval(iteration: int) -> None:
         metrics = evaluate(model, held_out)
         best.offer(iteration, metrics["loss"], model)
         history.append({"iteration": iteration, "phase": "eval", **metrics})
+        scalars.valid(iteration, metrics)
         if on_eval:
             on_eval(iteration, metrics)
 
@@ -290,6 +297,7 @@ def train(
         metrics = strategy.train_step(batcher.batch(iteration), iteration, step_seed(config.seed, iteration))
         history.append({"iteration": iteration + 1, "phase": "train", **metrics})
         done = iteration + 1
+        scalars.train(done, metrics)
         evaluated = done % t.eval_every == 0 or done == t.iterations
         if evaluated:
             record_eval(done)
@@ -299,4 +307,5 @@ def train(
         if stop_after is not None and done >= stop_after:
             break
     bar.close()
+    scalars.close()
     return strategy, pd.DataFrame(history)
