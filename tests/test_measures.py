@@ -124,3 +124,25 @@ def test_mmd_matches_the_unbiased_estimate_written_out():
     yy = sum(k(y[i], y[j]) for i in range(5) for j in range(5) if i != j) / 20
     xy = sum(k(a, b) for a in x for b in y) / 30
     assert value == pytest.approx(xx + yy - 2 * xy, rel=1e-7)
+
+
+def test_the_mmd_permutes_whole_sequences_when_given_them():
+    """Steps of one sequence are near-copies: relabelling single steps makes a p-value far too small."""
+    rng = np.random.default_rng(0)
+    centres = rng.normal(size=(20, 3))  # 20 sequences from one distribution, 15 identical steps each
+    states = np.repeat(centres, 15, axis=0)
+    sequence = np.repeat(np.arange(20), 15)
+    x, y = states[sequence < 10], states[sequence >= 10]
+    gx, gy = sequence[sequence < 10], sequence[sequence >= 10]
+    _, p_steps = measures.mmd(x, y, permutations=200, seed=1)
+    _, p_sequences = measures.mmd(x, y, groups=(gx, gy), permutations=200, seed=1)
+    assert p_steps < 0.05  # a false alarm: two samples of one distribution called different
+    assert p_sequences > 0.05
+    assert measures.mmd(x, y, groups=(gx, gy), permutations=200, seed=1) == (measures.mmd(x, y)[0], p_sequences)
+
+
+def test_usable_prefixes_stop_where_too_few_melodies_are_long_enough():
+    melodies = [np.zeros(n) for n in [300] * 3 + [100] * 5]
+    assert measures.usable_prefixes(melodies, (1, 16, 64, 256), continuation=32, minimum=3) == (1, 16, 64, 256)
+    assert measures.usable_prefixes(melodies, (1, 16, 64, 256), continuation=32, minimum=4) == (1, 16, 64)
+    assert measures.usable_prefixes(melodies, (256, 1), continuation=32, minimum=9) == (1,)  # too few at all

@@ -460,6 +460,9 @@ PF_DESIGNS: dict[str, tuple[str, ...]] = {
     "full": ("raw", "normalized", "separate"),
 }
 
+# Melodies per run and temperature in the quality–diversity sweep of the evaluation chapter.
+SWEEP_MELODIES = {"smoke": 16, "poster": 100, "full": 100}
+
 # Seeds of the final comparison at a setting chosen only by the sample-quality rule (the NLL rule's
 # choice gets every seed of NUM_SEEDS).
 QUALITY_SEEDS = {"smoke": 2, "poster": 1, "full": 3}

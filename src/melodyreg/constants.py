@@ -72,6 +72,8 @@ DATA_DIR = REPO_ROOT / "data"  # caches and downloads live here
 CACHE_DIR = Path(os.environ.get("MELODYREG_CACHE_DIR") or DATA_DIR / "cache")
 # the artifact store of training runs ($MELODYREG_RUNS_DIR moves it; the tests do)
 RUNS_DIR = Path(os.environ.get("MELODYREG_RUNS_DIR") or REPO_ROOT / "runs")
+# sequences per side in the hidden-state tests: teacher-forced windows (training; test) and generated melodies
+STATE_SEQUENCES = 32
 SOUNDFONT_NAME = "TimGM6mb.sf2"  # General-MIDI SoundFont shipped inside pretty_midi
 DOWNLOAD_TIMEOUT = 60.0  # seconds a download waits for the server before it gives up
 AUDIO_SAMPLE_RATE = 22050  # Hz; enough for a piano melody, half the size of 44.1 kHz

@@ -61,6 +61,8 @@ class Evidence:
 
 
 TRAIN_WINDOWS = 512  # consecutive windows of the training melodies, the same for every run: training NLL
+EXPOSURE_PREFIXES = (1, 16, 64, 128, 256)  # beginnings of the exposure-bias curve (16th-note steps)
+EXPOSURE_MINIMUM = 32  # test melodies that must be long enough for a prefix (plus the continuation)
 
 
 def _shared_model(run, models: dict):
@@ -142,8 +144,14 @@ def measure_run(
 
     train_states, train_groups = teacher(state_batch)
     test_states, test_groups = teacher(test_batch)
-    free = sampled.hidden.reshape(-1, sampled.hidden.shape[-1])
-    free_groups = np.repeat(np.arange(sampled.hidden.shape[0]), sampled.hidden.shape[1])
+    # the tests need more sequences than the poster's 10 melodies: a separate batch when num is small
+    state_samples = sampled
+    if num < C.STATE_SEQUENCES:
+        state_samples = generation.generate(
+            model, num=C.STATE_SEQUENCES, steps=steps, temperature=temperature, seed=seed + 1
+        )
+    free = state_samples.hidden.reshape(-1, state_samples.hidden.shape[-1])
+    free_groups = np.repeat(np.arange(state_samples.hidden.shape[0]), state_samples.hidden.shape[1])
     options = {"per_side": per_side, "seed": seed, "permutations": permutations}
     state = _two_sample(train_states, free, (train_groups, free_groups), prefix="state", **options)
     memo = _two_sample(train_states, test_states, (train_groups, test_groups), prefix="memo", **options)
@@ -161,7 +169,7 @@ def gather(
     per_side: int = 1000,
     permutations: int = 200,
     reference_melodies: int = 100,
-    prefixes=(1, 8, 16, 32, 64),
+    prefixes=EXPOSURE_PREFIXES,
     continuation: int = 32,
     exposure_melodies: int = 128,
     progress: bool = True,
@@ -173,12 +181,13 @@ def gather(
         per_side: hidden states per side in the two-sample tests.
         permutations: permutations of the MMD test.
         reference_melodies: test melodies (cut to ``steps``) the generated ones are compared with.
-        prefixes, continuation, exposure_melodies: the exposure-bias curve (:func:`measures.exposure_curve`).
+        prefixes, continuation, exposure_melodies: the exposure-bias curve (:func:`measures.exposure_curve`);
+            only the prefixes for which at least :data:`EXPOSURE_MINIMUM` test melodies are long enough.
     """
     window = study.runs[next(iter(study.runs))].config.train.window
     test = study.melodies("test")
     held_out = eval_windows(test, window, limit=10**9)
-    count = max(1, int(np.ceil(per_side / window)))
+    count = max(C.STATE_SEQUENCES, int(np.ceil(per_side / window)))
     options = {
         "held_out": held_out,
         "train_windows": eval_windows(study.melodies("train"), window, limit=TRAIN_WINDOWS),
@@ -192,6 +201,7 @@ def gather(
         "models": {},
     }
     reference = openings(test, steps, reference_melodies, study.seed)
+    prefixes = measures.usable_prefixes(test, prefixes, continuation, EXPOSURE_MINIMUM)
     measured: dict = {}  # run folder → (row, samples): a run two rules share is measured once
 
     def measure(run):

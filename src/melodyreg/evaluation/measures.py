@@ -75,11 +75,22 @@ def _rbf_kernel(x: np.ndarray, bandwidth: float) -> np.ndarray:
     return np.exp(-distances / (2 * bandwidth**2))
 
 
-def mmd(x: np.ndarray, y: np.ndarray, *, permutations: int = 200, seed: int = 0) -> tuple[float, float]:
+def mmd(
+    x: np.ndarray,
+    y: np.ndarray,
+    *,
+    groups: tuple[np.ndarray, np.ndarray] | None = None,
+    permutations: int = 200,
+    seed: int = 0,
+) -> tuple[float, float]:
     """Unbiased MMD² between samples ``x`` and ``y`` (Gaussian kernel, median-distance bandwidth) and its p-value.
 
     The p-value is the share of random relabellings of the pooled sample (plus
-    the observed one) whose MMD² is at least the observed value.
+    the observed one) whose MMD² is at least the observed value. With ``groups``
+    (the sequence of each row, per side), a relabelling moves **whole sequences**
+    between the sides: neighbouring steps of one sequence are near-copies, and
+    relabelling single steps would treat them as independent and make the
+    p-value far too small.
 
     Raises:
         ValueError: fewer than two points on a side, or different widths.
@@ -95,19 +106,32 @@ def mmd(x: np.ndarray, y: np.ndarray, *, permutations: int = 200, seed: int = 0)
     bandwidth = float(np.median(distances[np.triu_indices(len(probe), 1)])) or 1.0
     kernel = _rbf_kernel(pooled, bandwidth)
     np.fill_diagonal(kernel, 0.0)
-    n, m = len(x), len(y)
 
     def statistic(labels: np.ndarray) -> float:
         # block sums of the kernel through two matrix-vector products (no copies of the blocks)
         a = labels.astype(np.float64)
         b = 1.0 - a
+        n, m = a.sum(), b.sum()
         ka, kb = kernel @ a, kernel @ b
         return float(a @ ka / (n * (n - 1)) + b @ kb / (m * (m - 1)) - 2 * a @ kb / (n * m))
 
-    labels = np.r_[np.ones(n, bool), np.zeros(m, bool)]
+    labels = np.r_[np.ones(len(x), bool), np.zeros(len(y), bool)]
     observed = statistic(labels)
-    null = [statistic(rng.permutation(labels)) for _ in range(permutations)]
-    p_value = (1 + sum(v >= observed for v in null)) / (1 + permutations)
+    if groups is None:
+        null = [statistic(rng.permutation(labels)) for _ in range(permutations)]
+    else:
+        # one id per sequence across both sides; a permutation draws which sequences are "x"
+        _, sequence = np.unique(np.r_[np.asarray(groups[0]) * 2, np.asarray(groups[1]) * 2 + 1], return_inverse=True)
+        first = np.unique(sequence[: len(x)])
+        count = sequence.max() + 1
+        null = []
+        for _ in range(permutations):
+            chosen = np.zeros(count, bool)
+            chosen[rng.choice(count, size=len(first), replace=False)] = True
+            relabelled = chosen[sequence]
+            if 2 <= relabelled.sum() <= len(relabelled) - 2:
+                null.append(statistic(relabelled))
+    p_value = (1 + sum(v >= observed for v in null)) / (1 + len(null))
     return float(observed), float(p_value)
 
 
@@ -154,13 +178,27 @@ def two_sample(
         folds = StratifiedGroupKFold(min(5, *counts), shuffle=True, random_state=seed)
     clf = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000))
     score = cross_val_predict(clf, x, y, groups=fold_groups, cv=folds, method="predict_proba")[:, 1]
-    statistic, p_value = mmd(teacher, free, permutations=permutations, seed=seed)
+    statistic, p_value = mmd(teacher, free, groups=groups, permutations=permutations, seed=seed)
     return {
         "auc": float(roc_auc_score(y, score)),
         "accuracy": float(np.mean((score > 0.5) == y)),
         "mmd": statistic,
         "mmd_p": p_value,
     }
+
+
+def usable_prefixes(
+    melodies: Sequence[np.ndarray], prefixes: Sequence[int], continuation: int, minimum: int = 32
+) -> tuple[int, ...]:
+    """The prefix lengths, in order, up to the longest for which at least ``minimum`` melodies are long
+    enough (prefix plus continuation); at least the shortest prefix.
+
+    One set of melodies serves the whole curve (:func:`exposure_curve`), so the longest prefix
+    decides which melodies take part: long prefixes leave only long melodies.
+    """
+    lengths = np.sort([len(m) for m in melodies])[::-1]
+    kept = [p for p in sorted(prefixes) if len(lengths) >= minimum and lengths[minimum - 1] >= p + continuation]
+    return tuple(kept) or (min(prefixes),)
 
 
 def exposure_curve(

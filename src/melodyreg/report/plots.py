@@ -283,28 +283,72 @@ def interval_chart(
     return alt.layer(*layers, title=title).properties(width=width, height=30 * len(order) + 20)
 
 
-def exposure_chart(
-    summary: pd.DataFrame, title: str, y_title: str = "NLL after own − after other beginning (nats/event)"
-) -> alt.LayerChart:
-    """An exposure-bias measure against prefix length: mean line and 95 % band per strategy.
+def curve_chart(summary: pd.DataFrame, x: str, x_title: str, title: str, y_title: str) -> alt.LayerChart:
+    """A measure against ``x`` (a prefix length, a temperature): mean line and 95 % band per strategy.
 
-    ``summary`` has columns ``strategy`` (labels), ``prefix``, ``mean``, ``low``, ``high``.
+    ``summary`` has columns ``strategy`` (labels), ``x``, ``mean``, ``low``, ``high``.
     """
     base = alt.Chart(summary, title=title).encode(
-        x=alt.X("prefix:Q", title="prefix length (16th-note steps)"), color=_strategy_color(summary)
+        x=alt.X(f"{x}:Q", title=x_title, scale=alt.Scale(zero=False)), color=_strategy_color(summary)
     )
     band = base.mark_area(opacity=0.15).encode(y="low:Q", y2="high:Q")
     line = base.mark_line(point=True).encode(
-        y=alt.Y("mean:Q", title=y_title),
+        y=alt.Y("mean:Q", title=y_title, scale=alt.Scale(zero=False)),
         tooltip=[
             "strategy",
-            "prefix",
+            x,
             alt.Tooltip("mean:Q", format=".3f"),
             alt.Tooltip("low:Q", format=".3f"),
             alt.Tooltip("high:Q", format=".3f"),
         ],
     )
     return (band + line).properties(width=460, height=260)
+
+
+def exposure_chart(
+    summary: pd.DataFrame, title: str, y_title: str = "NLL after own − after other beginning (nats/event)"
+) -> alt.LayerChart:
+    """An exposure-bias measure against prefix length (see :func:`curve_chart`)."""
+    return curve_chart(summary, "prefix", "prefix length (16th-note steps)", title, y_title)
+
+
+def frontier_chart(frame: pd.DataFrame, quality: str, diversity: str, title: str) -> alt.LayerChart:
+    """Quality against diversity, one curve per strategy through its temperatures.
+
+    ``frame`` has one row per (strategy label, seed, temperature) with columns ``quality`` and
+    ``diversity``; each point is the mean over seeds, with 95 % bootstrap intervals on both axes.
+    """
+    from melodyreg.evaluation import intervals
+
+    by = ["strategy", "temperature"]
+    q = intervals.summarise(frame, quality, by).rename(columns={"mean": "quality", "low": "q_low", "high": "q_high"})
+    d = intervals.summarise(frame, diversity, by).rename(
+        columns={"mean": "diversity", "low": "d_low", "high": "d_high"}
+    )
+    points = q.merge(d.drop(columns="seeds"), on=by)
+    color = _strategy_color(points)
+    x = alt.X("diversity:Q", title="diversity: intra-set distance / real melodies' (1 = as varied)")
+    y = alt.Y("quality:Q", title="quality: overlap with test melodies", scale=alt.Scale(zero=False))
+    base = alt.Chart(points, title=title)
+    line = base.mark_line(point=True).encode(
+        x=x,
+        y=y,
+        color=color,
+        order="temperature:Q",
+        tooltip=[
+            "strategy",
+            "temperature",
+            "seeds",
+            alt.Tooltip("quality:Q", format=".3f"),
+            alt.Tooltip("diversity:Q", format=".3f"),
+        ],  # fmt: skip
+    )
+    y_bars = base.mark_rule(opacity=0.6).encode(x="diversity:Q", y="q_low:Q", y2="q_high:Q", color=color)
+    x_bars = base.mark_rule(opacity=0.6).encode(x="d_low:Q", x2="d_high:Q", y="quality:Q", color=color)
+    labels = base.mark_text(dx=8, dy=-6, fontSize=9).encode(
+        x="diversity:Q", y="quality:Q", text=alt.Text("temperature:Q", format=".2f"), color=color
+    )
+    return (y_bars + x_bars + line + labels).properties(width=480, height=320).configure_legend(orient="bottom")
 
 
 def feature_chart(frame: pd.DataFrame, title: str) -> alt.LayerChart:

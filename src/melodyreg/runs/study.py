@@ -307,8 +307,9 @@ def final_train_loss(history: pd.DataFrame, tail: float = 0.1) -> float:
 
 
 def state_batch(study: Study, per_side: int, window: int) -> dict:
-    """The (seeded) training windows whose teacher-forced hidden states give at least ``per_side`` states."""
-    count = max(1, int(np.ceil(per_side / window)))
+    """The (seeded) training windows for the hidden-state tests: at least :data:`~melodyreg.constants.STATE_SEQUENCES`
+    windows, and enough to give ``per_side`` states."""
+    count = max(C.STATE_SEQUENCES, int(np.ceil(per_side / window)))
     return Batcher(study.melodies("train"), window, count, study.seed).batch(0)
 
 

@@ -1,0 +1,74 @@
+"""The quality–diversity frontier: judges, margins against the baseline's curve, verdicts, the sweep."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from conftest import seeded_model
+from melodyreg.config import ModelConfig
+from melodyreg.evaluation import frontier
+
+
+def points(strategy, seed, *pairs):
+    """Rows of a sweep: (temperature, diversity, quality) triples."""
+    return [
+        {"strategy": strategy, "seed": seed, "temperature": t, frontier.DIVERSITY: d, frontier.QUALITY: q}
+        for t, d, q in pairs
+    ]
+
+
+def test_each_seed_is_judged_by_the_baseline_of_the_next():
+    assert frontier.judges({1: "b1", 2: "b2", 3: "b3"}) == {1: "b2", 2: "b3", 3: "b1"}
+    assert frontier.judges({7: "b7"}) == {7: None}  # one seed: no independent judge
+
+
+def test_margins_by_hand():
+    frame = pd.DataFrame(
+        points("baseline", 1, (0.5, 0.2, 0.9), (1.0, 1.0, 0.5)) + points("dropout", 1, (1.0, 0.6, 0.8), (1.3, 1.5, 0.4))
+    )
+    found = frontier.margins(frame).set_index("temperature")
+    assert found.loc[1.0, "margin"] == pytest.approx(0.8 - 0.7)  # the baseline's curve at 0.6 is 0.7
+    assert np.isnan(found.loc[1.3, "margin"])  # beyond the baseline's most diverse point
+
+
+def _three_seeds(shift):
+    rows = []
+    for seed in (1, 2, 3):
+        rows += points("baseline", seed, (0.5, 0.2, 0.9), (1.0, 1.0, 0.5))
+        rows += points("dropout", seed, (1.0, 0.6, 0.7 + shift + 0.001 * seed))
+    return pd.DataFrame(rows)
+
+
+@pytest.mark.parametrize("shift, verdict", [(0.1, "yes"), (-0.1, "no"), (0.0, "inconclusive")])
+def test_verdicts(shift, verdict):
+    frame = _three_seeds(shift)
+    if shift == 0.0:  # margins of both signs: 0.001 - 0.01, ...
+        frame.loc[frame.strategy == "dropout", frontier.QUALITY] = [0.69, 0.71, 0.70]
+    row = frontier.verdicts(frame).iloc[0]
+    assert (row.strategy, row.verdict, row.seeds) == ("dropout", verdict, 3)
+
+
+def test_below_three_seeds_nothing_is_judged():
+    frame = _three_seeds(0.1)
+    row = frontier.verdicts(frame[frame.seed < 3]).iloc[0]
+    assert row.verdict == "untested (2 seeds)"
+
+
+def test_the_sweep_measures_every_model_at_every_temperature():
+    from conftest import toy_melodies
+    from melodyreg.data.melodies import decode
+
+    config = ModelConfig(layers=(8, 8))
+    models = {("baseline", 1): seeded_model(config, seed=1), ("dropout", 1): seeded_model(config, seed=2)}
+    real = [decode(m) for m in toy_melodies((40, 40, 40, 40))]
+    frame = frontier.sweep(models, real, temperatures=(0.5, 1.3), num=6, steps=24)
+    assert len(frame) == 4 and set(frame.temperature) == {0.5, 1.3}
+    assert frame.cross_nll.isna().all()  # no judge given
+    base = frame[frame.strategy == "baseline"].set_index("temperature")
+    assert base.loc[0.5, "own_ll_per_event"] > base.loc[1.3, "own_ll_per_event"]  # colder: more predictable
+    judged = frontier.sweep(
+        {("baseline", 1): models["baseline", 1]}, real, judge_of={1: models["dropout", 1]}, temperatures=(1.0,), num=4
+    )
+    assert np.isfinite(judged.cross_nll).all()
