@@ -108,3 +108,13 @@ def test_chapter_times_are_recorded_and_a_corrupt_record_starts_afresh(tmp_path)
     assert environment.chapter_times(tmp_path).empty
     environment.record_chapter_time("03_x", 1, tmp_path)
     assert json.loads(environment.times_path(tmp_path).read_text()) == {"03_x": 1.0}
+
+
+@pytest.mark.parametrize("text", ["4,451", "1.180", "+0.012", "61%", "1234567", "poster"])
+def test_glued_text_reads_back_as_written(text):
+    """myst-nb literal-evals glued text: a str must come back unchanged (once '4,451' became '(4, 451)')."""
+    from IPython.core.interactiveshell import InteractiveShell
+    from myst_nb.core.variables import format_plain_text
+
+    plain = InteractiveShell.instance().display_formatter.format(text)[0]["text/plain"]
+    assert format_plain_text(plain, "s") == text

@@ -72,3 +72,16 @@ def test_the_sweep_measures_every_model_at_every_temperature():
         {("baseline", 1): models["baseline", 1]}, real, judge_of={1: models["dropout", 1]}, temperatures=(1.0,), num=4
     )
     assert np.isfinite(judged.cross_nll).all()
+
+
+def test_the_reference_is_the_baselines_upper_envelope_not_the_line_through_its_temperatures():
+    """A cold baseline can be more diverse and worse than a warmer one; the regularizer must beat the best."""
+    frame = pd.DataFrame(
+        points("baseline", 1, (0.5, 0.5, 0.6), (0.85, 0.8, 0.9), (1.3, 1.0, 0.5))
+        + points("dropout", 1, (1.0, 0.6, 0.8), (1.3, 0.9, 0.75))
+    )
+    diversities, qualities = frontier.envelope(frame[frame.strategy == "baseline"])
+    assert diversities.tolist() == [0.8, 1.0] and qualities.tolist() == [0.9, 0.5]
+    found = frontier.margins(frame).set_index("temperature").margin
+    assert found[1.0] == pytest.approx(0.8 - 0.9)  # 0.9 is reachable at diversity 0.8 >= 0.6
+    assert found[1.3] == pytest.approx(0.75 - 0.7)  # halfway between (0.8, 0.9) and (1.0, 0.5)

@@ -10,9 +10,9 @@ baseline** somewhere on the whole curve: at the same diversity, more quality.
   batch of melodies and measures it (:mod:`melodyreg.evaluation.diversity`), with
   the NLL under a baseline of another seed (a judge that did not generate them)
   and the log-likelihood the generating model gives its own samples.
-* :func:`margins` puts each regularizer's points against the baseline's curve
-  of the same seed: the quality margin at equal diversity (the baseline's curve
-  interpolated linearly between its temperatures).
+* :func:`margins` puts each regularizer's points against the baseline of the
+  same seed: the quality margin at equal diversity, against the best quality
+  any of the baseline's temperatures reaches there (:func:`envelope`).
 * :func:`verdicts` turns the margins into one row per regularizer: does it beat
   the temperature-tuned baseline anywhere, judged over seeds.
 * :func:`length_points` measures melodies of two lengths (the poster's 128 steps
@@ -104,11 +104,37 @@ def sweep(
     return pd.DataFrame(rows)
 
 
-def margins(frame: pd.DataFrame, reference: str = "baseline") -> pd.DataFrame:
-    """Each regularizer point's quality minus the reference curve's at the same diversity, per seed.
+def envelope(curve: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """The reference's best quality at each diversity: its Pareto points, by increasing diversity.
 
-    The reference curve of a seed joins its points in order of diversity; a point whose diversity
-    lies outside the curve's range gets no margin (NaN): nothing there to compare with.
+    A point is kept when no other point of the curve is at least as diverse with more quality.
+    Temperature does not order a curve on these axes (a very cold model writes sparse melodies
+    whose features can differ more than those of warmer ones), so the reference is its upper
+    envelope, not the line through its temperatures.
+    """
+    points = sorted(zip(curve[DIVERSITY], curve[QUALITY]), key=lambda p: -p[0])
+    kept, best = [], -np.inf
+    for d, q in points:
+        if q > best:
+            kept.append((d, q))
+            best = q
+    kept.reverse()
+    return np.array([d for d, _ in kept]), np.array([q for _, q in kept])
+
+
+def reference_quality(d: float, diversities: np.ndarray, qualities: np.ndarray) -> float:
+    """The envelope's quality at diversity ``d``: interpolated between its points, its best quality
+    below them (a less diverse set gains no quality), NaN beyond the most diverse point."""
+    if not len(diversities) or d > diversities[-1]:
+        return float("nan")
+    return float(np.interp(d, diversities, qualities))  # np.interp holds the first value below the range
+
+
+def margins(frame: pd.DataFrame, reference: str = "baseline") -> pd.DataFrame:
+    """Each regularizer point's quality minus the reference's at the same diversity, per seed.
+
+    The reference at a seed is the upper envelope of its points (:func:`envelope`); a point more
+    diverse than every reference point gets no margin (NaN): nothing there to compare with.
 
     Returns:
         One row per (strategy, seed, temperature) of every strategy but ``reference``: its
@@ -118,11 +144,9 @@ def margins(frame: pd.DataFrame, reference: str = "baseline") -> pd.DataFrame:
     for (strategy, seed), points in frame.groupby(["strategy", "seed"]):
         if strategy == reference:
             continue
-        curve = frame[(frame.strategy == reference) & (frame.seed == seed)].sort_values(DIVERSITY)
+        diversities, qualities = envelope(frame[(frame.strategy == reference) & (frame.seed == seed)])
         for _, point in points.iterrows():
             d = point[DIVERSITY]
-            inside = len(curve) > 0 and curve[DIVERSITY].min() <= d <= curve[DIVERSITY].max()
-            at = np.interp(d, curve[DIVERSITY], curve[QUALITY]) if inside else np.nan
             rows.append(
                 {
                     "strategy": strategy,
@@ -130,7 +154,7 @@ def margins(frame: pd.DataFrame, reference: str = "baseline") -> pd.DataFrame:
                     "temperature": point.temperature,
                     "diversity": d,
                     "quality": point[QUALITY],
-                    "margin": point[QUALITY] - at,
+                    "margin": point[QUALITY] - reference_quality(d, diversities, qualities),
                 }
             )
     return pd.DataFrame(rows, columns=["strategy", "seed", "temperature", "diversity", "quality", "margin"])

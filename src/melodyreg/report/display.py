@@ -67,22 +67,17 @@ def _html_of(content) -> str:
     return content._repr_html_() if hasattr(content, "_repr_html_") else html.escape(str(content))
 
 
-class _Text:
-    """A string whose plain-text form is itself (a glued ``str`` would keep its quotes)."""
-
-    def __init__(self, text: str):
-        self.text = text
-
-    def __repr__(self) -> str:
-        return self.text
-
-
 def glue(key: str, value) -> None:
     """Store ``value`` under ``key`` for the prose: ``{glue:text}`key``` on this page, or
-    ``{glue:text}`05_evaluation.ipynb::key``` on another. Strings are glued as they read."""
+    ``{glue:text}`05_evaluation.ipynb::key:s``` on another.
+
+    Glue text as a ``str`` formatted here ("4,451", "1.180", "+0.012"): myst-nb reads the
+    text back with ``ast.literal_eval``, which keeps a string as written but would turn an
+    unquoted ``4,451`` into a tuple and ``1.180`` into ``1.18``.
+    """
     from myst_nb import glue as myst_glue
 
-    myst_glue(key, _Text(value) if isinstance(value, str) else value, display=False)
+    myst_glue(key, value, display=False)
 
 
 def figure(content, name: str, caption: str) -> Captioned:
