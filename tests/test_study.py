@@ -70,3 +70,21 @@ def test_professor_forcings_three_designs_are_trained_once_at_the_first_seed(tin
     assert table["adversarial term on (share)"].iloc[1:].between(0, 1).all()
     curves = study.design_curves(first)
     assert set(curves.strategy) == {"Baseline"} | {f"Professor forcing ({d})" for d in config.PF_DESIGNS["smoke"]}
+
+
+def test_the_real_example_is_a_seeded_test_melody_that_begins_like_the_generated_ones(folk_corpus, folk_split):
+    from melodyreg import constants as C
+    from melodyreg.data.melodies import encode
+
+    s = study.Study("smoke", 2017, folk_corpus, folk_split, runs={})
+    index, classes = study.real_example(s, steps=32)
+    middle_c = encode(C.DEFAULT_PRIMER)[0]
+    fitting = [
+        i for i in folk_split.test if len(folk_corpus.melodies[i]) >= 32 and folk_corpus.melodies[i][0] == middle_c
+    ]
+    assert fitting, "the smoke corpus has test melodies that begin on middle C"
+    assert index in fitting and len(classes) == 32 and classes[0] == middle_c
+    assert study.real_example(s, steps=32)[0] == index  # seeded
+    empty = study.Study("smoke", 2017, folk_corpus, folk_split.__class__(**{**vars(folk_split), "test": []}), runs={})
+    with pytest.raises(ValueError, match="the test side has no melodies"):
+        study.real_example(empty)
