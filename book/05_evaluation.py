@@ -398,7 +398,8 @@ show.figure(
     "fig-frontier",
     f"Quality (overlap with test melodies) against diversity (intra-set distance relative to the test "
     f"melodies') for {config.SWEEP_MELODIES[profile]} melodies per run at each temperature (labels), mean over "
-    f"seeds with {ci}. A curve above the baseline's at the same diversity beats the temperature-tuned baseline.",
+    f"seeds with {ci}. A point above the best quality the baseline reaches at that diversity (at any "
+    "temperature) beats the temperature-tuned baseline.",
 )
 
 # %%
