@@ -66,13 +66,15 @@ def test_figures_and_tables_are_numbered_and_code_is_folded(pages):
 
 def _glued(notebook: Path) -> dict[str, str]:
     import nbformat
+    from myst_nb.core.variables import format_plain_text
 
     values = {}
     for cell in nbformat.read(notebook, as_version=4).cells:
         for output in cell.get("outputs", []):
             name = output.get("metadata", {}).get("scrapbook", {}).get("name")
-            if name:
-                values[name] = output["data"]["text/plain"]
+            if name:  # glue stores the bundle under a prefixed MIME type
+                plain = next(v for k, v in output["data"].items() if k.endswith("text/plain"))
+                values[name] = format_plain_text(plain, "s")  # as myst-nb renders it
     return values
 
 

@@ -37,7 +37,10 @@ def test_parameters_are_literals_where_they_parse_else_strings():
 
 
 def test_book_passes_profile_parameters_and_chapters_on(monkeypatch):
+    from melodyreg import console
     from melodyreg.report import build
+
+    monkeypatch.setenv(console.TF_LOG_LEVEL, "3")  # --verbose below changes it; restored afterwards
 
     calls = []
     monkeypatch.setattr(build, "build", lambda *args, **kwargs: calls.append((args, kwargs)))
@@ -52,7 +55,8 @@ def test_tensorflow_is_quiet_unless_verbose(monkeypatch):
     from melodyreg.report import build
 
     monkeypatch.setattr(build, "build", lambda *args, **kwargs: None)
-    monkeypatch.delenv(console.TF_LOG_LEVEL, raising=False)
+    monkeypatch.setenv(console.TF_LOG_LEVEL, "")  # registers the variable's state: no level leaks to later tests
+    monkeypatch.delenv(console.TF_LOG_LEVEL)
     cli.main(["book"])
     assert console.os.environ[console.TF_LOG_LEVEL] == "3"
     cli.main(["--verbose", "book"])

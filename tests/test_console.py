@@ -67,7 +67,8 @@ def test_a_tally_counts_finished_and_failed_runs():
 
 
 def test_tensorflow_is_quiet_unless_verbose_and_a_users_level_is_kept(monkeypatch):
-    monkeypatch.delenv(console.TF_LOG_LEVEL, raising=False)
+    monkeypatch.setenv(console.TF_LOG_LEVEL, "")  # registers the variable's state, restored afterwards
+    monkeypatch.delenv(console.TF_LOG_LEVEL)
     console.quiet_tensorflow()
     assert console.os.environ[console.TF_LOG_LEVEL] == "3"
     monkeypatch.setenv(console.TF_LOG_LEVEL, "1")

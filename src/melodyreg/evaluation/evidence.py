@@ -182,7 +182,8 @@ def gather(
         permutations: permutations of the MMD test.
         reference_melodies: test melodies (cut to ``steps``) the generated ones are compared with.
         prefixes, continuation, exposure_melodies: the exposure-bias curve (:func:`measures.exposure_curve`);
-            only the prefixes for which at least :data:`EXPOSURE_MINIMUM` test melodies are long enough.
+            only the prefixes for which at least :data:`EXPOSURE_MINIMUM` test melodies (or
+            ``exposure_melodies``, if fewer) are long enough.
     """
     window = study.runs[next(iter(study.runs))].config.train.window
     test = study.melodies("test")
@@ -201,7 +202,8 @@ def gather(
         "models": {},
     }
     reference = openings(test, steps, reference_melodies, study.seed)
-    prefixes = measures.usable_prefixes(test, prefixes, continuation, EXPOSURE_MINIMUM)
+    # a prefix needs EXPOSURE_MINIMUM long-enough test melodies, or all exposure_melodies when fewer are asked for
+    prefixes = measures.usable_prefixes(test, prefixes, continuation, min(EXPOSURE_MINIMUM, exposure_melodies))
     measured: dict = {}  # run folder → (row, samples): a run two rules share is measured once
 
     def measure(run):
