@@ -194,7 +194,7 @@ show.table(
 
 # %%
 auc = runs.groupby("strategy").state_auc.mean()
-below = [evidence.label(pd.DataFrame({"strategy": [n]})).strategy[0] for n in auc[auc < 0.5].index]
+below = [show.strategy_label(n) for n in auc[auc < 0.5].index]
 display(
     Markdown(
         "An AUC below 0.5 is not a classifier that learned the sides backwards. When there is nothing to "
@@ -529,13 +529,10 @@ lower = [n for n in excess_means.index if n != "baseline" and excess_means[n] < 
 display(
     Markdown(
         f"After {int(longest.prefix.max())} steps of its own, the excess cost is "
-        + ", ".join(
-            f"{evidence.label(pd.DataFrame({'strategy': [n]})).strategy[0]} **{v:.3f}**"
-            for n, v in excess_means.items()
-        )
+        + ", ".join(f"{show.strategy_label(n)} **{v:.3f}**" for n, v in excess_means.items())
         + " nats per event. "
         + (
-            f"{', '.join(evidence.label(pd.DataFrame({'strategy': lower})).strategy)} "
+            f"{', '.join(show.strategy_label(n) for n in lower)} "
             f"{'suffers' if len(lower) == 1 else 'suffer'} less from reading its own output than the baseline "
             "on this measure: the one place where a remedy for exposure bias shows what it was built for."
             if lower
@@ -662,8 +659,8 @@ for name, row in means.iterrows():
     show.glue(f"eval-nll-{name}", f"{row.nll:.3f}")
     show.glue(f"eval-ll-{name}", f"{row.log_likelihood:.1f}")
 best = means.nll.idxmin()
-show.glue("eval-best-nll", evidence.label(pd.DataFrame({"strategy": [best]})).strategy[0])
-show.glue("eval-best-ll", evidence.label(pd.DataFrame({"strategy": [means.log_likelihood.idxmax()]})).strategy[0])
+show.glue("eval-best-nll", show.strategy_label(best))
+show.glue("eval-best-ll", show.strategy_label(means.log_likelihood.idxmax()))
 
 # %% [markdown]
 # ## What this shows

@@ -41,6 +41,11 @@ LENGTHS = (128, 512)  # the poster's melody length and the extraction's longest 
 LENGTH_MELODIES = 32
 
 
+def _judged_nll(judge, sampled) -> float:
+    """The judge's NLL per sampled event of a batch (NaN without a judge)."""
+    return float("nan") if judge is None else diversity.cross_nll(judge, sampled.classes, sampled.primer_length)
+
+
 def judges(baselines: dict[int, object]) -> dict[int, object | None]:
     """For each seed, the judge of its melodies: the baseline of the next seed (cyclically).
 
@@ -94,9 +99,7 @@ def sweep(
                     "seed": seed,
                     "temperature": float(temperature),
                     **diversity.set_measures(events, real_events),
-                    "cross_nll": diversity.cross_nll(judge, sampled.classes, sampled.primer_length)
-                    if judge is not None
-                    else float("nan"),
+                    "cross_nll": _judged_nll(judge, sampled),
                     "own_ll": float(sampled.log_likelihood.mean()),
                     "own_ll_per_event": float(sampled.log_probs.mean()),
                 }
@@ -231,9 +234,7 @@ def length_points(
                     "strategy": strategy,
                     "seed": seed,
                     "steps": int(steps),
-                    "cross_nll": diversity.cross_nll(judge, sampled.classes, sampled.primer_length)
-                    if judge is not None
-                    else float("nan"),
+                    "cross_nll": _judged_nll(judge, sampled),
                     "own_ll_per_event": float(sampled.log_probs.mean()),
                     "distinct_4grams": diversity.distinct_ngrams([sampled.events(i) for i in range(num)]),
                 }

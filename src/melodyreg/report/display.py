@@ -135,13 +135,17 @@ def audio_player(ogg: bytes, midi: bytes, label: str, filename: str) -> HTML:
     )
 
 
+def _html_table(frame) -> str:
+    return frame.to_html(index=False, border=0, classes="table")
+
+
 def table(frame, caption: str = "", name: str | None = None):
     """A pandas DataFrame as a plain HTML table.
 
     With ``name``, a numbered table labelled ``name`` with ``caption``
     (:class:`Captioned`); without, the caption is a bold line above it.
     """
-    body = frame.to_html(index=False, border=0, classes="table")
+    body = _html_table(frame)
     if name is not None:
         return Captioned(HTML(body), "table", name, caption)
     return HTML(f"<p><b>{html.escape(caption)}</b></p>{body}" if caption else body)
@@ -163,7 +167,7 @@ def listed(frame, caption: str, filename: str, shown: int = 20, name: str | None
     more = f" (the first {shown} of {len(frame):,})" if len(frame) > shown else ""
     link = csv_download(frame, filename, f"Download all {len(frame):,} rows as CSV ({filename})")
     if name is not None:
-        body = frame.head(shown).to_html(index=False, border=0, classes="table")
+        body = _html_table(frame.head(shown))
         return Captioned(HTML(body + link.data), "table", name, caption + more)
     return HTML(table(frame.head(shown), caption + more).data + link.data)
 

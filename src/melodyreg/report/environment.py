@@ -95,13 +95,18 @@ def times_path(root: Path = C.REPO_ROOT) -> Path:
     return root / "_build" / TIMES_FILE
 
 
+def _read_times(path: Path) -> dict[str, float]:
+    """The recorded chapter times; empty when there is no record or it is corrupt."""
+    try:
+        return json.loads(path.read_text()) if path.exists() else {}
+    except (OSError, ValueError):
+        return {}
+
+
 def record_chapter_time(chapter: str, seconds: float, root: Path = C.REPO_ROOT) -> None:
     """Add one chapter's wall time to the build's record (a corrupt record is started afresh)."""
     path = times_path(root)
-    try:
-        times = json.loads(path.read_text()) if path.exists() else {}
-    except (OSError, ValueError):
-        times = {}
+    times = _read_times(path)
     times[chapter] = round(float(seconds), 1)
     path.parent.mkdir(parents=True, exist_ok=True)
     atomic_write_text(path, json.dumps(times, indent=1))
@@ -109,11 +114,7 @@ def record_chapter_time(chapter: str, seconds: float, root: Path = C.REPO_ROOT) 
 
 def chapter_times(root: Path = C.REPO_ROOT) -> pd.DataFrame:
     """Wall time per chapter of the latest build (empty when there is no record, e.g. in Jupyter)."""
-    path = times_path(root)
-    try:
-        times = json.loads(path.read_text()) if path.exists() else {}
-    except (OSError, ValueError):
-        times = {}
+    times = _read_times(times_path(root))
     return pd.DataFrame({"chapter": list(times), "seconds": list(times.values())})
 
 
