@@ -26,7 +26,7 @@ import numpy as np
 from IPython.display import Markdown, display
 
 from melodyreg import config
-from melodyreg.data import dataset
+from melodyreg.data import dataset, splits
 from melodyreg.data.melodies import decode
 from melodyreg.report import display as show
 from melodyreg.report import plots
@@ -66,7 +66,7 @@ show.enable_offline_charts()
 # %%
 data = config.data_config(profile, source=source, path=path, maestro_split=maestro_split)
 corpus = dataset.prepare(data, workers=workers)
-parts = dataset.split(corpus, seed)
+parts = splits.split(corpus, seed)
 summary = corpus.summary()
 display(
     Markdown(
@@ -83,7 +83,7 @@ display(
 
 # %%
 show.table(
-    dataset.collection_table(corpus, parts),
+    splits.collection_table(corpus, parts),
     "Pieces and melodies per collection and side of the split. Every tune sits on one side only.",
     name="tbl-collections",
 )

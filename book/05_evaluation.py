@@ -32,7 +32,7 @@ tsne_states = None  # hidden states per side in each t-SNE panel and two-sample 
 import pandas as pd
 from IPython.display import Markdown, display
 
-from melodyreg import config
+from melodyreg import protocol
 from melodyreg.evaluation import claims, evidence, frontier, intervals, speed, states, tuning
 from melodyreg.report import display as show
 from melodyreg.report import plots
@@ -392,12 +392,12 @@ display(
 # {numref}`tbl-frontier` the verdict.
 
 # %%
-sweep, lengths = frontier.study_frontier(s, num=config.SWEEP_MELODIES[profile], steps=melody_steps)
+sweep, lengths = frontier.study_frontier(s, num=protocol.SWEEP_MELODIES[profile], steps=melody_steps)
 show.figure(
     plots.frontier_chart(evidence.label(sweep), "overlap", "intra_ratio", "Quality against diversity"),
     "fig-frontier",
     f"Quality (overlap with test melodies) against diversity (intra-set distance relative to the test "
-    f"melodies') for {config.SWEEP_MELODIES[profile]} melodies per run at each temperature (labels), mean over "
+    f"melodies') for {protocol.SWEEP_MELODIES[profile]} melodies per run at each temperature (labels), mean over "
     f"seeds with {ci}. A point above the best quality the baseline reaches at that diversity (at any "
     "temperature) beats the temperature-tuned baseline.",
 )

@@ -354,9 +354,9 @@ def folk_corpus(tmp_path_factory):
 @pytest.fixture(scope="session")
 def folk_split(folk_corpus):
     """The seeded split of :func:`folk_corpus` by tune (seed 2017, the runs' default)."""
-    from melodyreg.data import dataset
+    from melodyreg.data import splits
 
-    return dataset.split(folk_corpus, 2017)
+    return splits.split(folk_corpus, 2017)
 
 
 @pytest.fixture(scope="session")
@@ -390,3 +390,18 @@ def tiny_tuned_study(tmp_path_factory):
     first = study.run_study("smoke", workers=1, overrides=TINY_STUDY, runs_dir=runs_dir)
     tuned = tuning.tune(first, num=4, steps=24, reference_melodies=12, progress=False)
     return first, tuned, study.train_final(first, tuned.selected)
+
+
+def maestro_config(path, **overrides):
+    """The poster's data settings for the fake MAESTRO archive at ``path``."""
+    from melodyreg.config import data_config
+
+    return data_config("poster", source="maestro", path=str(path), **overrides)
+
+
+@pytest.fixture
+def maestro_corpus(maestro, tmp_path):
+    """The fake MAESTRO archive prepared (one worker, cache in ``tmp_path``)."""
+    from melodyreg.data import dataset
+
+    return dataset.prepare(maestro_config(maestro.zip), cache_dir=tmp_path / "cache", workers=1, progress=False)

@@ -9,7 +9,6 @@ import pytest
 from melodyreg import config
 from melodyreg import constants as C
 from melodyreg.config import DataConfig, config_hash, data_config
-from melodyreg.model.strategies import inverse_sigmoid
 
 
 def test_profiles():
@@ -142,40 +141,6 @@ def test_config_hash_is_stable_and_sensitive():
     assert config_hash(data_config("poster")) != a
     assert config_hash(data_config("smoke"), length=20)[:12] == a
     assert len(config_hash(data_config("smoke"), length=20)) == 20
-
-
-def test_study_seeds_per_profile():
-    assert config.study_seeds("full", 10) == (10, 11, 12, 13, 14)
-    assert config.study_seeds("poster", 2017) == (2017,)
-    assert config.study_seeds("smoke", 1, num_seeds=3) == (1, 2, 3)
-    with pytest.raises(ValueError, match="num_seeds"):
-        config.study_seeds("full", 1, num_seeds=0)
-    with pytest.raises(ValueError, match="unknown profile"):
-        config.study_seeds("huge", 1)
-    assert set(config.TUNING) == set(config.TRAIN_PROFILES) == set(config.PROFILES) == set(config.NUM_SEEDS)
-
-
-@pytest.mark.parametrize("profile", ["smoke", "full"])
-def test_every_regularizer_gets_the_same_tuning_budget_over_its_own_knobs(profile):
-    grid = config.TUNING[profile]
-    assert "baseline" not in grid  # no knob of its own: it spends no budget
-    budgets = {name: len(settings) for name, settings in grid.items()}
-    assert set(budgets) == {"dropout", "scheduled_sampling", "professor_forcing"} and len(set(budgets.values())) == 1
-    if profile == "full":
-        assert budgets["dropout"] >= 6
-    for name, settings in grid.items():
-        configs = [config.experiment_config(profile, name, **extra) for extra in settings]
-        assert len(set(configs)) == len(configs), name  # distinct settings
-        for extra in settings:
-            assert set(extra) <= set(config.OWN_KNOBS[name]), (name, extra)
-    if profile == "full":  # final epsilon from about 0.9 down to about 0, and one schedule with a floor
-        ss = config.experiment_config("full", "scheduled_sampling")
-        finals = [
-            max(e.get("ss_floor", 0.0), inverse_sigmoid(ss.train.iterations, e["ss_k"]))
-            for e in grid["scheduled_sampling"]
-        ]
-        assert max(finals) > 0.85 and min(finals) < 0.01
-        assert any(e.get("ss_floor", 0) > 0 for e in grid["scheduled_sampling"])
 
 
 def test_a_strategy_keeps_only_its_own_knobs():

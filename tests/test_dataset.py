@@ -6,10 +6,9 @@ import dataclasses
 from collections import Counter
 
 import numpy as np
-import pandas as pd
 import pytest
 
-from conftest import A_MINOR, C_MAJOR, write_midi
+from conftest import A_MINOR, C_MAJOR, maestro_config, write_midi
 from melodyreg.config import data_config
 from melodyreg.data import dataset
 
@@ -17,15 +16,6 @@ from melodyreg.data import dataset
 def encoded_scale(pitches, repeats: int = 4) -> list[int]:
     """Class indices of back-to-back quarter notes already in C and in range: pitch p → p - 46."""
     return [c for p in list(pitches) * repeats for c in (p - 48 + 2, 0, 0, 0)]
-
-
-def maestro_config(path, **overrides):
-    return data_config("poster", source="maestro", path=str(path), **overrides)
-
-
-@pytest.fixture
-def maestro_corpus(maestro, tmp_path):
-    return dataset.prepare(maestro_config(maestro.zip), cache_dir=tmp_path / "cache", workers=1, progress=False)
 
 
 # ---------------------------------------------------------------------------
@@ -241,140 +231,6 @@ def test_prepare_miscfolk_in_parallel_then_from_the_cache(tmp_path, monkeypatch)
 
 
 # ---------------------------------------------------------------------------
-# Split
-# ---------------------------------------------------------------------------
-
-
-def make_corpus(
-    melody_groups,
-    *,
-    test_fraction=0.1,
-    valid_fraction=0.1,
-    collections=None,
-    source="folk",
-    splits=None,
-    maestro_split="random",
-    melodies=None,
-):
-    """A hand-built Corpus with one piece per distinct group and one melody per entry (distinct by default)."""
-    names = list(dict.fromkeys(melody_groups))
-    piece_of = {g: i for i, g in enumerate(names)}
-    fractions = {"test_fraction": test_fraction, "valid_fraction": valid_fraction}
-    if source == "maestro":
-        config = data_config("poster", source="maestro", path="unused.zip", maestro_split=maestro_split, **fractions)
-    else:
-        config = data_config("smoke", **fractions)
-    if melodies is None:  # melody i: two steps that no other melody of the corpus shares
-        melodies = [np.asarray([2 + i % 36, 2 + i // 36, 0, 1], dtype=np.int8) for i in range(len(melody_groups))]
-    return dataset.Corpus(
-        melodies=melodies,
-        melody_piece=np.asarray([piece_of[g] for g in melody_groups], dtype=np.int64),
-        pieces=names,
-        collections=collections or ["c"] * len(names),
-        titles=names,
-        groups=names,
-        official_splits=splits or [""] * len(names),
-        report=dataset.Report(),
-        config=config,
-    )
-
-
-def sides(corpus, parts):
-    groups = np.asarray(corpus.groups, dtype=object)[corpus.melody_piece]
-    return tuple(set(groups[getattr(parts, side)].tolist()) for side in dataset.SIDES)
-
-
-def test_random_split_keeps_two_performances_of_a_work_together(maestro_corpus):
-    maestro_corpus = dataclasses.replace(
-        maestro_corpus, config=dataclasses.replace(maestro_corpus.config, test_fraction=0.3, valid_fraction=0.3)
-    )
-    seen_alpha_held_out = False
-    for seed in range(12):
-        parts = dataset.split(maestro_corpus, seed)
-        side_of = {int(i): side for side in dataset.SIDES for i in getattr(parts, side)}
-        assert sorted(side_of) == [0, 1, 2, 3]
-        assert side_of[0] == side_of[1]  # melodies 0 and 1: two performances of Alpha / Sonata
-        assert [len(s) for s in sides(maestro_corpus, parts)] == [1, 1, 1]  # three works, one per side
-        seen_alpha_held_out |= side_of[0] != "train"
-    assert seen_alpha_held_out  # the pair does get held out for some seed, together
-
-
-def test_random_split_is_deterministic_per_seed_and_varies_across_seeds():
-    corpus = make_corpus([f"tune{i}" for i in range(20)], test_fraction=0.25)
-    a, b = dataset.split(corpus, 7), dataset.split(corpus, 7)
-    for side in dataset.SIDES:
-        assert getattr(a, side).tolist() == getattr(b, side).tolist()
-    held = {tuple(dataset.split(corpus, seed).test.tolist()) for seed in range(10)}
-    assert len(held) > 1
-
-
-@pytest.mark.parametrize(
-    "n_groups, test, valid, n_test, n_valid",
-    [(10, 0.3, 0.1, 3, 1), (20, 0.25, 0.2, 5, 3), (10, 0.01, 0.01, 1, 1), (3, 0.9, 0.9, 1, 1), (40, 0.1, 0.1, 4, 4)],
-)
-def test_random_split_holds_out_test_then_validation_fractions_of_groups(n_groups, test, valid, n_test, n_valid):
-    # each group has 1 to 3 melodies; the fractions count groups, not melodies
-    groups = [f"g{i}" for i in range(n_groups) for _ in range(1 + i % 3)]
-    corpus = make_corpus(groups, test_fraction=test, valid_fraction=valid)
-    parts = dataset.split(corpus, 0)
-    train, held_valid, held_test = sides(corpus, parts)
-    assert (len(held_test), len(held_valid)) == (n_test, n_valid)
-    assert train.isdisjoint(held_valid) and train.isdisjoint(held_test) and held_valid.isdisjoint(held_test)
-    assert len(train | held_valid | held_test) == n_groups
-    assert sorted(parts.train.tolist() + parts.valid.tolist() + parts.test.tolist()) == list(range(len(groups)))
-    assert parts.melodies(corpus, "test") == [corpus.melodies[i] for i in parts.test]
-
-
-def test_tunes_written_down_twice_stay_on_one_side():
-    # tunes a/b: the same melody in two collections; c/d: the same opening bars, different endings;
-    # e/f/g: a chain (e = f by melody, f = g by opening); the rest are unrelated
-    shared = np.arange(40, dtype=np.int8) % 30 + 2
-    opening = np.r_[np.full(32, 5), np.arange(8) + 2].astype(np.int8)
-    chain = np.r_[np.full(32, 9), np.arange(8) + 3].astype(np.int8)
-    melodies = {
-        "a": shared,
-        "b": shared.copy(),
-        "c": opening,
-        "d": np.r_[opening[:32], np.full(8, 7)].astype(np.int8),
-        "e": chain,
-        "f": chain.copy(),
-        "g": np.r_[chain[:32], np.full(12, 4)].astype(np.int8),
-    }
-    names = list(melodies) + [f"other{i}" for i in range(23)]
-    own = [np.r_[[2 + i], np.full(39, 35)].astype(np.int8) for i in range(23)]  # distinct first events
-    corpus = make_corpus(names, melodies=list(melodies.values()) + own)
-    assert dataset.duplicate_groups(corpus) == {"a": "a", "b": "a", "c": "c", "d": "c", "e": "e", "f": "e", "g": "e"}
-    for seed in range(20):
-        parts = dataset.split(corpus, seed)
-        assert (parts.duplicate_tunes, parts.duplicates) == (3, 4)
-        side_of = {corpus.groups[corpus.melody_piece[i]]: s for s in dataset.SIDES for i in getattr(parts, s)}
-        assert side_of["a"] == side_of["b"] and side_of["c"] == side_of["d"]
-        assert side_of["e"] == side_of["f"] == side_of["g"]
-
-
-def test_split_needs_three_tunes():
-    with pytest.raises(ValueError, match="need melodies from at least 3 tunes to split three ways, found 2"):
-        dataset.split(make_corpus(["only", "only", "other"]), 0)
-
-
-def test_official_split_uses_the_csv_split_column(maestro, tmp_path):
-    corpus = dataset.prepare(
-        maestro_config(maestro.zip, maestro_split="official"), cache_dir=tmp_path / "c", workers=1, progress=False
-    )
-    parts = dataset.split(corpus, 0)
-    assert parts.train.tolist() == [0, 1]  # both Alpha performances are `train`
-    assert (parts.valid.tolist(), parts.test.tolist()) == ([2], [3])  # validation and test
-    assert dataset.split(corpus, 99).test.tolist() == [3]  # the seed plays no part
-    assert parts.duplicates == 0  # MAESTRO groups by composition, nothing is merged
-
-
-def test_official_split_with_an_empty_side():
-    corpus = make_corpus(["a", "b"], source="maestro", splits=["test", "validation"], maestro_split="official")
-    with pytest.raises(ValueError, match="empty side in split: 0 training, 1 validation, 1 test melodies"):
-        dataset.split(corpus, 0)
-
-
-# ---------------------------------------------------------------------------
 # Report and tables
 # ---------------------------------------------------------------------------
 
@@ -408,48 +264,3 @@ def test_report_table_orders_stages_then_counts():
     assert report.skipped("melody") == 2  # the truncation kept its melodies
     report.add({"piece: no notes": 1})
     assert report.skipped("piece") == 5
-
-
-def test_collection_table_counts_and_totals():
-    # pieces: a0 (2 melodies), a1 (1), b0 (1), b1 (none: a skipped piece), in collections a, a, b, b
-    corpus = make_corpus(["a0", "a0", "a1", "b0"], collections=["a", "a", "b"])
-    corpus.pieces.append("b1")
-    corpus.collections.append("b")
-    corpus.melodies[0] = np.zeros(10, dtype=np.int8)
-    parts = dataset.Split(train=np.asarray([0, 1]), valid=np.asarray([3]), test=np.asarray([2]))
-    table = dataset.collection_table(corpus, parts)
-    expected = pd.DataFrame(
-        [
-            {
-                "collection": "a",
-                "pieces": 2,
-                "pieces with melodies": 2,
-                "melodies": 3,
-                "steps": 18,
-                "train melodies": 2,
-                "valid melodies": 0,
-                "test melodies": 1,
-            },
-            {
-                "collection": "b",
-                "pieces": 2,
-                "pieces with melodies": 1,
-                "melodies": 1,
-                "steps": 4,
-                "train melodies": 0,
-                "valid melodies": 1,
-                "test melodies": 0,
-            },
-            {
-                "collection": "total",
-                "pieces": 4,
-                "pieces with melodies": 3,
-                "melodies": 4,
-                "steps": 22,
-                "train melodies": 2,
-                "valid melodies": 1,
-                "test melodies": 1,
-            },
-        ]
-    )
-    assert table.to_dict("records") == expected.to_dict("records")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from melodyreg import config
+from melodyreg import config, protocol
 from melodyreg.config import STRATEGIES
 from melodyreg.runs import study
 
@@ -28,7 +28,7 @@ def test_the_posters_protocol_trains_every_strategy_at_its_default_at_every_seed
 
 def test_the_tuned_protocol_spends_the_same_budget_per_regularizer(tiny_tuned_study):
     first, tuned, final = tiny_tuned_study
-    budget = {name: len(config.TUNING["smoke"].get(name, ({},))) for name in STRATEGIES}
+    budget = {name: len(protocol.TUNING["smoke"].get(name, ({},))) for name in STRATEGIES}
     counts = {name: sum(row["strategy"] == name for row in first.grid) for name in STRATEGIES}
     assert counts == budget and budget["baseline"] == 1 and len(set(budget[n] for n in STRATEGIES[1:])) == 1
     # the default runs the chapters show are grid runs, not extra ones
@@ -61,15 +61,15 @@ def run_overrides():
 
 def test_professor_forcings_three_designs_are_trained_once_at_the_first_seed(tiny_tuned_study):
     first = tiny_tuned_study[0]
-    assert tuple(first.designs) == config.PF_DESIGNS["smoke"]
-    assert {run.config.strategy.pf_adversarial for run in first.designs.values()} == set(config.PF_DESIGNS["smoke"])
+    assert tuple(first.designs) == protocol.PF_DESIGNS["smoke"]
+    assert {run.config.strategy.pf_adversarial for run in first.designs.values()} == set(protocol.PF_DESIGNS["smoke"])
     pf_default = first.runs["professor_forcing"]
     assert first.designs[pf_default.config.strategy.pf_adversarial].folder == pf_default.folder  # not trained twice
     table = study.design_table(first)
-    assert table.run.tolist() == ["baseline"] + [f"professor forcing ({d})" for d in config.PF_DESIGNS["smoke"]]
+    assert table.run.tolist() == ["baseline"] + [f"professor forcing ({d})" for d in protocol.PF_DESIGNS["smoke"]]
     assert table["adversarial term on (share)"].iloc[1:].between(0, 1).all()
     curves = study.design_curves(first)
-    assert set(curves.strategy) == {"Baseline"} | {f"Professor forcing ({d})" for d in config.PF_DESIGNS["smoke"]}
+    assert set(curves.strategy) == {"Baseline"} | {f"Professor forcing ({d})" for d in protocol.PF_DESIGNS["smoke"]}
 
 
 def test_the_real_example_is_a_seeded_test_melody_that_begins_like_the_generated_ones(folk_corpus, folk_split):

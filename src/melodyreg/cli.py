@@ -78,10 +78,10 @@ def _experiment(args: argparse.Namespace):
 
 
 def _corpus(args: argparse.Namespace, data):
-    from melodyreg.data import dataset
+    from melodyreg.data import dataset, splits
 
     corpus = dataset.prepare(data, workers=args.workers)
-    return corpus, dataset.split(corpus, args.seed)
+    return corpus, splits.split(corpus, args.seed)
 
 
 def _runs_dir(args: argparse.Namespace):

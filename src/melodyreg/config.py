@@ -168,7 +168,7 @@ class DataConfig:
 
 # Profiles: a name → field overrides. `smoke` keeps CI fast (one small
 # collection); `poster` is the default of the book: all four folk collections;
-# `full` is the poster's settings with the tuned protocol (TUNING below) and five seeds.
+# `full` is the poster's settings with the tuned protocol (melodyreg.protocol.TUNING) and five seeds.
 PROFILES: dict[str, dict[str, Any]] = {
     "smoke": {"data": {"collections": ("miscFolk",)}},
     "poster": {"data": {}},
@@ -402,82 +402,9 @@ TRAIN_PROFILES: dict[str, dict[str, Any]] = {
         "model": {"layers": (16, 16)},
     },
     "poster": {"train": {}, "strategy": {}, "model": {}},
-    # the tuned comparison judges professor forcing with its adversarial step apart (see PF_DESIGNS)
+    # the tuned comparison judges professor forcing with its adversarial step apart (see melodyreg.protocol.PF_DESIGNS)
     "full": {"train": {}, "strategy": {"pf_adversarial": "separate"}, "model": {}},
 }
-
-# Training seeds per strategy: the study uses seed, seed + 1, ... (the poster ran one).
-NUM_SEEDS = {"smoke": 2, "poster": 1, "full": 5}
-
-# The tuned comparison (Melis et al. 2018): every regularizer gets the same budget of settings over its
-# own knobs, each trained once at the study's first seed and judged on the validation split; the
-# selected setting is then trained at every seed and judged on the test split. The baseline has no
-# knob of its own, so it spends no budget (its one setting is the poster's). Full profile:
-# * scheduled sampling: k from 1,000 to 300 puts the final ε (iteration 5,000) at about 0.87, 0.61,
-#   0.23, 0.02 and 0.00; one schedule keeps ε at 0.5 or above (a floor) at k = 500;
-# * dropout: the rate from 0.1 to 0.6 (MelodyRNN's default keep probability is 0.5);
-# * professor forcing: the default; its gates off (always learn, always teach); λ four times
-#   stronger; λ a quarter with gates off; a discriminator reading every step (pool 1); and one
-#   reading the output distribution beside the hidden states, as Lamb et al. do, gates off.
-TUNING: dict[str, dict[str, tuple[dict[str, Any], ...]]] = {
-    "smoke": {
-        "dropout": ({"dropout_rate": 0.25}, {"dropout_rate": 0.5}),
-        "scheduled_sampling": ({"ss_k": 10.0}, {"ss_k": 10.0, "ss_floor": 0.5}),
-        "professor_forcing": ({}, {"pf_gate_low": 0.0, "pf_gate_high": 1.0}),
-    },
-    "poster": {},
-    "full": {
-        "dropout": tuple({"dropout_rate": rate} for rate in (0.1, 0.2, 0.3, 0.4, 0.5, 0.6)),
-        "scheduled_sampling": (
-            {"ss_k": 1000.0},
-            {"ss_k": 800.0},
-            {"ss_k": 650.0},
-            {"ss_k": 500.0},
-            {"ss_k": 300.0},
-            {"ss_k": 500.0, "ss_floor": 0.5},
-        ),
-        "professor_forcing": (
-            {},
-            {"pf_gate_low": 0.0, "pf_gate_high": 1.0},
-            {"pf_lambda": 4.0},
-            {"pf_lambda": 0.25, "pf_gate_low": 0.0, "pf_gate_high": 1.0},
-            {"pf_pool": 1},
-            {"pf_reads": "states+probs", "pf_gate_low": 0.0, "pf_gate_high": 1.0},
-        ),
-    },
-}
-# Professor forcing's adversarial gradient, three ways, at its default setting and the first seed (tuned
-# profiles): the chapter on professor forcing shows why the design matters (see StrategyConfig). The
-# tuned profiles train professor forcing "separate": the adversarial step has its own Adam optimizer,
-# so the rare steps with the adversarial term on cannot inflate the NLL's second moments and slow every
-# later NLL step; λ sets the adversarial step's size relative to the NLL's. Of the three, it is the one
-# that judges the method by what the adversarial signal teaches, not by a side effect of sharing one
-# optimizer (a probe on the poster corpus: README, "Professor forcing's design"). The `poster` profile
-# keeps the raw sum, the method as usually written.
-PF_DESIGNS: dict[str, tuple[str, ...]] = {
-    "smoke": ("raw", "normalized", "separate"),
-    "poster": (),
-    "full": ("raw", "normalized", "separate"),
-}
-
-# Melodies per run and temperature in the quality–diversity sweep of the evaluation chapter.
-SWEEP_MELODIES = {"smoke": 16, "poster": 100, "full": 100}
-
-# Seeds of the final comparison at a setting chosen only by the sample-quality rule (the NLL rule's
-# choice gets every seed of NUM_SEEDS).
-QUALITY_SEEDS = {"smoke": 2, "poster": 1, "full": 3}
-SELECTION_RULES = ("nll", "quality")  # validation NLL (lower is better); validation sample quality (higher)
-
-
-def study_seeds(profile: str, seed: int, num_seeds: int | None = None) -> tuple[int, ...]:
-    """The training seeds of a study: ``seed`` and the next ``num_seeds - 1`` (default: the profile's count)."""
-    if profile not in NUM_SEEDS:
-        raise ConfigError(f"unknown profile {profile!r}; choose one of {sorted(NUM_SEEDS)}")
-    count = NUM_SEEDS[profile] if num_seeds is None else num_seeds
-    if count < 1:
-        raise ConfigError(f"num_seeds must be at least 1, got {count}")
-    return tuple(seed + i for i in range(count))
-
 
 # The knobs each strategy reads; the others keep their defaults, so a setting of one strategy (say
 # professor forcing's design at the full profile) never changes another strategy's run key.

@@ -1,4 +1,4 @@
-"""The prepared corpus: sources → encoded melodies, in parallel, cached, and split by piece.
+"""The prepared corpus: sources → encoded melodies, in parallel, and cached.
 
 :func:`prepare` runs the whole data pipeline of :mod:`melodyreg.data.sources` and
 :mod:`melodyreg.data.melodies` over a corpus, one source file per task, in worker
@@ -131,34 +131,6 @@ class Corpus:
             "melodies": len(self.melodies),
             "steps": self.num_steps,
         }
-
-
-SIDES = ("train", "valid", "test")
-OPENING_STEPS = 32  # two 4/4 bars of 16th notes: tunes whose encoded openings agree are one tune
-
-
-@dataclass(frozen=True)
-class Split:
-    """Melody indices of the three sides: training, validation (for choosing settings) and test (for verdicts).
-
-    Attributes:
-        duplicate_tunes: tunes found more than once before splitting (their melodies
-            agree in full or in their opening bars; see :func:`duplicate_groups`);
-            each is kept on one side.
-        duplicates: the copies merged into them (groups that are a copy of another).
-    """
-
-    train: np.ndarray
-    valid: np.ndarray
-    test: np.ndarray
-    duplicate_tunes: int = 0
-    duplicates: int = 0
-
-    def melodies(self, corpus: Corpus, side: str) -> list[np.ndarray]:
-        """The encoded melodies of ``side`` (``"train"``, ``"valid"`` or ``"test"``) of ``corpus``."""
-        if side not in SIDES:
-            raise ValueError(f"unknown side {side!r}: expected one of {SIDES}")
-        return [corpus.melodies[i] for i in getattr(self, side)]
 
 
 # ---------------------------------------------------------------------------
@@ -431,108 +403,3 @@ def _load(folder: Path, config: DataConfig) -> Corpus:
         Report(Counter(meta["report"]), [tuple(s) for s in meta["skips"]]),
         config,
     )
-
-
-# ---------------------------------------------------------------------------
-# Split
-# ---------------------------------------------------------------------------
-
-
-def duplicate_groups(corpus: Corpus, opening: int = OPENING_STEPS) -> dict[str, str]:
-    """Tunes that appear more than once: each group mapped to the one group standing for all its copies.
-
-    Two groups are one tune when any of their melodies agree, whole, or in their
-    first ``opening`` events (melodies are already transposed to C, so a tune
-    written down twice in different keys agrees too). Agreement is transitive.
-
-    Returns:
-        ``{group: representative}`` for every group that has a copy (the
-        representative is the first of its copies in corpus order).
-    """
-    parent: dict[str, str] = {}
-
-    def find(g: str) -> str:
-        while parent.get(g, g) != g:
-            g = parent[g]
-        return g
-
-    first_with: dict[bytes, str] = {}
-    groups = [corpus.groups[p] for p in corpus.melody_piece]
-    order = {g: i for i, g in enumerate(dict.fromkeys(groups))}
-    for melody, group in zip(corpus.melodies, groups):
-        keys = [b"whole:" + melody.tobytes()]
-        if len(melody) >= opening:
-            keys.append(b"opening:" + melody[:opening].tobytes())
-        for key in keys:
-            other = first_with.setdefault(key, group)
-            a, b = find(other), find(group)
-            if a != b:
-                a, b = sorted((a, b), key=order.__getitem__)
-                parent[b] = a
-    return {g: find(g) for g in dict.fromkeys(groups) if find(g) != g or g in parent.values()}
-
-
-def split(corpus: Corpus, seed: int) -> Split:
-    """Split melodies into training, validation and test sides by tune, never by window.
-
-    ``random`` (the default, and the poster's 90:10): tunes that appear twice are
-    first merged into one group (:func:`duplicate_groups`; not for MAESTRO, whose
-    groups are compositions), then a seeded permutation of the groups puts
-    ``test_fraction`` of them in the test side and ``valid_fraction`` of the rest
-    in the validation side. ``official`` (MAESTRO only): MAESTRO's own ``train``,
-    ``validation`` and ``test`` splits.
-
-    Raises:
-        ValueError: fewer than three groups hold melodies, or an empty side.
-    """
-    config = corpus.config
-    groups = np.asarray(corpus.groups, dtype=object)[corpus.melody_piece]
-    merged = tunes = 0
-    if config.source == "maestro" and config.maestro_split == "official":
-        official = np.asarray(corpus.official_splits, dtype=object)[corpus.melody_piece]
-        sides = [np.flatnonzero(official == name) for name in ("train", "validation", "test")]
-    else:
-        if config.source != "maestro":
-            copies = duplicate_groups(corpus)
-            tunes = len(set(copies.values()))
-            merged = len(copies) - tunes
-            groups = np.asarray([copies.get(g, g) for g in groups.tolist()], dtype=object)
-        names = sorted(set(groups.tolist()))
-        if len(names) < 3:
-            raise ValueError(f"need melodies from at least 3 tunes to split three ways, found {len(names)}")
-        order = np.random.default_rng(seed).permutation(len(names))
-        n_test = min(len(names) - 2, max(1, int(round(config.test_fraction * len(names)))))
-        n_valid = min(len(names) - n_test - 1, max(1, int(round(config.valid_fraction * (len(names) - n_test)))))
-        side_of = {names[i]: 2 for i in order[:n_test]} | {names[i]: 1 for i in order[n_test : n_test + n_valid]}
-        index = np.asarray([side_of.get(g, 0) for g in groups.tolist()])
-        sides = [np.flatnonzero(index == k) for k in range(3)]
-    if min(len(s) for s in sides):
-        return Split(*sides, duplicate_tunes=tunes, duplicates=merged)
-    counts = ", ".join(f"{len(s)} {name}" for s, name in zip(sides, ("training", "validation", "test")))
-    raise ValueError(f"empty side in split: {counts} melodies")
-
-
-def collection_table(corpus: Corpus, parts: Split) -> pd.DataFrame:
-    """Per collection: pieces read, pieces with melodies, melodies, steps, and melodies per side."""
-    collection = np.asarray(corpus.collections, dtype=object)
-    melody_collection = collection[corpus.melody_piece]
-    side = np.full(len(corpus.melodies), "", dtype=object)
-    for name in SIDES:
-        side[getattr(parts, name)] = name
-    lengths = np.asarray([len(m) for m in corpus.melodies])
-    rows = []
-    for name in dict.fromkeys(corpus.collections):
-        mask = melody_collection == name
-        rows.append(
-            {
-                "collection": name,
-                "pieces": int((collection == name).sum()),
-                "pieces with melodies": len(set(corpus.melody_piece[mask].tolist())),
-                "melodies": int(mask.sum()),
-                "steps": int(lengths[mask].sum()),
-                **{f"{s} melodies": int((mask & (side == s)).sum()) for s in SIDES},
-            }
-        )
-    frame = pd.DataFrame(rows)
-    total = frame.drop(columns="collection").sum().to_dict()
-    return pd.concat([frame, pd.DataFrame([{"collection": "total", **total}])], ignore_index=True)

@@ -102,7 +102,7 @@ def check_request(profile: str, parameters: dict, only: list[str] | None = None,
     Raises:
         ValueError: the first problem found, naming the parameter and its value.
     """
-    from melodyreg import config
+    from melodyreg import config, protocol
 
     if profile not in config.PROFILES:
         raise config.ConfigError(f"unknown profile {profile!r}; choose one of {sorted(config.PROFILES)}")
@@ -124,7 +124,7 @@ def check_request(profile: str, parameters: dict, only: list[str] | None = None,
     if data.path is not None and not Path(data.path).exists():
         raise FileNotFoundError(f"path not found: {data.path}")
     config.experiment_config(profile, "baseline", seed=merged["seed"], iterations=merged.get("iterations"))
-    config.study_seeds(profile, merged["seed"], merged.get("num_seeds"))
+    protocol.study_seeds(profile, merged["seed"], merged.get("num_seeds"))
 
 
 def check_assets(assets: Path = ASSETS) -> None:

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from melodyreg import config
+from melodyreg import config, protocol
 from melodyreg import constants as C
 from melodyreg.files import atomic_write_text
 
@@ -138,7 +138,7 @@ def choices_table() -> pd.DataFrame:
         config.DataConfig(),
     )
     final_epsilon = strategy.ss_k / (strategy.ss_k + math.exp(train.iterations / strategy.ss_k))
-    budget = "/".join(sorted({str(len(settings)) for settings in config.TUNING["full"].values()}))
+    budget = "/".join(sorted({str(len(settings)) for settings in protocol.TUNING["full"].values()}))
     rows = [
         (
             "corpus",
@@ -188,7 +188,7 @@ def choices_table() -> pd.DataFrame:
         ),
         (
             "tuning budget",
-            f"{budget} settings per regularizer at the `full` profile (config.TUNING), first seed",
+            f"{budget} settings per regularizer at the `full` profile (protocol.TUNING), first seed",
             "the same budget for every strategy",
         ),
     ]

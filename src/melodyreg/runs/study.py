@@ -5,7 +5,7 @@ Two protocols, by profile:
 * **the poster's** (``poster``): every strategy at its default setting, at each
   of the profile's seeds;
 * **tuned** (``full`` and ``smoke``): every regularizer gets the same budget of
-  settings over its own knobs (:data:`melodyreg.config.TUNING`), each trained
+  settings over its own knobs (:data:`melodyreg.protocol.TUNING`), each trained
   once at the first seed (:func:`run_study`); the evaluation layer chooses a
   setting per strategy on the validation split, by two rules; then
   :func:`train_final` trains each choice at every seed, and the verdicts are
@@ -25,10 +25,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from melodyreg import config
+from melodyreg import config, protocol
 from melodyreg import constants as C
 from melodyreg.config import STRATEGIES
-from melodyreg.data import dataset
+from melodyreg.data import dataset, splits
 from melodyreg.data.melodies import encode
 from melodyreg.data.windows import Batcher
 from melodyreg.model import generation
@@ -47,7 +47,7 @@ class Study:
             ``setting`` (a label), ``overrides`` (the setting's values) and ``run``. The baseline's
             one setting is included; empty for the poster's protocol.
         designs: professor forcing at its default setting and ``seed``, per way its adversarial
-            gradient joins the NLL's (:data:`melodyreg.config.PF_DESIGNS`; tuned protocol only).
+            gradient joins the NLL's (:data:`melodyreg.protocol.PF_DESIGNS`; tuned protocol only).
         final: ``{(rule, strategy, seed): run}``: each strategy at the setting a selection rule
             chose, at every seed of the comparison (see :func:`train_final`). For the poster's
             protocol: the default settings under the rule ``nll``.
@@ -57,7 +57,7 @@ class Study:
     profile: str
     seed: int
     corpus: dataset.Corpus
-    parts: dataset.Split
+    parts: splits.Split
     runs: dict[str, store.Run]
     seeds: tuple[int, ...] = ()
     grid: list[dict] = field(default_factory=list)
@@ -120,8 +120,8 @@ def run_study(
     """
     data = config.data_config(profile, source=source, path=path, maestro_split=maestro_split)
     corpus = dataset.prepare(data, workers=workers)
-    parts = dataset.split(corpus, seed)
-    seeds = config.study_seeds(profile, seed, num_seeds)
+    parts = splits.split(corpus, seed)
+    seeds = protocol.study_seeds(profile, seed, num_seeds)
     common = {k: v for k, v in (overrides or {}).items() if v is not None}
     options = {
         "profile": profile,
@@ -133,7 +133,7 @@ def run_study(
         "strategies": tuple(strategies),
         "split_seed": seed,
     }
-    grid_settings = config.TUNING[profile] if tuning else {}
+    grid_settings = protocol.TUNING[profile] if tuning else {}
     designs: dict = {}
     defaults = {name: _make(options, name, seed) for name in strategies}
     rows = []
@@ -151,7 +151,8 @@ def run_study(
         wanted = list(defaults.values()) + [row["config"] for row in rows]
         if "professor_forcing" in strategies:
             designs = {
-                d: _make(options, "professor_forcing", seed, {"pf_adversarial": d}) for d in config.PF_DESIGNS[profile]
+                d: _make(options, "professor_forcing", seed, {"pf_adversarial": d})
+                for d in protocol.PF_DESIGNS[profile]
             }
             wanted += list(designs.values())
     else:
@@ -196,7 +197,7 @@ def train_final(study: Study, selected: dict[str, dict[str, dict]]) -> Study:
     """Train the final comparison: every strategy at each rule's chosen setting, at the study's seeds.
 
     The first rule's (validation NLL's) choices get every seed of the study; a
-    setting that only another rule chose gets :data:`melodyreg.config.QUALITY_SEEDS`
+    setting that only another rule chose gets :data:`melodyreg.protocol.QUALITY_SEEDS`
     seeds. A setting two rules share is trained once and serves both. Runs at the
     first seed are the grid's own.
 
@@ -209,7 +210,7 @@ def train_final(study: Study, selected: dict[str, dict[str, dict]]) -> Study:
     options, first_rule = study.options, next(iter(selected))
     wanted = {}
     for rule, choices in selected.items():
-        count = len(study.seeds) if rule == first_rule else config.QUALITY_SEEDS[study.profile]
+        count = len(study.seeds) if rule == first_rule else protocol.QUALITY_SEEDS[study.profile]
         for name, extra in choices.items():
             for run_seed in study.seeds[: max(1, count)]:
                 wanted[(rule, name, run_seed)] = _make(options, name, run_seed, extra)

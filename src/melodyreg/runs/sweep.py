@@ -26,7 +26,8 @@ from pathlib import Path
 
 from melodyreg import console
 from melodyreg.config import ExperimentConfig
-from melodyreg.data.dataset import Corpus, Split
+from melodyreg.data.dataset import Corpus
+from melodyreg.data.splits import Split
 from melodyreg.model import training
 from melodyreg.runs import store
 
