@@ -118,3 +118,19 @@ def test_glued_text_reads_back_as_written(text):
 
     plain = InteractiveShell.instance().display_formatter.format(text)[0]["text/plain"]
     assert format_plain_text(plain, "s") == text
+
+
+def test_each_chapter_gets_only_the_parameters_it_declares(tmp_path, monkeypatch):
+    """A parameter one chapter takes is not passed to another (papermill would print a warning for it)."""
+    book_dir = tmp_path / "book"
+    book_dir.mkdir()
+    header = '# %% tags=["parameters"]\nprofile = "poster"\n'
+    (book_dir / "01_a.py").write_text(header + "seed = 1\n")
+    (book_dir / "02_b.py").write_text(header + "num_seeds = None\n")
+    passed = {}
+    monkeypatch.setattr(build, "check_assets", lambda *_: None)
+    monkeypatch.setattr(build, "stage_sources", lambda *_: None)
+    monkeypatch.setattr(build, "build_html", lambda **_: tmp_path / "html")
+    monkeypatch.setattr(build, "execute_chapter", lambda source, params, **_: passed.setdefault(source.stem, params))
+    build.build("smoke", {"seed": 3, "num_seeds": 2}, root=tmp_path, log=lambda *_: None)
+    assert passed == {"01_a": {"profile": "smoke", "seed": 3}, "02_b": {"profile": "smoke", "num_seeds": 2}}

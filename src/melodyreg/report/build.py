@@ -80,14 +80,22 @@ def parameters_cell(source: Path) -> str:
     raise ValueError(f"{source.name} has no cell tagged 'parameters'")
 
 
-def chapter_parameters(book_dir: Path = BOOK_DIR) -> dict[str, object]:
-    """Every parameter any chapter takes, with its default (the first chapter's, where two share a name)."""
+def declared_parameters(source: Path) -> dict[str, object]:
+    """The parameters one chapter takes, with their defaults (read from its ``parameters`` cell)."""
     import ast
 
+    return {
+        statement.targets[0].id: ast.literal_eval(statement.value)
+        for statement in ast.parse(parameters_cell(source)).body
+    }
+
+
+def chapter_parameters(book_dir: Path = BOOK_DIR) -> dict[str, object]:
+    """Every parameter any chapter takes, with its default (the first chapter's, where two share a name)."""
     defaults: dict[str, object] = {}
     for source in chapters(book_dir):
-        for statement in ast.parse(parameters_cell(source)).body:
-            defaults.setdefault(statement.targets[0].id, ast.literal_eval(statement.value))
+        for name, value in declared_parameters(source).items():
+            defaults.setdefault(name, value)
     return defaults
 
 
@@ -295,7 +303,7 @@ def build(
 
     Args:
         profile: passed to every chapter's ``profile`` parameter.
-        parameters: further papermill parameters for every chapter.
+        parameters: further papermill parameters, each passed to the chapters that declare it.
         only: chapter file names or stems to execute; the others keep their
             last executed notebook (which must exist).
         strict: warnings are errors in the HTML build.
@@ -313,8 +321,13 @@ def build(
             if not executed_notebook(source, root).exists():
                 raise FileNotFoundError(f"{source.stem} was never executed; include it in the build")
             continue
+        declared = declared_parameters(source)  # papermill warns about any other
         execute_chapter(
-            source, params, root=root, log=lambda m, n=number: log(f"[{n}/{len(sources)}] {m}"), verbose=verbose
+            source,
+            {name: value for name, value in params.items() if name in declared},
+            root=root,
+            log=lambda m, n=number: log(f"[{n}/{len(sources)}] {m}"),
+            verbose=verbose,
         )
     log("rendering the HTML with Jupyter Book")
     start = time.perf_counter()
