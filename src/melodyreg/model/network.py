@@ -42,6 +42,18 @@ def _ifgo_to_igfo(weights: tf.Tensor) -> tf.Tensor:
     return tf.concat([i, g, f, o], axis=-1)
 
 
+def _plain_lstm(no_peephole: tf.Tensor) -> dict:
+    """The fused LSTM ops' options for a plain LSTM: no peepholes, no cell clipping, no forget bias added."""
+    return {
+        "wci": no_peephole,
+        "wcf": no_peephole,
+        "wco": no_peephole,
+        "forget_bias": 0.0,
+        "cell_clip": -1.0,
+        "use_peephole": False,
+    }
+
+
 def stateless_dropout(x: tf.Tensor, rate: float, seed: tf.Tensor) -> tf.Tensor:
     """Inverted dropout with a mask drawn from ``seed`` (a shape-[2] integer tensor)."""
     keep = tf.random.stateless_uniform(tf.shape(x), seed=seed) >= rate
@@ -156,13 +168,8 @@ class MelodyRNN(keras.Model):
                 cs_prev=c0,
                 h_prev=h0,
                 w=w,
-                wci=no_peephole,
-                wcf=no_peephole,
-                wco=no_peephole,
                 b=b,
-                forget_bias=0.0,
-                cell_clip=-1.0,
-                use_peephole=False,
+                **_plain_lstm(no_peephole),
             )
             hidden.append(h)
             final.append((h[-1], cells[-1]))
@@ -222,13 +229,8 @@ def lstm_step(
             cs_prev=c,
             h_prev=h,
             w=w,
-            wci=no_peephole,
-            wcf=no_peephole,
-            wco=no_peephole,
             b=b,
-            forget_bias=0.0,
-            cell_clip=-1.0,
-            use_peephole=False,
+            **_plain_lstm(no_peephole),
         )
         new_state.append((h, c))
         hidden.append(h)
