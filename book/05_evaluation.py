@@ -90,8 +90,8 @@ display(
 # ## Tuning: the same budget for every strategy, chosen on validation data
 #
 # Each regularizer gets the same number of settings over its own knobs, each trained once at the
-# first seed: scheduled sampling's decay $k$ (from a schedule that still feeds 87 % true inputs
-# at the end to one that feeds almost none) and one schedule with a floor ($\varepsilon \ge 0.5$);
+# first seed: scheduled sampling's decay $k$ (from a schedule that still feeds mostly true inputs
+# at its end to one that feeds almost none) and one schedule with a floor ($\varepsilon \ge 0.5$);
 # dropout's rate; professor forcing's weight $\lambda$, its gates (including off), and a stronger
 # discriminator (every step instead of quarter-note averages; or reading the output distribution
 # beside the hidden states, as {cite}`lamb2016professor` do). The baseline has no knob of its own
@@ -403,8 +403,9 @@ show.figure(
 )
 
 # %%
+frontier_verdicts = frontier.verdicts(sweep)
 show.table(
-    evidence.label(frontier.verdicts(sweep)),
+    evidence.label(frontier_verdicts),
     "Does a regularizer beat the temperature-tuned baseline anywhere on the curve? Its quality minus the best "
     "the baseline reaches at the same diversity (the upper envelope of its temperatures), per temperature, "
     "paired by seed; *yes* when some temperature's interval lies above 0.",
@@ -542,6 +543,7 @@ display(
 )
 
 # %% [markdown]
+# (sec-settings)=
 # ## How far the verdicts depend on the settings
 #
 # Each claim's comparison, recomputed at every tuning setting: the setting's run against the other
@@ -661,17 +663,21 @@ for name, row in means.iterrows():
 best = means.nll.idxmin()
 show.glue("eval-best-nll", show.strategy_label(best))
 show.glue("eval-best-ll", show.strategy_label(means.log_likelihood.idxmax()))
+show.glue("eval-frontier", frontier.summary(frontier_verdicts))
+show.glue("eval-settings", tuning.robustness_summary(verdict_hinges) if len(robust) else tuning.NO_GRID)
 
 # %% [markdown]
 # ## What this shows
 #
-# At the `{glue:text}`eval-profile`` profile ({glue:text}`eval-seeds` seed(s) per strategy), the
+# At the {glue:text}`eval-profile` profile ({glue:text}`eval-seeds` seed(s) per strategy), the
 # held-out NLL per event on the test split is {glue:text}`eval-nll-baseline` for the baseline,
 # {glue:text}`eval-nll-dropout` for dropout, {glue:text}`eval-nll-scheduled_sampling` for scheduled
 # sampling and {glue:text}`eval-nll-professor_forcing` for professor forcing: the best fit of real
-# melodies is {glue:text}`eval-best-nll`'s. The poster's measure, the log-likelihood of a model's
+# melodies is {glue:text}`eval-best-nll`’s. The poster's measure, the log-likelihood of a model's
 # own melodies, puts {glue:text}`eval-best-ll` first ({numref}`tbl-likelihood`), but it measures
 # how predictable a model is, not how well it learned music. Of the poster's
 # {glue:text}`eval-claims` claims, {glue:text}`eval-supported` are supported,
 # {glue:text}`eval-contradicted` contradicted, {glue:text}`eval-inconclusive` inconclusive and
-# {glue:text}`eval-untested` untested ({numref}`tbl-verdicts`).
+# {glue:text}`eval-untested` untested ({numref}`tbl-verdicts`). Against the temperature-tuned
+# baseline ({numref}`tbl-frontier`): {glue:text}`eval-frontier` Across the tuning settings:
+# {glue:text}`eval-settings`

@@ -114,3 +114,9 @@ def test_a_claim_hinges_only_on_reversals_larger_than_the_seed_spread():
     table = tuning.hinges(rows).set_index("claim")
     assert bool(table.loc["c1", "robust"]) and "no setting reverses it" in table.loc["c1", "because"]
     assert not bool(table.loc["c2", "robust"]) and table.loc["c2", "because"] == "ss: k = 300 (margin -0.3)"
+    assert tuning.robustness_summary(table.reset_index()) == (
+        "1 of 2 claims keep their direction at every setting (beyond the seed spread); "
+        "these hinge on one: “c2” (ss: k = 300 (margin -0.3))."
+    )
+    robust_only = table.reset_index().iloc[:1]
+    assert tuning.robustness_summary(robust_only).endswith("; none hinges on a setting.")

@@ -29,6 +29,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from melodyreg import constants as C
 from melodyreg.data.windows import openings
 from melodyreg.evaluation import diversity, intervals
 from melodyreg.model import generation
@@ -208,6 +209,17 @@ def verdicts(frame: pd.DataFrame, reference: str = "baseline") -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
+
+
+def summary(table: pd.DataFrame) -> str:
+    """One sentence for prose from :func:`verdicts`, e.g. ``Dropout: no; scheduled sampling: yes.``"""
+    if table.empty:
+        return "No regularizer was compared."
+    parts = [
+        f"{C.STRATEGY_LABELS.get(row.strategy, row.strategy).lower()}: {row.verdict}" for row in table.itertuples()
+    ]
+    text = "; ".join(parts) + "."
+    return text[0].upper() + text[1:]
 
 
 def length_points(

@@ -32,6 +32,7 @@ from melodyreg.model import generation
 from melodyreg.runs.study import Study
 
 RULES = {"nll": ("valid_nll", "min"), "quality": ("valid_quality", "max")}  # rule → (column, best is)
+NO_GRID = "this profile has no tuning settings to vary (the full profile has)."
 
 
 @dataclass
@@ -194,3 +195,18 @@ def hinges(table: pd.DataFrame) -> pd.DataFrame:
         )
         rows.append({"claim": claim, "robust": decisive.empty, "because": because})
     return pd.DataFrame(rows)
+
+
+def robustness_summary(table: pd.DataFrame) -> str:
+    """One sentence for prose from :func:`hinges`: how many claims are robust, and which hinge on what."""
+    robust = table.robust.astype(bool)
+    text = f"{int(robust.sum())} of {len(table)} claims keep their direction at every setting (beyond the seed spread)"
+    hinging = table[~robust]
+    if hinging.empty:
+        return text + "; none hinges on a setting."
+    return (
+        text
+        + "; these hinge on one: "
+        + "; ".join(f"“{c}” ({b})" for c, b in zip(hinging.claim, hinging.because))
+        + "."
+    )
