@@ -309,7 +309,7 @@ show.table(
 show.table(
     evidence.likelihood_table(runs),
     "The poster's table recomputed: log-likelihood of generated melodies (Magenta's measure), the "
-    "poster's and ours, beside the held-out NLL. Compare the orderings, not the values.",
+    f"poster's and ours, beside the held-out NLL. Compare the orderings, not the values. Seeds: {ci}.",
     name="tbl-likelihood",
 )
 
@@ -408,7 +408,7 @@ show.table(
     evidence.label(frontier_verdicts),
     "Does a regularizer beat the temperature-tuned baseline anywhere on the curve? Its quality minus the best "
     "the baseline reaches at the same diversity (the upper envelope of its temperatures), per temperature, "
-    "paired by seed; *yes* when some temperature's interval lies above 0.",
+    f"paired by seed; *yes* when some temperature's interval lies above 0. Seeds: {ci}.",
     name="tbl-frontier",
 )
 
@@ -598,20 +598,32 @@ verdicts = claims.verdicts(runs, timings)
 show.table(
     verdicts,
     "The poster's claims against this study (test split; settings chosen by validation NLL). *Supported* and "
-    "*contradicted* need every paired comparison's interval to exclude zero.",
+    f"*contradicted* need every paired comparison's interval to exclude zero. Seeds: {ci}.",
     name="tbl-verdicts",
 )
 
 # %%
 quality_runs = found.runs[found.runs.rule == "quality"]
 if len(quality_runs) and set(quality_runs.strategy) == set(runs.strategy):
+    quality_timings = speed.step_times(s, rule="quality")
     display(
         show.table(
-            claims.verdicts(quality_runs, timings),
-            "The same claims with each strategy at the setting chosen by validation sample quality.",
+            claims.verdicts(quality_runs, quality_timings),
+            "The same claims with each strategy at the setting chosen by validation sample quality. Seeds: "
+            f"{intervals.coverage_note(quality_runs.seed.nunique())}.",
             name="tbl-verdicts-quality",
         )
     )
+
+# %%
+show.table(
+    evidence.label(speed.step_table(timings)).round(2),
+    "Milliseconds per training step, each strategy alone on one core at its setting chosen by validation NLL "
+    "(mean over timing rounds, interleaved). Professor forcing's step is the mean of its step with the "
+    "generator gate closed and open, weighted by the share of steps its runs had it open (the claim about "
+    "training speed is judged on this, not on the wall time of runs that shared the cores).",
+    name="tbl-step-times",
+)
 
 # %%
 show.table(
@@ -629,10 +641,13 @@ show.table(
 )
 
 # %%
-pf = runs[runs.strategy == "professor_forcing"][["seed", "setting", "gate_open", "d_accuracy", "nll"]]
+pf = found.runs[found.runs.strategy == "professor_forcing"][
+    ["rule", "seed", "setting", "gate_open", "d_accuracy", "nll"]
+]
 show.table(
     pf.round(4),
-    "Professor forcing per run: share of steps with the adversarial term on, discriminator accuracy.",
+    "Professor forcing per run of the final comparison, under each selection rule: share of steps with the "
+    "adversarial term on (the generator gate open), the discriminator's accuracy, and the test NLL.",
     name="tbl-pf-runs",
 )
 

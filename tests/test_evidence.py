@@ -95,6 +95,20 @@ def test_step_times_weigh_professor_forcing_by_its_gate(tiny_tuned_study):
     assert pf.step_ms == pytest.approx(expected)
 
 
+def test_step_times_time_the_settings_the_rule_chose(tiny_tuned_study, monkeypatch):
+    study = tiny_tuned_study[2]
+    timed = []
+    monkeypatch.setattr(speed, "_timer", lambda config, batch: timed.append(config) or (lambda count: 2.0))
+    times = speed.step_times(study, rule="quality", rounds=1, steps=1)
+    chosen = {run.config for (rule, _, seed), run in study.final.items() if rule == "quality" and seed == study.seed}
+    assert chosen <= set(timed) and len(timed) == len(chosen) + 1  # and professor forcing with its gate open
+    assert study.selected["quality"] != study.selected["nll"]  # the smoke grid's rules disagree somewhere
+    table = speed.step_table(times)
+    assert table.strategy.tolist() == list(STRATEGIES) and (table.step_ms == 2.0).all()
+    with pytest.raises(ValueError, match="no final runs under the rule 'nope'"):
+        speed.step_times(study, rule="nope")
+
+
 def test_tables_for_the_chapter(found):
     nll = found.runs[found.runs.rule == "nll"]
     table = evidence.interval_table(nll, {"nll": "NLL"})

@@ -40,12 +40,18 @@ def _timer(config, batch):
 
 
 def step_times(
-    study: Study, gate_open: dict[str, float] | None = None, *, rounds: int = 5, steps: int = 5
+    study: Study,
+    gate_open: dict[str, float] | None = None,
+    *,
+    rule: str = "nll",
+    rounds: int = 5,
+    steps: int = 5,
 ) -> pd.DataFrame:
-    """Milliseconds per training step of each strategy at its chosen (NLL rule) setting, per timing round.
+    """Milliseconds per training step of each strategy at the setting ``rule`` chose, per timing round.
 
     Args:
-        gate_open: professor forcing's gate-open share (default: the mean over its final runs).
+        gate_open: professor forcing's gate-open share (default: the mean over its final runs under ``rule``).
+        rule: the selection rule whose settings are timed (``nll`` or ``quality``).
         rounds: interleaved timing rounds (the replicates of the speed claim).
         steps: steps timed per strategy and round.
 
@@ -53,7 +59,9 @@ def step_times(
         One row per (strategy, round): ``step_ms``; professor forcing's is
         ``(1 − share) · closed + share · open``, with ``closed_ms``, ``open_ms`` and ``gate_open`` beside it.
     """
-    runs = study.seed_runs("nll")
+    runs = study.seed_runs(rule)
+    if not runs:
+        raise ValueError(f"no final runs under the rule {rule!r}")
     configs = {name: runs[(name, study.seed)].config for name in study.runs if (name, study.seed) in runs}
     first = next(iter(configs.values()))
     batch = Batcher(study.melodies("train"), first.train.window, first.train.batch_size, study.seed).batch(0)
@@ -80,3 +88,9 @@ def step_times(
                 row["step_ms"] = (1 - share) * row["closed_ms"] + share * row["open_ms"]
             rows.append(row)
     return pd.DataFrame(rows)
+
+
+def step_table(timings: pd.DataFrame) -> pd.DataFrame:
+    """Per strategy: the mean over timing rounds of :func:`step_times` (professor forcing's parts beside it)."""
+    columns = [c for c in ("step_ms", "closed_ms", "open_ms", "gate_open") if c in timings]
+    return timings.groupby("strategy", sort=False)[columns].mean().reset_index()
