@@ -6,8 +6,8 @@
 Trains into a fresh ``--runs-dir`` (default: a temporary folder, so nothing is
 reused) and prints the wall time, the sum of the runs' own training times, their
 ratio (how well the runs filled the workers) and the wall time as a ratio to the
-profile's target on the 2-core CPU (``full``: the 5-seed study in 45 min; ``poster``: the
-four strategies once in 15 min). ``--no-tuning`` follows the poster's protocol at the
+profile's target on the 2-core CPU (``poster``: the four strategies once in 15 min; other
+profiles have no target). ``--no-tuning`` follows the poster's protocol at the
 profile (every strategy at its default, at every seed). With ``--iterations``
 below the profile's, the wall time is also scaled to the profile's iterations
 (evaluation and start-up make the scaling slightly optimistic).

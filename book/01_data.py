@@ -162,10 +162,11 @@ show.listed(
 # The event classes are very unequal ({numref}`fig-event-classes`): most steps continue a note or a rest, so NO_EVENT dominates,
 # and a model that always predicted it would already be right on most steps. Keep this in mind when
 # reading accuracies and losses later. The pitch distribution ({numref}`fig-pitches`) shows the range after transposition
-# to C: the tonic, dominant and mediant are the most common onsets.
+# to C; the most common pitch classes of note onsets are {glue:text}`common-pitch-classes`.
 
 # %%
 train_melodies = parts.melodies(corpus, "train")
+show.glue("common-pitch-classes", plots.common_pitch_classes(train_melodies))
 show.figure(
     plots.event_class_chart(train_melodies, "Event classes in the training melodies (log scale)"),
     "fig-event-classes",
@@ -177,8 +178,8 @@ show.figure(
 show.figure(
     plots.pitch_chart(train_melodies, "Note onsets by pitch in the training melodies"),
     "fig-pitches",
-    "Note onsets by pitch in the training melodies, after transposition to C: "
-    "look for the tonic, dominant and mediant standing out.",
+    "Note onsets by pitch in the training melodies, after transposition to C: look for the notes of the "
+    "C major triad (C, E, G) standing out.",
 )
 
 # %%

@@ -107,8 +107,8 @@ show.figure(
 show.figure(
     plots.loss_curves(curves, "eval", "Validation loss (teacher-forced, no dropout)"),
     "fig-dropout-valid",
-    "Validation loss (teacher-forced, dropout off) every 100 iterations, on 512 windows of the "
-    "validation side: the fair comparison of the two. Look for where each curve bottoms out.",
+    f"Validation loss (teacher-forced, dropout off) {study.validation_note(s)} of the validation side: the "
+    "fair comparison of the two. Look for where each curve bottoms out.",
 )
 
 # %%
@@ -126,13 +126,19 @@ show.table(
 #
 # ## Melodies
 #
-# Each strategy generates 10 melodies of 128 sixteenth-note steps, primed with middle C, sampled
-# at temperature 1 from the model's own distribution. Beside each is its log-likelihood as Magenta
-# reports it: the sum of the log-probabilities of the 127 sampled events (the {doc}`05_evaluation`
-# chapter discusses what that number measures).
+# Each strategy generates {glue:text}`melody-count` melodies of {glue:text}`melody-steps`
+# sixteenth-note steps, primed with middle C, sampled at temperature {glue:text}`melody-temperature`
+# from the model's own distribution. Beside each is its log-likelihood as Magenta reports it: the
+# sum of the log-probabilities of the {glue:text}`melody-sampled` sampled events (the
+# {doc}`05_evaluation` chapter discusses what that number measures).
 
 # %%
 samples = study.sample(s, num=num_melodies, steps=melody_steps, temperature=temperature)
+show.glue("melody-count", f"{num_melodies}")
+show.glue("melody-steps", f"{melody_steps}")
+show.glue("melody-temperature", f"{temperature:g}")
+show.glue("melody-sampled", f"{melody_steps - 1}")
+show.glue("model-note", study.model_note(s))
 show.melody_gallery(samples["baseline"], "Baseline", "baseline")
 
 # %%

@@ -110,7 +110,7 @@ show.figure(
 show.figure(
     plots.loss_curves(curves, "eval", "Validation loss (teacher-forced)"),
     "fig-ss-valid",
-    "Validation loss (teacher-forced, true histories for both) every 100 iterations. Look for where "
+    f"Validation loss (teacher-forced, true histories for both) {study.validation_note(s)}. Look for where "
     "scheduled sampling leaves the baseline as its inputs become its own.",
 )
 
@@ -141,5 +141,5 @@ show.glue("ss-valid-baseline", f"{final.loc['baseline', 'eval loss']:.3f}")
 # with {glue:text}`ss-own-share` of its inputs over the last 100 iterations its own samples that
 # differed from the truth. Its final validation loss is {glue:text}`ss-valid` nats per event against
 # the baseline's {glue:text}`ss-valid-baseline`. Whether a gentler schedule does better is a question
-# of tuning, which the `full` profile answers in the evaluation chapter with six settings of $k$ and a
-# floor on $\epsilon$.
+# of tuning, which the `full` profile answers in the evaluation chapter with five values of $k$ and
+# one schedule with a floor on $\epsilon$.

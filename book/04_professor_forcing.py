@@ -106,7 +106,7 @@ show.figure(
 show.figure(
     plots.loss_curves(curves, "eval", "Validation loss (teacher-forced)"),
     "fig-pf-valid",
-    "Validation loss (teacher-forced) of professor forcing and the baseline every 100 iterations.",
+    f"Validation loss (teacher-forced) of professor forcing and the baseline {study.validation_note(s)}.",
 )
 
 # %%
@@ -114,18 +114,29 @@ gates = history[history.phase == "train"]
 show.glue("pf-gate-on", f"{gates.gate_generator.mean():.1%}")
 show.glue("pf-d-updated", f"{gates.gate_discriminator.mean():.1%}")
 show.glue("pf-d-accuracy", f"{gates.d_accuracy.tail(500).mean():.2f}")
+show.glue(
+    "pf-gate-reading",
+    "For most of training, then, professor forcing is teacher forcing with an extra network beside it."
+    if gates.gate_generator.mean() < 0.5
+    else "For most of training, then, the adversarial term shaped the generator's steps.",
+)
 final = study.final_losses(s).set_index("strategy")
 show.glue("pf-valid", f"{final.loc['professor_forcing', 'eval loss']:.3f}")
 show.glue("pf-valid-baseline", f"{final.loc['baseline', 'eval loss']:.3f}")
+raw = s.designs.get("raw", s.runs["professor_forcing"])  # the design that sums the two gradients
+norms = study.gradient_norms(raw)
+show.glue("pf-grad-on", f"{norms['on']:.2f}" if norms["on"] == norms["on"] else "n/a (no open step)")
+show.glue("pf-grad-off", f"{norms['off']:.2f}")
+show.glue("pf-grad-clipped", f"{norms['clipped']:.0%}" if norms["clipped"] == norms["clipped"] else "none")
+show.glue("pf-grad-clip", f"{norms['clip']:g}")
 
 # %% [markdown]
 # In this run the adversarial term was on in {glue:text}`pf-gate-on` of the iterations
 # ({numref}`fig-pf-gates`) and the discriminator was updated in {glue:text}`pf-d-updated`; over the
 # last 500 iterations it told the two runs apart with an accuracy of {glue:text}`pf-d-accuracy`.
-# For most of training, then, professor forcing *is* teacher forcing with an extra network beside
-# it. Its validation loss ends at {glue:text}`pf-valid` nats per event against the baseline's
-# {glue:text}`pf-valid-baseline` ({numref}`fig-pf-valid`). The next section asks why it can end
-# worse at all, when it is so rarely different.
+# {glue:text}`pf-gate-reading` Its validation loss ends at {glue:text}`pf-valid` nats per event
+# against the baseline's {glue:text}`pf-valid-baseline` ({numref}`fig-pf-valid`). The next section
+# asks how a method whose extra term is rarely on can still fall behind the baseline.
 
 # %% [markdown]
 # ## Why professor forcing can lag the baseline while its adversarial term is mostly off
@@ -133,8 +144,10 @@ show.glue("pf-valid-baseline", f"{final.loc['baseline', 'eval loss']:.3f}")
 # With the default gates the adversarial term is on only on the steps where the discriminator is
 # right at least 75 % of the time, a small share of all steps ({numref}`fig-pf-gates`). Yet those rare
 # steps can slow every other one. In the generator's one Adam optimizer, the adversarial gradient
-# is added to the NLL gradient before the step; on the open steps it is large (often clipped at
-# the norm of 5, against well under 1 for the NLL alone). Adam divides every step by a running
+# is added to the NLL gradient before the step, and on the open steps the sum is large: in this
+# study's run of that design, a median norm of {glue:text}`pf-grad-on` on open steps against
+# {glue:text}`pf-grad-off` on the others, with {glue:text}`pf-grad-clipped` of the open steps at
+# the clipping norm of {glue:text}`pf-grad-clip` or above. Adam divides every step by a running
 # root mean square of past gradients that forgets with a time constant of about 1,000 steps
 # ($\beta_2 = 0.999$), so a few large gradients shrink the effective learning rate of the NLL for
 # the next thousand steps. The method would then be judged by a side effect of sharing Adam's
@@ -176,7 +189,9 @@ if s.designs:
         show.table(
             study.design_table(s).round(4),
             "Professor forcing's adversarial gradient, three ways (first seed): the share of steps with the "
-            "adversarial term on, the training NLL over the last 10 %, the validation NLL (final and lowest).",
+            "adversarial term on, the discriminator's accuracy, the median gradient norm (before clipping) on "
+            "steps with the term on and off (the separate design's is the NLL's alone), the training NLL over "
+            "the last 10 %, the validation NLL (final and lowest).",
             name="tbl-pf-designs",
         )
     )

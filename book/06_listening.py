@@ -59,13 +59,16 @@ s = study.run_study(
 )
 samples = study.sample(s, num=num_melodies, steps=melody_steps, temperature=temperature)
 real_index, real = study.real_example(s, steps=melody_steps)
+real_start = (
+    "that begins on middle C" if study.begins_like_primer(real) else "(none on the test side begins on middle C)"
+)
 rolls = {show.strategy_label(name): sampled.classes[0] for name, sampled in samples.items()}
 rolls[f"Real (test side): {s.corpus.titles[s.corpus.melody_piece[real_index]] or 'untitled'}"] = real
 show.figure(
     plots.piano_rolls(rolls),
     "fig-listening",
     f"One melody of {melody_steps} steps per strategy, all primed with middle C (the first of each "
-    "chapter's gallery), and a real test melody that begins on middle C. Dotted lines mark bars of 4/4.",
+    f"chapter's gallery), and a real test melody {real_start}. Dotted lines mark bars of 4/4.",
 )
 
 # %%

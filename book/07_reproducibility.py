@@ -56,8 +56,8 @@ show.table(
 # %% [markdown]
 # ## Time
 #
-# {numref}`tbl-chapter-times` gives the wall time of each chapter executed by this build before
-# this one (a chapter that only reuses stored runs takes seconds); {numref}`tbl-run-times` the
+# {numref}`tbl-chapter-times` gives the wall time of each chapter before this one, at its latest
+# execution (a chapter that only reuses stored runs takes seconds); {numref}`tbl-run-times` the
 # training time of every run the study used, as measured when it trained (summed over sessions for
 # a resumed run). Two runs train side by side on a two-core machine, so the build's wall time for
 # training is about half the sum.
@@ -66,7 +66,7 @@ show.table(
 times = environment.chapter_times()
 show.table(
     times if len(times) else times.assign(chapter=["(not recorded: this page ran outside `make book`)"]),
-    "Wall time per executed chapter in this build, in seconds.",
+    "Wall time of each chapter at its latest execution, in seconds (a build of every chapter starts a new record).",
     name="tbl-chapter-times",
 )
 
@@ -97,7 +97,7 @@ show.table(
 # ## The choices the poster left open
 #
 # The poster names its architecture, batch size, iteration count, split and strategies, but not
-# the settings below. {numref}`tbl-choices` lists ours (read from `melodyreg.config`, so the table
+# the settings below. {numref}`tbl-choices` lists ours (read from `melodyreg.config` and `melodyreg.protocol`, so the table
 # cannot drift from the code) and why; the `full` profile tunes the strategies' own knobs instead
 # of trusting these defaults. The poster's own code was published at
 # `github.com/nalinimsingh/9.520-MelodyRnn-Regularization` {cite}`singh2017code`; it can no longer

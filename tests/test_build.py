@@ -108,6 +108,9 @@ def test_chapter_times_are_recorded_and_a_corrupt_record_starts_afresh(tmp_path)
     assert environment.chapter_times(tmp_path).empty
     environment.record_chapter_time("03_x", 1, tmp_path)
     assert json.loads(environment.times_path(tmp_path).read_text()) == {"03_x": 1.0}
+    environment.clear_chapter_times(tmp_path)
+    assert environment.chapter_times(tmp_path).empty
+    environment.clear_chapter_times(tmp_path)  # nothing to clear: no error
 
 
 @pytest.mark.parametrize("text", ["4,451", "1.180", "+0.012", "61%", "1234567", "poster"])

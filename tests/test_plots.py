@@ -145,3 +145,13 @@ def test_evaluation_charts_build_from_tidy_frames():
     )
     spec = plots.sensitivity_chart(sweep, "nll", "NLL", "nats").to_dict()
     assert spec["facet"]["field"] == "knob" and spec["columns"] == 2
+
+
+def test_common_pitch_classes_by_hand():
+    from melodyreg.data.melodies import encode
+
+    # onsets: G4 three times, C4 and C5 (one class) twice, E4 once; NO_EVENT and NOTE_OFF are not onsets
+    melody = encode([67, -2, 67, -1, 67, 60, 72, 64])
+    assert plots.common_pitch_classes([melody]) == "G (dominant), C (tonic) and E (major third)"
+    assert plots.common_pitch_classes([melody], top=1) == "G (dominant)"
+    assert plots.common_pitch_classes([encode([-2, -1])]) == "none"

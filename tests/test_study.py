@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from melodyreg import config, protocol
@@ -72,6 +74,23 @@ def test_professor_forcings_three_designs_are_trained_once_at_the_first_seed(tin
     assert set(curves.strategy) == {"Baseline"} | {f"Professor forcing ({d})" for d in protocol.PF_DESIGNS["smoke"]}
 
 
+def test_gradient_norms_split_steps_by_the_adversarial_gate():
+    from types import SimpleNamespace
+
+    history = pd.DataFrame(
+        {
+            "phase": ["eval", "train", "train", "train", "train", "train"],
+            "grad_norm": [None, 0.5, 7.0, 0.7, 3.0, 0.6],
+            "gate_generator": [None, 0.0, 1.0, 0.0, 1.0, 0.0],
+        }
+    )
+    run = SimpleNamespace(history=history, config=SimpleNamespace(train=SimpleNamespace(clip_norm=5.0)))
+    assert study.gradient_norms(run) == {"on": 5.0, "off": 0.6, "clipped": 0.5, "clip": 5.0}
+    plain = SimpleNamespace(history=history.drop(columns="gate_generator"), config=run.config)
+    norms = study.gradient_norms(plain)  # no adversarial term: every step is "off"
+    assert np.isnan(norms["on"]) and np.isnan(norms["clipped"]) and norms["off"] == pytest.approx(0.7)
+
+
 def test_the_real_example_is_a_seeded_test_melody_that_begins_like_the_generated_ones(folk_corpus, folk_split):
     from melodyreg import constants as C
     from melodyreg.data.melodies import encode
@@ -85,6 +104,19 @@ def test_the_real_example_is_a_seeded_test_melody_that_begins_like_the_generated
     assert fitting, "the smoke corpus has test melodies that begin on middle C"
     assert index in fitting and len(classes) == 32 and classes[0] == middle_c
     assert study.real_example(s, steps=32)[0] == index  # seeded
+    assert study.begins_like_primer(classes) and not study.begins_like_primer(0 * classes)
+    assert not study.begins_like_primer(classes[:0])
     empty = study.Study("smoke", 2017, folk_corpus, folk_split.__class__(**{**vars(folk_split), "test": []}), runs={})
     with pytest.raises(ValueError, match="the test side has no melodies"):
         study.real_example(empty)
+
+
+def test_notes_for_prose_describe_the_runs_settings():
+    from types import SimpleNamespace
+
+    run = SimpleNamespace(config=config.experiment_config("poster", "baseline"))
+    s = SimpleNamespace(runs={"baseline": run})
+    assert study.model_note(s) == "two LSTM layers of 64 units, 5,000 iterations of batch 32"
+    assert study.validation_note(s) == "every 100 iterations, on 512 windows of 128 steps"
+    run.config = config.experiment_config("smoke", "baseline", layers=(32, 16, 8))
+    assert study.model_note(s) == "three LSTM layers of 32, 16 and 8 units, 60 iterations of batch 8"

@@ -1,7 +1,8 @@
 """Typed, frozen settings and the named profiles the book runs at.
 
 A chapter's ``parameters`` cell names a ``profile`` (``smoke`` for CI, ``poster``
-for the poster's settings) and may override single fields; :func:`data_config`
+for the poster's settings, ``full`` for them with the tuned protocol of
+:mod:`melodyreg.protocol`) and may override single fields; :func:`data_config`
 turns that into a validated :class:`DataConfig`. Every setting that changes a
 prepared corpus is part of its cache key (see :mod:`melodyreg.data.dataset`).
 """
@@ -105,7 +106,7 @@ class DataConfig:
         collections: music21 collections read for ``folk``/``essen``.
         path: the MAESTRO zip/folder or the MIDI folder.
         maestro_split: ``random`` (the poster's 90:10 split by work) or
-            ``official`` (MAESTRO's own train / validation+test split).
+            ``official`` (MAESTRO's own train, validation and test splits).
         steps_per_quarter, min_bars, max_steps, gap_bars, min_unique_pitches:
             MelodyRNN's extraction rules (see :mod:`melodyreg.data.melodies`).
         min_pitch, max_pitch: the encoded pitch range, max exclusive.

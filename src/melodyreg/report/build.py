@@ -28,13 +28,13 @@ from pathlib import Path
 from melodyreg import console
 from melodyreg import constants as C
 from melodyreg.report.display import CAPTION_KEY, write_vega_bundle
-from melodyreg.report.environment import record_chapter_time
+from melodyreg.report.environment import clear_chapter_times, record_chapter_time
 
 BOOK_DIR = C.REPO_ROOT / "book"
 ASSETS = BOOK_DIR / "assets"
 KERNEL = "melodyreg"  # registered in the virtual environment by `make`
 
-# The parameters every study chapter (02 to 05) starts with, in this order, with these comments.
+# The parameters every study chapter (02 to 07) starts with, in this order, with these comments.
 # ``tests/test_chapters.py`` checks each chapter's parameters cell against it, so they cannot drift;
 # a chapter may add its own parameters after these.
 STUDY_PARAMETERS = (
@@ -185,7 +185,7 @@ def fold_code(notebook: Path) -> None:
     * a cell whose one display output carries caption metadata (from
       :func:`melodyreg.report.display.figure` or ``table``) becomes a numbered
       figure or table (myst-nb's ``figure`` cell option; tables are renumbered
-      as tables by :mod:`melodyreg.report.sphinx_offline`).
+      as tables by :mod:`melodyreg.report.sphinx_captions`).
 
     Raises:
         ValueError: a captioned output shares its cell with another display
@@ -236,7 +236,7 @@ def execute_chapter(
         verbose: keep the Jupyter kernel's own warnings (by default only its errors reach the terminal).
 
     Returns:
-        The executed notebook, in ``_build/executed/``.
+        The executed notebook, in ``_build/source/book/``.
 
     Raises:
         papermill.PapermillExecutionError: a cell failed (the notebook with
@@ -316,6 +316,8 @@ def build(
     stage_sources(root)
     params = {"profile": profile, **(parameters or {})}
     sources = chapters(root / "book")
+    if not only:  # every chapter runs again: no time from an earlier build stays in the record
+        clear_chapter_times(root)
     for number, source in enumerate(sources, 1):
         if only and source.name not in only and source.stem not in only:
             if not executed_notebook(source, root).exists():

@@ -112,6 +112,11 @@ def record_chapter_time(chapter: str, seconds: float, root: Path = C.REPO_ROOT) 
     atomic_write_text(path, json.dumps(times, indent=1))
 
 
+def clear_chapter_times(root: Path = C.REPO_ROOT) -> None:
+    """Start a new record (a build that executes every chapter)."""
+    times_path(root).unlink(missing_ok=True)
+
+
 def chapter_times(root: Path = C.REPO_ROOT) -> pd.DataFrame:
     """Wall time per chapter of the latest build (empty when there is no record, e.g. in Jupyter)."""
     times = _read_times(times_path(root))

@@ -230,6 +230,12 @@ def sample(
     }
 
 
+def begins_like_primer(classes: np.ndarray, primer: Sequence[int] = C.DEFAULT_PRIMER) -> bool:
+    """Whether a melody's event classes begin with ``primer`` (note-seq events), as generated melodies do."""
+    start = encode(primer)
+    return len(classes) >= len(start) and bool(np.array_equal(np.asarray(classes)[: len(start)], start))
+
+
 def real_example(
     study: Study, *, side: str = "test", steps: int = 128, primer: Sequence[int] = C.DEFAULT_PRIMER
 ) -> tuple[int, np.ndarray]:
@@ -244,11 +250,10 @@ def real_example(
     indices = np.asarray(getattr(study.parts, side))
     if len(indices) == 0:
         raise ValueError(f"the {side} side has no melodies")
-    start = encode(primer)
     fitting = [
         int(i)
         for i in indices
-        if len(study.corpus.melodies[i]) >= steps and np.array_equal(study.corpus.melodies[i][: len(start)], start)
+        if len(study.corpus.melodies[i]) >= steps and begins_like_primer(study.corpus.melodies[i], primer)
     ]
     pool = fitting or [int(i) for i in indices]
     chosen = int(np.random.default_rng(study.seed).choice(pool))
@@ -282,23 +287,74 @@ def design_curves(study: Study, smooth: int = 50) -> pd.DataFrame:
 
 
 def design_table(study: Study, tail: float = 0.1) -> pd.DataFrame:
-    """Per professor-forcing design: gate-open share, final training NLL, validation NLL (final and lowest)."""
+    """Per professor-forcing design: gate-open share, discriminator accuracy, the generator's gradient norm
+    on steps with the adversarial term on and off (:func:`gradient_norms`), final training NLL, and
+    validation NLL (final and lowest)."""
     rows = []
     for design, run in {"baseline": study.runs["baseline"], **study.designs}.items():
         h = run.history
         train, held = h[h.phase == "train"], h[h.phase == "eval"]
+        norms = gradient_norms(run)
         rows.append(
             {
                 "run": design if design == "baseline" else f"professor forcing ({design})",
-                "adversarial term on (share)": float(train["gate_generator"].mean())
-                if "gate_generator" in train
-                else float("nan"),
+                "adversarial term on (share)": _mean(train, "gate_generator"),
+                "discriminator accuracy": _mean(train, "d_accuracy"),
+                "gradient norm, term on (median)": norms["on"],
+                "gradient norm, term off (median)": norms["off"],
                 "training NLL (last 10 %)": final_train_loss(h, tail),
                 "validation NLL (final)": float(held.loss.iloc[-1]),
                 "validation NLL (lowest)": float(held.loss.min()),
             }
         )
     return pd.DataFrame(rows)
+
+
+def _mean(frame: pd.DataFrame, column: str) -> float:
+    return float(frame[column].mean()) if column in frame else float("nan")
+
+
+def gradient_norms(run: store.Run) -> dict[str, float]:
+    """The generator's gradient norm (before clipping) on training steps with professor forcing's adversarial
+    term on and off.
+
+    Returns:
+        ``on`` and ``off``: median norms (NaN where no step had that state; every step is "off" for a
+        strategy without the term); ``clipped``: the share of "on" steps at or above the clipping norm;
+        ``clip``: that norm. In the ``separate`` design the norm is the NLL's alone.
+    """
+    train = run.history[run.history.phase == "train"]
+    gate = train["gate_generator"] if "gate_generator" in train else pd.Series(0.0, index=train.index)
+    on, off = train.grad_norm[gate > 0.5], train.grad_norm[gate <= 0.5]
+    clip = run.config.train.clip_norm
+    return {
+        "on": float(on.median()) if len(on) else float("nan"),
+        "off": float(off.median()) if len(off) else float("nan"),
+        "clipped": float((on >= clip).mean()) if len(on) else float("nan"),
+        "clip": clip,
+    }
+
+
+def _first_config(study: Study):
+    return next(iter(study.runs.values())).config
+
+
+def validation_note(study: Study) -> str:
+    """How the validation curves were measured, for captions (e.g. ``every 100 iterations, on 512 windows of 128
+    steps``)."""
+    train = _first_config(study).train
+    return f"every {train.eval_every:,} iterations, on {train.eval_windows:,} windows of {train.window:,} steps"
+
+
+def model_note(study: Study) -> str:
+    """The network and its training, for prose (e.g. ``two LSTM layers of 64 units, 5,000 iterations of batch 32``)."""
+    config = _first_config(study)
+    layers = config.model.layers
+    count = ("one", "two", "three", "four")[len(layers) - 1] if len(layers) <= 4 else f"{len(layers)}"
+    units = f"{layers[0]}" if len(set(layers)) == 1 else ", ".join(map(str, layers[:-1])) + f" and {layers[-1]}"
+    plural = "s" * (len(layers) != 1)
+    train = config.train
+    return f"{count} LSTM layer{plural} of {units} units, {train.iterations:,} iterations of batch {train.batch_size}"
 
 
 def final_train_loss(history: pd.DataFrame, tail: float = 0.1) -> float:
