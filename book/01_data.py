@@ -167,6 +167,8 @@ show.listed(
 # %%
 train_melodies = parts.melodies(corpus, "train")
 show.glue("common-pitch-classes", plots.common_pitch_classes(train_melodies))
+
+# %%
 show.figure(
     plots.event_class_chart(train_melodies, "Event classes in the training melodies (log scale)"),
     "fig-event-classes",

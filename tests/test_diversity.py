@@ -56,6 +56,7 @@ def test_a_constant_generator_has_zero_diversity_and_little_overlap():
     assert measures["intra_ratio"] == 0.0  # every generated melody alike, on every feature
     assert measures["distinct_4grams"] == 0.0
     assert measures["overlap_intra"] < 0.2  # its intra-set distances are nothing like the real set's
+    assert measures["overlap_gen_inter"] < 0.2  # all zero, far from its distances to real melodies
     assert measures["overlap"] < 0.5
 
 
@@ -64,7 +65,7 @@ def test_a_sampler_from_the_real_set_scores_like_the_real_set():
     sampled = real_population(100, seed=2)  # more draws from the same population
     measures = diversity.set_measures(sampled, real)
     assert measures["intra_ratio"] == pytest.approx(1.0, abs=0.15)
-    assert measures["overlap"] > 0.8 and measures["overlap_intra"] > 0.8
+    assert measures["overlap"] > 0.8 and measures["overlap_intra"] > 0.8 and measures["overlap_gen_inter"] > 0.8
     assert measures["distinct_4grams"] > 0.5
 
 

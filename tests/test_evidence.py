@@ -39,6 +39,8 @@ def test_every_run_of_the_final_comparison_is_measured(tiny_tuned_study, found):
         "accuracy_note",
         "state_auc",
         "memo_auc",
+        "memo_mmd",
+        "memo_mmd_p",
         "mmd_p",
         "log_likelihood",
         "train_loss",

@@ -73,7 +73,9 @@ def yang_lerch(generated: Sequence[Sequence[int]], real: Sequence[Sequence[int]]
     Columns: ``feature``; ``intra_real``, ``intra_generated``, ``inter`` (mean distances);
     ``overlap_inter`` and ``kl_inter`` (the real intra-set distribution against the inter-set
     one: quality); ``overlap_intra`` and ``kl_intra`` (the real intra-set distribution against
-    the generated one: is the generated set as varied as the real one?).
+    the generated one: is the generated set as varied as the real one?); ``overlap_gen_inter``
+    and ``kl_gen_inter`` (the generated intra-set distribution against the inter-set one, the
+    paper's third comparison: a collapsed set sits far from its own distances to real music).
 
     Raises:
         ValueError: either set has fewer than two melodies.
@@ -87,6 +89,7 @@ def yang_lerch(generated: Sequence[Sequence[int]], real: Sequence[Sequence[int]]
         inter = features.inter_distances(gen, ref)
         overlap_inter, kl_inter = features.overlap_and_kl(intra_real, inter)
         overlap_intra, kl_intra = features.overlap_and_kl(intra_real, intra_gen)
+        overlap_gen_inter, kl_gen_inter = features.overlap_and_kl(intra_gen, inter)
         rows.append(
             {
                 "feature": name,
@@ -97,6 +100,8 @@ def yang_lerch(generated: Sequence[Sequence[int]], real: Sequence[Sequence[int]]
                 "kl_inter": kl_inter,
                 "overlap_intra": overlap_intra,
                 "kl_intra": kl_intra,
+                "overlap_gen_inter": overlap_gen_inter,
+                "kl_gen_inter": kl_gen_inter,
             }
         )
     return pd.DataFrame(rows)
@@ -127,6 +132,7 @@ def set_measures(generated_events: Sequence[Sequence[int]], real_events: Sequenc
     return {
         "overlap": overlap_quality(table),
         "overlap_intra": float(table["overlap_intra"].mean()),
+        "overlap_gen_inter": float(table["overlap_gen_inter"].mean()),
         "intra_ratio": intra_ratio(table),
         "distinct_4grams": distinct_ngrams(generated_events),
     }

@@ -156,7 +156,8 @@ def measure_run(
     state = _two_sample(train_states, free, (train_groups, free_groups), prefix="state", **options)
     memo = _two_sample(train_states, test_states, (train_groups, test_groups), prefix="memo", **options)
     row.update({k: state[k] for k in ("state_auc", "state_accuracy", "state_mmd", "state_mmd_p")})
-    row.update({"mmd": state["state_mmd"], "mmd_p": state["state_mmd_p"], "memo_auc": memo["memo_auc"]})
+    row.update({"mmd": state["state_mmd"], "mmd_p": state["state_mmd_p"]})
+    row.update({k: memo[k] for k in ("memo_auc", "memo_mmd", "memo_mmd_p")})
     return row, sampled
 
 

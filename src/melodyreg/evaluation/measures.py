@@ -23,7 +23,7 @@ import pandas as pd
 import tensorflow as tf
 
 from melodyreg import constants as C
-from melodyreg.evaluation import features
+from melodyreg.evaluation import diversity
 from melodyreg.model.generation import continue_classes
 from melodyreg.model.losses import masked_sums
 from melodyreg.model.network import MelodyRNN
@@ -269,16 +269,16 @@ def feature_comparison(generated: Sequence[Sequence[int]], reference: Sequence[S
     For each feature: the intra-set distances of the reference set against the
     inter-set distances between the sets, as overlap area (1 = the generated
     melodies are as close to the real ones as the real ones are to each other)
-    and KL divergence (0 = the same).
+    and KL divergence (0 = the same), beside the paper's other comparisons
+    (:func:`melodyreg.evaluation.diversity.yang_lerch`).
 
     Returns:
-        One row per feature: ``feature``, ``overlap``, ``kl``.
+        One row per feature: ``feature``, ``overlap``, ``kl``, and the columns of
+        :func:`~melodyreg.evaluation.diversity.yang_lerch` (its ``overlap_inter`` and ``kl_inter``
+        are ``overlap`` and ``kl``).
+
+    Raises:
+        ValueError: either set has fewer than two melodies.
     """
-    if len(generated) < 1 or len(reference) < 2:
-        raise ValueError(f"need >= 1 generated and >= 2 reference melodies, got {len(generated)}, {len(reference)}")
-    rows = []
-    for name in features.SCALAR_FEATURES + features.VECTOR_FEATURES:
-        ref, gen = features.feature_matrix(reference, name), features.feature_matrix(generated, name)
-        overlap, kl = features.overlap_and_kl(features.intra_distances(ref), features.inter_distances(gen, ref))
-        rows.append({"feature": name, "overlap": overlap, "kl": kl})
-    return pd.DataFrame(rows)
+    table = diversity.yang_lerch(generated, reference)
+    return table.rename(columns={"overlap_inter": "overlap", "kl_inter": "kl"})
