@@ -1,5 +1,6 @@
 """The evaluation tables of a tuned study: every run measured once, the same numbers on a rerun, the map."""
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -109,6 +110,19 @@ def test_step_times_time_the_settings_the_rule_chose(tiny_tuned_study, monkeypat
     assert table.strategy.tolist() == list(STRATEGIES) and (table.step_ms == 2.0).all()
     with pytest.raises(ValueError, match="no final runs under the rule 'nope'"):
         speed.step_times(study, rule="nope")
+
+
+def test_the_study_frontier_sweeps_every_final_run_and_judges_by_the_next_seeds_baseline(tiny_tuned_study):
+    from melodyreg.evaluation import frontier
+
+    final = tiny_tuned_study[2]
+    sweep, lengths = frontier.study_frontier(final, num=4, steps=24, temperatures=(0.7, 1.0), reference_melodies=8)
+    runs = set(final.seed_runs("nll"))
+    assert set(zip(sweep.strategy, sweep.seed)) == runs and len(sweep) == 2 * len(runs)
+    assert np.isfinite(sweep.cross_nll).all()  # two seeds: each is judged by the other's baseline
+    assert set(zip(lengths.strategy, lengths.seed)) == runs and set(lengths.steps) == set(frontier.LENGTHS)
+    verdicts = frontier.verdicts(sweep)
+    assert verdicts.verdict.str.startswith("untested").all()  # two seeds are below the minimum
 
 
 def test_tables_for_the_chapter(found):

@@ -82,6 +82,18 @@ def test_the_sweep_measures_every_model_at_every_temperature():
     assert np.isfinite(judged.cross_nll).all()
 
 
+def test_length_points_judged_by_the_generating_model_give_its_own_nll():
+    config = ModelConfig(layers=(8, 8))
+    model = seeded_model(config, seed=3)
+    frame = frontier.length_points({("baseline", 1): model}, judge_of={1: model}, lengths=(16, 48), num=5)
+    assert frame.steps.tolist() == [16, 48] and (frame.strategy == "baseline").all()
+    # at temperature 1 the judge's NLL of its own samples is minus their mean log-probability
+    assert frame.cross_nll.to_numpy() == pytest.approx(-frame.own_ll_per_event.to_numpy(), rel=1e-4)
+    assert frame.distinct_4grams.between(0, 1).all()
+    unjudged = frontier.length_points({("baseline", 1): model}, lengths=(16,), num=3)
+    assert unjudged.cross_nll.isna().all()
+
+
 def test_the_reference_is_the_baselines_upper_envelope_not_the_line_through_its_temperatures():
     """A cold baseline can be more diverse and worse than a warmer one; the regularizer must beat the best."""
     frame = pd.DataFrame(

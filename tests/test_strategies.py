@@ -68,6 +68,14 @@ def test_schedule_feeds_epsilon_to_scheduled_sampling_only():
     assert Strategy(model, tiny_config("baseline")).schedule(3000) == {}
 
 
+def test_an_epsilon_floor_keeps_that_share_of_true_inputs_to_the_end():
+    config = tiny_config("scheduled_sampling", ss_k=500.0, ss_floor=0.5)
+    ss = ScheduledSampling(seeded_model(config.model), config)
+    assert ss.schedule(0)["epsilon"] == pytest.approx(500 / 501)  # above the floor: the decay alone
+    assert inverse_sigmoid(3500, 500.0) < 0.5 and ss.schedule(3500) == {"epsilon": 0.5}
+    assert ss.schedule(5000) == {"epsilon": 0.5}  # the decay alone would be at 0.02
+
+
 @pytest.mark.parametrize("dropout_rate", [0.0, 0.5])
 def test_scheduled_sampling_at_epsilon_one_is_teacher_forcing(dropout_rate):
     """Same loss and the same gradient for every weight, with or without dropout (same dropout keys)."""

@@ -74,6 +74,28 @@ def test_professor_forcings_three_designs_are_trained_once_at_the_first_seed(tin
     assert set(curves.strategy) == {"Baseline"} | {f"Professor forcing ({d})" for d in protocol.PF_DESIGNS["smoke"]}
 
 
+def test_a_setting_only_the_quality_rule_chose_gets_its_own_seeds_and_a_shared_one_trains_once(
+    monkeypatch, folk_corpus, folk_split
+):
+    seeds = (2017, 2018, 2019, 2020, 2021)
+    s = study.Study("full", 2017, folk_corpus, folk_split, runs={}, seeds=seeds, options={})
+    monkeypatch.setattr(study, "_make", lambda options, name, seed, extra: (name, seed, tuple(sorted(extra.items()))))
+    trained = []
+    monkeypatch.setattr(study, "_ensure", lambda options, configs, corpus, parts: trained.extend(configs) or configs)
+    selected = {
+        "nll": {"baseline": {}, "dropout": {"dropout_rate": 0.3}},
+        "quality": {"baseline": {}, "dropout": {"dropout_rate": 0.5}},
+    }
+    final = study.train_final(s, selected).final
+    quality_seeds = seeds[: protocol.QUALITY_SEEDS["full"]]
+    assert {seed for (rule, name, seed) in final if rule == "nll" and name == "dropout"} == set(seeds)
+    assert {seed for (rule, name, seed) in final if rule == "quality" and name == "dropout"} == set(quality_seeds)
+    assert final[("quality", "dropout", 2017)] == ("dropout", 2017, (("dropout_rate", 0.5),))
+    # the baseline's one setting serves both rules: each of its runs is asked for once
+    assert final[("quality", "baseline", 2018)] is final[("nll", "baseline", 2018)]
+    assert len(trained) == len(set(trained)) == 2 * len(seeds) + len(quality_seeds)
+
+
 def test_gradient_norms_split_steps_by_the_adversarial_gate():
     from types import SimpleNamespace
 

@@ -214,7 +214,8 @@ def train_final(study: Study, selected: dict[str, dict[str, dict]]) -> Study:
         for name, extra in choices.items():
             for run_seed in study.seeds[: max(1, count)]:
                 wanted[(rule, name, run_seed)] = _make(options, name, run_seed, extra)
-    trained = dict(zip(wanted.values(), _ensure(options, list(wanted.values()), study.corpus, study.parts)))
+    unique = list(dict.fromkeys(wanted.values()))  # a setting two rules share is asked for once
+    trained = dict(zip(unique, _ensure(options, unique, study.corpus, study.parts)))
     return dataclasses.replace(study, selected=selected, final={key: trained[c] for key, c in wanted.items()})
 
 
