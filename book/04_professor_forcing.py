@@ -116,7 +116,8 @@ show.glue("pf-d-updated", f"{gates.gate_discriminator.mean():.1%}")
 show.glue("pf-d-accuracy", f"{gates.d_accuracy.tail(500).mean():.2f}")
 show.glue(
     "pf-gate-reading",
-    "For most of training, then, professor forcing is teacher forcing with an extra network beside it."
+    "For most of training, then, professor forcing is teacher forcing with an extra network beside it; the "
+    "next section asks how such a method can still fall behind the baseline."
     if gates.gate_generator.mean() < 0.5
     else "For most of training, then, the adversarial term shaped the generator's steps.",
 )
@@ -134,9 +135,8 @@ show.glue("pf-grad-clip", f"{norms['clip']:g}")
 # In this run the adversarial term was on in {glue:text}`pf-gate-on` of the iterations
 # ({numref}`fig-pf-gates`) and the discriminator was updated in {glue:text}`pf-d-updated`; over the
 # last 500 iterations it told the two runs apart with an accuracy of {glue:text}`pf-d-accuracy`.
-# {glue:text}`pf-gate-reading` Its validation loss ends at {glue:text}`pf-valid` nats per event
-# against the baseline's {glue:text}`pf-valid-baseline` ({numref}`fig-pf-valid`). The next section
-# asks how a method whose extra term is rarely on can still fall behind the baseline.
+# Its validation loss ends at {glue:text}`pf-valid` nats per event against the baseline's
+# {glue:text}`pf-valid-baseline` ({numref}`fig-pf-valid`). {glue:text}`pf-gate-reading`
 
 # %% [markdown]
 # ## Why professor forcing can lag the baseline while its adversarial term is mostly off

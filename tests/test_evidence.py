@@ -1,5 +1,7 @@
 """The evaluation tables of a tuned study: every run measured once, the same numbers on a rerun, the map."""
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -101,10 +103,19 @@ def test_step_times_weigh_professor_forcing_by_its_gate(tiny_tuned_study):
 def test_step_times_time_the_settings_the_rule_chose(tiny_tuned_study, monkeypatch):
     study = tiny_tuned_study[2]
     timed = []
-    monkeypatch.setattr(speed, "_timer", lambda config, batch: timed.append(config) or (lambda count: 2.0))
+    monkeypatch.setattr(
+        speed, "_timer", lambda config, batch: timed.append(config) or (lambda count: [(2.0, False), (2.0, True)])
+    )
     times = speed.step_times(study, rule="quality", rounds=1, steps=1)
     chosen = {run.config for (rule, _, seed), run in study.final.items() if rule == "quality" and seed == study.seed}
-    assert chosen <= set(timed) and len(timed) == len(chosen) + 1  # and professor forcing with its gate open
+    timed_pf = [c for c in timed if c.strategy.name == "professor_forcing"]
+    assert {c for c in chosen if c.strategy.name != "professor_forcing"} <= set(timed)
+    assert len(timed) == len(chosen) + 1 and len(timed_pf) == 2  # professor forcing: gate closed and open
+    pf_chosen = next(c for c in chosen if c.strategy.name == "professor_forcing")
+    for c in timed_pf:  # the chosen setting, with only the gates changed
+        assert dataclasses.replace(c.strategy, pf_gate_low=0, pf_gate_high=0) == dataclasses.replace(
+            pf_chosen.strategy, pf_gate_low=0, pf_gate_high=0
+        )
     assert study.selected["quality"] != study.selected["nll"]  # the smoke grid's rules disagree somewhere
     table = speed.step_table(times)
     assert table.strategy.tolist() == list(STRATEGIES) and (table.step_ms == 2.0).all()
