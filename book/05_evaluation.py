@@ -587,6 +587,20 @@ display(
 robust = tuning.robustness(s, found)
 if len(robust):
     display(
+        show.figure(
+            plots.robustness_chart(evidence.label(robust), "Each claim at every tuning setting"),
+            "fig-robustness",
+            "The verdict robustness map. Each cell recomputes a claim with one strategy at one tuning setting "
+            "(the others at their chosen settings, one seed): blue where it goes the claimed way, red where it "
+            "does not, in units of the seed spread of the final comparison (the darkest cells are three "
+            "spreads or more from zero); a dot marks the chosen setting. A claim that turns red only in pale "
+            "cells does not hinge on a setting.",
+        )
+    )
+
+# %%
+if len(robust):
+    display(
         show.table(
             tuning.flips(robust), "Where each claim holds and flips across the tuning settings.", name="tbl-flips"
         )

@@ -6,6 +6,7 @@ import warnings
 
 import altair as alt
 import numpy as np
+import pandas as pd
 import pytest
 
 from conftest import NO_EVENT as NE
@@ -140,11 +141,28 @@ def test_evaluation_charts_build_from_tidy_frames():
         {"feature": ["pitch_count"] * 2, "strategy": ["Baseline", "real (training melodies)"], "overlap": [0.2, 0.9]}
     )
     assert plots.feature_chart(overlap, "overlap").to_dict()["layer"][1]["mark"]["type"] == "text"
-    sweep = pd.DataFrame(
-        {"knob": ["k", "k"], "setting": ["a (default)", "b"], "default": [True, False], "nll": [1.0, 1.1]}
+
+
+def test_the_robustness_map_colours_margins_in_seed_spreads():
+    table = pd.DataFrame(
+        {
+            "claim": ["c1", "c1", "c2"],
+            "strategy": ["Scheduled sampling"] * 3,
+            "setting": ["ss_k = 500", "ss_k = 300", "ss_k = 500"],
+            "selected": [True, False, True],
+            "margin": [0.02, -0.5, 0.01],
+            "holds": [True, False, True],
+            "seed_spread": [0.01, 0.01, float("nan")],
+        }
     )
-    spec = plots.sensitivity_chart(sweep, "nll", "NLL", "nats").to_dict()
-    assert spec["facet"]["field"] == "knob" and spec["columns"] == 2
+    spec = plots.robustness_chart(table, "map").to_dict()
+    rect, dots = spec["layer"]
+    assert rect["mark"]["type"] == "rect" and dots["mark"]["type"] == "text"
+    assert rect["encoding"]["color"]["scale"]["domain"] == [-3.0, 3.0]
+    rows = next(iter(spec["datasets"].values()))
+    assert [r["spreads"] for r in rows] == [2.0, -3.0, 3.0]  # 0.02 / 0.01; clipped; no spread: the sign
+    assert [r["chosen"] for r in rows] == ["●", "", "●"]
+    assert rows[1]["column"] == "Scheduled sampling: ss_k = 300"
 
 
 def test_common_pitch_classes_by_hand():

@@ -388,21 +388,36 @@ def feature_chart(frame: pd.DataFrame, title: str) -> alt.LayerChart:
     return (cells + text).properties(width=440, height=260)
 
 
-def sensitivity_chart(frame: pd.DataFrame, value: str, title: str, y_title: str) -> alt.FacetChart:
-    """One panel per swept knob: ``value`` for each setting (the default drawn hollow).
+def robustness_chart(frame: pd.DataFrame, title: str, limit: float = 3.0) -> alt.LayerChart:
+    """The verdict robustness map: one cell per claim (rows) and tuning setting (columns).
 
-    ``frame`` has columns ``knob``, ``setting``, ``default`` and ``value``.
+    ``frame`` is :func:`melodyreg.evaluation.tuning.robustness` with strategy labels. A cell's
+    colour is the claim's margin at that setting in units of the final comparison's seed
+    spread (clipped to ``±limit``; red: the claim fails there, blue: it holds); a dot marks
+    the setting the NLL rule chose.
     """
-    return (
-        alt.Chart(frame)
-        .mark_point(size=90)
-        .encode(
-            x=alt.X("setting:N", title=None, axis=alt.Axis(labelAngle=-20, labelLimit=220)),
-            y=alt.Y(f"{value}:Q", title=y_title, scale=alt.Scale(zero=False)),
-            shape=alt.Shape("default:N", title="profile default"),
-            tooltip=["knob", "setting", alt.Tooltip(f"{value}:Q", format=".4f")],
-        )
-        .properties(width=230, height=190)
-        .facet(facet=alt.Facet("knob:N", title=None), columns=2, title=title)
-        .resolve_scale(x="independent")
+    spread = frame.seed_spread.where(frame.seed_spread > 0)
+    cells = frame.assign(
+        column=frame.strategy + ": " + frame.setting,
+        spreads=(frame.margin / spread).fillna(np.sign(frame.margin) * limit).clip(-limit, limit),
+        chosen=np.where(frame.selected.astype(bool), "●", ""),
     )
+    base = alt.Chart(cells, title=title).encode(
+        x=alt.X("column:N", title="tuning setting (one seed)", sort=list(dict.fromkeys(cells.column)),
+                axis=alt.Axis(labelAngle=-40, labelLimit=220)),
+        y=alt.Y("claim:N", title=None, sort=list(dict.fromkeys(cells.claim)), axis=alt.Axis(labelLimit=420)),
+    )  # fmt: skip
+    rect = base.mark_rect().encode(
+        color=alt.Color(
+            "spreads:Q", scale=alt.Scale(scheme="redblue", domain=[-limit, limit]), title="margin / seed spread"
+        ),
+        tooltip=[
+            "claim",
+            "column",
+            alt.Tooltip("margin:Q", format="+.3g"),
+            alt.Tooltip("seed_spread:Q", format=".3g"),
+            "holds",
+        ],
+    )
+    dots = base.mark_text(fontSize=10).encode(text="chosen:N")
+    return (rect + dots).properties(width=max(300, 26 * cells.column.nunique()), height=24 * cells.claim.nunique())
