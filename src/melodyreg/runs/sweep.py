@@ -102,13 +102,24 @@ def _key(config: ExperimentConfig, runs_dir) -> str:
     return f"train-{store.run_folder(config, runs_dir).name}"
 
 
+# Environment variables Dask's nannies set in every worker process that we leave unset. Dask sets
+# MALLOC_TRIM_THRESHOLD_=65536 to hand freed memory back to the OS sooner; setting it also switches off
+# glibc's adaptive mmap threshold, so every tensor buffer above 128 KiB is mmapped and unmapped again.
+# On this CPU that made a training step 2.3 times slower (a third of the workers' time went to the
+# kernel); our workers hold one model each and need no trimming.
+UNSET_WORKER_ENV = ("MALLOC_TRIM_THRESHOLD_",)
+
+
 def local_cluster(workers: int | None = None):
     """A ``LocalCluster`` of ``workers`` single-threaded processes (default: one per core), no dashboard."""
+    import dask
     from dask.distributed import LocalCluster
 
-    return LocalCluster(
-        n_workers=workers or os.cpu_count() or 1, threads_per_worker=1, processes=True, dashboard_address=None
-    )
+    unset = {f"distributed.nanny.pre-spawn-environ.{name}": None for name in UNSET_WORKER_ENV}
+    with dask.config.set(unset):
+        return LocalCluster(
+            n_workers=workers or os.cpu_count() or 1, threads_per_worker=1, processes=True, dashboard_address=None
+        )
 
 
 def train_all(
