@@ -581,7 +581,8 @@ display(
 # strategies at their chosen settings, at the first seed. These are not verdicts (one seed each);
 # the *seed spread* column is the standard deviation of the same margin over the seeds of the
 # final comparison, the yardstick for a margin at one seed. A claim that flips only where the
-# margin is within the seed spread does not hinge on the setting.
+# margin is within the seed spread does not hinge on the setting. The claim about training speed
+# is left out: it is judged on timed steps of the chosen settings, not on the runs.
 
 # %%
 robust = tuning.robustness(s, found)
