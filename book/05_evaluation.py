@@ -623,9 +623,10 @@ if len(robust):
 # %%
 if len(robust):
     display(
-        show.table(
+        show.listed(
             robust.round(4),
-            "Every claim at every tuning setting (one seed each; margin > 0: the claimed direction).",
+            "Every claim at every tuning setting (one seed each; margin > 0: the claimed direction)",
+            "robustness.csv",
             name="tbl-robustness",
         )
     )
