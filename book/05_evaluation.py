@@ -603,7 +603,11 @@ if len(robust):
 if len(robust):
     display(
         show.table(
-            tuning.flips(robust), "Where each claim holds and flips across the tuning settings.", name="tbl-flips"
+            tuning.flips(robust),
+            "Where each claim holds and flips across the tuning settings (one seed each). The reading gives, for "
+            "each strategy whose settings split the claim, the threshold along its knob where there is one "
+            "(for example ss_k ≤ 500 flips, ≥ 650 holds) and the other settings by name.",
+            name="tbl-flips",
         )
     )
 else:
@@ -624,7 +628,7 @@ if len(robust):
 if len(robust):
     display(
         show.listed(
-            robust.round(4),
+            robust.drop(columns="overrides").round(4),
             "Every claim at every tuning setting (one seed each; margin > 0: the claimed direction)",
             "robustness.csv",
             name="tbl-robustness",

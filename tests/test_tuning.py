@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 from melodyreg.evaluation import tuning
+from melodyreg.runs.study import setting_label
 
 
 def table(rows):
@@ -57,17 +58,38 @@ def test_missing_measures_are_skipped_and_an_unknown_rule_is_refused():
         tuning.select(grid, "nll")
 
 
-def test_flips_summarise_where_a_claim_changes_direction():
-    rows = pd.DataFrame(
-        [
-            {"claim": "c1", "strategy": "scheduled_sampling", "setting": "ss_k = 300", "holds": False},
-            {"claim": "c1", "strategy": "scheduled_sampling", "setting": "ss_k = 1000", "holds": True},
-            {"claim": "c2", "strategy": "dropout", "setting": "dropout_rate = 0.1", "holds": True},
-        ]
+def _row(claim, strategy, overrides, holds):
+    return {
+        "claim": claim,
+        "strategy": strategy,
+        "setting": setting_label(overrides),
+        "overrides": json.dumps(overrides),
+        "holds": holds,
+    }
+
+
+def test_flips_read_a_threshold_along_one_knob():
+    ks = {1000.0: True, 800.0: True, 650.0: True, 500.0: False, 300.0: False}
+    rows = [_row("c1", "scheduled_sampling", {"ss_k": k}, h) for k, h in ks.items()]
+    rows.append(_row("c1", "scheduled_sampling", {"ss_k": 500.0, "ss_floor": 0.5}, True))
+    rows.append(_row("c1", "baseline", {}, True))
+    rows.append(_row("c2", "dropout", {"dropout_rate": 0.1}, True))
+    summary = tuning.flips(pd.DataFrame(rows)).set_index("claim")
+    assert summary.loc["c1", "reading"] == (
+        "scheduled_sampling: ss_k ≤ 500 flips, ≥ 650 holds; holds at ss_k = 500, ss_floor = 0.5"
     )
-    summary = tuning.flips(rows).set_index("claim")
-    assert summary.loc["c1", "flips at"] == "scheduled_sampling: ss_k = 300" and summary.loc["c1", "holds at"] == 1
-    assert summary.loc["c2", "flips at"] == "none" and summary.loc["c2", "settings"] == 1
+    assert summary.loc["c1", "holds at"] == 5 and summary.loc["c1", "settings"] == 7
+    assert summary.loc["c2", "reading"] == "holds at every setting" and summary.loc["c2", "settings"] == 1
+
+
+def test_a_reading_lists_both_sides_when_the_knob_does_not_order_them():
+    rates = {0.1: True, 0.2: False, 0.3: True, 0.4: False}
+    rows = pd.DataFrame([_row("c", "dropout", {"dropout_rate": r}, h) for r, h in rates.items()])
+    assert tuning.reading(rows) == "dropout_rate = 0.1, 0.3 holds, = 0.2, 0.4 flips"
+    mixed = pd.DataFrame(
+        [_row("c", "pf", {}, True), _row("c", "pf", {"pf_pool": 1}, False), _row("c", "pf", {"pf_lambda": 4.0}, True)]
+    )
+    assert tuning.reading(mixed) == "holds at default | pf_lambda = 4; flips at pf_pool = 1"
 
 
 def test_a_claim_hinges_only_on_reversals_larger_than_the_seed_spread():

@@ -24,7 +24,7 @@ from melodyreg.evaluation import intervals, measures
 from melodyreg.evaluation.states import subsample
 from melodyreg.model import generation
 from melodyreg.model.network import build
-from melodyreg.runs.study import Study, final_train_loss, setting_label, state_batch
+from melodyreg.runs.study import Study, column_mean, final_train_loss, setting_label, state_batch
 
 
 @dataclass
@@ -78,10 +78,9 @@ def history_measures(run) -> dict:
     forcing), own-input share over the last 10 % of iterations (scheduled sampling), best checkpoint."""
     train = run.history[run.history.phase == "train"]
     row = {"best_iteration": run.best_iteration}
-    for column, name in (("gate_generator", "gate_open"), ("d_accuracy", "d_accuracy")):
-        row[name] = float(train[column].mean()) if column in train else float("nan")
+    row["gate_open"], row["d_accuracy"] = column_mean(train, "gate_generator"), column_mean(train, "d_accuracy")
     tail = train[train.iteration > train.iteration.max() * 0.9]
-    row["own_input_share"] = float(tail["own_input_share"].mean()) if "own_input_share" in tail else float("nan")
+    row["own_input_share"] = column_mean(tail, "own_input_share")
     return row
 
 

@@ -116,7 +116,8 @@ def robustness(study: Study, found: Evidence) -> pd.DataFrame:
 
     Returns:
         One row per (claim, strategy, setting) where the claim involves the strategy:
-        ``claim``, ``strategy``, ``setting``, ``selected`` (the NLL rule's choice),
+        ``claim``, ``strategy``, ``setting``, ``overrides`` (the setting as JSON),
+        ``selected`` (the NLL rule's choice),
         ``margin`` (the claim's smallest signed margin; positive: it goes the claimed
         way), ``holds``, ``seed_spread`` (the standard deviation of the margin over
         the final comparison's seeds; NaN below two seeds) and ``seeds`` = 1.
@@ -126,6 +127,7 @@ def robustness(study: Study, found: Evidence) -> pd.DataFrame:
     grid = found.grid[found.grid.seed == study.seed]
     chosen = grid[grid.selected.str.contains("nll")].drop_duplicates("strategy").set_index("strategy")
     final = found.runs[found.runs.rule == "nll"]
+    knobs = {(item["strategy"], item["setting"]): json.dumps(item["overrides"]) for item in study.grid}
     rows = []
     for claim in claims.CLAIMS:
         if claim.source != "runs":
@@ -144,6 +146,7 @@ def robustness(study: Study, found: Evidence) -> pd.DataFrame:
                     "claim": claim.text,
                     "strategy": row["strategy"],
                     "setting": row["setting"],
+                    "overrides": knobs.get((row["strategy"], row["setting"]), "{}"),
                     "selected": "nll" in row["selected"],
                     "margin": margin,
                     "holds": holds,
@@ -155,19 +158,69 @@ def robustness(study: Study, found: Evidence) -> pd.DataFrame:
 
 
 def flips(table: pd.DataFrame) -> pd.DataFrame:
-    """Per claim: how many settings keep its direction, and the settings where it flips."""
+    """Per claim: how many settings keep its direction, and where it flips, read per strategy.
+
+    Returns:
+        ``claim``, ``settings``, ``holds at`` (a count) and ``reading``: for each strategy
+        whose settings split the claim, a threshold such as ``ss_k ≥ 650 holds; ss_k ≤ 500
+        flips`` when one knob orders its settings (see :func:`reading`), else the lists.
+    """
     rows = []
     for claim, group in table.groupby("claim", sort=False):
-        flipped = group[~group.holds.astype(bool)]
-        rows.append(
-            {
-                "claim": claim,
-                "settings": len(group),
-                "holds at": int(group.holds.astype(bool).sum()),
-                "flips at": "; ".join(f"{s}: {v}" for s, v in zip(flipped.strategy, flipped.setting)) or "none",
-            }
-        )
+        held = group.holds.astype(bool)
+        split = [
+            f"{name}: {reading(rows)}"
+            for name, rows in group.groupby("strategy", sort=False)
+            if 0 < rows.holds.astype(bool).sum() < len(rows)
+        ]
+        if not split:
+            split = ["holds at every setting" if held.all() else "flips at every setting" if not held.any() else ""]
+        rows.append({"claim": claim, "settings": len(group), "holds at": int(held.sum()), "reading": "; ".join(split)})
     return pd.DataFrame(rows)
+
+
+def reading(rows: pd.DataFrame) -> str:
+    """Where one strategy's settings keep a claim's direction, as a threshold when one knob orders them.
+
+    The ordering knob is the one numeric field that most single-field settings set (at
+    least three, e.g. ``ss_k``); when the claim changes direction once along it, the
+    reading is a threshold (``ss_k ≥ 650 holds, ≤ 500 flips``), otherwise the values
+    on each side. Settings off that axis (a floor, the default) are listed by label.
+
+    Args:
+        rows: rows of :func:`robustness` for one claim and strategy (``setting``,
+            ``overrides`` as JSON, ``holds``).
+    """
+    settings = [json.loads(text) for text in rows.overrides]
+    single = [next(iter(o.items())) for o in settings if len(o) == 1]
+    numeric = [key for key, value in single if isinstance(value, (int, float)) and not isinstance(value, bool)]
+    knob = max(dict.fromkeys(numeric), key=numeric.count) if numeric else None  # first of equals: deterministic
+    ordered = knob is not None and numeric.count(knob) >= 3
+    on_axis = [ordered and len(o) == 1 and knob in o for o in settings]
+    held = rows.holds.astype(bool).to_numpy()
+    parts = []
+    if any(on_axis):
+        values = np.array([o[knob] for o, on in zip(settings, on_axis) if on], dtype=float)
+        holds = held[np.array(on_axis)]
+        order = np.argsort(values)
+        values, holds = values[order], holds[order]
+        changes = int(np.sum(holds[1:] != holds[:-1]))
+        if changes == 0:
+            parts.append(f"{'holds' if holds[0] else 'flips'} for every {knob}")
+        elif changes == 1:
+            cut = int(np.argmax(holds[1:] != holds[:-1])) + 1
+            low, high = "holds" if holds[0] else "flips", "holds" if holds[-1] else "flips"
+            parts.append(f"{knob} ≤ {values[cut - 1]:g} {low}, ≥ {values[cut]:g} {high}")
+        else:
+            kept = ", ".join(f"{v:g}" for v in values[holds]) or "none"
+            lost = ", ".join(f"{v:g}" for v in values[~holds]) or "none"
+            parts.append(f"{knob} = {kept} holds, = {lost} flips")
+    off = [(label, h) for label, h, on in zip(rows.setting, held, on_axis) if not on]
+    for word, want in (("holds", True), ("flips", False)):
+        labels = [label for label, h in off if h == want]
+        if labels:
+            parts.append(f"{word} at {' | '.join(labels)}")
+    return "; ".join(parts)
 
 
 def hinges(table: pd.DataFrame) -> pd.DataFrame:

@@ -299,8 +299,8 @@ def design_table(study: Study, tail: float = 0.1) -> pd.DataFrame:
         rows.append(
             {
                 "run": design if design == "baseline" else f"professor forcing ({design})",
-                "adversarial term on (share)": _mean(train, "gate_generator"),
-                "discriminator accuracy": _mean(train, "d_accuracy"),
+                "adversarial term on (share)": column_mean(train, "gate_generator"),
+                "discriminator accuracy": column_mean(train, "d_accuracy"),
                 "gradient norm, term on (median)": norms["on"],
                 "gradient norm, term off (median)": norms["off"],
                 "training NLL (last 10 %)": final_train_loss(h, tail),
@@ -311,7 +311,8 @@ def design_table(study: Study, tail: float = 0.1) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _mean(frame: pd.DataFrame, column: str) -> float:
+def column_mean(frame: pd.DataFrame, column: str) -> float:
+    """The mean of a history column, NaN where the strategy does not log it (e.g. gates outside professor forcing)."""
     return float(frame[column].mean()) if column in frame else float("nan")
 
 
