@@ -137,3 +137,50 @@ def test_each_chapter_gets_only_the_parameters_it_declares(tmp_path, monkeypatch
     monkeypatch.setattr(build, "execute_chapter", lambda source, params, **_: passed.setdefault(source.stem, params))
     build.build("smoke", {"seed": 3, "num_seeds": 2}, root=tmp_path, log=lambda *_: None)
     assert passed == {"01_a": {"profile": "smoke", "seed": 3}, "02_b": {"profile": "smoke", "num_seeds": 2}}
+
+
+def _chapter(tmp_path):
+    book_dir = tmp_path / "book"
+    book_dir.mkdir()
+    source = book_dir / "01_a.py"
+    source.write_text('# %% tags=["parameters"]\nprofile = "poster"\n\n# %%\nx = 1\n')
+    old = build.executed_notebook(source, tmp_path)
+    old.parent.mkdir(parents=True)
+    nbformat.write(nbformat.v4.new_notebook(metadata={"run": "last complete"}), old)
+    return source, old
+
+
+def _fake_papermill(monkeypatch, error):
+    """papermill writes part of the output notebook, then fails like a kernel would."""
+    import papermill
+
+    def execute(_input, output, **_):
+        nbformat.write(nbformat.v4.new_notebook(metadata={"run": "partial"}), output)
+        raise error
+
+    monkeypatch.setattr(papermill, "execute_notebook", execute)
+    monkeypatch.setattr(build, "_kernel_name", lambda: "python3")
+
+
+def test_a_failed_chapter_keeps_its_last_complete_run_and_names_the_failed_cell(tmp_path, monkeypatch):
+    import papermill
+
+    source, old = _chapter(tmp_path)
+    _fake_papermill(
+        monkeypatch, papermill.PapermillExecutionError(2, 3, "x = 1 / 0", "ZeroDivisionError", "division by zero", [])
+    )
+    with pytest.raises(build.ChapterError) as caught:
+        build.execute_chapter(source, {}, root=tmp_path, log=lambda *_: None)
+    failed = tmp_path / "_build" / "failed" / "01_a.ipynb"
+    assert str(caught.value).startswith("01_a failed in cell [3]: ZeroDivisionError: division by zero")
+    assert str(failed) in str(caught.value) and "\n" not in str(caught.value)
+    assert nbformat.read(failed, as_version=4).metadata["run"] == "partial"
+    assert nbformat.read(old, as_version=4).metadata["run"] == "last complete"
+
+
+def test_an_interrupted_chapter_leaves_the_last_complete_run_in_place(tmp_path, monkeypatch):
+    source, old = _chapter(tmp_path)
+    _fake_papermill(monkeypatch, KeyboardInterrupt())
+    with pytest.raises(KeyboardInterrupt):
+        build.execute_chapter(source, {}, root=tmp_path, log=lambda *_: None)
+    assert nbformat.read(old, as_version=4).metadata["run"] == "last complete"

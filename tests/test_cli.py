@@ -50,6 +50,25 @@ def test_book_passes_profile_parameters_and_chapters_on(monkeypatch):
     assert calls[-1][1]["verbose"] is True
 
 
+def test_a_failed_chapter_ends_the_book_with_one_line(monkeypatch, capsys):
+    from melodyreg import console
+    from melodyreg.report import build
+
+    monkeypatch.setenv(console.TF_LOG_LEVEL, "3")
+
+    def fail(*_, **__):
+        raise build.ChapterError("05_evaluation failed in cell [7]: KeyError: 'x'\n(the notebook with the error: f)")
+
+    monkeypatch.setattr(build, "build", fail)
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["book", "--profile", "smoke"])
+    assert exit_.value.code == 1
+    assert (
+        capsys.readouterr().err
+        == "error: 05_evaluation failed in cell [7]: KeyError: 'x' (the notebook with the error: f)\n"
+    )
+
+
 def test_tensorflow_is_quiet_unless_verbose(monkeypatch):
     from melodyreg import console
     from melodyreg.report import build

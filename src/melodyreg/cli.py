@@ -154,7 +154,13 @@ def _book(args: argparse.Namespace) -> None:
 
     parameters = _parse_parameters(args.parameter)
     book.check_request(args.profile, parameters, args.only or None)
-    book.build(args.profile, parameters, only=args.only or None, strict=not args.lenient, verbose=args.verbose)
+    try:
+        book.build(args.profile, parameters, only=args.only or None, strict=not args.lenient, verbose=args.verbose)
+    except book.ChapterError as error:  # the traceback is in the failed notebook, not in ours
+        if args.debug:
+            raise
+        print(f"error: {' '.join(str(error).split())}", file=sys.stderr)
+        sys.exit(1)
 
 
 def _download(args: argparse.Namespace) -> None:

@@ -226,10 +226,18 @@ def _kernel_name() -> str:
     return KERNEL if KERNEL in KernelSpecManager().find_kernel_specs() else "python3"
 
 
+class ChapterError(RuntimeError):
+    """A chapter's cell failed; the message names the cell, the error and the notebook that shows it."""
+
+
 def execute_chapter(
     source: Path, parameters: dict, *, root: Path = C.REPO_ROOT, log=console.say, verbose: bool = False
 ) -> Path:
     """Convert one chapter to a notebook and execute it with papermill.
+
+    The chapter is executed into a working copy that replaces the executed notebook
+    only when every cell has run, so a failed or interrupted chapter keeps its last
+    complete run for the HTML book (and for ``--only`` builds of other chapters).
 
     Args:
         log: where the start and end of the chapter are reported (the terminal).
@@ -239,8 +247,7 @@ def execute_chapter(
         The executed notebook, in ``_build/source/book/``.
 
     Raises:
-        papermill.PapermillExecutionError: a cell failed (the notebook with
-            the error is still written, for inspection).
+        ChapterError: a cell failed; the notebook with the error is kept in ``_build/failed/``.
     """
     import jupytext
     import papermill
@@ -250,19 +257,30 @@ def execute_chapter(
     jupytext.write(jupytext.read(source), notebook)
     executed = executed_notebook(source, root)
     executed.parent.mkdir(parents=True, exist_ok=True)
+    working = notebook.with_name(f"{source.stem}.executing.ipynb")
     log(f"{source.stem}: executing")
     start = time.perf_counter()
-    papermill.execute_notebook(
-        str(notebook),
-        str(executed),
-        parameters=parameters,
-        cwd=str(source.parent),
-        kernel_name=_kernel_name(),
-        progress_bar=False,
-        log_output=False,
-        extra_arguments=[] if verbose else ["--IPKernelApp.log_level=ERROR"],
-    )
-    fold_code(executed)
+    try:
+        papermill.execute_notebook(
+            str(notebook),
+            str(working),
+            parameters=parameters,
+            cwd=str(source.parent),
+            kernel_name=_kernel_name(),
+            progress_bar=False,
+            log_output=False,
+            extra_arguments=[] if verbose else ["--IPKernelApp.log_level=ERROR"],
+        )
+    except papermill.PapermillExecutionError as error:
+        failed = root / "_build" / "failed" / working.name.replace(".executing", "")
+        failed.parent.mkdir(parents=True, exist_ok=True)
+        working.replace(failed)
+        raise ChapterError(
+            f"{source.stem} failed in cell [{error.exec_count}]: {error.ename}: {error.evalue} "
+            f"(the notebook with the error: {failed}; the chapter's last complete run is kept)"
+        ) from error
+    fold_code(working)
+    working.replace(executed)
     seconds = time.perf_counter() - start
     record_chapter_time(source.stem, seconds, root)
     log(f"{source.stem}: done in {console.duration(seconds)}")
