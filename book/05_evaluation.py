@@ -109,7 +109,10 @@ if len(tuned.table):
         show.table(
             tuned.table.drop(columns="overrides").round(4),
             "Tuning runs on the validation split (one seed each): validation NLL at the final iterate and at "
-            "the best checkpoint, and validation sample quality. Each strategy's setting is chosen from its rows.",
+            "the best checkpoint, and validation sample quality. Each strategy's setting is chosen from its rows. "
+            "gate_open: the share of steps with professor forcing's adversarial term on; d_accuracy: its "
+            "discriminator's mean accuracy; own_input_share: the share of scheduled sampling's inputs over the "
+            "last 10 % of iterations that were its own samples and differed from the truth.",
             name="tbl-tuning",
         )
     )

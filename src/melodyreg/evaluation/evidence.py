@@ -75,7 +75,8 @@ def _shared_model(run, models: dict):
 
 def history_measures(run) -> dict:
     """Measures read from a run's training history: gate-open share and discriminator accuracy (professor
-    forcing), own-input share over the last 10 % of iterations (scheduled sampling), best checkpoint."""
+    forcing), the share of inputs that were the model's own and differed from the truth over the last 10 %
+    of iterations (scheduled sampling; an own sample equal to the truth is not counted), best checkpoint."""
     train = run.history[run.history.phase == "train"]
     row = {"best_iteration": run.best_iteration}
     row["gate_open"], row["d_accuracy"] = column_mean(train, "gate_generator"), column_mean(train, "d_accuracy")
