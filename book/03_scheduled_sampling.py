@@ -81,7 +81,10 @@ history = s.runs["scheduled_sampling"].history
 show.figure(
     plots.history_chart(
         history,
-        {"epsilon": "ε (chance of the true input)", "own_input_share": "share of inputs that were its own, unlike the truth"},
+        {
+            "epsilon": "ε (chance of the true input)",
+            "own_input_share": "share of inputs that were its own, unlike the truth",
+        },
         "The schedule used in training",
         "share",
         smooth=25,

@@ -4,11 +4,11 @@ Every run writes its metrics to ``<run folder>/tensorboard/``:
 ``train/<metric>`` (the training loss and accuracy, the gradient norm and each
 strategy's own quantities: ε and the share of inputs that were the model's own
 and differed from the truth for scheduled sampling, the discriminator's
-accuracy and the gates for professor forcing), averaged over blocks of :data:`EVERY` iterations, and ``valid/<metric>`` at
-every held-out evaluation. ``tensorboard --logdir runs`` then shows every run
-of the store, updated while runs train (the events are flushed at each
-evaluation). The history stays the record the book reads; these files are for
-watching.
+accuracy and the gates for professor forcing), averaged over blocks of
+:data:`EVERY` iterations, and ``valid/<metric>`` at every held-out evaluation.
+``tensorboard --logdir runs`` then shows every run of the store, updated while
+runs train (the events are flushed at each evaluation). The history stays the
+record the book reads; these files are for watching.
 """
 
 from __future__ import annotations
