@@ -659,7 +659,7 @@ show.table(
 # %%
 quality_runs = found.runs[found.runs.rule == "quality"]
 if len(quality_runs) and set(quality_runs.strategy) == set(runs.strategy):
-    quality_timings = speed.step_times(s, rule="quality")
+    quality_timings = speed.step_times(s, rule="quality", reuse=timings)  # a setting both chose: timed once
     display(
         show.table(
             claims.verdicts(quality_runs, quality_timings),

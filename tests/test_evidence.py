@@ -100,6 +100,31 @@ def test_step_times_weigh_professor_forcing_by_its_gate(tiny_tuned_study):
     assert pf.step_ms == pytest.approx(expected)
 
 
+def test_step_times_reuse_the_rounds_of_a_setting_already_timed(tiny_tuned_study, monkeypatch):
+    study = tiny_tuned_study[2]
+    timed = []
+
+    def timer(config, batch):
+        timed.append(config)
+        return lambda count: [(float(len(timed)), False)] * count  # each timer its own time
+
+    monkeypatch.setattr(speed, "_timer", timer)
+    nll = speed.step_times(study, rounds=2, steps=1)
+    timed.clear()
+    quality = speed.step_times(study, rule="quality", rounds=2, steps=1, reuse=nll)
+    picks = study.selected
+    same = {name for name in study.runs if picks["quality"].get(name, {}) == picks["nll"].get(name, {})}
+    assert same and same != set(study.runs)  # the smoke grid's rules agree on some strategies, not all
+    assert {c.strategy.name for c in timed} == set(study.runs) - same
+    for name in same:
+        before, after = nll[nll.strategy == name], quality[quality.strategy == name]
+        assert after.timed.tolist() == before.timed.tolist()
+        columns = ["closed_ms", "open_ms"] if name == "professor_forcing" else ["step_ms"]
+        assert after[columns].to_numpy().tolist() == before[columns].to_numpy().tolist()
+    with pytest.raises(ValueError, match="2 rounds, not 3"):
+        speed.step_times(study, rule="quality", rounds=3, steps=1, reuse=nll)
+
+
 def test_step_times_time_the_settings_the_rule_chose(tiny_tuned_study, monkeypatch):
     study = tiny_tuned_study[2]
     timed = []

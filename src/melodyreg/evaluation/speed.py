@@ -20,6 +20,7 @@ import pandas as pd
 from melodyreg.data.windows import Batcher
 from melodyreg.model import strategies, training
 from melodyreg.model.network import build
+from melodyreg.runs.store import run_folder
 from melodyreg.runs.study import Study
 
 
@@ -56,6 +57,7 @@ def step_times(
     rule: str = "nll",
     rounds: int = 5,
     steps: int = 5,
+    reuse: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Milliseconds per training step of each strategy at the setting ``rule`` chose, per timing round.
 
@@ -64,21 +66,41 @@ def step_times(
         rule: the selection rule whose settings are timed (``nll`` or ``quality``).
         rounds: interleaved timing rounds (the replicates of the speed claim).
         steps: steps timed per strategy and round.
+        reuse: an earlier table of this function with as many rounds: a strategy timed there at the same
+            setting keeps its measured rows (professor forcing reweighted by this rule's gate share), so
+            two rules that chose the same setting compare the same measurement.
 
     Returns:
         One row per (strategy, round): ``step_ms``, the median of the round's steps; professor forcing's
         is ``(1 − share) · closed + share · open``, with ``closed_ms`` and ``open_ms`` (medians of the
         steps that had the gate in that state, or of all the timer's steps if none did) and
-        ``gate_open`` beside it.
+        ``gate_open`` beside it; ``timed`` names the run whose setting was timed.
     """
     runs = study.seed_runs(rule)
     if not runs:
         raise ValueError(f"no final runs under the rule {rule!r}")
     configs = {name: runs[(name, study.seed)].config for name in study.runs if (name, study.seed) in runs}
+    timed = {name: run_folder(config).name for name, config in configs.items()}
+    kept = {}
+    if reuse is not None:
+        if reuse["round"].nunique() != rounds:
+            raise ValueError(f"the reused timings have {reuse['round'].nunique()} rounds, not {rounds}")
+        for name in configs:
+            rows = reuse[(reuse.strategy == name) & (reuse.timed == timed[name])].sort_values("round")
+            if len(rows) == rounds:
+                kept[name] = rows.to_dict("records")
+    if "professor_forcing" in configs and gate_open is None:
+        shares = [
+            r.history.loc[r.history.phase == "train", "gate_generator"].mean()
+            for (name, _), r in runs.items()
+            if name == "professor_forcing"
+        ]
+        gate_open = {"professor_forcing": float(np.mean(shares))}
+    to_time = [name for name in configs if name not in kept]
     first = next(iter(configs.values()))
     batch = Batcher(study.melodies("train"), first.train.window, first.train.batch_size, study.seed).batch(0)
-    timers = {name: _timer(config, batch) for name, config in configs.items() if name != "professor_forcing"}
-    if "professor_forcing" in configs:
+    timers = {name: _timer(configs[name], batch) for name in to_time if name != "professor_forcing"}
+    if "professor_forcing" in to_time:
         # on one fixed batch the discriminator soon tells the sides apart, so the default gate would open:
         # time the closed gate with a threshold only a perfect discriminator reaches, and keep closed steps
         pf = configs["professor_forcing"]
@@ -86,25 +108,22 @@ def step_times(
         opened = dataclasses.replace(pf, strategy=dataclasses.replace(pf.strategy, pf_gate_low=0.0))
         timers["professor_forcing"] = _timer(closed, batch)
         timers["professor_forcing (gate open)"] = _timer(opened, batch)
-        if gate_open is None:
-            shares = [
-                r.history.loc[r.history.phase == "train", "gate_generator"].mean()
-                for (name, _), r in runs.items()
-                if name == "professor_forcing"
-            ]
-            gate_open = {"professor_forcing": float(np.mean(shares))}
     rows = []
     for round_ in range(rounds):
         measured = {name: timer(steps) for name, timer in timers.items()}
         for name in configs:
-            row = {"strategy": name, "round": round_, "step_ms": _median(measured[name])}
+            if name in kept:
+                row = {**kept[name][round_], "round": round_}
+            else:
+                row = {"strategy": name, "round": round_, "step_ms": _median(measured[name]), "timed": timed[name]}
+                if name == "professor_forcing":
+                    row.update(
+                        closed_ms=_median(measured[name], gate=False),
+                        open_ms=_median(measured["professor_forcing (gate open)"], gate=True),
+                    )
             if name == "professor_forcing":
                 share = gate_open["professor_forcing"]
-                row.update(
-                    closed_ms=_median(measured[name], gate=False),
-                    open_ms=_median(measured["professor_forcing (gate open)"], gate=True),
-                    gate_open=share,
-                )
+                row["gate_open"] = share
                 row["step_ms"] = (1 - share) * row["closed_ms"] + share * row["open_ms"]
             rows.append(row)
     return pd.DataFrame(rows)
