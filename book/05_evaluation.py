@@ -738,7 +738,7 @@ best = means.nll.idxmin()
 show.glue("eval-best-nll", show.strategy_label(best))
 show.glue("eval-best-ll", show.strategy_label(means.log_likelihood.idxmax()))
 show.glue("eval-frontier", frontier.summary(frontier_verdicts))
-show.glue("eval-settings", tuning.robustness_summary(verdict_hinges) if len(robust) else tuning.NO_GRID)
+show.glue("eval-settings", tuning.robustness_summary(robust) if len(robust) else tuning.NO_GRID)
 
 # %% [markdown]
 # ## What this shows

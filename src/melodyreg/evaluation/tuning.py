@@ -192,11 +192,8 @@ def reading(rows: pd.DataFrame) -> str:
             ``overrides`` as JSON, ``holds``).
     """
     settings = [json.loads(text) for text in rows.overrides]
-    single = [next(iter(o.items())) for o in settings if len(o) == 1]
-    numeric = [key for key, value in single if isinstance(value, (int, float)) and not isinstance(value, bool)]
-    knob = max(dict.fromkeys(numeric), key=numeric.count) if numeric else None  # first of equals: deterministic
-    ordered = knob is not None and numeric.count(knob) >= 3
-    on_axis = [ordered and len(o) == 1 and knob in o for o in settings]
+    knob = _knob(settings)
+    on_axis = [knob is not None and len(o) == 1 and knob in o for o in settings]
     held = rows.holds.astype(bool).to_numpy()
     parts = []
     if any(on_axis):
@@ -223,6 +220,23 @@ def reading(rows: pd.DataFrame) -> str:
     return "; ".join(parts)
 
 
+def _knob(settings: list[dict]) -> str | None:
+    """The numeric field that at least three single-field settings set (the most such; the first of equals)."""
+    single = [next(iter(o.items())) for o in settings if len(o) == 1]
+    numeric = [key for key, value in single if isinstance(value, (int, float)) and not isinstance(value, bool)]
+    knob = max(dict.fromkeys(numeric), key=numeric.count) if numeric else None
+    return knob if knob is not None and numeric.count(knob) >= 3 else None
+
+
+def _decisive(group: pd.DataFrame) -> pd.DataFrame:
+    """The rows of one claim whose direction differs from the chosen settings' by more than the seed spread."""
+    chosen = group[group.selected.astype(bool)]
+    direction = bool(chosen.holds.astype(bool).all()) if len(chosen) else True
+    against = group[(group.holds.astype(bool) != direction)]
+    spread = group.seed_spread.fillna(0.0)
+    return against[against.margin.abs() > spread.loc[against.index]]
+
+
 def hinges(table: pd.DataFrame) -> pd.DataFrame:
     """Per claim: does its direction at the chosen settings survive every other setting?
 
@@ -235,11 +249,7 @@ def hinges(table: pd.DataFrame) -> pd.DataFrame:
     """
     rows = []
     for claim, group in table.groupby("claim", sort=False):
-        chosen = group[group.selected.astype(bool)]
-        direction = bool(chosen.holds.astype(bool).all()) if len(chosen) else True
-        against = group[(group.holds.astype(bool) != direction)]
-        spread = group.seed_spread.fillna(0.0)
-        decisive = against[against.margin.abs() > spread.loc[against.index]]
+        decisive = _decisive(group)
         because = (
             "; ".join(
                 f"{s}: {v} (margin {m:+.3g})" for s, v, m in zip(decisive.strategy, decisive.setting, decisive.margin)
@@ -251,15 +261,28 @@ def hinges(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def robustness_summary(table: pd.DataFrame) -> str:
-    """One sentence for prose from :func:`hinges`: how many claims are robust, and which hinge on what."""
-    robust = table.robust.astype(bool)
-    text = f"{int(robust.sum())} of {len(table)} claims keep their direction at every setting (beyond the seed spread)"
-    hinging = table[~robust]
-    if hinging.empty:
+    """One sentence for prose: how many claims keep their direction at every setting, and where the others flip.
+
+    Args:
+        table: :func:`robustness`. A hinging claim (see :func:`hinges`) is described per strategy
+            whose settings reverse it beyond the seed spread: by its :func:`reading` where one knob
+            orders the settings (a threshold), else by the settings that reverse it.
+    """
+    hinged = hinges(table)
+    robust = hinged.robust.astype(bool)
+    text = f"{int(robust.sum())} of {len(hinged)} claims keep their direction at every setting (beyond the seed spread)"
+    if robust.all():
         return text + "; none hinges on a setting."
-    return (
-        text
-        + "; these hinge on one: "
-        + "; ".join(f"“{c}” ({b})" for c, b in zip(hinging.claim, hinging.because))
-        + "."
-    )
+    described = []
+    for claim in hinged.claim[~robust]:
+        group = table[table.claim == claim]
+        decisive = _decisive(group)
+        parts = []
+        for name in dict.fromkeys(decisive.strategy):
+            rows = group[group.strategy == name]
+            if _knob([json.loads(o) for o in rows.overrides]) is not None:
+                parts.append(f"{name}: {reading(rows)}")
+            else:
+                parts.append(f"{name}: reverses at {' | '.join(decisive.setting[decisive.strategy == name])}")
+        described.append(f"“{claim}” ({'; '.join(parts)})")
+    return text + "; these hinge on one: " + "; ".join(described) + "."
