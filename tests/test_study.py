@@ -91,8 +91,9 @@ def test_a_setting_only_the_quality_rule_chose_gets_its_own_seeds_and_a_shared_o
     assert {seed for (rule, name, seed) in final if rule == "nll" and name == "dropout"} == set(seeds)
     assert {seed for (rule, name, seed) in final if rule == "quality" and name == "dropout"} == set(quality_seeds)
     assert final[("quality", "dropout", 2017)] == ("dropout", 2017, (("dropout_rate", 0.5),))
-    # the baseline's one setting serves both rules: each of its runs is asked for once
-    assert final[("quality", "baseline", 2018)] is final[("nll", "baseline", 2018)]
+    # the baseline's one setting serves both rules, at every seed: each of its runs is asked for once
+    assert {seed for (rule, name, seed) in final if rule == "quality" and name == "baseline"} == set(seeds)
+    assert final[("quality", "baseline", 2021)] is final[("nll", "baseline", 2021)]
     assert len(trained) == len(set(trained)) == 2 * len(seeds) + len(quality_seeds)
 
 

@@ -198,8 +198,9 @@ def train_final(study: Study, selected: dict[str, dict[str, dict]]) -> Study:
 
     The first rule's (validation NLL's) choices get every seed of the study; a
     setting that only another rule chose gets :data:`melodyreg.protocol.QUALITY_SEEDS`
-    seeds. A setting two rules share is trained once and serves both. Runs at the
-    first seed are the grid's own.
+    seeds. A setting two rules share is trained once and serves both, at every seed
+    (so a comparison between strategies both rules set alike pairs every seed). Runs
+    at the first seed are the grid's own.
 
     Args:
         selected: ``{rule: {strategy: overrides}}``, as the evaluation layer chooses them.
@@ -210,8 +211,9 @@ def train_final(study: Study, selected: dict[str, dict[str, dict]]) -> Study:
     options, first_rule = study.options, next(iter(selected))
     wanted = {}
     for rule, choices in selected.items():
-        count = len(study.seeds) if rule == first_rule else protocol.QUALITY_SEEDS[study.profile]
         for name, extra in choices.items():
+            shared = rule == first_rule or extra == selected[first_rule].get(name)
+            count = len(study.seeds) if shared else protocol.QUALITY_SEEDS[study.profile]
             for run_seed in study.seeds[: max(1, count)]:
                 wanted[(rule, name, run_seed)] = _make(options, name, run_seed, extra)
     unique = list(dict.fromkeys(wanted.values()))  # a setting two rules share is asked for once
