@@ -755,9 +755,9 @@ show.glue("eval-settings", tuning.robustness_summary(robust) if len(robust) else
 # sampling and {glue:text}`eval-nll-professor_forcing` for professor forcing: the best fit of real
 # melodies is {glue:text}`eval-best-nll`’s. The poster's measure, the log-likelihood of a model's
 # own melodies, puts {glue:text}`eval-best-ll` first ({numref}`tbl-likelihood`), but it measures
-# how predictable a model is, not how well it learned music. Of the poster's
-# {glue:text}`eval-claims` claims, {glue:text}`eval-supported` are supported,
-# {glue:text}`eval-contradicted` contradicted, {glue:text}`eval-inconclusive` inconclusive and
-# {glue:text}`eval-untested` untested ({numref}`tbl-verdicts`). Against the temperature-tuned
+# how predictable a model is, not how well it learned music. The poster's
+# {glue:text}`eval-claims` claims come out as follows: supported {glue:text}`eval-supported`,
+# contradicted {glue:text}`eval-contradicted`, inconclusive {glue:text}`eval-inconclusive` and
+# untested {glue:text}`eval-untested` ({numref}`tbl-verdicts`). Against the temperature-tuned
 # baseline ({numref}`tbl-frontier`): {glue:text}`eval-frontier` Across the tuning settings:
 # {glue:text}`eval-settings`

@@ -184,3 +184,36 @@ def test_an_interrupted_chapter_leaves_the_last_complete_run_in_place(tmp_path, 
     with pytest.raises(KeyboardInterrupt):
         build.execute_chapter(source, {}, root=tmp_path, log=lambda *_: None)
     assert nbformat.read(old, as_version=4).metadata["run"] == "last complete"
+
+
+def _glued_notebook(path, value: str) -> None:
+    """A notebook whose one output is glue ``answer`` = ``value``, as papermill leaves it."""
+    output = nbformat.v4.new_output(
+        "display_data",
+        data={"application/papermill.record/text/plain": repr(value)},
+        metadata={"scrapbook": {"mime_prefix": "application/papermill.record/", "name": "answer"}},
+    )
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1", outputs=[output])]), path)
+
+
+@pytest.mark.slow
+def test_a_page_that_pastes_a_chapters_glue_shows_the_new_value_after_a_rebuild(tmp_path):
+    """The conclusion quotes the evaluation chapter: rebuilt after only the chapter changed, it must not keep
+    the old number (Sphinx re-reads only pages whose own source changed)."""
+    (tmp_path / "book" / "assets").mkdir(parents=True)
+    (tmp_path / "book" / "references.bib").write_text("")
+    (tmp_path / "_config.yml").write_text(
+        'title: t\nonly_build_toc_files: true\nexecute:\n  execute_notebooks: "off"\n'
+    )
+    toc = "format: jb-book\nroot: book/intro\nchapters:\n  - file: book/a\n  - file: book/conclusion\n"
+    (tmp_path / "_toc.yml").write_text(toc)
+    (tmp_path / "book" / "intro.md").write_text("# Intro\n")
+    (tmp_path / "book" / "conclusion.md").write_text("# End\n\nThe answer is {glue:text}`a.ipynb::answer:s`.\n")
+    build.stage_sources(tmp_path)
+    executed = build.executed_notebook(tmp_path / "book" / "a.py", tmp_path)
+    _glued_notebook(executed, "first-111")
+    page = build.build_html(root=tmp_path, strict=False) / "book" / "conclusion.html"
+    assert "first-111" in page.read_text(encoding="utf-8")
+    _glued_notebook(executed, "second-222")
+    build.build_html(root=tmp_path, strict=False)
+    assert "second-222" in page.read_text(encoding="utf-8")

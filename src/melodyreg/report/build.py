@@ -288,7 +288,7 @@ def execute_chapter(
 
 
 def build_html(*, root: Path = C.REPO_ROOT, strict: bool = True) -> Path:
-    """Render the executed notebooks into ``_build/html`` with Jupyter Book.
+    """Render the executed notebooks into ``_build/html`` with Jupyter Book, every page afresh.
 
     Args:
         strict: turn Sphinx warnings into errors (``-W -n --keep-going``).
@@ -298,7 +298,9 @@ def build_html(*, root: Path = C.REPO_ROOT, strict: bool = True) -> Path:
     """
     staged = stage_sources(root)
     command = [str(Path(sys.executable).with_name("jb")), "build", str(staged), "--builder", "html"]
-    command += ["--path-output", str(root)]
+    # --all: a page that pastes glue from a chapter (the conclusion) is unchanged when only the
+    # chapter's notebook changed, so Sphinx would not write it again and keep the old numbers
+    command += ["--path-output", str(root), "--all"]
     if strict:
         command += ["-W", "-n", "--keep-going"]
     result = subprocess.run(command, cwd=root, capture_output=True, text=True)
