@@ -78,6 +78,8 @@ s = study.run_study(
 )
 history = s.runs["professor_forcing"].history
 gates = history[history.phase == "train"]
+gate_share = gates.gate_generator.mean()
+mostly_teacher_forced = gate_share < 0.5
 gate_low = s.runs["professor_forcing"].config.strategy.pf_gate_low
 show.figure(
     plots.history_chart(
@@ -94,7 +96,7 @@ show.figure(
     "fig-pf-gates",
     "The discriminator's accuracy and the two gates, moving mean over 50 iterations. The adversarial "
     f"term is on only where the discriminator is right at least {gate_low:.0%} of the time: in this run, "
-    f"{gates.gate_generator.mean():.1%} of the iterations.",
+    f"{gate_share:.1%} of the iterations.",
 )
 
 # %%
@@ -113,17 +115,17 @@ show.figure(
 )
 
 # %%
-show.glue("pf-gate-on", f"{gates.gate_generator.mean():.1%}")
+show.glue("pf-gate-on", f"{gate_share:.1%}")
 show.glue("pf-d-updated", f"{gates.gate_discriminator.mean():.1%}")
 show.glue("pf-d-accuracy", f"{gates.d_accuracy.tail(500).mean():.2f}")
 show.glue(
     "pf-gate-reading",
     "For most of training, then, professor forcing is teacher forcing with an extra network beside it; the "
     "next section asks how such a method can still fall behind the baseline."
-    if gates.gate_generator.mean() < 0.5
+    if mostly_teacher_forced
     else "For most of training, then, the adversarial term shaped the generator's steps.",
 )
-show.glue("pf-gate-mostly", "mostly teacher forcing" if gates.gate_generator.mean() < 0.5 else "mostly adversarial")
+show.glue("pf-gate-mostly", "mostly teacher forcing" if mostly_teacher_forced else "mostly adversarial")
 final = study.final_losses(s).set_index("strategy")
 show.glue("pf-valid", f"{final.loc['professor_forcing', 'eval loss']:.3f}")
 show.glue("pf-valid-baseline", f"{final.loc['baseline', 'eval loss']:.3f}")

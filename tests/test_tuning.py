@@ -82,6 +82,13 @@ def test_flips_read_a_threshold_along_one_knob():
     assert summary.loc["c2", "reading"] == "holds at every setting" and summary.loc["c2", "settings"] == 1
 
 
+def test_a_claim_split_only_between_strategies_names_each_ones_direction():
+    rows = [_row("c", "baseline", {}, True), _row("c", "dropout", {"dropout_rate": 0.1}, False)]
+    rows.append(_row("c", "dropout", {"dropout_rate": 0.5}, False))
+    summary = tuning.flips(pd.DataFrame(rows)).set_index("claim")
+    assert summary.loc["c", "reading"] == "baseline: holds at every setting; dropout: flips at every setting"
+
+
 def test_a_reading_lists_both_sides_when_the_knob_does_not_order_them():
     rates = {0.1: True, 0.2: False, 0.3: True, 0.4: False}
     rows = pd.DataFrame([_row("c", "dropout", {"dropout_rate": r}, h) for r, h in rates.items()])

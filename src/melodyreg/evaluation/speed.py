@@ -20,8 +20,7 @@ import pandas as pd
 from melodyreg.data.windows import Batcher
 from melodyreg.model import strategies, training
 from melodyreg.model.network import build
-from melodyreg.runs.store import run_folder
-from melodyreg.runs.study import Study
+from melodyreg.runs.study import Study, column_mean
 
 
 def _timer(config, batch):
@@ -80,7 +79,7 @@ def step_times(
     if not runs:
         raise ValueError(f"no final runs under the rule {rule!r}")
     configs = {name: runs[(name, study.seed)].config for name in study.runs if (name, study.seed) in runs}
-    timed = {name: run_folder(config).name for name, config in configs.items()}
+    timed = {name: runs[(name, study.seed)].folder.name for name in configs}
     kept = {}
     if reuse is not None:
         if reuse["round"].nunique() != rounds:
@@ -91,7 +90,7 @@ def step_times(
                 kept[name] = rows.to_dict("records")
     if "professor_forcing" in configs and gate_open is None:
         shares = [
-            r.history.loc[r.history.phase == "train", "gate_generator"].mean()
+            column_mean(r.history[r.history.phase == "train"], "gate_generator")
             for (name, _), r in runs.items()
             if name == "professor_forcing"
         ]
@@ -113,7 +112,7 @@ def step_times(
         measured = {name: timer(steps) for name, timer in timers.items()}
         for name in configs:
             if name in kept:
-                row = {**kept[name][round_], "round": round_}
+                row = dict(kept[name][round_])  # sorted by round
             else:
                 row = {"strategy": name, "round": round_, "step_ms": _median(measured[name]), "timed": timed[name]}
                 if name == "professor_forcing":

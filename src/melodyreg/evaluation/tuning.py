@@ -127,7 +127,6 @@ def robustness(study: Study, found: Evidence) -> pd.DataFrame:
     grid = found.grid[found.grid.seed == study.seed]
     chosen = grid[grid.selected.str.contains("nll")].drop_duplicates("strategy").set_index("strategy")
     final = found.runs[found.runs.rule == "nll"]
-    knobs = {(item["strategy"], item["setting"]): json.dumps(item["overrides"]) for item in study.grid}
     rows = []
     for claim in claims.CLAIMS:
         if claim.source != "runs":
@@ -146,7 +145,7 @@ def robustness(study: Study, found: Evidence) -> pd.DataFrame:
                     "claim": claim.text,
                     "strategy": row["strategy"],
                     "setting": row["setting"],
-                    "overrides": knobs.get((row["strategy"], row["setting"]), "{}"),
+                    "overrides": row["overrides"],
                     "selected": "nll" in row["selected"],
                     "margin": margin,
                     "holds": holds,
@@ -173,8 +172,13 @@ def flips(table: pd.DataFrame) -> pd.DataFrame:
             for name, rows in group.groupby("strategy", sort=False)
             if 0 < rows.holds.astype(bool).sum() < len(rows)
         ]
-        if not split:
-            split = ["holds at every setting" if held.all() else "flips at every setting" if not held.any() else ""]
+        if not split and (held.all() or not held.any()):
+            split = ["holds at every setting" if held.all() else "flips at every setting"]
+        elif not split:  # each strategy keeps one direction, but not all the same one
+            split = [
+                f"{name}: {'holds' if rows.holds.astype(bool).all() else 'flips'} at every setting"
+                for name, rows in group.groupby("strategy", sort=False)
+            ]
         rows.append({"claim": claim, "settings": len(group), "holds at": int(held.sum()), "reading": "; ".join(split)})
     return pd.DataFrame(rows)
 

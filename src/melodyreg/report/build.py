@@ -272,7 +272,7 @@ def execute_chapter(
             extra_arguments=[] if verbose else ["--IPKernelApp.log_level=ERROR"],
         )
     except papermill.PapermillExecutionError as error:
-        failed = root / "_build" / "failed" / working.name.replace(".executing", "")
+        failed = root / "_build" / "failed" / notebook.name
         failed.parent.mkdir(parents=True, exist_ok=True)
         working.replace(failed)
         raise ChapterError(
