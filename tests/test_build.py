@@ -178,6 +178,20 @@ def test_a_failed_chapter_keeps_its_last_complete_run_and_names_the_failed_cell(
     assert nbformat.read(old, as_version=4).metadata["run"] == "last complete"
 
 
+def test_a_dead_kernel_ends_the_chapter_with_one_line_and_keeps_the_partial_notebook(tmp_path, monkeypatch):
+    from nbclient.exceptions import DeadKernelError
+
+    source, old = _chapter(tmp_path)
+    _fake_papermill(monkeypatch, DeadKernelError("Kernel died"))
+    with pytest.raises(build.ChapterError) as caught:
+        build.execute_chapter(source, {}, root=tmp_path, log=lambda *_: None)
+    failed = tmp_path / "_build" / "failed" / "01_a.ipynb"
+    assert str(caught.value).startswith("01_a: the Jupyter kernel died")
+    assert str(failed) in str(caught.value) and "\n" not in str(caught.value)
+    assert nbformat.read(failed, as_version=4).metadata["run"] == "partial"
+    assert nbformat.read(old, as_version=4).metadata["run"] == "last complete"
+
+
 def test_an_interrupted_chapter_leaves_the_last_complete_run_in_place(tmp_path, monkeypatch):
     source, old = _chapter(tmp_path)
     _fake_papermill(monkeypatch, KeyboardInterrupt())

@@ -227,7 +227,16 @@ def _kernel_name() -> str:
 
 
 class ChapterError(RuntimeError):
-    """A chapter's cell failed; the message names the cell, the error and the notebook that shows it."""
+    """A chapter's cell failed or its kernel died; the message names what and the notebook that shows it."""
+
+
+def _keep_failed(working: Path, name: str, root: Path) -> Path:
+    """Move a chapter's partly executed working copy to ``_build/failed/`` (if papermill wrote one)."""
+    failed = root / "_build" / "failed" / name
+    failed.parent.mkdir(parents=True, exist_ok=True)
+    if working.exists():
+        working.replace(failed)
+    return failed
 
 
 def execute_chapter(
@@ -247,10 +256,12 @@ def execute_chapter(
         The executed notebook, in ``_build/source/book/``.
 
     Raises:
-        ChapterError: a cell failed; the notebook with the error is kept in ``_build/failed/``.
+        ChapterError: a cell failed or the kernel died; the notebook as far as it ran is kept in
+            ``_build/failed/``.
     """
     import jupytext
     import papermill
+    from nbclient.exceptions import DeadKernelError
 
     notebook = root / "_build" / "jupytext" / source.with_suffix(".ipynb").name
     notebook.parent.mkdir(parents=True, exist_ok=True)
@@ -272,12 +283,17 @@ def execute_chapter(
             extra_arguments=[] if verbose else ["--IPKernelApp.log_level=ERROR"],
         )
     except papermill.PapermillExecutionError as error:
-        failed = root / "_build" / "failed" / notebook.name
-        failed.parent.mkdir(parents=True, exist_ok=True)
-        working.replace(failed)
+        failed = _keep_failed(working, notebook.name, root)
         raise ChapterError(
             f"{source.stem} failed in cell [{error.exec_count}]: {error.ename}: {error.evalue} "
             f"(the notebook with the error: {failed}; the chapter's last complete run is kept)"
+        ) from error
+    except DeadKernelError as error:
+        failed = _keep_failed(working, notebook.name, root)
+        shown = f"the notebook as far as it ran: {failed}" if failed.exists() else "no notebook was written"
+        raise ChapterError(
+            f"{source.stem}: the Jupyter kernel died (out of memory, or killed) ({shown}; the chapter's last "
+            "complete run is kept; finished training runs stay in the run store, so a rerun resumes)"
         ) from error
     fold_code(working)
     working.replace(executed)
