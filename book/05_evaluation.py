@@ -631,7 +631,7 @@ if len(robust):
 if len(robust):
     display(
         show.listed(
-            robust.drop(columns="overrides").round(4),
+            robust.drop(columns=["overrides", "brief"]).round(4),
             "Every claim at every tuning setting (one seed each; margin > 0: the claimed direction)",
             "robustness.csv",
             name="tbl-robustness",

@@ -103,3 +103,9 @@ def test_all_four_strategies_are_needed():
     partial = runs(POSTER_WORLD)
     with pytest.raises(ValueError, match="professor_forcing"):
         claims.verdicts(partial[partial.strategy != "professor_forcing"])
+
+
+def test_every_claim_has_its_own_brief_label_short_enough_for_a_chart_axis():
+    briefs = [claim.brief for claim in claims.CLAIMS]
+    assert all(0 < len(b) <= 36 for b in briefs), briefs
+    assert len(set(briefs)) == len(briefs)

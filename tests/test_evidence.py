@@ -82,6 +82,7 @@ def test_the_robustness_map_covers_every_setting_of_every_claim(tiny_tuned_study
     table = tuning.robustness(tiny_tuned_study[2], found)
     runs_claims = [c for c in claims.CLAIMS if c.source == "runs"]
     assert set(table.claim) == {c.text for c in runs_claims}
+    assert dict(zip(table.claim, table.brief)) == {c.text: c.brief for c in runs_claims}
     for claim in runs_claims:
         involved = {s for _, a, b, _ in claim.comparisons for s in (a, b)}
         rows = table[table.claim == claim.text]

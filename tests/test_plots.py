@@ -146,7 +146,8 @@ def test_evaluation_charts_build_from_tidy_frames():
 def test_the_robustness_map_colours_margins_in_seed_spreads():
     table = pd.DataFrame(
         {
-            "claim": ["c1", "c1", "c2"],
+            "claim": ["claim one", "claim one", "claim two"],
+            "brief": ["c1", "c1", "c2"],
             "strategy": ["Scheduled sampling"] * 3,
             "setting": ["ss_k = 500", "ss_k = 300", "ss_k = 500"],
             "selected": [True, False, True],
@@ -162,7 +163,8 @@ def test_the_robustness_map_colours_margins_in_seed_spreads():
     rows = next(iter(spec["datasets"].values()))
     assert [r["spreads"] for r in rows] == [2.0, -3.0, 3.0]  # 0.02 / 0.01; clipped; no spread: the sign
     assert [r["chosen"] for r in rows] == ["●", "", "●"]
-    assert rows[1]["column"] == "Scheduled sampling: ss_k = 300"
+    assert rows[1]["column"] == "SS: ss_k = 300"
+    assert rect["encoding"]["y"]["field"] == "brief" and spec["height"] == 2 * 22  # one row per claim
 
 
 def test_common_pitch_classes_by_hand():

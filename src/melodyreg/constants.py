@@ -91,3 +91,4 @@ STRATEGY_LABELS = {
     "scheduled_sampling": "Scheduled sampling",
     "professor_forcing": "Professor forcing",
 }
+STRATEGY_SHORT = {"baseline": "baseline", "dropout": "dropout", "scheduled_sampling": "SS", "professor_forcing": "PF"}

@@ -34,11 +34,12 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from melodyreg import constants as C
 from melodyreg.evaluation import intervals
 
 SMALL = 0.02  # relative difference below which two losses count as "minimal difference"
 MIN_SEEDS = 3  # below this many paired seeds (or timing rounds), a claim is "untested"
-SHORT = {"baseline": "baseline", "dropout": "dropout", "scheduled_sampling": "SS", "professor_forcing": "PF"}
+SHORT = C.STRATEGY_SHORT
 B, D, S, P = "baseline", "dropout", "scheduled_sampling", "professor_forcing"
 NAMES = {"state_auc": "AUC", "memo_auc": "memorization AUC", "train_nll": "training NLL", "nll": "test NLL"}
 
@@ -57,6 +58,7 @@ class Claim:
             relative difference not above +SMALL).
         source: ``runs`` (rows per seed) or ``timings`` (rows per timing round).
         digits: digits shown; note: what the reader should know about the measure.
+        brief: a few words for chart axes, where ``text`` would not fit.
     """
 
     text: str
@@ -65,6 +67,7 @@ class Claim:
     source: str = "runs"
     digits: int = 3
     note: str = ""
+    brief: str = ""
 
 
 CLAIMS = (
@@ -73,31 +76,46 @@ CLAIMS = (
         (("state_auc", B, B, 1), ("state_auc", D, D, 1)),
         kind="levels",
         note="0.5 = none; supported above 0.75, contradicted below 0.6",
+        brief="states differ (baseline, dropout)",
     ),
     Claim(
         "Scheduled sampling and professor forcing bring training and generation states closer",
         tuple(("state_auc", x, y, -1) for x in (S, P) for y in (B, D)),
+        brief="SS and PF bring states closer",
     ),
-    Claim("Minimal difference between baseline and dropout", (("nll", D, B, 0),), kind="minimal"),
+    Claim(
+        "Minimal difference between baseline and dropout",
+        (("nll", D, B, 0),),
+        kind="minimal",
+        brief="baseline, dropout alike (test NLL)",
+    ),
     Claim(
         "Scheduled sampling and professor forcing do worse in training",
         tuple(("train_nll", x, B, 1) for x in (S, P)),
         note="teacher-forced NLL on the same training windows for every strategy",
+        brief="SS and PF worse in training",
     ),
-    Claim("Scheduled sampling does slightly better in evaluation (a regularizing effect)", (("nll", S, B, -1),)),
+    Claim(
+        "Scheduled sampling does slightly better in evaluation (a regularizing effect)",
+        (("nll", S, B, -1),),
+        brief="SS slightly better (test NLL)",
+    ),
     Claim(
         "Scheduled sampling generates melodies with the highest log-likelihood",
         tuple(("log_likelihood", S, x, 1) for x in (B, D, P)),
         digits=1,
+        brief="SS: highest log-likelihood",
     ),
     Claim(
         "Scheduled sampling and professor forcing outperform baseline and dropout (log-likelihood)",
         tuple(("log_likelihood", x, y, 1) for x in (S, P) for y in (B, D)),
         digits=1,
+        brief="SS and PF beat the others (log-lik.)",
     ),
     Claim(
         "Scheduled sampling shows the highest similarity between training and generation states",
         tuple(("state_auc", S, x, -1) for x in (B, D, P)),
+        brief="SS states most similar",
     ),
     Claim(
         "Scheduled sampling trains faster than professor forcing (time per step)",
@@ -105,21 +123,25 @@ CLAIMS = (
         source="timings",
         digits=1,
         note="ms per step, one process and thread each, timing rounds interleaved; PF weighted by its gate-open share",
+        brief="SS faster than PF per step",
     ),
     Claim(
         "Scheduled sampling is the most effective regularizer (judged here by test NLL)",
         tuple(("nll", S, x, -1) for x in (B, D, P)),
+        brief="SS most effective (test NLL)",
     ),
     Claim(
         "The mismatch between training and generation is larger than memorization",
         tuple(("state_auc-memo_auc", x, x, 1) for x in (B, D, S, P)),
         note="AUC of training vs generated states minus AUC of training vs test windows, both teacher-forced",
+        brief="mismatch > memorization",
     ),
     Claim(
         "Huszár's bias of scheduled sampling is not an issue",
         (("nll", S, B, 0),),
         kind="not worse",
         note="scheduled sampling's test NLL at most 2 % above the baseline's",
+        brief="SS not worse than baseline (Huszár)",
     ),
 )
 

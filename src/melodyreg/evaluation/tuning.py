@@ -116,8 +116,8 @@ def robustness(study: Study, found: Evidence) -> pd.DataFrame:
 
     Returns:
         One row per (claim, strategy, setting) where the claim involves the strategy:
-        ``claim``, ``strategy``, ``setting``, ``overrides`` (the setting as JSON),
-        ``selected`` (the NLL rule's choice),
+        ``claim``, ``brief`` (its few words for a chart's axis), ``strategy``, ``setting``,
+        ``overrides`` (the setting as JSON), ``selected`` (the NLL rule's choice),
         ``margin`` (the claim's smallest signed margin; positive: it goes the claimed
         way), ``holds``, ``seed_spread`` (the standard deviation of the margin over
         the final comparison's seeds; NaN below two seeds) and ``seeds`` = 1.
@@ -143,6 +143,7 @@ def robustness(study: Study, found: Evidence) -> pd.DataFrame:
             rows.append(
                 {
                     "claim": claim.text,
+                    "brief": claim.brief,
                     "strategy": row["strategy"],
                     "setting": row["setting"],
                     "overrides": row["overrides"],

@@ -394,18 +394,21 @@ def robustness_chart(frame: pd.DataFrame, title: str, limit: float = 3.0) -> alt
     ``frame`` is :func:`melodyreg.evaluation.tuning.robustness` with strategy labels. A cell's
     colour is the claim's margin at that setting in units of the final comparison's seed
     spread (clipped to ``±limit``; red: the claim fails there, blue: it holds); a dot marks
-    the setting the NLL rule chose.
+    the setting the NLL rule chose. Rows are labelled by each claim's ``brief`` and columns by
+    the strategy's abbreviation and the setting (the full claim is in the tooltip), so that
+    the map fits the page.
     """
+    short = {C.STRATEGY_LABELS[name]: abbreviation for name, abbreviation in C.STRATEGY_SHORT.items()}
     spread = frame.seed_spread.where(frame.seed_spread > 0)
     cells = frame.assign(
-        column=frame.strategy + ": " + frame.setting,
+        column=frame.strategy.map(lambda s: short.get(s, s)) + ": " + frame.setting,
         spreads=(frame.margin / spread).fillna(np.sign(frame.margin) * limit).clip(-limit, limit),
         chosen=np.where(frame.selected.astype(bool), "●", ""),
     )
     base = alt.Chart(cells, title=title).encode(
         x=alt.X("column:N", title="tuning setting (one seed)", sort=list(dict.fromkeys(cells.column)),
-                axis=alt.Axis(labelAngle=-40, labelLimit=220)),
-        y=alt.Y("claim:N", title=None, sort=list(dict.fromkeys(cells.claim)), axis=alt.Axis(labelLimit=420)),
+                axis=alt.Axis(labelAngle=-40, labelLimit=280)),
+        y=alt.Y("brief:N", title=None, sort=list(dict.fromkeys(cells.brief)), axis=alt.Axis(labelLimit=240)),
     )  # fmt: skip
     rect = base.mark_rect().encode(
         color=alt.Color(
@@ -413,11 +416,12 @@ def robustness_chart(frame: pd.DataFrame, title: str, limit: float = 3.0) -> alt
         ),
         tooltip=[
             "claim",
-            "column",
+            "strategy",
+            "setting",
             alt.Tooltip("margin:Q", format="+.3g"),
             alt.Tooltip("seed_spread:Q", format=".3g"),
             "holds",
         ],
     )
     dots = base.mark_text(fontSize=10).encode(text="chosen:N")
-    return (rect + dots).properties(width=max(300, 26 * cells.column.nunique()), height=24 * cells.claim.nunique())
+    return (rect + dots).properties(width=max(240, 22 * cells.column.nunique()), height=22 * cells.brief.nunique())
