@@ -144,7 +144,7 @@ show.glue("pf-grad-clip", f"{norms['clip']:g}")
 # {glue:text}`pf-valid-baseline` ({numref}`fig-pf-valid`). {glue:text}`pf-gate-reading`
 
 # %% [markdown]
-# ## Why professor forcing can lag the baseline while its adversarial term is mostly off
+# ## How a few adversarial steps can slow every other step
 #
 # With the default gates the adversarial term is on only on the steps where the discriminator is
 # right often enough, {glue:text}`pf-gate-on` of all steps in this run ({numref}`fig-pf-gates`). Yet

@@ -12,84 +12,11 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import numbers
-import types
-import typing
 from dataclasses import dataclass
 from typing import Any
 
 from melodyreg import constants as C
-
-
-class ConfigError(ValueError):
-    """A setting of the wrong type or out of range; the message names the setting and the value."""
-
-
-def _describe(hint) -> str:
-    if hint is int:
-        return "an integer"
-    if hint is float:
-        return "a number"
-    if hint is str:
-        return "a string"
-    if typing.get_origin(hint) is tuple:
-        return f"a sequence of {_describe(typing.get_args(hint)[0]).split(' ', 1)[1]}s"
-    return getattr(hint, "__name__", str(hint))
-
-
-def _coerce(name: str, value: Any, hint: Any) -> Any:
-    """``value`` checked against the annotation ``hint`` (ints become floats for number fields).
-
-    A string is accepted for a sequence of strings as one element (``collections="miscFolk"``).
-
-    Raises:
-        ConfigError: the value has the wrong type.
-    """
-    origin, args = typing.get_origin(hint), typing.get_args(hint)
-    if origin in (typing.Union, types.UnionType):
-        if value is None and type(None) in args:
-            return None
-        errors = []
-        for option in (a for a in args if a is not type(None)):
-            try:
-                return _coerce(name, value, option)
-            except ConfigError as error:
-                errors.append(error)
-        kinds = " or ".join(_describe(a) for a in args if a is not type(None))
-        raise ConfigError(f"{name} must be {kinds}{' or None' if type(None) in args else ''}, got {value!r}")
-    if origin is tuple:
-        element = args[0]
-        if isinstance(value, str) and element is str:
-            value = (value,)
-        if isinstance(value, str | bytes) or not isinstance(value, tuple | list):
-            raise ConfigError(f"{name} must be {_describe(hint)}, got {value!r}")
-        return tuple(_coerce(name, v, element) for v in value)
-    if hint is int:
-        if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-            raise ConfigError(f"{name} must be an integer, got {value!r}")
-        return int(value)
-    if hint is float:
-        if isinstance(value, bool) or not isinstance(value, numbers.Real):
-            raise ConfigError(f"{name} must be a number, got {value!r}")
-        return float(value)
-    if hint is str:
-        if not isinstance(value, str):
-            raise ConfigError(f"{name} must be a string, got {value!r}")
-        return value
-    if isinstance(hint, type) and not isinstance(value, hint):
-        raise ConfigError(f"{name} must be a {hint.__name__}, got {value!r}")
-    return value
-
-
-def check_types(instance) -> None:
-    """Check (and normalise) every field of a frozen config dataclass against its annotation."""
-    hints = typing.get_type_hints(type(instance))
-    for f in dataclasses.fields(instance):
-        value = getattr(instance, f.name)
-        checked = _coerce(f.name, value, hints[f.name])
-        if checked is not value:
-            object.__setattr__(instance, f.name, checked)
-
+from melodyreg.typecheck import ConfigError, check_types
 
 SOURCES = ("folk", "essen", "maestro", "midi")
 MAESTRO_SPLITS = ("random", "official")

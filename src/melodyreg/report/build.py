@@ -110,7 +110,7 @@ def check_request(profile: str, parameters: dict, only: list[str] | None = None,
     Raises:
         ValueError: the first problem found, naming the parameter and its value.
     """
-    from melodyreg import config, protocol
+    from melodyreg import config, protocol, typecheck
 
     if profile not in config.PROFILES:
         raise config.ConfigError(f"unknown profile {profile!r}; choose one of {sorted(config.PROFILES)}")
@@ -120,7 +120,7 @@ def check_request(profile: str, parameters: dict, only: list[str] | None = None,
             raise config.ConfigError(f"no chapter takes a parameter {name!r}; known: {', '.join(sorted(known))}")
         default = known[name]
         if default is not None and value is not None:
-            config._coerce(name, value, float if isinstance(default, float) else type(default))
+            typecheck.coerce(name, value, float if isinstance(default, float) else type(default))
     stems = {p.stem for p in chapters(book_dir)}
     for name in only or []:
         if Path(name).stem not in stems:
