@@ -109,3 +109,32 @@ def test_every_claim_has_its_own_brief_label_short_enough_for_a_chart_axis():
     briefs = [claim.brief for claim in claims.CLAIMS]
     assert all(0 < len(b) <= 36 for b in briefs), briefs
     assert len(set(briefs)) == len(briefs)
+
+
+def test_the_leader_is_named_with_whether_its_lead_beats_the_seed_noise():
+    world = {"nll": [1.10, 1.05, 1.20, 1.30], "log_likelihood": [-280.0, -235.0, -205.0, -226.0]}
+    assert claims.leader(runs(world), "nll") == (
+        "dropout's, ahead of every other strategy with paired intervals that exclude zero"
+    )
+    assert claims.leader(runs(world), "log_likelihood", lower=False).startswith("scheduled sampling's, ahead")
+    one = claims.leader(runs(world, seeds=1), "nll")
+    assert one.startswith("dropout's, in a single run per strategy: an ordering, not a verdict")
+    noisy = runs(world, seeds=4)
+    noisy.loc[(noisy.strategy == "baseline") & (noisy.seed == 0), "nll"] = 0.98  # one seed where the baseline wins
+    assert claims.leader(noisy, "nll") == (
+        "dropout's by its mean, but its lead over baseline is within the seed noise (paired intervals include zero)"
+    )
+
+
+def test_against_the_baseline_names_who_is_better_worse_or_not_told_apart():
+    world = {"excess": [0.30, 0.30, 0.20, 0.40]}  # dropout equal, SS lower, PF higher
+    noisy = runs(world, seeds=4)
+    noisy.loc[(noisy.strategy == "dropout") & (noisy.seed == 0), "excess"] = 0.25
+    noisy.loc[(noisy.strategy == "dropout") & (noisy.seed == 1), "excess"] = 0.36
+    assert claims.against_baseline(noisy, "excess") == (
+        "Paired by seed, beyond the seed noise: scheduled sampling better than the baseline; professor forcing "
+        "worse than the baseline; dropout not told apart from it."
+    )
+    assert claims.against_baseline(runs(world, seeds=2), "excess") == (
+        "With 2 runs per strategy these numbers are an ordering, not a verdict."
+    )

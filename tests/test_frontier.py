@@ -52,16 +52,16 @@ def test_verdicts(shift, verdict):
 
 def test_the_summary_sentence_names_every_regularizer_and_its_verdict():
     table = pd.DataFrame(
-        [{"strategy": "dropout", "verdict": "no"}, {"strategy": "scheduled_sampling", "verdict": "untested (1 seed)"}]
+        [{"strategy": "dropout", "verdict": "no"}, {"strategy": "scheduled_sampling", "verdict": "untested (1 run)"}]
     )
-    assert frontier.summary(table) == "Dropout: no; scheduled sampling: untested (1 seed)."
+    assert frontier.summary(table) == "Dropout: no; scheduled sampling: untested (1 run)."
     assert frontier.summary(table.iloc[:0]) == "No regularizer was compared."
 
 
 def test_below_three_seeds_nothing_is_judged():
     frame = _three_seeds(0.1)
     row = frontier.verdicts(frame[frame.seed < 3]).iloc[0]
-    assert row.verdict == "untested (2 seeds)"
+    assert row.verdict == "untested (2 runs)"
 
 
 def test_the_sweep_measures_every_model_at_every_temperature():

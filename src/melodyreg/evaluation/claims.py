@@ -36,12 +36,21 @@ import pandas as pd
 
 from melodyreg import constants as C
 from melodyreg.evaluation import intervals
+from melodyreg.prose import joined
 
 SMALL = 0.02  # relative difference below which two losses count as "minimal difference"
 MIN_SEEDS = 3  # below this many paired seeds (or timing rounds), a claim is "untested"
 SHORT = C.STRATEGY_SHORT
 B, D, S, P = "baseline", "dropout", "scheduled_sampling", "professor_forcing"
-NAMES = {"state_auc": "AUC", "memo_auc": "memorization AUC", "train_nll": "training NLL", "nll": "test NLL"}
+NAMES = {
+    "state_auc": "AUC",
+    "memo_auc": "memorization AUC",
+    "state_auc-memo_auc": "AUC − memorization AUC",
+    "train_nll": "training NLL",
+    "nll": "test NLL",
+    "log_likelihood": "log-likelihood of generated melodies",
+    "step_ms": "ms per step",
+}
 
 
 @dataclass(frozen=True)
@@ -81,6 +90,7 @@ CLAIMS = (
     Claim(
         "Scheduled sampling and professor forcing bring training and generation states closer",
         tuple(("state_auc", x, y, -1) for x in (S, P) for y in (B, D)),
+        note="AUC of training vs generated states: 0.5 = indistinguishable, lower = closer",
         brief="SS and PF bring states closer",
     ),
     Claim(
@@ -115,6 +125,7 @@ CLAIMS = (
     Claim(
         "Scheduled sampling shows the highest similarity between training and generation states",
         tuple(("state_auc", S, x, -1) for x in (B, D, P)),
+        note="lower AUC = more similar",
         brief="SS states most similar",
     ),
     Claim(
@@ -122,7 +133,7 @@ CLAIMS = (
         (("step_ms", S, P, -1),),
         source="timings",
         digits=1,
-        note="ms per step, one process and thread each, timing rounds interleaved; PF weighted by its gate-open share",
+        note="one process and thread each, timing rounds interleaved; PF weighted by its gate-open share",
         brief="SS faster than PF per step",
     ),
     Claim(
@@ -190,6 +201,8 @@ def judge(claim: Claim, frame: pd.DataFrame, index: str = "seed") -> tuple[str, 
             mean, low, high = intervals.bootstrap_ci(diff.to_numpy())
             counts.append(len(diff))
             label = f"{SHORT[a]}: {NAMES.get(value, value)}" if a == b else f"{SHORT[a]} − {SHORT[b]}"
+            if a != b and not texts:  # the measure once, before the first difference
+                label = f"{NAMES.get(value, value)}, {label}"
             texts.append(f"{label}: {intervals.format_ci(mean, low, high, claim.digits)}")
             signs.append(intervals.sign(low, high) * wanted)
     n = min(counts)
@@ -242,3 +255,59 @@ def direction(claim: Claim, frame: pd.DataFrame) -> tuple[float, bool]:
         else:
             margins.append(float(_differences(frame, value, a, b, "seed").iloc[0]) * wanted)
     return min(margins), min(margins) > 0
+
+
+def leader(runs: pd.DataFrame, value: str, *, lower: bool = True) -> str:
+    """Which strategy leads on ``value`` (mean over seeds), and whether the lead is told apart from the seed noise.
+
+    Below :data:`MIN_SEEDS` paired seeds the ordering is given as such, never as a verdict.
+    Otherwise the leader's paired difference to every other strategy must have an interval
+    that excludes zero for the lead to count.
+
+    Args:
+        runs: one row per (strategy, seed), as :attr:`melodyreg.evaluation.evidence.Evidence.runs`.
+        lower: whether lower values lead (NLL) or higher ones (log-likelihood).
+
+    Returns:
+        Prose such as ``"dropout's, ahead of every other strategy beyond the seed noise"``.
+    """
+    means = runs.groupby("strategy")[value].mean()
+    best = means.idxmin() if lower else means.idxmax()
+    name = C.STRATEGY_LABELS.get(best, best).lower()
+    diff = intervals.paired(runs, value, reference=best)
+    seeds = int(diff.seeds.min())
+    if seeds < MIN_SEEDS:
+        runs_text = "a single run" if seeds == 1 else f"{seeds} runs"
+        return f"{name}'s, in {runs_text} per strategy: an ordering, not a verdict (none below {MIN_SEEDS} seeds)"
+    behind = diff.low > 0 if lower else diff.high < 0
+    if behind.all():
+        return f"{name}'s, ahead of every other strategy with paired intervals that exclude zero"
+    close = ", ".join(C.STRATEGY_LABELS.get(s, s).lower() for s in diff.strategy[~behind])
+    return f"{name}'s by its mean, but its lead over {close} is within the seed noise (paired intervals include zero)"
+
+
+def against_baseline(runs: pd.DataFrame, value: str, *, lower: bool = True) -> str:
+    """One sentence: which strategies beat the baseline on ``value`` beyond the seed noise (paired by seed).
+
+    Below :data:`MIN_SEEDS` paired seeds it says that the numbers are an ordering, not a verdict.
+
+    Args:
+        runs: one row per (strategy, seed) with ``value``, the baseline among the strategies.
+        lower: whether lower values are better.
+    """
+    diff = intervals.paired(runs, value, reference=B)
+    seeds = int(diff.seeds.min())
+    if seeds < MIN_SEEDS:
+        runs_text = "a single run" if seeds == 1 else f"{seeds} runs"
+        return f"With {runs_text} per strategy these numbers are an ordering, not a verdict."
+    better = diff.high < 0 if lower else diff.low > 0
+    worse = diff.low > 0 if lower else diff.high < 0
+    names = {s: C.STRATEGY_LABELS.get(s, s).lower() for s in diff.strategy}
+    parts = []
+    for mask, words in ((better, "better than the baseline"), (worse, "worse than the baseline")):
+        if mask.any():
+            parts.append(f"{joined([names[s] for s in diff.strategy[mask]])} {words}")
+    rest = diff.strategy[~(better | worse)]
+    if len(rest):
+        parts.append(f"{joined([names[s] for s in rest])} not told apart from it")
+    return f"Paired by seed, beyond the seed noise: {'; '.join(parts)}."

@@ -170,7 +170,7 @@ def verdicts(frame: pd.DataFrame, reference: str = "baseline") -> pd.DataFrame:
     At each temperature the margins (:func:`margins`) are averaged over the seeds that have one,
     with a bootstrap interval. **yes**: at some temperature the interval lies above 0; **no**: at
     every temperature with a margin it lies below 0; **inconclusive** otherwise; **untested (n
-    seeds)** below :data:`MIN_SEEDS` paired seeds.
+    runs)** below :data:`MIN_SEEDS` paired seeds.
 
     Returns:
         One row per regularizer: ``strategy``, ``verdict``, ``best temperature`` and ``best margin``
@@ -192,7 +192,7 @@ def verdicts(frame: pd.DataFrame, reference: str = "baseline") -> pd.DataFrame:
         best = max(summary, key=lambda row: row[1])
         signs = [intervals.sign(low, high) for _, _, low, high, n in summary if n >= MIN_SEEDS]
         if seeds < MIN_SEEDS:
-            verdict = f"untested ({seeds} seed{'s' * (seeds != 1)})"
+            verdict = f"untested ({seeds} run{'s' * (seeds != 1)})"  # worded as the claims' verdicts
         elif any(s > 0 for s in signs):
             verdict = "yes"
         elif signs and all(s < 0 for s in signs):

@@ -84,7 +84,7 @@ def coverage(n: int, *, level: float = LEVEL, reps: int = 2000, resamples: int =
 def coverage_note(n: int) -> str:
     """Caption text for intervals over ``n`` seeds: their simulated coverage, or that there are none."""
     if n < 2:
-        return "one seed: the values are single runs, with no interval"
+        return "one seed, so single runs and no interval"
     return f"{n} seeds: intervals of nominal {LEVEL:.0%}, simulated coverage {coverage(n):.0%}"
 
 

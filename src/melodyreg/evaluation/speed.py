@@ -132,3 +132,23 @@ def step_table(timings: pd.DataFrame) -> pd.DataFrame:
     """Per strategy: the mean over timing rounds of :func:`step_times` (professor forcing's parts beside it)."""
     columns = [c for c in ("step_ms", "closed_ms", "open_ms", "gate_open") if c in timings]
     return timings.groupby("strategy", sort=False)[columns].mean().reset_index()
+
+
+STEP_HEADINGS = {
+    "step_ms": "ms per step",
+    "closed_ms": "ms, gate closed",
+    "open_ms": "ms, gate open",
+    "gate_open": "gate open (share of steps)",
+}
+
+
+def step_display(timings: pd.DataFrame) -> pd.DataFrame:
+    """:func:`step_table` for readers: headed columns, milliseconds to 0.1, the gate share in %, "—" where n/a."""
+    table = step_table(timings)
+    shown = table[["strategy"]].copy()
+    for column in [c for c in STEP_HEADINGS if c in table]:
+        if column == "gate_open":
+            shown[STEP_HEADINGS[column]] = table[column].map(lambda v: "—" if v != v else f"{v:.1%}")
+        else:
+            shown[STEP_HEADINGS[column]] = table[column].map(lambda v: "—" if v != v else f"{v:.1f}")
+    return shown

@@ -25,6 +25,9 @@ from pathlib import Path
 import altair as alt
 from IPython.display import HTML
 
+from melodyreg.prose import counted as counted  # re-exported: chapters write show.counted(...)
+from melodyreg.prose import joined as joined
+
 RENDERER = "melodyreg-offline"
 CAPTION_KEY = "melodyreg_caption"  # output metadata read by the build
 _ids = itertools.count()

@@ -193,7 +193,7 @@ def choices_table() -> pd.DataFrame:
         ),
         (
             "tuning budget",
-            f"{budget} settings per regularizer at the `full` profile (protocol.TUNING), first seed",
+            f"{budget} settings per regularizer at the full profile (melodyreg.protocol.TUNING), first seed",
             "the same budget for every strategy",
         ),
     ]

@@ -387,7 +387,7 @@ def final_losses(study: Study, tail: float = 0.1) -> pd.DataFrame:
                 "eval loss": held.loss,
                 "eval perplexity": held.perplexity,
                 "eval accuracy": held.accuracy,
-                "training seconds": run.seconds,
+                "training seconds": round(run.seconds),  # a wall time: whole seconds say all it can
             }
         )
     return pd.DataFrame(rows)
