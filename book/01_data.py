@@ -100,8 +100,8 @@ show.table(
 # The four folk collections overlap: O'Neill's and Ryan's print many of the same tunes, and a tune
 # can appear twice within one book under two names. Since every melody is transposed to C, two
 # printings of one tune give the same encoded melody; two variants of it usually share their
-# opening bars. Tunes whose melodies agree in full or in their first two bars (32 sixteenth-note
-# steps) are merged before the split, so a tune cannot be learned from one printing and tested on
+# opening bars. Tunes whose melodies agree in full or in their first 32 sixteenth-note steps (two
+# bars of 4/4) are merged before the split, so a tune cannot be learned from one printing and tested on
 # the other. MAESTRO is split by composition instead (two performances of one piece stay
 # together), or with `maestro_split="official"` by MAESTRO's own train, validation and test lists.
 
@@ -159,21 +159,23 @@ show.listed(
 # %% [markdown]
 # ## What the model sees
 #
-# The event classes are very unequal ({numref}`fig-event-classes`): most steps continue a note or a rest, so NO_EVENT dominates,
-# and a model that always predicted it would already be right on most steps. Keep this in mind when
+# The event classes are very unequal ({numref}`fig-event-classes`): most steps continue a note or a rest, so NO_EVENT
+# is the largest class ({glue:text}`data-no-event` of the training steps), and a model that always predicted it would
+# already be right that often. Keep this in mind when
 # reading accuracies and losses later. The pitch distribution ({numref}`fig-pitches`) shows the range after transposition
 # to C; the most common pitch classes of note onsets are {glue:text}`common-pitch-classes`.
 
 # %%
 train_melodies = parts.melodies(corpus, "train")
 show.glue("common-pitch-classes", plots.common_pitch_classes(train_melodies))
+show.glue("data-no-event", f"{np.mean(np.concatenate(train_melodies) == 0):.0%}")
 
 # %%
 show.figure(
     plots.event_class_chart(train_melodies, "Event classes in the training melodies (log scale)"),
     "fig-event-classes",
     "Event classes in the training melodies, on a log scale. NO_EVENT (a note or rest goes on) "
-    "outnumbers every onset: a model that always predicts it is right on most steps.",
+    "outnumbers every onset: a model that always predicts it is right on every step it covers.",
 )
 
 # %%
@@ -209,7 +211,7 @@ show.figure(
     plots.piano_roll(corpus.melodies[first][:256], title),
     "fig-piano-roll",
     f"Piano roll of a training melody drawn with the chapter's seed, *{title}*, its first 256 steps; "
-    "dotted lines mark every 16 steps, a bar of 4/4.",
+    "dotted lines mark every 16 steps (a bar of 4/4; a tune in another metre has other bar lengths).",
 )
 
 # %%
@@ -227,7 +229,6 @@ show.glue("data-train", f"{len(parts.train):,}")
 show.glue("data-valid", f"{len(parts.valid):,}")
 show.glue("data-test", f"{len(parts.test):,}")
 show.glue("data-duplicates", f"{parts.duplicate_tunes:,}")
-show.glue("data-no-event", f"{np.mean(np.concatenate(train_melodies) == 0):.0%}")
 
 # %% [markdown]
 # ## What this shows

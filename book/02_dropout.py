@@ -130,7 +130,7 @@ show.table(
 # sixteenth-note steps, primed with middle C, sampled at temperature {glue:text}`melody-temperature`
 # from the model's own distribution. Beside each is its log-likelihood as Magenta reports it: the
 # sum of the log-probabilities of the {glue:text}`melody-sampled` sampled events (the
-# {doc}`05_evaluation` chapter discusses what that number measures).
+# {doc}`evaluation chapter <05_evaluation>` discusses what that number measures).
 
 # %%
 samples = study.sample(s, num=num_melodies, steps=melody_steps, temperature=temperature)
@@ -148,13 +148,13 @@ show.melody_gallery(samples["dropout"], "Dropout", "dropout")
 final = losses.set_index("strategy")
 show.glue("dropout-valid-baseline", f"{final.loc['baseline', 'eval loss']:.3f}")
 show.glue("dropout-valid-dropout", f"{final.loc['dropout', 'eval loss']:.3f}")
-show.glue("dropout-gap", f"{final.loc['baseline', 'eval loss'] - final.loc['dropout', 'eval loss']:+.3f}")
+show.glue("dropout-gap", f"{final.loc['dropout', 'eval loss'] - final.loc['baseline', 'eval loss']:+.3f}")
 
 # %% [markdown]
 # ## What this shows
 #
 # At the first seed and the default setting, the baseline ends with a validation loss of
 # {glue:text}`dropout-valid-baseline` nats per event and dropout with {glue:text}`dropout-valid-dropout`
-# (baseline minus dropout: {glue:text}`dropout-gap`). One run each says little about which is
-# better; the evaluation chapter judges the two over seeds, on the test side, at settings tuned on
-# validation.
+# (dropout − baseline: {glue:text}`dropout-gap`; negative: dropout fits held-out melodies better).
+# One run each says little about which is better; the evaluation chapter judges the two on the test
+# side, over seeds and at settings tuned on validation when the build follows the `full` profile.

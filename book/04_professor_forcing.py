@@ -40,11 +40,12 @@ show.enable_offline_charts()
 # # Professor forcing
 #
 # Professor forcing {cite}`lamb2016professor` attacks the same mismatch differently: instead of
-# feeding the model its own samples as targets, it asks the model to *behave* the same way whether
+# feeding the model its own samples as inputs, it asks the model to *behave* the same way whether
 # it reads true histories or its own. The generator (our MelodyRNN) is run twice on each batch:
 # teacher-forced on the true windows, and free-running (sampling every input from its own previous
 # output) from the same first event. A **discriminator** $D$ (a bidirectional GRU over the
-# sequence of hidden states of both LSTM layers, followed by a small MLP) learns to tell the two
+# sequence of hidden states of both LSTM layers, averaged over 4 steps, a quarter note, followed by a
+# small MLP) learns to tell the two
 # runs apart,
 #
 # $$\mathcal{L}_D = -\log D(\mathbf{h}^{\text{teacher}}) - \log\left(1 - D(\mathbf{h}^{\text{free}})\right),$$
@@ -55,7 +56,7 @@ show.enable_offline_charts()
 #
 # $$\mathcal{L}_G = \mathcal{L}_{\text{NLL}} + \lambda\left(-\log D(\mathbf{h}^{\text{free}})\right), \qquad \lambda = 1 .$$
 #
-# Both have their own Adam optimizer. As in the paper's practice, two gates keep the game
+# Both have their own Adam optimizer. As in Lamb et al.'s practice, two gates keep the game
 # balanced, on the discriminator's accuracy on the current batch: the adversarial term is used
 # only when that accuracy is at least 75 % (a discriminator that knows nothing cannot teach), and
 # the discriminator is updated only while it is below 99 % (a perfect one gives no useful
@@ -148,7 +149,8 @@ show.glue("pf-grad-clip", f"{norms['clip']:g}")
 #
 # With the default gates the adversarial term is on only on the steps where the discriminator is
 # right often enough, {glue:text}`pf-gate-on` of all steps in this run ({numref}`fig-pf-gates`). Yet
-# those steps can slow every other one. In the generator's one Adam optimizer, the adversarial gradient
+# those steps may slow every other one: a hypothesis that the `full` (and `smoke`) profiles test by
+# training the three designs below, while the `poster` profile trains only the first. In the generator's one Adam optimizer, the adversarial gradient
 # is added to the NLL gradient before the step, and on the open steps the sum is large: in this
 # study's run of that design, a median norm of {glue:text}`pf-grad-on` on open steps against
 # {glue:text}`pf-grad-off` on the others, with {glue:text}`pf-grad-clipped` of the open steps at
@@ -162,10 +164,10 @@ show.glue("pf-grad-clip", f"{norms['clip']:g}")
 # rescales the adversarial gradient to $\lambda$ times the NLL gradient's norm before the sum, so
 # an open step is never larger than $(1 + \lambda)$ times an NLL step. **separate** gives the
 # adversarial gradient its own Adam optimizer (learning rate $\lambda$ times the generator's), so the
-# NLL's moments only ever see NLL gradients. The tuned profiles train all three at the default
-# setting and the first seed, and judge professor forcing as **separate** everywhere else: it is
-# the design in which the method is judged by what its adversarial signal teaches, not by a side
-# effect of sharing one optimizer.
+# NLL's moments only ever see NLL gradients. The tuned profiles (`full`, and `smoke` for tests)
+# train all three at the default setting and the first seed, and judge professor forcing as
+# **separate** everywhere else: it is the design in which the method is judged by what its
+# adversarial signal teaches, not by a side effect of sharing one optimizer.
 
 # %%
 if s.designs:
@@ -211,7 +213,7 @@ show.melody_gallery(samples["professor_forcing"], "Professor forcing", "professo
 # %% [markdown]
 # ## What this shows
 #
-# With the poster's gates the adversarial term of professor forcing is on in
+# With Lamb et al.'s gates (this study's default) the adversarial term of professor forcing is on in
 # {glue:text}`pf-gate-on` of the iterations, so at its default setting the method is
 # {glue:text}`pf-gate-mostly`; where it differs from the baseline, the design of its adversarial step (one optimizer
 # or two) can matter as much as the adversarial signal itself. The `full` profile tunes its gates,

@@ -68,7 +68,7 @@ show.figure(
     plots.piano_rolls(rolls),
     "fig-listening",
     f"One melody of {melody_steps} steps per strategy, all primed with middle C (the first of each "
-    f"chapter's gallery), and a real test melody {real_start}. Dotted lines mark bars of 4/4.",
+    f"chapter's gallery), and a real test melody {real_start}. Dotted lines mark every 16 steps (a bar of 4/4).",
 )
 
 # %%

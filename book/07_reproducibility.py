@@ -89,7 +89,7 @@ run_times = environment.run_times(every_run)
 show.table(
     run_times,
     f"Training time of each of the {len(run_times)} runs of this study, in seconds "
-    f"({run_times.seconds.sum() / 3600:.2f} hours in all).",
+    f"({run_times.seconds.sum() / 3600:.1f} hours in all).",
     name="tbl-run-times",
 )
 
@@ -134,4 +134,6 @@ show.glue("repro-commit", environment.commit())
 # This book was built from commit {glue:text}`repro-commit`; its study used
 # {glue:text}`repro-runs` training runs, {glue:text}`repro-hours` hours of training on the machine
 # above. Rebuilding it with the same commit, parameters and package versions on the same machine
-# gives the same numbers: every random draw is seeded from the chapter's `seed`.
+# gives the same numbers, since every random draw is seeded from the chapter's `seed`; only the
+# timings differ (the run times above, the chapter times, and the step times behind the claim
+# about training speed), as timings do from one run to the next.
