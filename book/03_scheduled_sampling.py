@@ -142,8 +142,12 @@ lowest = held.loc[held.loss.idxmin()]
 show.glue(
     "ss-valid-path",
     f"Its validation loss was lowest, {lowest.loss:.3f}, at iteration {int(lowest.iteration):,}, and rose from "
-    "there as ε fell: the iterations fed mostly its own samples undid part of what the first ones had "
-    "learned."
+    + (
+        "there as ε fell below 0.5: the iterations that fed it mostly its own samples undid part of what the "
+        "earlier ones had taught it."
+        if train_rows.epsilon.iloc[-1] < 0.5
+        else "there while ε fell."
+    )
     if held.loss.iloc[-1] > lowest.loss + 0.05
     else f"Its validation loss ends near its lowest, {lowest.loss:.3f} (iteration {int(lowest.iteration):,}).",
 )

@@ -85,10 +85,17 @@ show.glue("ll-steps", f"{melody_steps}")
 ci = intervals.coverage_note(len(s.seeds))  # what the intervals below are worth at this many seeds
 display(
     Markdown(
-        f"Profile `{profile}`: {show.counted(len(s.grid), 'tuning run')} at seed {s.seed}, then "
-        f"{show.counted(len(s.seeds), 'seed')} per strategy ({', '.join(map(str, s.seeds))}) at each chosen "
-        f"setting; {show.counted(len(set(r.folder for r in s.final.values())), 'run')} in the final comparison. "
-        f"Intervals: {ci}."
+        f"Profile `{profile}`: "
+        + (
+            f"{show.counted(len(s.grid), 'tuning run')} at seed {s.seed}, then "
+            f"{show.counted(len(s.seeds), 'seed')} per strategy ({', '.join(map(str, s.seeds))}) at each chosen "
+            "setting; "
+            if len(s.grid)
+            else f"no tuning (the poster's protocol), {show.counted(len(s.seeds), 'seed')} per strategy "
+            f"({', '.join(map(str, s.seeds))}) at its default setting; "
+        )
+        + f"{show.counted(len(set(r.folder for r in s.final.values())), 'run')} in the final comparison. "
+        f"{ci[0].upper()}{ci[1:]}."
     )
 )
 
@@ -188,7 +195,7 @@ show.figure(
     ),
     "fig-state-auc",
     f"How well a classifier tells teacher-forced from free-running hidden states (grouped cross-validated "
-    f"ROC AUC; {ci}). Near 0.5 the two are alike, as the poster claims for scheduled sampling and "
+    f"ROC AUC; means, {ci}). Near 0.5 the two are alike, as the poster claims for scheduled sampling and "
     "professor forcing.",
 )
 
@@ -308,8 +315,10 @@ display(
         (
             f"{show.joined([show.strategy_label(n) for n in collapsed], lower=True).capitalize()} almost never "
             f"{'predicts' if len(collapsed) == 1 else 'predict'} "
-            "a note onset as the most likely next event and almost always `NO_EVENT`: a model that has collapsed "
-            "onto holding notes, whose overall accuracy is then about the share of `NO_EVENT` in the data. "
+            "a note onset as the most likely next event and almost always `NO_EVENT`: "
+            + ("a model that has" if len(collapsed) == 1 else "models that have")
+            + " collapsed onto holding notes, whose overall accuracy is then about the share of `NO_EVENT` in "
+            "the data. "
             if len(collapsed)
             else "No strategy has collapsed onto holding notes (every note-onset accuracy is above 0.05). "
         )
@@ -317,7 +326,7 @@ display(
             "No model ever makes `NOTE_OFF` its most likely next event (accuracy 0 for every strategy): a rest is "
             "rarer than either alternative at almost every step, so it is scored by its probability in the NLL, "
             "not by this accuracy."
-            if (fit.accuracy_note_off.fillna(0) == 0).all()
+            if fit.accuracy_note_off.notna().all() and (fit.accuracy_note_off == 0).all()
             else ""
         )
     )
@@ -327,7 +336,7 @@ display(
 show.figure(
     plots.interval_chart(evidence.label(runs), "nll", "Held-out NLL per event", "nats per event (lower is better)"),
     "fig-test-nll",
-    f"Test-split NLL per event, per strategy at its chosen setting ({ci}); lower is better.",
+    f"Test-split NLL per event, per strategy at its chosen setting (means, {ci}); lower is better.",
 )
 
 # %%
@@ -461,8 +470,8 @@ show.figure(
     plots.frontier_chart(evidence.label(sweep), "overlap", "intra_ratio", "Quality against diversity"),
     "fig-frontier",
     f"Quality (overlap with test melodies) against diversity (intra-set distance relative to the test "
-    f"melodies') for {protocol.SWEEP_MELODIES[profile]} melodies per run at each temperature (labels), mean over "
-    f"seeds with {ci}. A point above the best quality the baseline reaches at that diversity (at any "
+    f"melodies') for {protocol.SWEEP_MELODIES[profile]} melodies per run at each temperature (labels); means over "
+    f"seeds ({ci}). A point above the best quality the baseline reaches at that diversity (at any "
     "temperature) beats the temperature-tuned baseline.",
 )
 
@@ -525,15 +534,21 @@ long_table = pd.concat(
     ignore_index=True,
 )
 long_table.insert(1, "steps", long_table.pop("steps"))
+length_melodies = min(protocol.SWEEP_MELODIES[profile], frontier.LENGTH_MELODIES)  # as study_frontier draws them
 show.table(
     long_table,
     f"Melodies of {' and '.join(str(n) for n in sorted(lengths.steps.unique()))} steps at temperature 1 "
-    f"({show.counted(frontier.LENGTH_MELODIES, 'melody', 'melodies')} per run and length; mean [interval]; {ci}): "
+    f"({show.counted(length_melodies, 'melody', 'melodies')} per run and length; mean [interval]; {ci}): "
     "a long melody reads more of its own output, so exposure bias, if it matters, should show as a worse "
     "NLL or log-likelihood per event at the longer length. The distinct 4-gram share falls with length by "
     "construction (more patterns from the same small vocabulary), so compare it between strategies at one "
-    "length, not across lengths; with fewer melodies per run than the temperature sweep, its values at 128 "
-    "steps differ from those of the table above.",
+    "length, not across lengths"
+    + (
+        "; with fewer melodies per run than the temperature sweep, its values at 128 steps differ from those "
+        "of the table above."
+        if length_melodies < protocol.SWEEP_MELODIES[profile]
+        else "."
+    ),
     name="tbl-lengths",
 )
 
@@ -544,7 +559,8 @@ display(
     Markdown(
         "No regularizer beats the temperature-tuned baseline anywhere on the curve at this profile."
         if not winners
-        else f"{', '.join(winners)} {'beats' if len(winners) == 1 else 'beat'} the temperature-tuned baseline "
+        else f"{show.joined(winners, lower=True).capitalize()} {'beats' if len(winners) == 1 else 'beat'} the "
+        "temperature-tuned baseline "
         "somewhere on the curve (see the table for where)."
     )
     if (frontier_verdicts.seeds >= frontier.MIN_SEEDS).any()
@@ -758,9 +774,9 @@ display(
         f"and leaves **{untested}** untested, at the `{profile}` profile with {show.counted(len(s.seeds), 'seed')} "
         "per strategy."
         + (
-            " Below three seeds no claim is judged (but the one on training speed, timed in repeated rounds): "
-            "the `full` profile trains five."
-            if untested
+            f" Below {claims.MIN_SEEDS} seeds no claim is judged (but the one on training speed, timed in repeated "
+            "rounds): the `full` profile trains five."
+            if len(s.seeds) < claims.MIN_SEEDS
             else ""
         )
     )

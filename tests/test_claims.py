@@ -122,7 +122,7 @@ def test_the_leader_is_named_with_whether_its_lead_beats_the_seed_noise():
     noisy = runs(world, seeds=4)
     noisy.loc[(noisy.strategy == "baseline") & (noisy.seed == 0), "nll"] = 0.98  # one seed where the baseline wins
     assert claims.leader(noisy, "nll") == (
-        "dropout's by its mean, but its lead over baseline is within the seed noise (paired intervals include zero)"
+        "dropout's by its mean, but its lead over the baseline is within the seed noise (paired intervals include zero)"
     )
 
 
@@ -137,4 +137,29 @@ def test_against_the_baseline_names_who_is_better_worse_or_not_told_apart():
     )
     assert claims.against_baseline(runs(world, seeds=2), "excess") == (
         "With 2 runs per strategy these numbers are an ordering, not a verdict."
+    )
+
+
+def test_the_leader_handles_higher_is_better_missing_values_and_nothing_to_compare():
+    world = {"log_likelihood": [-200.0, -201.0, -300.0, -310.0]}  # baseline and dropout close at the top
+    noisy = runs(world, seeds=4)
+    noisy.loc[(noisy.strategy == "dropout") & (noisy.seed == 0), "log_likelihood"] = -199.0
+    assert claims.leader(noisy, "log_likelihood", lower=False) == (
+        "the baseline's by its mean, but its lead over dropout is within the seed noise (paired intervals include zero)"
+    )
+    gone = runs({"nll": [1.1, 1.0, 1.2, 1.3]})
+    gone.loc[gone.strategy != "dropout", "nll"] = float("nan")  # only dropout has the measure
+    assert claims.leader(gone, "nll") == "dropout's, with no other strategy on the same seeds to compare"
+
+
+def test_against_the_baseline_when_nothing_is_told_apart_and_when_higher_is_better():
+    tied = runs({"excess": [0.30, 0.30, 0.30, 0.30]}, seeds=4)
+    tied.loc[tied.seed == 0, "excess"] += [0.0, 0.05, -0.05, 0.05]  # noise both ways, no direction
+    tied.loc[tied.seed == 1, "excess"] += [0.0, -0.05, 0.05, -0.05]
+    assert claims.against_baseline(tied, "excess") == (
+        "Paired by seed, dropout, scheduled sampling and professor forcing are not told apart from the baseline."
+    )
+    higher = runs({"overlap": [0.80, 0.90, 0.70, 0.80]}, seeds=4)
+    assert claims.against_baseline(higher, "overlap", lower=False).startswith(
+        "Paired by seed, beyond the seed noise: dropout better than the baseline; scheduled sampling worse than"
     )

@@ -257,6 +257,23 @@ def direction(claim: Claim, frame: pd.DataFrame) -> tuple[float, bool]:
     return min(margins), min(margins) > 0
 
 
+def _prose_name(strategy: str) -> str:
+    """A strategy as named mid-sentence: ``the baseline``, ``dropout``, ``scheduled sampling``."""
+    return "the baseline" if strategy == B else C.STRATEGY_LABELS.get(strategy, strategy).lower()
+
+
+def _paired_or_none(runs: pd.DataFrame, value: str, reference: str) -> pd.DataFrame | None:
+    """Paired differences to ``reference`` over the strategies that have ``value`` (None: nothing to pair)."""
+    usable = runs.dropna(subset=[value])
+    if usable.strategy.nunique() < 2 or reference not in set(usable.strategy):
+        return None
+    try:
+        diff = intervals.paired(usable, value, reference=reference)
+    except ValueError:  # a strategy shares no seed with the reference
+        return None
+    return diff if len(diff) else None
+
+
 def leader(runs: pd.DataFrame, value: str, *, lower: bool = True) -> str:
     """Which strategy leads on ``value`` (mean over seeds), and whether the lead is told apart from the seed noise.
 
@@ -269,20 +286,25 @@ def leader(runs: pd.DataFrame, value: str, *, lower: bool = True) -> str:
         lower: whether lower values lead (NLL) or higher ones (log-likelihood).
 
     Returns:
-        Prose such as ``"dropout's, ahead of every other strategy beyond the seed noise"``.
+        The leader in the possessive with its reading, for example ``"dropout's, ahead of every
+        other strategy with paired intervals that exclude zero"``.
     """
-    means = runs.groupby("strategy")[value].mean()
+    means = runs.groupby("strategy")[value].mean().dropna()
+    if means.empty:
+        return "no strategy's (no values)"
     best = means.idxmin() if lower else means.idxmax()
-    name = C.STRATEGY_LABELS.get(best, best).lower()
-    diff = intervals.paired(runs, value, reference=best)
+    name = _prose_name(best)
+    diff = _paired_or_none(runs, value, best)
+    if diff is None:
+        return f"{name}'s, with no other strategy on the same seeds to compare"
     seeds = int(diff.seeds.min())
     if seeds < MIN_SEEDS:
         runs_text = "a single run" if seeds == 1 else f"{seeds} runs"
-        return f"{name}'s, in {runs_text} per strategy: an ordering, not a verdict (none below {MIN_SEEDS} seeds)"
+        return f"{name}'s, in {runs_text} per strategy: an ordering, not a verdict (no verdict below {MIN_SEEDS} seeds)"
     behind = diff.low > 0 if lower else diff.high < 0
     if behind.all():
         return f"{name}'s, ahead of every other strategy with paired intervals that exclude zero"
-    close = ", ".join(C.STRATEGY_LABELS.get(s, s).lower() for s in diff.strategy[~behind])
+    close = joined([_prose_name(s) for s in diff.strategy[~behind]])
     return f"{name}'s by its mean, but its lead over {close} is within the seed noise (paired intervals include zero)"
 
 
@@ -295,19 +317,25 @@ def against_baseline(runs: pd.DataFrame, value: str, *, lower: bool = True) -> s
         runs: one row per (strategy, seed) with ``value``, the baseline among the strategies.
         lower: whether lower values are better.
     """
-    diff = intervals.paired(runs, value, reference=B)
+    diff = _paired_or_none(runs, value, B)
+    if diff is None:
+        return "No strategy shares seeds with the baseline on this measure, so none is compared with it."
     seeds = int(diff.seeds.min())
     if seeds < MIN_SEEDS:
         runs_text = "a single run" if seeds == 1 else f"{seeds} runs"
         return f"With {runs_text} per strategy these numbers are an ordering, not a verdict."
     better = diff.high < 0 if lower else diff.low > 0
     worse = diff.low > 0 if lower else diff.high < 0
-    names = {s: C.STRATEGY_LABELS.get(s, s).lower() for s in diff.strategy}
-    parts = []
-    for mask, words in ((better, "better than the baseline"), (worse, "worse than the baseline")):
-        if mask.any():
-            parts.append(f"{joined([names[s] for s in diff.strategy[mask]])} {words}")
+    names = {s: _prose_name(s) for s in diff.strategy}
     rest = diff.strategy[~(better | worse)]
+    if len(rest) == len(diff):
+        verb = "is" if len(names) == 1 else "are"
+        return f"Paired by seed, {joined(list(names.values()))} {verb} not told apart from the baseline."
+    parts = [
+        f"{joined([names[s] for s in diff.strategy[mask]])} {words} the baseline"
+        for mask, words in ((better, "better than"), (worse, "worse than"))
+        if mask.any()
+    ]
     if len(rest):
         parts.append(f"{joined([names[s] for s in rest])} not told apart from it")
     return f"Paired by seed, beyond the seed noise: {'; '.join(parts)}."

@@ -85,7 +85,7 @@ def coverage_note(n: int) -> str:
     """Caption text for intervals over ``n`` seeds: their simulated coverage, or that there are none."""
     if n < 2:
         return "one seed, so single runs and no interval"
-    return f"{n} seeds: intervals of nominal {LEVEL:.0%}, simulated coverage {coverage(n):.0%}"
+    return f"{n} seeds, so intervals of nominal {LEVEL:.0%} with simulated coverage {coverage(n):.0%}"
 
 
 def summarise(frame: pd.DataFrame, value: str, by: str | Sequence[str] = "strategy", *, seed: int = 0) -> pd.DataFrame:
