@@ -21,6 +21,8 @@ import sys
 import time
 from typing import TextIO
 
+from melodyreg.prose import counted
+
 TF_LOG_LEVEL = "TF_CPP_MIN_LOG_LEVEL"  # 0 shows every C++ log line, 3 none
 STEPS = 10  # lines per run where the terminal cannot redraw one
 
@@ -177,7 +179,7 @@ class RunTally:
 
             self._bar = tqdm(total=total, desc="runs", unit="run", position=0, leave=True, file=self.stream)
         elif enabled:
-            say(f"training {total} run{'s' * (total != 1)}", self.stream)
+            say(f"training {counted(total, 'run')}", self.stream)
 
     def finished(self, label: str, failed: bool = False) -> None:
         """Count one run as finished (or failed)."""

@@ -36,7 +36,7 @@ import pandas as pd
 
 from melodyreg import constants as C
 from melodyreg.evaluation import intervals
-from melodyreg.prose import joined
+from melodyreg.prose import counted, joined
 
 SMALL = 0.02  # relative difference below which two losses count as "minimal difference"
 MIN_SEEDS = 3  # below this many paired seeds (or timing rounds), a claim is "untested"
@@ -207,7 +207,7 @@ def judge(claim: Claim, frame: pd.DataFrame, index: str = "seed") -> tuple[str, 
             signs.append(intervals.sign(low, high) * wanted)
     n = min(counts)
     if n < MIN_SEEDS:
-        verdict = f"untested ({n} run{'s' if n != 1 else ''})" if index == "seed" else f"untested ({n} rounds)"
+        verdict = f"untested ({counted(n, 'run' if index == 'seed' else 'round')})"
     else:
         verdict = "contradicted" if min(signs) < 0 else "supported" if min(signs) > 0 else "inconclusive"
     text = "; ".join(texts) + (f" ({claim.note})" if claim.note else "")

@@ -33,6 +33,7 @@ from melodyreg import constants as C
 from melodyreg.data.windows import openings
 from melodyreg.evaluation import diversity, intervals
 from melodyreg.model import generation
+from melodyreg.prose import counted
 
 TEMPERATURES = (0.5, 0.7, 0.85, 1.0, 1.15, 1.3)
 MELODIES = 100  # per run and temperature
@@ -192,7 +193,7 @@ def verdicts(frame: pd.DataFrame, reference: str = "baseline") -> pd.DataFrame:
         best = max(summary, key=lambda row: row[1])
         signs = [intervals.sign(low, high) for _, _, low, high, n in summary if n >= MIN_SEEDS]
         if seeds < MIN_SEEDS:
-            verdict = f"untested ({seeds} run{'s' * (seeds != 1)})"  # worded as the claims' verdicts
+            verdict = f"untested ({counted(seeds, 'run')})"  # worded as the claims' verdicts
         elif any(s > 0 for s in signs):
             verdict = "yes"
         elif signs and all(s < 0 for s in signs):
