@@ -262,6 +262,11 @@ def _prose_name(strategy: str) -> str:
     return "the baseline" if strategy == B else C.STRATEGY_LABELS.get(strategy, strategy).lower()
 
 
+def _runs(seeds: int) -> str:
+    """``a single run`` or ``n runs``: the paired replicates behind an ordering, for prose."""
+    return "a single run" if seeds == 1 else counted(seeds, "run")
+
+
 def _paired_or_none(runs: pd.DataFrame, value: str, reference: str) -> pd.DataFrame | None:
     """Paired differences to ``reference`` over the strategies that have ``value`` (None: nothing to pair)."""
     usable = runs.dropna(subset=[value])
@@ -299,8 +304,8 @@ def leader(runs: pd.DataFrame, value: str, *, lower: bool = True) -> str:
         return f"{name}'s, with no other strategy on the same seeds to compare"
     seeds = int(diff.seeds.min())
     if seeds < MIN_SEEDS:
-        runs_text = "a single run" if seeds == 1 else f"{seeds} runs"
-        return f"{name}'s, in {runs_text} per strategy: an ordering, not a verdict (no verdict below {MIN_SEEDS} seeds)"
+        verdict = f"an ordering, not a verdict (no verdict below {MIN_SEEDS} seeds)"
+        return f"{name}'s, in {_runs(seeds)} per strategy: {verdict}"
     behind = diff.low > 0 if lower else diff.high < 0
     if behind.all():
         return f"{name}'s, ahead of every other strategy with paired intervals that exclude zero"
@@ -322,8 +327,7 @@ def against_baseline(runs: pd.DataFrame, value: str, *, lower: bool = True) -> s
         return "No strategy shares seeds with the baseline on this measure, so none is compared with it."
     seeds = int(diff.seeds.min())
     if seeds < MIN_SEEDS:
-        runs_text = "a single run" if seeds == 1 else f"{seeds} runs"
-        return f"With {runs_text} per strategy these numbers are an ordering, not a verdict."
+        return f"With {_runs(seeds)} per strategy these numbers are an ordering, not a verdict."
     better = diff.high < 0 if lower else diff.low > 0
     worse = diff.low > 0 if lower else diff.high < 0
     names = {s: _prose_name(s) for s in diff.strategy}
