@@ -136,4 +136,5 @@ show.glue("repro-commit", environment.commit())
 # above. Rebuilding it with the same commit, parameters and package versions on the same machine
 # gives the same numbers, since every random draw is seeded from the chapter's `seed`; only the
 # timings differ (the run times above, the chapter times, and the step times behind the claim
-# about training speed), as timings do from one run to the next.
+# about training speed), as timings do from one run to the next. That claim's verdict can
+# therefore change between two builds when its interval lies close to zero.

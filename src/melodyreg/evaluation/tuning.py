@@ -32,7 +32,10 @@ from melodyreg.model import generation
 from melodyreg.runs.study import Study
 
 RULES = {"nll": ("valid_nll", "min"), "quality": ("valid_quality", "max")}  # rule → (column, best is)
-NO_GRID = "this profile has no tuning settings to vary (the full profile has)."
+NO_GRID = (
+    "this profile trains one setting per strategy, so no verdict here can be checked against"
+    " another setting; the full profile checks each one."
+)
 
 
 @dataclass
