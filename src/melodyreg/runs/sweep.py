@@ -111,14 +111,22 @@ UNSET_WORKER_ENV = ("MALLOC_TRIM_THRESHOLD_",)
 
 
 def local_cluster(workers: int | None = None):
-    """A ``LocalCluster`` of ``workers`` single-threaded processes (default: one per core), no dashboard."""
+    """A ``LocalCluster`` of ``workers`` single-threaded processes (default: one per core), no dashboard.
+
+    The scheduler's HTTP server (health and metrics, served even without a dashboard) takes a free
+    port, so a second cluster on the machine does not collide with the first on port 8787.
+    """
     import dask
     from dask.distributed import LocalCluster
 
     unset = {f"distributed.nanny.pre-spawn-environ.{name}": None for name in UNSET_WORKER_ENV}
     with dask.config.set(unset):
         return LocalCluster(
-            n_workers=workers or os.cpu_count() or 1, threads_per_worker=1, processes=True, dashboard_address=None
+            n_workers=workers or os.cpu_count() or 1,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            scheduler_kwargs={"dashboard_address": ":0"},
         )
 
 
