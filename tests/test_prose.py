@@ -16,3 +16,9 @@ def test_lists_are_joined_for_prose():
     assert prose.joined(["Dropout"]) == "Dropout"
     assert prose.joined(["Dropout", "Scheduled sampling"], lower=True) == "dropout and scheduled sampling"
     assert prose.joined(["a", "b", "c"]) == "a, b and c"
+
+
+def test_strategies_are_named_mid_sentence():
+    assert prose.strategy_name("scheduled_sampling") == "scheduled sampling"
+    assert prose.strategy_name("baseline") == "baseline"
+    assert prose.strategy_name("seqgan") == "seqgan"  # unknown names pass through

@@ -149,13 +149,13 @@ def test_the_summary_reads_a_hinge_as_a_threshold_where_a_knob_orders_the_settin
     rows = []
     for k, margin in ((1000.0, 0.05), (800.0, 0.04), (500.0, -0.2), (300.0, -0.4)):
         rows.append({**_row("c1", "ss", {"ss_k": k}, margin > 0), "selected": k == 1000.0, "margin": margin})
-    rows.append({**_row("c1", "pf", {}, True), "selected": True, "margin": 0.05})
-    rows.append({**_row("c1", "pf", {"pf_pool": 1}, False), "selected": False, "margin": -0.3})
+    rows.append({**_row("c1", "professor_forcing", {}, True), "selected": True, "margin": 0.05})
+    rows.append({**_row("c1", "professor_forcing", {"pf_pool": 1}, False), "selected": False, "margin": -0.3})
     rows.append({**_row("c2", "ss", {"ss_k": 1000.0}, True), "selected": True, "margin": 0.05})
     rows.append({**_row("c2", "ss", {"ss_k": 300.0}, False), "selected": False, "margin": -0.01})
     table = pd.DataFrame(rows).assign(seed_spread=0.02)
     assert tuning.robustness_summary(table) == (
         "1 of 2 claims keep their direction at every setting (beyond the seed spread); these hinge on one: "
-        "“c1” (ss: ss_k ≤ 500 flips, ≥ 800 holds; pf: reverses at pf_pool = 1)."
+        "“c1” (ss: ss_k ≤ 500 flips, ≥ 800 holds; professor forcing: reverses at pf_pool = 1)."
     )
     assert tuning.robustness_summary(table[table.claim == "c2"]).endswith("; none hinges on a setting.")

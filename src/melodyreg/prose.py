@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from melodyreg import constants as C
+
 
 def counted(n: int, noun: str, plural: str | None = None) -> str:
     """``n`` with its noun in the right number (``1 seed``, ``5 seeds``, ``2 melodies`` with ``plural``)."""
@@ -18,3 +20,8 @@ def joined(items: Sequence[str], *, lower: bool = False) -> str:
     """``a``, ``a and b``, ``a, b and c`` (each lower-cased with ``lower``, for the middle of a sentence)."""
     words = [item.lower() if lower else item for item in items]
     return " and ".join(words) if len(words) < 3 else f"{', '.join(words[:-1])} and {words[-1]}"
+
+
+def strategy_name(strategy: str) -> str:
+    """A strategy as named in the middle of a sentence: ``baseline``, ``scheduled sampling``."""
+    return C.STRATEGY_LABELS.get(strategy, strategy).lower()

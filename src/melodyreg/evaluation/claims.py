@@ -36,7 +36,7 @@ import pandas as pd
 
 from melodyreg import constants as C
 from melodyreg.evaluation import intervals
-from melodyreg.prose import counted, joined
+from melodyreg.prose import counted, joined, strategy_name
 
 SMALL = 0.02  # relative difference below which two losses count as "minimal difference"
 MIN_SEEDS = 3  # below this many paired seeds (or timing rounds), a claim is "untested"
@@ -259,7 +259,7 @@ def direction(claim: Claim, frame: pd.DataFrame) -> tuple[float, bool]:
 
 def _prose_name(strategy: str) -> str:
     """A strategy as named mid-sentence: ``the baseline``, ``dropout``, ``scheduled sampling``."""
-    return "the baseline" if strategy == B else C.STRATEGY_LABELS.get(strategy, strategy).lower()
+    return "the baseline" if strategy == B else strategy_name(strategy)
 
 
 def _runs(seeds: int) -> str:

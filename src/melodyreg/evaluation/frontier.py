@@ -29,11 +29,10 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from melodyreg import constants as C
 from melodyreg.data.windows import openings
 from melodyreg.evaluation import diversity, intervals
 from melodyreg.model import generation
-from melodyreg.prose import counted
+from melodyreg.prose import counted, strategy_name
 
 TEMPERATURES = (0.5, 0.7, 0.85, 1.0, 1.15, 1.3)
 MELODIES = 100  # per run and temperature
@@ -216,9 +215,7 @@ def summary(table: pd.DataFrame) -> str:
     """One sentence for prose from :func:`verdicts`, e.g. ``Dropout: no; scheduled sampling: yes.``"""
     if table.empty:
         return "No regularizer was compared."
-    parts = [
-        f"{C.STRATEGY_LABELS.get(row.strategy, row.strategy).lower()}: {row.verdict}" for row in table.itertuples()
-    ]
+    parts = [f"{strategy_name(row.strategy)}: {row.verdict}" for row in table.itertuples()]
     text = "; ".join(parts) + "."
     return text[0].upper() + text[1:]
 

@@ -29,6 +29,7 @@ from melodyreg.data.windows import eval_windows, openings
 from melodyreg.evaluation import claims, measures
 from melodyreg.evaluation.evidence import Evidence, _shared_model, history_measures
 from melodyreg.model import generation
+from melodyreg.prose import strategy_name
 from melodyreg.runs.study import Study
 
 RULES = {"nll": ("valid_nll", "min"), "quality": ("valid_quality", "max")}  # rule → (column, best is)
@@ -289,8 +290,9 @@ def robustness_summary(table: pd.DataFrame) -> str:
         for name in dict.fromkeys(decisive.strategy):
             rows = group[group.strategy == name]
             if _knob([json.loads(o) for o in rows.overrides]) is not None:
-                parts.append(f"{name}: {reading(rows)}")
+                where = reading(rows)
             else:
-                parts.append(f"{name}: reverses at {' | '.join(decisive.setting[decisive.strategy == name])}")
+                where = "reverses at " + " | ".join(decisive.setting[decisive.strategy == name])
+            parts.append(f"{strategy_name(name)}: {where}")
         described.append(f"“{claim}” ({'; '.join(parts)})")
     return text + "; these hinge on one: " + "; ".join(described) + "."
