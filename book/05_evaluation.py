@@ -461,7 +461,8 @@ display(
 # music, 0 = all alike). A regularizer wins only if, somewhere on its curve, it has more quality
 # than the baseline reaches at the same diversity with any temperature (the baseline's upper
 # envelope: a very cold model writes sparse melodies whose features can differ *more* than warmer
-# ones, so temperature does not order the curve). {numref}`fig-frontier` shows the curves,
+# ones, and a very hot one near-random melodies whose feature statistics come out alike, so
+# temperature does not order the curve). {numref}`fig-frontier` shows the curves,
 # {numref}`tbl-frontier` the verdict.
 
 # %%
@@ -470,7 +471,8 @@ show.figure(
     plots.frontier_chart(evidence.label(sweep), "overlap", "intra_ratio", "Quality against diversity"),
     "fig-frontier",
     f"Quality (overlap with test melodies) against diversity (intra-set distance relative to the test "
-    f"melodies') for {protocol.SWEEP_MELODIES[profile]} melodies per run at each temperature (labels); means over "
+    f"melodies') for {protocol.SWEEP_MELODIES[profile]} melodies per run at each temperature (each curve's "
+    "ends labelled; hover a point for its own); means over "
     f"seeds ({ci}). A point above the best quality the baseline reaches at that diversity (at any "
     "temperature) beats the temperature-tuned baseline.",
 )

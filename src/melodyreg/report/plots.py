@@ -332,6 +332,7 @@ def frontier_chart(frame: pd.DataFrame, quality: str, diversity: str, title: str
 
     ``frame`` has one row per (strategy label, seed, temperature) with columns ``quality`` and
     ``diversity``; each point is the mean over seeds, with 95 % bootstrap intervals on both axes.
+    Each curve's coldest and hottest points are labelled with their temperature.
     """
     from melodyreg.evaluation import intervals
 
@@ -342,7 +343,11 @@ def frontier_chart(frame: pd.DataFrame, quality: str, diversity: str, title: str
     )
     points = q.merge(d.drop(columns="seeds"), on=by)
     color = _strategy_color(points)
-    x = alt.X("diversity:Q", title="diversity: intra-set distance / real melodies' (1 = as varied)")
+    x = alt.X(
+        "diversity:Q",
+        title="diversity: intra-set distance / real melodies' (1 = as varied)",
+        scale=alt.Scale(zero=False),
+    )
     y = alt.Y("quality:Q", title="quality: overlap with test melodies", scale=alt.Scale(zero=False))
     base = alt.Chart(points, title=title)
     line = base.mark_line(point=True).encode(
@@ -360,8 +365,12 @@ def frontier_chart(frame: pd.DataFrame, quality: str, diversity: str, title: str
     )
     y_bars = base.mark_rule(opacity=0.6).encode(x="diversity:Q", y="q_low:Q", y2="q_high:Q", color=color)
     x_bars = base.mark_rule(opacity=0.6).encode(x="d_low:Q", x2="d_high:Q", y="quality:Q", color=color)
-    labels = base.mark_text(dx=8, dy=-6, fontSize=9).encode(
-        x="diversity:Q", y="quality:Q", text=alt.Text("temperature:Q", format=".2f"), color=color
+    # the middle temperatures crowd together; label each curve's ends, the tooltip names every point
+    ends = points.groupby("strategy").temperature.transform(lambda t: t.isin([t.min(), t.max()]))
+    labels = (
+        alt.Chart(points[ends])
+        .mark_text(dx=8, dy=-6, fontSize=9)
+        .encode(x="diversity:Q", y="quality:Q", text=alt.Text("temperature:Q", format=".2f"), color=color)
     )
     return (y_bars + x_bars + line + labels).properties(width=480, height=320).configure_legend(orient="bottom")
 
