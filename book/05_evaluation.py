@@ -679,10 +679,12 @@ if len(robust):
 if len(robust):
     display(
         show.listed(
-            robust.drop(columns=["overrides", "brief"]).round(4),
-            "Every claim at every tuning setting (one seed each; margin > 0: the claimed direction)",
+            tuning.robustness_display(robust),
+            "Every claim at every tuning setting (one seed each; margin > 0: the claimed direction; a claim "
+            "hinges on a setting where its margin flips sign by more than the seed spread)",
             "robustness.csv",
             name="tbl-robustness",
+            data=robust,
         )
     )
 

@@ -133,3 +133,17 @@ def test_listed_shows_the_first_rows_and_embeds_all_of_them_as_csv():
     assert base64.b64decode(encoded).decode() == frame.to_csv(index=False)  # every row, not just the shown ones
     short = display.listed(frame.head(3), "Skipped", "s.csv").data
     assert "Skipped</b>" in short and "first" not in short
+
+
+def test_a_listed_table_can_show_a_formatted_frame_and_download_the_data():
+    import base64
+    import re
+
+    import pandas as pd
+
+    data = pd.DataFrame({"margin": [0.123456, -0.5], "holds": [True, False]})
+    shown = pd.DataFrame({"margin": ["+0.123", "-0.500"], "holds": ["yes", "no"]})
+    page = display.listed(shown, "Margins", "m.csv", data=data).data
+    assert "+0.123" in page.split("<a")[0]
+    encoded = re.search(r'download="m.csv" href="data:text/csv;base64,([^"]+)"', page).group(1)
+    assert base64.b64decode(encoded).decode() == data.to_csv(index=False)

@@ -162,13 +162,15 @@ def csv_download(frame, filename: str, label: str) -> HTML:
     )
 
 
-def listed(frame, caption: str, filename: str, shown: int = 20, name: str | None = None):
+def listed(frame, caption: str, filename: str, shown: int = 20, name: str | None = None, data=None):
     """The first ``shown`` rows of ``frame`` as a table, with how many there are and a CSV of them all.
 
-    With ``name``, a numbered table (see :func:`table`).
+    With ``name``, a numbered table (see :func:`table`). ``data``, when given, is what the CSV holds
+    instead of ``frame`` (the same rows with every column, where ``frame`` is formatted for reading).
     """
     more = f" (the first {shown} of {len(frame):,})" if len(frame) > shown else ""
-    link = csv_download(frame, filename, f"Download all {len(frame):,} rows as CSV ({filename})")
+    data = frame if data is None else data
+    link = csv_download(data, filename, f"Download all {len(data):,} rows as CSV ({filename})")
     if name is not None:
         body = _html_table(frame.head(shown))
         return Captioned(HTML(body + link.data), "table", name, caption + more)
