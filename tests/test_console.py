@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import io
+import os
+import subprocess
+import sys
 
 import pytest
 
@@ -81,3 +84,38 @@ def test_tensorflow_is_quiet_unless_verbose_and_a_users_level_is_kept(monkeypatc
 def test_the_terminal_is_the_processs_own_stderr():
     assert console.terminal() is (console.sys.__stderr__ or console.sys.stderr)
     assert not console.live(FakeTerminal())
+
+
+def test_the_import_filter_drops_absl_start_up_lines_and_keeps_the_rest_in_order(capfd):
+    with console.filtered_stderr():
+        os.write(2, b"WARNING: All log messages before absl::InitializeLog() is called are written to STDERR\n")
+        os.write(2, b"I0000 00:00:1796376185.939244    2104 port.cc:153] oneDNN custom operations are on.\n")
+        os.write(2, b"first line of ours\n")
+        os.write(2, b"W1204 09:21:06.123456   77 cpu_feature_guard.cc:227] This TensorFlow binary is optimized\n")
+        os.write(2, b"F1204 09:21:06.123456   77 op.cc:1] a fatal line is kept\n")
+        os.write(2, b"second line of ours\n")
+    assert (
+        capfd.readouterr().err
+        == "first line of ours\nF1204 09:21:06.123456   77 op.cc:1] a fatal line is kept\n" + ("second line of ours\n")
+    )
+
+
+def test_the_import_filter_passes_on_what_was_held_when_the_block_raises(capfd):
+    with pytest.raises(RuntimeError), console.filtered_stderr():
+        os.write(2, b"kept\n")
+        raise RuntimeError("x")
+    assert capfd.readouterr().err == "kept\n"
+
+
+@pytest.mark.parametrize("onednn", ["1", "0"])
+def test_importing_tensorflow_after_melodyreg_prints_nothing_unless_verbose(onednn):
+    """TF_ENABLE_ONEDNN_OPTS=1 makes TensorFlow log as it does on CPUs with AVX-512 VNNI or BF16."""
+    env = {k: v for k, v in os.environ.items() if k != console.TF_LOG_LEVEL} | {"TF_ENABLE_ONEDNN_OPTS": onednn}
+    code = "import melodyreg, tensorflow as tf; tf.constant(1.0) + 1.0"
+    quiet = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    assert quiet.returncode == 0 and quiet.stderr == "" and quiet.stdout == ""
+    if onednn == "1":  # the filter hides lines that exist: --verbose shows them
+        loud = subprocess.run(
+            [sys.executable, "-c", code], env=env | {console.TF_LOG_LEVEL: "0"}, capture_output=True, text=True
+        )
+        assert "oneDNN custom operations are on" in loud.stderr

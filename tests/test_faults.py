@@ -269,8 +269,15 @@ def test_a_bad_command_line_is_one_error_line_and_exit_2(argv, capsys):
 
 
 @pytest.mark.slow
-def test_bad_command_lines_in_a_real_process_print_no_traceback_and_start_nothing(tmp_path):
-    env = {**os.environ, "MELODYREG_RUNS_DIR": str(tmp_path / "runs"), "MELODYREG_CACHE_DIR": str(tmp_path / "cache")}
+@pytest.mark.parametrize("onednn", ["1", "0"], ids=["oneDNN on", "oneDNN off"])
+def test_bad_command_lines_in_a_real_process_print_no_traceback_and_start_nothing(tmp_path, onednn):
+    """Run both ways: TensorFlow logs at import where oneDNN is on (CPUs with AVX-512 VNNI or BF16)."""
+    env = {
+        **os.environ,
+        "MELODYREG_RUNS_DIR": str(tmp_path / "runs"),
+        "MELODYREG_CACHE_DIR": str(tmp_path / "cache"),
+        "TF_ENABLE_ONEDNN_OPTS": onednn,
+    }
     for argv in BAD_COMMAND_LINES:
         done = subprocess.run(
             [sys.executable, "-m", "melodyreg", *argv], capture_output=True, text=True, timeout=120, env=env

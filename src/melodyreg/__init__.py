@@ -17,4 +17,10 @@ The chapters in ``book/`` sit on top and call into ``runs``, ``evaluation`` and
 ``report``.
 """
 
+from melodyreg import console as _console
+
 __version__ = "0.1.0"
+
+# Before anything imports TensorFlow: its import-time log lines stay off the terminal in every process
+# that imports this package (the CLI, the chapters' kernels, Dask's workers) unless --verbose.
+_console.quiet_tensorflow()

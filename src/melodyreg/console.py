@@ -6,9 +6,11 @@ terminal that started ``make book`` is the process's own standard error,
 processes inherit from the kernel. Progress goes there: the terminal shows what
 is happening and the pages stay clean.
 
-* :func:`quiet_tensorflow` switches TensorFlow's C++ log lines off (they go
-  straight to the terminal from every process) unless ``verbose``; child
-  processes inherit the setting through the environment.
+* :func:`quiet_tensorflow` keeps TensorFlow's log lines off the terminal (they go
+  straight to file descriptor 2 from every process) unless ``verbose``: a log
+  level that child processes inherit, and a filter around TensorFlow's import
+  for the lines no level reaches ("oneDNN custom operations are on", printed
+  where TensorFlow turns oneDNN on). Importing ``melodyreg`` calls it.
 * :class:`RunProgress` is one training run's progress: a live line on a
   terminal, a line at every tenth of the run otherwise (a CI log, a file).
 * :func:`say` writes one line to the terminal.
@@ -16,15 +18,31 @@ is happening and the pages stay clean.
 
 from __future__ import annotations
 
+import importlib.abc
+import importlib.util
+import logging
 import os
+import re
 import sys
+import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TextIO
 
 from melodyreg.prose import counted
 
 TF_LOG_LEVEL = "TF_CPP_MIN_LOG_LEVEL"  # 0 shows every C++ log line, 3 none
 STEPS = 10  # lines per run where the terminal cannot redraw one
+# What TensorFlow 2.21 writes to file descriptor 2 while it is imported, whatever TF_CPP_MIN_LOG_LEVEL
+# says (its start-up logging goes through absl before absl is initialised): absl's notice, then
+# glog-style INFO, WARNING and ERROR lines such as "I0000 00:00:17.9 2104 port.cc:153] oneDNN custom
+# operations are on ...", printed on CPUs with AVX-512 VNNI or BF16 (or TF_ENABLE_ONEDNN_OPTS=1).
+IMPORT_NOISE = re.compile(
+    r"WARNING: All log messages before absl::InitializeLog\(\) is called"
+    r"|[IWE]\d{4} \d\d:\d\d:\d+\.\d+ +\d+ [\w./-]+:\d+\] "
+    r"|To enable the following instructions: .* rebuild TensorFlow"  # the CPU-feature line's second line
+)
 
 
 def terminal() -> TextIO:
@@ -38,15 +56,86 @@ def live(stream: TextIO | None = None) -> bool:
     return hasattr(stream, "isatty") and stream.isatty()
 
 
-def quiet_tensorflow(verbose: bool = False) -> None:
-    """Hide TensorFlow's C++ log lines in this process and those it starts, unless ``verbose``.
+def quiet_tensorflow(verbose: bool | None = None) -> None:
+    """Keep TensorFlow's log lines off the terminal in this process and those it starts, unless ``verbose``.
 
-    Call before TensorFlow is imported. A level the user set in the environment is kept.
+    Sets ``TF_CPP_MIN_LOG_LEVEL`` (a level the user set is kept; children inherit it) and, for the lines
+    no level reaches, filters what TensorFlow writes while it is imported (:func:`filtered_stderr`).
+    Also silences asyncio's "Task was destroyed but it is pending!", which Dask's clients and workers
+    leave behind when a kernel or worker process ends. ``verbose=True`` undoes all of it; ``None``
+    reads the choice from the environment (``--verbose`` sets the level to 0). Call before TensorFlow
+    is imported; importing ``melodyreg`` does, so the CLI, the chapters' kernels and Dask's workers
+    are quiet alike.
     """
+    if verbose is None:
+        verbose = os.environ.get(TF_LOG_LEVEL) == "0"
     if verbose:
         os.environ[TF_LOG_LEVEL] = "0"
-    else:
-        os.environ.setdefault(TF_LOG_LEVEL, "3")
+        sys.meta_path[:] = [f for f in sys.meta_path if not isinstance(f, _TensorFlowImportFilter)]
+        logging.getLogger("asyncio").setLevel(logging.NOTSET)
+        return
+    os.environ.setdefault(TF_LOG_LEVEL, "3")
+    logging.getLogger("asyncio").setLevel(logging.CRITICAL)
+    if "tensorflow" not in sys.modules and not any(isinstance(f, _TensorFlowImportFilter) for f in sys.meta_path):
+        sys.meta_path.insert(0, _TensorFlowImportFilter())
+
+
+@contextmanager
+def filtered_stderr(drop: re.Pattern = IMPORT_NOISE) -> Iterator[None]:
+    """Hold what is written to file descriptor 2 (C++ included); pass on the lines ``drop`` does not match.
+
+    The lines go to a temporary file while the block runs and are written back, in order, when it ends,
+    also when it raises.
+    """
+    _flush_stderr()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as held:
+        os.dup2(held.fileno(), 2)
+        try:
+            yield
+        finally:
+            _flush_stderr()
+            os.dup2(saved, 2)
+            os.close(saved)
+            held.seek(0)
+            lines = held.read().splitlines(keepends=True)
+            kept = b"".join(line for line in lines if not drop.match(line.decode(errors="replace")))
+            if kept:
+                with open(2, "wb", closefd=False) as fd2:
+                    fd2.write(kept)
+
+
+def _flush_stderr() -> None:
+    for stream in (sys.stderr, sys.__stderr__):
+        if stream is not None:
+            stream.flush()
+
+
+class _FilteredLoader(importlib.abc.Loader):
+    """Runs a package's loader with file descriptor 2 filtered (see :func:`filtered_stderr`)."""
+
+    def __init__(self, loader: importlib.abc.Loader):
+        self.loader = loader
+
+    def create_module(self, spec):
+        return self.loader.create_module(spec)
+
+    def exec_module(self, module) -> None:
+        with filtered_stderr():
+            self.loader.exec_module(module)
+
+
+class _TensorFlowImportFilter(importlib.abc.MetaPathFinder):
+    """Finds ``tensorflow`` through the other finders and wraps its loader; steps aside after that."""
+
+    def find_spec(self, name, path=None, target=None):
+        if name != "tensorflow":
+            return None
+        sys.meta_path.remove(self)  # once: the real finders answer from here on
+        spec = importlib.util.find_spec(name)
+        if spec is not None and spec.loader is not None:
+            spec.loader = _FilteredLoader(spec.loader)
+        return spec
 
 
 def say(message: str, stream: TextIO | None = None) -> None:
