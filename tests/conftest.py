@@ -20,6 +20,7 @@ import tempfile
 SESSION_STORE = tempfile.mkdtemp(prefix="melodyreg-tests-")
 os.environ["MELODYREG_RUNS_DIR"] = os.path.join(SESSION_STORE, "runs")
 os.environ["MELODYREG_CACHE_DIR"] = os.path.join(SESSION_STORE, "cache")
+os.environ["MELODYREG_RESULTS_DIR"] = os.path.join(SESSION_STORE, "results")
 
 import csv  # noqa: E402
 import io  # noqa: E402
@@ -48,7 +49,13 @@ NO_EVENT, NOTE_OFF = -2, -1  # note-seq's melody event values, spelled out for h
 # The user's workspace is never touched
 # ---------------------------------------------------------------------------
 
-WATCHED = ("runs", "data/cache", "_build", "book")  # folders of the checkout the suite must leave as they were
+WATCHED = (
+    "runs",
+    "data/cache",
+    "_build",
+    "book",
+    "results",
+)  # folders of the checkout the suite must leave as they were
 
 
 def workspace_snapshot(root: Path = C.REPO_ROOT, watched=WATCHED) -> dict[str, tuple[int, int]]:

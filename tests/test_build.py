@@ -29,7 +29,7 @@ def test_code_is_folded_parameters_hidden_and_explicit_tags_kept(tmp_path):
         nbformat.v4.new_code_cell("profile = 'smoke'", metadata={"tags": ["injected-parameters"]}),
         nbformat.v4.new_code_cell("x = 1"),
         nbformat.v4.new_code_cell("y = 2", metadata={"tags": ["remove-cell"]}),
-        nbformat.v4.new_markdown_cell("# Prose"),
+        nbformat.v4.new_markdown_cell("Prose without a title."),
     ]
     path = _notebook(tmp_path, cells)
     build.fold_code(path)
@@ -41,6 +41,41 @@ def test_code_is_folded_parameters_hidden_and_explicit_tags_kept(tmp_path):
         ["remove-cell"],
         [],
     ]
+
+
+def test_nothing_shows_above_a_chapters_title_and_its_parameters_fold_into_one_toggle_under_it(tmp_path):
+    """A chapter opens with its parameters, papermill's injected parameters and its imports: none of them may
+    show a bar above the title; the parameters the chapter ran with stay one toggle away, under the title."""
+    stderr = nbformat.v4.new_output("stream", name="stderr", text="a warning\n")
+    stdout = nbformat.v4.new_output("stream", name="stdout", text="printed\n")
+    cells = [
+        nbformat.v4.new_code_cell("profile = 'poster'\nseed = 1", metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_code_cell("# Parameters\nprofile = 'smoke'\n", metadata={"tags": ["injected-parameters"]}),
+        nbformat.v4.new_code_cell("import x", outputs=[stderr]),
+        nbformat.v4.new_code_cell("print('printed')", outputs=[stdout]),
+        nbformat.v4.new_markdown_cell("# Title\n\nThe first paragraph."),
+        nbformat.v4.new_code_cell("y = 2"),
+    ]
+    path = _notebook(tmp_path, cells)
+    build.fold_code(path)
+    folded = nbformat.read(path, as_version=4)
+    nbformat.validate(folded)
+    shown = [(c.cell_type, c.source, c.metadata.get("tags", [])) for c in folded.cells]
+    assert shown == [
+        ("code", "import x", ["remove-cell"]),  # stderr never reaches the page
+        ("code", "print('printed')", ["remove-input"]),  # its output does
+        ("markdown", "# Title", []),
+        (
+            "code",
+            f"profile = 'poster'\nseed = 1\n\n{build.INJECTED_NOTE}\nprofile = 'smoke'",
+            ["parameters", "hide-cell"],
+        ),
+        ("markdown", "The first paragraph.", []),
+        ("code", "y = 2", ["hide-input"]),
+    ]
+    assert folded.cells[3].metadata["mystnb"] == build.PARAMETERS_PROMPTS
+    build.fold_code(path)  # folding again changes nothing
+    assert nbformat.read(path, as_version=4) == folded
 
 
 def test_captioned_outputs_become_numbered_figures_and_tables(tmp_path):

@@ -58,10 +58,36 @@ def test_reversed_differences_contradict_and_noise_is_inconclusive():
 
 def test_below_three_seeds_every_claim_is_untested_but_the_evidence_is_shown():
     one = claims.verdicts(runs(POSTER_WORLD, seeds=1))
-    assert one.verdict.tolist() == ["untested (1 run)"] * 11  # no timings: the speed claim is left out
+    assert one.verdict.tolist() == ["untested (1 run: the claimed way)"] * 11  # no timings: no speed claim
     assert "[" not in one.iloc[4, 1] and "SS − baseline" in one.iloc[4, 1]
     two = claims.verdicts(runs(POSTER_WORLD, seeds=2))
-    assert set(two.verdict) == {"untested (2 runs)"}
+    assert set(two.verdict) == {"untested (2 runs: the claimed way)"}
+
+
+def test_an_untested_claim_says_which_way_its_runs_go():
+    world = dict(POSTER_WORLD, nll=[1.100, 1.105, 1.300, 1.000])  # SS worse than the baseline, PF best
+    one = claims.verdicts(runs(world, seeds=1)).set_index("poster's claim").verdict
+    assert one["Scheduled sampling does slightly better in evaluation (a regularizing effect)"] == (
+        "untested (1 run: the other way)"
+    )
+    # SS beats neither the baseline, dropout nor PF on test NLL
+    assert one["Scheduled sampling is the most effective regularizer (judged here by test NLL)"].endswith("other way)")
+    world = dict(POSTER_WORLD, nll=[1.100, 1.105, 1.050, 1.000])  # SS beats the baseline and dropout, not PF
+    mixed = claims.verdicts(runs(world, seeds=1)).set_index("poster's claim").verdict
+    assert mixed["Scheduled sampling is the most effective regularizer (judged here by test NLL)"] == (
+        "untested (1 run: both ways)"
+    )
+
+
+@pytest.mark.parametrize(
+    "auc, way",
+    [([0.95, 0.94, 0.55, 0.65], claims.CLAIMED_WAY), ([0.55, 0.52, 0.9, 0.9], claims.OTHER_WAY)],
+)
+def test_directions_of_a_level_claim_read_the_thresholds(auc, way):
+    frame = runs(dict(POSTER_WORLD, state_auc=auc), seeds=1)
+    assert claims.way(claims.directions(claims.CLAIMS[0], frame)) == way
+    between = runs(dict(POSTER_WORLD, state_auc=[0.7, 0.7, 0.5, 0.5]), seeds=1)
+    assert claims.directions(claims.CLAIMS[0], between) == [0, 0]
 
 
 def test_training_claim_reads_the_teacher_forced_training_nll():

@@ -72,6 +72,8 @@ DATA_DIR = REPO_ROOT / "data"  # caches and downloads live here
 CACHE_DIR = Path(os.environ.get("MELODYREG_CACHE_DIR") or DATA_DIR / "cache")
 # the artifact store of training runs ($MELODYREG_RUNS_DIR moves it; the tests do)
 RUNS_DIR = Path(os.environ.get("MELODYREG_RUNS_DIR") or REPO_ROOT / "runs")
+# what a tuned build found, committed with the code: results/<profile>/ ($MELODYREG_RESULTS_DIR moves it; the tests do)
+RESULTS_DIR = Path(os.environ.get("MELODYREG_RESULTS_DIR") or REPO_ROOT / "results")
 # sequences per side in the hidden-state tests: teacher-forced windows (training; test) and generated melodies
 STATE_SEQUENCES = 32
 SOUNDFONT_NAME = "TimGM6mb.sf2"  # General-MIDI SoundFont shipped inside pretty_midi

@@ -11,9 +11,10 @@ zero. A claim is
   excludes zero (for "minimal difference": when the interval lies wholly outside
   the ±2 % band);
 * **inconclusive** otherwise;
-* **untested (n runs)** when fewer than :data:`MIN_SEEDS` seeds pair up: one or
-  two runs describe those runs, not what holds in general. The evidence is still
-  shown.
+* **untested (n runs: ...)** when fewer than :data:`MIN_SEEDS` seeds pair up: one
+  or two runs describe those runs, not what holds in general. The verdict then
+  says which way those runs go (:data:`CLAIMED_WAY`, :data:`OTHER_WAY` or
+  :data:`BOTH_WAYS`, from the mean of each comparison), and the evidence is shown.
 
 The intervals are expanded percentile bootstrap intervals
 (:mod:`melodyreg.evaluation.intervals`), whose coverage at a given number of seeds
@@ -40,6 +41,8 @@ from melodyreg.prose import counted, joined, strategy_name
 
 SMALL = 0.02  # relative difference below which two losses count as "minimal difference"
 MIN_SEEDS = 3  # below this many paired seeds (or timing rounds), a claim is "untested"
+LEVEL_HIGH, LEVEL_LOW = 0.75, 0.6  # claim 1 ("clear disparity"): supported above, contradicted below this AUC
+CLAIMED_WAY, OTHER_WAY, BOTH_WAYS = "the claimed way", "the other way", "both ways"  # where untested runs go
 SHORT = C.STRATEGY_SHORT
 B, D, S, P = "baseline", "dropout", "scheduled_sampling", "professor_forcing"
 NAMES = {
@@ -84,7 +87,7 @@ CLAIMS = (
         "Clear disparity between training and generation hidden states for baseline and dropout",
         (("state_auc", B, B, 1), ("state_auc", D, D, 1)),
         kind="levels",
-        note="0.5 = none; supported above 0.75, contradicted below 0.6",
+        note=f"0.5 = none; supported above {LEVEL_HIGH}, contradicted below {LEVEL_LOW}",
         brief="states differ (baseline, dropout)",
     ),
     Claim(
@@ -195,7 +198,7 @@ def judge(claim: Claim, frame: pd.DataFrame, index: str = "seed") -> tuple[str, 
             mean, low, high = intervals.bootstrap_ci(values)
             counts.append(len(values))
             texts.append(f"{NAMES.get(value, value)} {SHORT[a]}: {intervals.format_ci(mean, low, high)}")
-            signs.append(1 if low > 0.75 else -1 if high < 0.6 else 0)
+            signs.append(1 if low > LEVEL_HIGH else -1 if high < LEVEL_LOW else 0)
         else:
             diff = _differences(frame, value, a, b, index)
             mean, low, high = intervals.bootstrap_ci(diff.to_numpy())
@@ -207,7 +210,10 @@ def judge(claim: Claim, frame: pd.DataFrame, index: str = "seed") -> tuple[str, 
             signs.append(intervals.sign(low, high) * wanted)
     n = min(counts)
     if n < MIN_SEEDS:
-        verdict = f"untested ({counted(n, 'run' if index == 'seed' else 'round')})"
+        replicates = counted(n, "run" if index == "seed" else "round")
+        verdict = (
+            f"untested ({replicates}: {way(directions(claim, frame, index))})" if n else f"untested ({replicates})"
+        )
     else:
         verdict = "contradicted" if min(signs) < 0 else "supported" if min(signs) > 0 else "inconclusive"
     text = "; ".join(texts) + (f" ({claim.note})" if claim.note else "")
@@ -241,6 +247,29 @@ def verdicts(runs: pd.DataFrame, timings: pd.DataFrame | None = None) -> pd.Data
     return pd.DataFrame(rows)
 
 
+def directions(claim: Claim, frame: pd.DataFrame, index: str = "seed") -> list[int]:
+    """Per comparison of ``claim``, whether the mean over the replicates goes the claimed way (+1), the
+    other way (-1) or neither (0: a level between the two thresholds). A description, not a verdict."""
+    found = []
+    for value, a, b, wanted in claim.comparisons:
+        if claim.kind == "levels":
+            level = float(frame.loc[frame.strategy == a, value].mean())
+            found.append(1 if level > LEVEL_HIGH else -1 if level < LEVEL_LOW else 0)
+        elif claim.kind in ("minimal", "not worse"):
+            rel = float(_relative(frame, value, a, b, index).mean())
+            found.append(1 if (abs(rel) if claim.kind == "minimal" else rel) < SMALL else -1)
+        else:
+            mean = float(_differences(frame, value, a, b, index).mean()) * wanted
+            found.append(1 if mean > 0 else -1 if mean < 0 else 0)
+    return found
+
+
+def way(signs: list[int]) -> str:
+    """:data:`CLAIMED_WAY` when every comparison goes the claimed way, :data:`OTHER_WAY` when every one goes
+    the other, :data:`BOTH_WAYS` otherwise."""
+    return CLAIMED_WAY if min(signs) > 0 else OTHER_WAY if max(signs) < 0 else BOTH_WAYS
+
+
 def direction(claim: Claim, frame: pd.DataFrame) -> tuple[float, bool]:
     """At one seed: the claim's smallest signed margin (its comparisons' differences times their wanted signs,
     the first for ``levels``/relative kinds) and whether every comparison goes the claimed way."""
@@ -248,7 +277,7 @@ def direction(claim: Claim, frame: pd.DataFrame) -> tuple[float, bool]:
     for value, a, b, wanted in claim.comparisons:
         if claim.kind == "levels":
             level = float(frame.loc[frame.strategy == a, value].iloc[0])
-            margins.append(level - 0.75)
+            margins.append(level - LEVEL_HIGH)
         elif claim.kind in ("minimal", "not worse"):
             rel = float(_relative(frame, value, a, b, "seed").iloc[0])
             margins.append(SMALL - abs(rel) if claim.kind == "minimal" else SMALL - rel)

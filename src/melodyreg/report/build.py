@@ -10,8 +10,9 @@ sources, so a chapter paired with a notebook in Jupyter (``jupytext.toml``)
 never clashes with a build output.
 
 Before rendering, :func:`fold_code` folds every code cell (the argument reads
-uninterrupted; a toggle shows the code), hides the parameters cells, and turns
-outputs that :func:`melodyreg.report.display.figure` and
+uninterrupted; a toggle shows the code), removes the set-up cells above each
+chapter's title and folds its parameters into one toggle under the title, and
+turns outputs that :func:`melodyreg.report.display.figure` and
 :func:`~melodyreg.report.display.table` marked into numbered, captioned figures
 and tables.
 
@@ -27,8 +28,9 @@ from pathlib import Path
 
 from melodyreg import console
 from melodyreg import constants as C
+from melodyreg.evaluation import recorded
 from melodyreg.report.display import CAPTION_KEY, write_vega_bundle
-from melodyreg.report.environment import clear_chapter_times, record_chapter_time
+from melodyreg.report.environment import chapter_times, clear_chapter_times, record_chapter_time
 
 BOOK_DIR = C.REPO_ROOT / "book"
 ASSETS = BOOK_DIR / "assets"
@@ -149,6 +151,8 @@ def check_assets(assets: Path = ASSETS) -> None:
 STAGED = ("_config.yml", "_toc.yml", "book/assets", "book/references.bib")  # besides book/*.md
 HIDDEN_TAGS = {"parameters", "injected-parameters"}  # cells folded away entirely
 SHOWN_TAGS = {"remove-cell", "remove-input", "hide-cell", "hide-input", "hide-output", "remove-output"}
+PARAMETERS_PROMPTS = {"code_prompt_show": "Show this chapter's parameters", "code_prompt_hide": "Hide the parameters"}
+INJECTED_NOTE = "# set by this build (papermill's injected parameters), overriding the defaults above:"
 
 
 def source_dir(root: Path = C.REPO_ROOT) -> Path:
@@ -176,9 +180,57 @@ def stage_sources(root: Path = C.REPO_ROOT) -> Path:
     return staged
 
 
+def _shown_outputs(cell) -> list:
+    """A code cell's outputs that reach the page (the book's configuration removes stderr)."""
+    return [o for o in cell.get("outputs", []) if not (o.output_type == "stream" and o.get("name") == "stderr")]
+
+
+def _parameters_under_title(nb) -> None:
+    """Leave nothing above a chapter's title: its parameters become one toggle under it.
+
+    The code cells before the first markdown cell that opens with a ``# `` heading (the
+    parameters, papermill's injected parameters, the imports) would each show a folded
+    bar above the title. The parameters cell and papermill's ``injected-parameters``
+    cell are joined into one cell (the defaults, then the values the build set, which
+    is the code that ran, in order) and moved under the title, behind a toggle named
+    for them; the other cells are removed (``remove-cell``), or keep only their
+    outputs (``remove-input``) if something they printed reaches the page.
+    """
+    import nbformat
+
+    title = next(
+        (i for i, c in enumerate(nb.cells) if c.cell_type == "markdown" and c.source.lstrip().startswith("# ")), None
+    )
+    if title is None:
+        return
+    preamble = [c for c in nb.cells[:title] if c.cell_type == "code"]
+    parameters = [c for c in preamble if HIDDEN_TAGS & set(c.metadata.get("tags", []))]
+    for cell in preamble:
+        tags = cell.metadata.setdefault("tags", [])
+        if not HIDDEN_TAGS & set(tags) and not SHOWN_TAGS & set(tags):
+            tags.append("remove-input" if _shown_outputs(cell) else "remove-cell")
+    if not parameters:
+        return
+    joined = parameters[0]
+    for cell in parameters[1:]:  # papermill's values override the defaults, as they did when the chapter ran
+        lines = cell.source.splitlines()
+        body = "\n".join(lines[1:] if lines and lines[0].strip() == "# Parameters" else lines)
+        joined.source = f"{joined.source.rstrip()}\n\n{INJECTED_NOTE}\n{body}"
+    joined.metadata.setdefault("mystnb", {}).update(PARAMETERS_PROMPTS)
+    heading, _, rest = nb.cells[title].source.lstrip().partition("\n")
+    nb.cells[title].source = heading
+    below = [joined] + ([nbformat.v4.new_markdown_cell(rest.strip("\n"))] if rest.strip() else [])
+    above = [c for c in nb.cells[: title + 1] if not any(c is p for p in parameters)]
+    nb.cells = above + below + nb.cells[title + 1 :]
+
+
 def fold_code(notebook: Path) -> None:
     """Fold code, hide parameters and number captioned outputs in an executed notebook, in place.
 
+    * nothing shows above a chapter's title: its parameters (defaults and the
+      values papermill injected, as one cell) move under the title behind a
+      toggle, and the other cells before the title are removed
+      (:func:`_parameters_under_title`);
     * a code cell tagged ``parameters`` or ``injected-parameters`` is hidden
       behind a toggle (``hide-cell``); every other code cell shows its outputs
       with its code folded (``hide-input``), unless its tags already say otherwise;
@@ -194,12 +246,14 @@ def fold_code(notebook: Path) -> None:
     import nbformat
 
     nb = nbformat.read(notebook, as_version=4)
+    _parameters_under_title(nb)
     for index, cell in enumerate(nb.cells):
         if cell.cell_type != "code":
             continue
         tags = cell.metadata.setdefault("tags", [])
         if HIDDEN_TAGS & set(tags):
-            tags.append("hide-cell")
+            if "hide-cell" not in tags:
+                tags.append("hide-cell")
         elif not SHOWN_TAGS & set(tags):
             tags.append("hide-input")
         shown = [o for o in cell.get("outputs", []) if o.output_type in ("display_data", "execute_result")]
@@ -348,6 +402,7 @@ def build(
         log: where progress is reported (the terminal).
         verbose: keep the Jupyter kernels' own warnings.
     """
+    began, began_at = time.perf_counter(), time.time()
     check_assets(root / "book" / "assets")
     stage_sources(root)
     params = {"profile": profile, **(parameters or {})}
@@ -371,4 +426,9 @@ def build(
     start = time.perf_counter()
     html = build_html(root=root, strict=strict)
     log(f"book written to {html / 'index.html'} ({console.duration(time.perf_counter() - start)} to render)")
+    findings = recorded.folder(profile) / recorded.PROVENANCE
+    if not only and findings.is_file() and findings.stat().st_mtime >= began_at:  # this build recorded its findings
+        times = chapter_times(root)
+        recorded.stamp(findings.parent, time.perf_counter() - began, dict(zip(times.chapter, times.seconds.map(float))))
+        log(f"findings of the `{profile}` build, with its wall time, written to {findings.parent}")
     return html

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from melodyreg import config, protocol
+from melodyreg import config, hardware, protocol
 from melodyreg import constants as C
 from melodyreg.files import atomic_write_text
 
@@ -53,16 +53,6 @@ def _version(package: str) -> str:
         return "not installed"
 
 
-def cpu_model() -> str:
-    """The CPU's model name (from ``/proc/cpuinfo`` on Linux), else the platform's processor string."""
-    info = Path("/proc/cpuinfo")
-    if info.exists():
-        for line in info.read_text(errors="replace").splitlines():
-            if line.lower().startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    return platform.processor() or platform.machine() or "unknown"
-
-
 def commit(root: Path = C.REPO_ROOT) -> str:
     """The checked-out commit (with ``+ local changes`` when the tree differs from it), or ``unknown``."""
     try:
@@ -84,8 +74,10 @@ def environment_table(root: Path = C.REPO_ROOT) -> pd.DataFrame:
         ("commit", commit(root)),
         ("Python", platform.python_version()),
         ("operating system", platform.platform()),
-        ("CPU", cpu_model()),
+        ("CPU", hardware.cpu_model()),
         ("CPU cores", str(os.cpu_count())),
+        ("vector extensions", ", ".join(hardware.vector_extensions()) or "none of AVX2, AVX-512, VNNI, BF16, AMX"),
+        ("TensorFlow's oneDNN", "on" if hardware.onednn_enabled() else "off"),
     ]
     rows += [(package, _version(package)) for package in PACKAGES]
     return pd.DataFrame(rows, columns=["item", "value"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 
 import altair as alt
@@ -10,6 +11,45 @@ import pandas as pd
 
 from melodyreg import constants as C
 from melodyreg.data.melodies import decode, notes
+
+# --- Layout ------------------------------------------------------------------
+COLUMN_PX = 640
+"""Total width of every chart, axes, title and legend included. The narrowest layout the book is
+checked at (1280 px, both sidebars open; :mod:`melodyreg.report.browser`) leaves a text column of
+about 690 px, so 640 px keeps a margin for the page's own padding."""
+TITLE_CHARS = 78  # a 13 px bold title line of this many characters fits COLUMN_PX (about 8 px a character)
+LEGEND_CHAR_PX = 6  # width of a character of a 10 px legend label (an overestimate, so columns never overflow)
+LEGEND_ENTRY_PX = 36  # a legend entry beside its label: symbol, gaps and column padding
+LEGEND_TITLE_PX = 90  # room left of a bottom legend's entries for its title
+
+
+def _title(text: str) -> str | list[str]:
+    """``text`` as one line, or as lines that each fit :data:`COLUMN_PX` (Vega does not wrap titles)."""
+    lines = textwrap.wrap(text, TITLE_CHARS)
+    return text if len(lines) <= 1 else lines
+
+
+def _fit(chart, height: int, width: int = COLUMN_PX):
+    """Lay out a single or layered ``chart`` ``width`` px wide in all: Vega narrows the plot so that the
+    axes, title and legend fit beside it."""
+    return chart.properties(width=width, height=height, autosize=alt.AutoSizeParams(type="fit-x", contains="padding"))
+
+
+def bottom_legend(labels: Sequence[str], title: str | None = None, **options) -> alt.Legend:
+    """A legend below the chart, in as many columns as its longest label allows within :data:`COLUMN_PX`.
+
+    A legend to the right would add its width to the chart's; below, its labels are never cut.
+    """
+    labels = [str(label) for label in labels]
+    entry = LEGEND_ENTRY_PX + LEGEND_CHAR_PX * max((len(label) for label in labels), default=1)
+    columns = max(1, min(len(labels), (COLUMN_PX - LEGEND_TITLE_PX) // entry))
+    return alt.Legend(orient="bottom", columns=columns, labelLimit=COLUMN_PX, title=title, **options)
+
+
+def _gradient_legend(title: str) -> alt.Legend:
+    """A colour-scale legend laid horizontally below the chart."""
+    return alt.Legend(orient="bottom", direction="horizontal", gradientLength=220, title=title)
+
 
 PITCH_NAMES = ("C", "C♯", "D", "E♭", "E", "F", "F♯", "G", "A♭", "A", "B♭", "B")
 
@@ -60,47 +100,57 @@ def common_pitch_classes(melodies: Sequence[np.ndarray], top: int = 3) -> str:
 def event_class_chart(melodies: Sequence[np.ndarray], title: str = "Event classes") -> alt.Chart:
     """Bar chart of how often each class occurs (log scale: NO_EVENT dominates)."""
     frame = event_class_counts(melodies)
-    return (
-        alt.Chart(frame, title=title)
+    # a symlog scale takes its ticks from a linear scale, which crowds them at the top: tick 0 and the
+    # powers of ten from 10 (1 would sit on top of 0, where the scale is nearly linear)
+    ticks = [0] + [10**k for k in range(1, len(str(max(1, int(frame["count"].max())))))]
+    kinds = ["no event", "note off", "note on"]
+    chart = (
+        alt.Chart(frame, title=_title(title))
         .mark_bar()
         .encode(
             x=alt.X("label:N", sort=list(frame["label"]), title="event class"),
-            y=alt.Y("count:Q", scale=alt.Scale(type="symlog"), title="count (symmetric log scale)"),
-            color=alt.Color("kind:N", title="kind"),
+            y=alt.Y(
+                "count:Q",
+                scale=alt.Scale(type="symlog"),
+                title="count (symmetric log scale)",
+                # a format= here would be rounded to the spacing of linear ticks ("0k" for 10)
+                axis=alt.Axis(values=ticks, labelExpr="format(datum.value, '~s')"),
+            ),
+            color=alt.Color("kind:N", title="kind", sort=kinds, legend=bottom_legend(kinds, "kind")),
             tooltip=["label", "count", alt.Tooltip("share:Q", format=".2%")],
         )
-        .properties(width=640, height=220)
     )
+    return _fit(chart, height=220)
 
 
 def pitch_chart(melodies: Sequence[np.ndarray], title: str = "Note onsets by pitch") -> alt.Chart:
     """Bar chart of note onsets per pitch after squashing into the model's range."""
     frame = event_class_counts(melodies).query("kind == 'note on'")
-    return (
-        alt.Chart(frame, title=title)
+    chart = (
+        alt.Chart(frame, title=_title(title))
         .mark_bar()
         .encode(
             x=alt.X("label:N", sort=list(frame["label"]), title="pitch"),
             y=alt.Y("count:Q", title="note onsets"),
             tooltip=["label", "count", alt.Tooltip("share:Q", format=".2%")],
         )
-        .properties(width=640, height=200)
     )
+    return _fit(chart, height=200)
 
 
 def length_chart(melodies: Sequence[np.ndarray], steps_per_bar: int = 16, title: str = "Melody lengths") -> alt.Chart:
     """Histogram of melody lengths in steps (``steps_per_bar`` marks a 4/4 bar)."""
     frame = pd.DataFrame({"steps": [len(m) for m in melodies]})
-    return (
-        alt.Chart(frame, title=title)
+    chart = (
+        alt.Chart(frame, title=_title(title))
         .mark_bar()
         .encode(
             x=alt.X("steps:Q", bin=alt.Bin(step=steps_per_bar * 2), title="length (16th-note steps)"),
             y=alt.Y("count():Q", title="melodies"),
             tooltip=[alt.Tooltip("count():Q", title="melodies")],
         )
-        .properties(width=640, height=200)
     )
+    return _fit(chart, height=200)
 
 
 def notes_frame(events: Sequence[int]) -> pd.DataFrame:
@@ -109,8 +159,14 @@ def notes_frame(events: Sequence[int]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["pitch", "name", "start", "end"])
 
 
-def piano_roll(classes: Sequence[int], title: str = "", width: int = 640) -> alt.Chart:
-    """Piano roll of one encoded melody (class indices), bar lines every 16 steps."""
+ROLL_AXIS_PX = 50  # a piano roll's pitch axis: its title and two-digit labels
+
+
+def piano_roll(classes: Sequence[int], title: str = "", width: int = COLUMN_PX) -> alt.LayerChart:
+    """Piano roll of one encoded melody (class indices), bar lines every 16 steps, ``width`` px wide in all.
+
+    The plot's width is set rather than fitted, so that piano rolls also stack in :func:`piano_rolls`.
+    """
     frame = notes_frame(decode(classes))
     steps = len(classes)
     low, high = (int(frame["pitch"].min()) - 1, int(frame["pitch"].max()) + 1) if len(frame) else (59, 61)
@@ -131,10 +187,10 @@ def piano_roll(classes: Sequence[int], title: str = "", width: int = 640) -> alt
         .mark_rule(color="#bbb", strokeDash=[2, 2])
         .encode(x="step:Q")
     )
-    return (bars + notes).properties(title=title, width=width, height=180)
+    return (bars + notes).properties(title=_title(title) if title else title, width=width - ROLL_AXIS_PX, height=180)
 
 
-def piano_rolls(rolls: dict[str, Sequence[int]], width: int = 560) -> alt.VConcatChart:
+def piano_rolls(rolls: dict[str, Sequence[int]], width: int = COLUMN_PX) -> alt.VConcatChart:
     """Piano rolls of several encoded melodies, one above the other, labelled by the keys of ``rolls``."""
     return alt.vconcat(*[piano_roll(classes, label, width=width) for label, classes in rolls.items()])
 
@@ -150,15 +206,21 @@ STRATEGY_COLORS = {
 OTHER_COLORS = ("#e45756", "#72b7b2", "#9d755d", "#ff9da6", "#bab0ac")  # variants beyond the four strategies
 
 
-def _strategy_color(frame: pd.DataFrame) -> alt.Color:
+def _strategy_color(frame: pd.DataFrame, legend: bool = True) -> alt.Color:
+    """Each strategy's colour; its legend below the chart, or none where an axis already names the strategies."""
     present = set(frame["strategy"])
     known = [n for n in STRATEGY_COLORS if n in present]
     others = sorted(present - set(known))
     colors = [STRATEGY_COLORS[n] for n in known] + [OTHER_COLORS[i % len(OTHER_COLORS)] for i in range(len(others))]
-    return alt.Color("strategy:N", scale=alt.Scale(domain=known + others, range=colors), title="strategy")
+    return alt.Color(
+        "strategy:N",
+        scale=alt.Scale(domain=known + others, range=colors),
+        title="strategy",
+        legend=bottom_legend(known + others, "strategy") if legend else None,
+    )
 
 
-def loss_curves(frame: pd.DataFrame, phase: str, title: str, width: int = 600) -> alt.Chart:
+def loss_curves(frame: pd.DataFrame, phase: str, title: str, width: int = COLUMN_PX) -> alt.Chart:
     """Loss against iteration for one ``phase`` (``train`` or ``eval``), a line per strategy.
 
     ``frame`` has columns iteration, loss, phase, strategy (see ``study.curves``).
@@ -166,8 +228,8 @@ def loss_curves(frame: pd.DataFrame, phase: str, title: str, width: int = 600) -
     """
     data = frame[frame["phase"] == phase]
     pick = alt.selection_point(fields=["strategy"], bind="legend")
-    return (
-        alt.Chart(data, title=title)
+    chart = (
+        alt.Chart(data, title=_title(title))
         .mark_line(point=phase == "eval")
         .encode(
             x=alt.X("iteration:Q", title="iteration"),
@@ -177,9 +239,8 @@ def loss_curves(frame: pd.DataFrame, phase: str, title: str, width: int = 600) -
             tooltip=["strategy", "iteration", alt.Tooltip("loss:Q", format=".4f")],
         )
         .add_params(pick)
-        .properties(width=width, height=240)
-        .interactive()
     )
+    return _fit(chart, height=240, width=width).interactive()
 
 
 def history_chart(
@@ -192,22 +253,31 @@ def history_chart(
         for name in columns.values():
             frame[name] = frame[name].rolling(smooth, min_periods=1).mean()
     long = frame.melt("iteration", var_name="series", value_name="value")
-    return (
-        alt.Chart(long, title=title)
+    series = list(columns.values())
+    chart = (
+        alt.Chart(long, title=_title(title))
         .mark_line()
         .encode(
             x=alt.X("iteration:Q"),
             y=alt.Y("value:Q", title=y_title),
-            color=alt.Color("series:N", title=None),
+            # the prose quotes these labels: below the chart, in full
+            color=alt.Color("series:N", title=None, sort=series, legend=bottom_legend(series)),
             tooltip=["series", "iteration", alt.Tooltip("value:Q", format=".3f")],
         )
-        .properties(width=600, height=220)
-        .interactive()
     )
+    return _fit(chart, height=220).interactive()
+
+
+FACET_SPACING_PX = 20  # Vega-Lite's default gap between facet panels
 
 
 def tsne_chart(frame: pd.DataFrame, columns: int = 2) -> alt.FacetChart:
-    """One t-SNE panel per strategy: training states red, generation states blue (as on the poster)."""
+    """One t-SNE panel per strategy: training states red, generation states blue (as on the poster).
+
+    A facet cannot be fitted to a width, so each panel (no axes) takes its share of :data:`COLUMN_PX`.
+    """
+    kinds = ["training (teacher-forced)", "generation (free-running)"]
+    panel = (COLUMN_PX - FACET_SPACING_PX * (columns - 1)) // columns - 10  # 10: the facet's padding
     return (
         alt.Chart(frame)
         .mark_circle(size=9, opacity=0.5)
@@ -217,13 +287,12 @@ def tsne_chart(frame: pd.DataFrame, columns: int = 2) -> alt.FacetChart:
             color=alt.Color(
                 "states:N",
                 title="hidden states",
-                scale=alt.Scale(
-                    domain=["training (teacher-forced)", "generation (free-running)"], range=["#d62728", "#1f77b4"]
-                ),
+                scale=alt.Scale(domain=kinds, range=["#d62728", "#1f77b4"]),
+                legend=bottom_legend(kinds, "hidden states"),
             ),
             tooltip=["strategy", "states"],
         )
-        .properties(width=280, height=240)
+        .properties(width=panel, height=240)
         .facet(facet=alt.Facet("strategy:N", title=None, sort=list(STRATEGY_COLORS)), columns=columns)
     )
 
@@ -236,7 +305,7 @@ def likelihood_chart(samples_ll: pd.DataFrame) -> alt.Chart:
         .encode(
             x=alt.X("log_likelihood:Q", title="log-likelihood of a generated melody (nats)"),
             y=alt.Y("strategy:N", title=None, sort=list(STRATEGY_COLORS)),
-            color=_strategy_color(samples_ll),
+            color=_strategy_color(samples_ll, legend=False),  # the axis names the strategies
             tooltip=["strategy", "melody", alt.Tooltip("log_likelihood:Q", format=".1f")],
         )
     )
@@ -245,11 +314,17 @@ def likelihood_chart(samples_ll: pd.DataFrame) -> alt.Chart:
         .mark_tick(thickness=3, size=22, color="black")
         .encode(x="mean(log_likelihood):Q", y=alt.Y("strategy:N", sort=list(STRATEGY_COLORS)))
     )
-    return (points + means).properties(width=560, height=160)
+    return _fit(points + means, height=160)
 
 
 def interval_chart(
-    frame: pd.DataFrame, value: str, title: str, x_title: str, *, reference: float | None = None, width: int = 420
+    frame: pd.DataFrame,
+    value: str,
+    title: str,
+    x_title: str,
+    *,
+    reference: float | None = None,
+    width: int = COLUMN_PX,
 ) -> alt.LayerChart:
     """Per strategy: each seed's ``value`` (small dots), the mean (large dot) and its 95 % bootstrap interval (bar).
 
@@ -267,12 +342,14 @@ def interval_chart(
         .encode(
             x=alt.X(f"{value}:Q", title=x_title, scale=alt.Scale(zero=False)),
             y=y,
-            color=_strategy_color(frame),
+            color=_strategy_color(frame, legend=False),  # the axis names the strategies
             tooltip=["strategy", "seed", alt.Tooltip(f"{value}:Q", format=".4g")],
         )
     )
     bars = (
-        alt.Chart(summary).mark_rule(strokeWidth=3).encode(x="low:Q", x2="high:Q", y=y, color=_strategy_color(summary))
+        alt.Chart(summary)
+        .mark_rule(strokeWidth=3)
+        .encode(x="low:Q", x2="high:Q", y=y, color=_strategy_color(summary, legend=False))
     )
     means = (
         alt.Chart(summary)
@@ -280,7 +357,7 @@ def interval_chart(
         .encode(
             x="mean:Q",
             y=y,
-            color=_strategy_color(summary),
+            color=_strategy_color(summary, legend=False),
             tooltip=[
                 "strategy",
                 "seeds",
@@ -295,7 +372,7 @@ def interval_chart(
         layers.append(
             alt.Chart(pd.DataFrame({"x": [reference]})).mark_rule(strokeDash=[4, 4], color="gray").encode(x="x:Q")
         )
-    return alt.layer(*layers, title=title).properties(width=width, height=30 * len(order) + 20)
+    return _fit(alt.layer(*layers, title=_title(title)), height=30 * len(order) + 20, width=width)
 
 
 def curve_chart(summary: pd.DataFrame, x: str, x_title: str, title: str, y_title: str) -> alt.LayerChart:
@@ -303,7 +380,7 @@ def curve_chart(summary: pd.DataFrame, x: str, x_title: str, title: str, y_title
 
     ``summary`` has columns ``strategy`` (labels), ``x``, ``mean``, ``low``, ``high``.
     """
-    base = alt.Chart(summary, title=title).encode(
+    base = alt.Chart(summary, title=_title(title)).encode(
         x=alt.X(f"{x}:Q", title=x_title, scale=alt.Scale(zero=False)), color=_strategy_color(summary)
     )
     band = base.mark_area(opacity=0.15).encode(y="low:Q", y2="high:Q")
@@ -317,7 +394,7 @@ def curve_chart(summary: pd.DataFrame, x: str, x_title: str, title: str, y_title
             alt.Tooltip("high:Q", format=".3f"),
         ],
     )
-    return (band + line).properties(width=460, height=260)
+    return _fit(band + line, height=260)
 
 
 def exposure_chart(
@@ -349,7 +426,7 @@ def frontier_chart(frame: pd.DataFrame, quality: str, diversity: str, title: str
         scale=alt.Scale(zero=False),
     )
     y = alt.Y("quality:Q", title="quality: overlap with test melodies", scale=alt.Scale(zero=False))
-    base = alt.Chart(points, title=title)
+    base = alt.Chart(points, title=_title(title))
     line = base.mark_line(point=True).encode(
         x=x,
         y=y,
@@ -372,7 +449,7 @@ def frontier_chart(frame: pd.DataFrame, quality: str, diversity: str, title: str
         .mark_text(dx=8, dy=-6, fontSize=9)
         .encode(x="diversity:Q", y="quality:Q", text=alt.Text("temperature:Q", format=".2f"), color=color)
     )
-    return (y_bars + x_bars + line + labels).properties(width=480, height=320).configure_legend(orient="bottom")
+    return _fit(y_bars + x_bars + line + labels, height=320)
 
 
 def feature_chart(frame: pd.DataFrame, title: str) -> alt.LayerChart:
@@ -380,21 +457,23 @@ def feature_chart(frame: pd.DataFrame, title: str) -> alt.LayerChart:
 
     ``frame`` has columns ``feature``, ``strategy`` (labels) and ``overlap``.
     """
-    base = alt.Chart(frame, title=title).encode(
+    base = alt.Chart(frame, title=_title(title)).encode(
         x=alt.X(
             "strategy:N", title=None, sort=[*STRATEGY_COLORS, "real (training melodies)"], axis=alt.Axis(labelAngle=-30)
         ),
         y=alt.Y("feature:N", title=None),
     )
     cells = base.mark_rect().encode(
-        color=alt.Color("overlap:Q", scale=alt.Scale(domain=[0, 1], scheme="viridis"), title="overlap"),
+        color=alt.Color(
+            "overlap:Q", scale=alt.Scale(domain=[0, 1], scheme="viridis"), legend=_gradient_legend("overlap")
+        ),
         tooltip=["feature", "strategy", alt.Tooltip("overlap:Q", format=".3f")],
     )
     text = base.mark_text(fontSize=11).encode(
         text=alt.Text("overlap:Q", format=".2f"),
         color=alt.condition(alt.datum.overlap > 0.6, alt.value("black"), alt.value("white")),
     )
-    return (cells + text).properties(width=440, height=260)
+    return _fit(cells + text, height=260)
 
 
 def robustness_chart(frame: pd.DataFrame, title: str, limit: float = 3.0) -> alt.LayerChart:
@@ -414,14 +493,16 @@ def robustness_chart(frame: pd.DataFrame, title: str, limit: float = 3.0) -> alt
         spreads=(frame.margin / spread).fillna(np.sign(frame.margin) * limit).clip(-limit, limit),
         chosen=np.where(frame.selected.astype(bool), "●", ""),
     )
-    base = alt.Chart(cells, title=title).encode(
+    base = alt.Chart(cells, title=_title(title)).encode(
         x=alt.X("column:N", title="tuning setting (one seed)", sort=list(dict.fromkeys(cells.column)),
                 axis=alt.Axis(labelAngle=-40, labelLimit=280)),
         y=alt.Y("brief:N", title=None, sort=list(dict.fromkeys(cells.brief)), axis=alt.Axis(labelLimit=240)),
     )  # fmt: skip
     rect = base.mark_rect().encode(
         color=alt.Color(
-            "spreads:Q", scale=alt.Scale(scheme="redblue", domain=[-limit, limit]), title="margin / seed spread"
+            "spreads:Q",
+            scale=alt.Scale(scheme="redblue", domain=[-limit, limit]),
+            legend=_gradient_legend("margin / seed spread"),
         ),
         tooltip=[
             "claim",
@@ -433,4 +514,5 @@ def robustness_chart(frame: pd.DataFrame, title: str, limit: float = 3.0) -> alt
         ],
     )
     dots = base.mark_text(fontSize=10).encode(text="chosen:N")
-    return (rect + dots).properties(width=max(240, 22 * cells.column.nunique()), height=22 * cells.brief.nunique())
+    # the cells share what the row labels leave of the column (a fixed width per cell overflowed it)
+    return _fit(rect + dots, height=22 * cells.brief.nunique())

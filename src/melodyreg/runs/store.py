@@ -2,8 +2,9 @@
 
 ``runs/<strategy>-<hash>/`` holds ``config.json``, the training ``history.csv``
 and ``history.json``, checkpoints while it runs, the final ``weights.npz`` and
-``done.json`` (training seconds summed over resumed sessions, iterations, and
-the SHA-256 of every finished artifact). Changing any setting changes the hash,
+``done.json`` (training seconds summed over resumed sessions, iterations, the
+machine that finished the run (:func:`melodyreg.hardware.record`: bit-identity
+holds on one kind of CPU) and the SHA-256 of every finished artifact). Changing any setting changes the hash,
 so only what a change touches is retrained. This module only persists and loads
 runs; :mod:`melodyreg.runs.sweep` trains the missing ones.
 
@@ -32,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from melodyreg import constants as C
+from melodyreg import hardware
 from melodyreg.config import ExperimentConfig, config_hash
 from melodyreg.files import atomic_write, atomic_write_text, sha256
 from melodyreg.model.network import build
@@ -54,6 +56,7 @@ class Run:
     history: pd.DataFrame
     seconds: float
     best_iteration: int | None = None
+    hardware: dict | None = None  # the machine that finished it (None: trained before this was recorded)
     _model: object = field(default=None, repr=False)
 
     def model(self):
@@ -156,7 +159,15 @@ def load(config: ExperimentConfig, runs_dir: Path = RUNS_DIR) -> Run | None:
     except CorruptRun as problem:
         quarantine(folder, str(problem))
         return None
-    return Run(config, folder, history, float(done["seconds"]), done.get("best_iteration"))
+    facts = done.get("hardware")
+    return Run(
+        config,
+        folder,
+        history,
+        float(done["seconds"]),
+        done.get("best_iteration"),
+        facts if isinstance(facts, dict) else None,
+    )
 
 
 def open_folder(config: ExperimentConfig, runs_dir: Path = RUNS_DIR) -> Path:
@@ -229,6 +240,7 @@ def save(
         "seconds": seconds,
         "iterations": config.train.iterations,
         "best_iteration": best_iteration,
+        "hardware": hardware.record(),
         "sha256": {name: sha256(folder / name) for name in FINISHED},
     }
     atomic_write_text(folder / "done.json", json.dumps(done, indent=1))

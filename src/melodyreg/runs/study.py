@@ -118,24 +118,19 @@ def run_study(
         runs_dir: the artifact store (default ``runs/`` in the repository).
         tuning: follow the profile's tuning grid (``False``: the poster's protocol at any profile).
     """
-    data = config.data_config(profile, source=source, path=path, maestro_split=maestro_split)
-    corpus = dataset.prepare(data, workers=workers)
-    parts = splits.split(corpus, seed)
-    seeds = protocol.study_seeds(profile, seed, num_seeds)
-    common = {k: v for k, v in (overrides or {}).items() if v is not None}
     options = {
-        "profile": profile,
-        "data": data,
-        "common": common,
+        **plan(profile, seed=seed, source=source, path=path, maestro_split=maestro_split, overrides=overrides),
         "workers": workers,
         "scheduler": scheduler,
         "runs_dir": runs_dir or store.RUNS_DIR,
         "strategies": tuple(strategies),
-        "split_seed": seed,
     }
+    corpus = dataset.prepare(options["data"], workers=workers)
+    parts = splits.split(corpus, seed)
+    seeds = protocol.study_seeds(profile, seed, num_seeds)
     grid_settings = protocol.TUNING[profile] if tuning else {}
     designs: dict = {}
-    defaults = {name: _make(options, name, seed) for name in strategies}
+    defaults = {name: run_config(options, name, seed) for name in strategies}
     rows = []
     if grid_settings:
         for name in strategies:
@@ -145,18 +140,18 @@ def run_study(
                         "strategy": name,
                         "setting": setting_label(extra),
                         "overrides": dict(extra),
-                        "config": _make(options, name, seed, extra),
+                        "config": run_config(options, name, seed, extra),
                     }
                 )
         wanted = list(defaults.values()) + [row["config"] for row in rows]
         if "professor_forcing" in strategies:
             designs = {
-                d: _make(options, "professor_forcing", seed, {"pf_adversarial": d})
+                d: run_config(options, "professor_forcing", seed, {"pf_adversarial": d})
                 for d in protocol.PF_DESIGNS[profile]
             }
             wanted += list(designs.values())
     else:
-        wanted = [_make(options, name, s) for s in seeds for name in strategies]
+        wanted = [run_config(options, name, s) for s in seeds for name in strategies]
     trained = dict(zip(wanted, _ensure(options, wanted, corpus, parts)))
     grid = [{**{k: v for k, v in row.items() if k != "config"}, "run": trained[row["config"]]} for row in rows]
     study = Study(
@@ -172,11 +167,36 @@ def run_study(
     )
     if not grid_settings:
         study.selected = {"nll": {name: {} for name in strategies}}
-        study.final = {("nll", name, s): trained[_make(options, name, s)] for s in seeds for name in strategies}
+        study.final = {("nll", name, s): trained[run_config(options, name, s)] for s in seeds for name in strategies}
     return study
 
 
-def _make(options: dict, name: str, run_seed: int, extra: dict | None = None) -> config.ExperimentConfig:
+def plan(
+    profile: str,
+    *,
+    seed: int = 2017,
+    source: str | None = None,
+    path: str | None = None,
+    maestro_split: str | None = None,
+    overrides: dict | None = None,
+) -> dict:
+    """What names a study's runs, computed without preparing or training anything.
+
+    Returns:
+        ``profile``, ``split_seed``, ``data`` (the :class:`~melodyreg.config.DataConfig`) and ``common``
+        (settings applied to every run), as :func:`run_config` reads them.
+    """
+    return {
+        "profile": profile,
+        "split_seed": seed,
+        "data": config.data_config(profile, source=source, path=path, maestro_split=maestro_split),
+        "common": {k: v for k, v in (overrides or {}).items() if v is not None},
+    }
+
+
+def run_config(options: dict, name: str, run_seed: int, extra: dict | None = None) -> config.ExperimentConfig:
+    """The configuration of strategy ``name`` at ``run_seed`` with the setting ``extra``, in the study ``options``
+    describe (:func:`plan`)."""
     return config.experiment_config(
         options["profile"],
         name,
@@ -215,7 +235,7 @@ def train_final(study: Study, selected: dict[str, dict[str, dict]]) -> Study:
             shared = rule == first_rule or extra == selected[first_rule].get(name)
             count = len(study.seeds) if shared else protocol.QUALITY_SEEDS[study.profile]
             for run_seed in study.seeds[: max(1, count)]:
-                wanted[(rule, name, run_seed)] = _make(options, name, run_seed, extra)
+                wanted[(rule, name, run_seed)] = run_config(options, name, run_seed, extra)
     unique = list(dict.fromkeys(wanted.values()))  # a setting two rules share is asked for once
     trained = dict(zip(unique, _ensure(options, unique, study.corpus, study.parts)))
     return dataclasses.replace(study, selected=selected, final={key: trained[c] for key, c in wanted.items()})

@@ -1,0 +1,252 @@
+"""A tuned build's findings, written beside the code and shown by builds that cannot afford to recompute them.
+
+The ``full`` profile trains some forty runs (hours on a laptop CPU); the default
+``poster`` book trains four. So a ``full`` build writes what it found to
+``results/full/`` (:func:`write`), which is committed, and every other build shows
+it as "recorded, not recomputed here" (:func:`load`), with its provenance and a
+warning when the code has since changed what those runs would be (:func:`stale`).
+
+The folder holds small CSV tables (:data:`TABLES`) and ``provenance.json``,
+written last: the profile and parameters, commit, date, the machine
+(:mod:`melodyreg.hardware`) and the kinds of machine its runs were trained on,
+package versions, training time, the build's wall time (:func:`stamp`), the
+training version and the run folder (config hash) of every run behind the
+tables, and the SHA-256 of every table. A folder that fails those checks is not
+shown; the reader is told why in one line.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from melodyreg import constants as C
+from melodyreg import hardware
+from melodyreg.files import atomic_write, atomic_write_text, sha256
+from melodyreg.runs import store, study
+
+RECORDED_PROFILES = ("full",)  # the profiles whose builds write their findings to results/<profile>/
+PROVENANCE = "provenance.json"
+TABLES = {  # file stem: what it holds
+    "verdicts": "the poster's claims judged on the test split (settings chosen by validation NLL)",
+    "verdicts_quality": "the same claims at the settings chosen by validation sample quality",
+    "selected": "the setting each selection rule chose per strategy",
+    "tuning": "every tuning run on the validation split",
+    "runs": "every run of the final comparison: its measures on the test split",
+    "timings": "milliseconds per training step, per strategy and timing round",
+}
+
+
+class RecordError(ValueError):
+    """A results folder that cannot be shown: missing, unreadable or changed since it was written."""
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """The findings of one recorded build.
+
+    Attributes:
+        folder: where they were read from.
+        provenance: ``provenance.json`` (see the module docstring).
+        tables: ``{stem: DataFrame}`` for the tables of :data:`TABLES` that the build wrote.
+    """
+
+    folder: Path
+    provenance: dict
+    tables: dict[str, pd.DataFrame]
+
+    def summary(self) -> str:
+        """The verdict counts in one sentence, e.g. ``supports 1, contradicts 4 and finds 7 inconclusive``."""
+        counts = Counter(self.tables["verdicts"].verdict.str.split(" ").str[0])
+        parts = [f"supports {counts.get('supported', 0)}", f"contradicts {counts.get('contradicted', 0)}"]
+        parts.append(f"finds {counts.get('inconclusive', 0)} inconclusive")
+        if counts.get("untested"):
+            parts.append(f"leaves {counts['untested']} untested")
+        return f"{', '.join(parts[:-1])} and {parts[-1]} of the poster's {len(self.tables['verdicts'])} claims"
+
+    def origin(self) -> str:
+        """Where the findings come from, for a caption: profile, commit, date and machine."""
+        p = self.provenance
+        return (
+            f"the last `{p['profile']}` build, at commit {p['commit']} on {p['date']} "
+            f"({hardware.kind(p.get('hardware'))}); recorded, not recomputed here"
+        )
+
+
+def folder(profile: str, results_dir: Path | None = None) -> Path:
+    """``results/<profile>/`` (``$MELODYREG_RESULTS_DIR`` moves ``results/``)."""
+    return Path(results_dir or C.RESULTS_DIR) / profile
+
+
+def _run_entry(rule: str, name: str, run_seed: int, overrides: dict, run: store.Run) -> dict:
+    return {
+        "rule": rule,
+        "strategy": name,
+        "seed": run_seed,
+        "overrides": overrides,
+        "folder": run.folder.name,
+        "seconds": round(run.seconds, 1),
+        "machine": hardware.kind(run.hardware),
+    }
+
+
+def _study_runs(s: study.Study) -> list[dict]:
+    """Every run behind the findings: the defaults, the tuning grid, the designs and the final comparison."""
+    entries = [_run_entry("default", name, s.seed, {}, run) for name, run in s.runs.items()]
+    entries += [_run_entry("tuning", g["strategy"], s.seed, g["overrides"], g["run"]) for g in s.grid]
+    entries += [
+        _run_entry("design", "professor_forcing", s.seed, {"pf_adversarial": d}, run) for d, run in s.designs.items()
+    ]
+    entries += [
+        _run_entry(rule, name, run_seed, s.selected.get(rule, {}).get(name, {}), run)
+        for (rule, name, run_seed), run in s.final.items()
+    ]
+    return entries
+
+
+def write(
+    s: study.Study,
+    tables: dict[str, pd.DataFrame],
+    *,
+    parameters: dict,
+    environment: dict[str, str],
+    results_dir: Path | None = None,
+) -> Path:
+    """Write a build's findings to ``results/<profile>/``: the tables, then ``provenance.json``.
+
+    Args:
+        s: the study, with its final comparison trained.
+        tables: ``{stem: DataFrame}``; stems from :data:`TABLES` (``verdicts`` required).
+        parameters: the chapter parameters the build ran with (``seed``, ``num_seeds``, ``source``, ``path``,
+            ``maestro_split``, ``iterations``), so that :func:`stale` can name the same runs again.
+        environment: facts of the build (``commit``, ``date of the build (UTC)``, package versions, ...), as
+            :func:`melodyreg.report.environment.environment_table` lists them.
+
+    Returns:
+        The folder written.
+    """
+    unknown = set(tables) - set(TABLES)
+    if unknown or "verdicts" not in tables:
+        raise ValueError(f"tables must include 'verdicts' and come from {sorted(TABLES)}; got {sorted(tables)}")
+    where = folder(s.profile, results_dir)
+    where.mkdir(parents=True, exist_ok=True)
+    digests = {}
+    for stem, frame in tables.items():
+        path = where / f"{stem}.csv"
+        atomic_write(path, lambda tmp, frame=frame: frame.to_csv(tmp, index=False))
+        digests[path.name] = sha256(path)
+    for stale_table in set(TABLES) - set(tables):  # a table this build did not write must not survive from an older one
+        (where / f"{stale_table}.csv").unlink(missing_ok=True)
+    runs = _study_runs(s)
+    provenance = {
+        "profile": s.profile,
+        "parameters": parameters,
+        "commit": environment.get("commit", "unknown"),
+        "date": environment.get("date of the build (UTC)", dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M")),
+        "hardware": hardware.record(),
+        "machines": dict(Counter(entry["machine"] for entry in {e["folder"]: e for e in runs}.values())),
+        "environment": environment,
+        "seeds": list(s.seeds),
+        "training_version": store.TRAINING_VERSION,
+        "training_seconds": round(sum({e["folder"]: e["seconds"] for e in runs}.values()), 1),
+        "runs": runs,
+        "sha256": digests,
+    }
+    atomic_write_text(where / PROVENANCE, json.dumps(provenance, indent=1, default=str))
+    return where
+
+
+def stamp(where: Path, wall_seconds: float, chapters: dict[str, float] | None = None) -> None:
+    """Add the build's wall time (and its chapters') to a results folder the build wrote."""
+    path = Path(where) / PROVENANCE
+    provenance = json.loads(path.read_text())
+    provenance["wall_seconds"] = round(float(wall_seconds), 1)
+    if chapters is not None:
+        provenance["chapter_seconds"] = chapters
+    atomic_write_text(path, json.dumps(provenance, indent=1, default=str))
+
+
+def load(profile: str = "full", results_dir: Path | None = None) -> Recorded:
+    """The recorded findings of ``profile``, verified against their SHA-256.
+
+    Raises:
+        RecordError: nothing recorded, or a file is unreadable, missing or changed since it was written.
+    """
+    where = folder(profile, results_dir)
+    path = where / PROVENANCE
+    if not path.is_file():
+        raise RecordError(f"no `{profile}` build is recorded in {where} yet (`make book PROFILE={profile}` writes it)")
+    try:
+        provenance = json.loads(path.read_text())
+        digests = provenance["sha256"]
+        for key in ("profile", "commit", "date", "runs", "training_version"):
+            provenance[key]  # noqa: B018 - a missing key is a damaged record
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise RecordError(f"{path} is unreadable or incomplete ({type(error).__name__})") from error
+    tables = {}
+    for name, digest in digests.items():
+        table = where / name
+        if not table.is_file() or sha256(table) != digest:
+            raise RecordError(f"{table} is missing or changed since the build wrote it")
+        tables[Path(name).stem] = pd.read_csv(table)
+    if "verdicts" not in tables:
+        raise RecordError(f"{where} has no verdicts table")
+    return Recorded(where, provenance, tables)
+
+
+def stale(recorded: Recorded) -> list[str]:
+    """How the code has changed since the record was written, in what it would train: one line per change.
+
+    Compares the training version, then recomputes with today's code the run folder (strategy and
+    config hash) of every recorded run from the recorded parameters. An empty list: this code
+    would train the same runs.
+    """
+    p, found = recorded.provenance, []
+    if p["training_version"] != store.TRAINING_VERSION:
+        found.append(
+            f"the training code's version is {store.TRAINING_VERSION}, the record's {p['training_version']}: "
+            "runs trained now would differ"
+        )
+    params = p.get("parameters", {})
+    try:
+        options = study.plan(
+            p["profile"],
+            seed=params.get("seed", 2017),
+            source=params.get("source"),
+            path=params.get("path"),
+            maestro_split=params.get("maestro_split"),
+            overrides={"iterations": params.get("iterations")},
+        )
+        changed = [
+            entry
+            for entry in p["runs"]
+            if store.run_folder(study.run_config(options, entry["strategy"], entry["seed"], entry["overrides"])).name
+            != entry["folder"]
+        ]
+    except (ValueError, TypeError, KeyError) as error:  # a setting the code no longer knows
+        return [*found, f"its settings no longer describe runs of this code ({' '.join(str(error).split())})"]
+    if changed:
+        found.append(
+            f"{len(changed)} of its {len(p['runs'])} runs would be trained with other settings now (their config "
+            f"hashes differ, e.g. {changed[0]['folder']})"
+        )
+    return found
+
+
+def record_if_tuned(
+    s: study.Study,
+    tables: dict[str, pd.DataFrame],
+    *,
+    parameters: dict,
+    environment: dict[str, str],
+    results_dir: Path | None = None,
+) -> Path | None:
+    """:func:`write` for the profiles of :data:`RECORDED_PROFILES`; nothing for the others."""
+    if s.profile not in RECORDED_PROFILES:
+        return None
+    return write(s, tables, parameters=parameters, environment=environment, results_dir=results_dir)

@@ -1,0 +1,96 @@
+"""Observations of the runs at hand, stated whatever the number of seeds."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from melodyreg.evaluation import claims, observations
+
+ORDER = ["baseline", "dropout", "scheduled_sampling", "professor_forcing"]
+
+
+def runs(seeds: int = 1, **columns) -> pd.DataFrame:
+    """One row per (strategy, seed); each column's value per strategy in ORDER."""
+    base = {
+        "accuracy_note": [0.41, 0.40, 0.001, 0.38],
+        "accuracy_no_event": [0.90, 0.90, 0.999, 0.91],
+        "nll": [1.130, 1.180, 1.669, 1.140],
+        "state_auc": [0.534, 0.61, 0.884, 0.70],
+        **columns,
+    }
+    return pd.DataFrame(
+        [
+            {"strategy": name, "seed": seed, **{c: v[i] for c, v in base.items()}}
+            for seed in range(seeds)
+            for i, name in enumerate(ORDER)
+        ]
+    )
+
+
+def sweep() -> pd.DataFrame:
+    """The baseline's own log-likelihood falls with temperature; strategies differ little at 1."""
+    rows = []
+    for i, name in enumerate(ORDER):
+        for t, ll in ((0.5, -100.0), (1.0, -250.0), (1.5, -400.0)):
+            rows.append({"strategy": name, "seed": 0, "temperature": t, "own_ll": ll - 5.0 * i})
+    return pd.DataFrame(rows)
+
+
+def test_a_model_that_only_holds_notes_is_named_with_its_numbers():
+    frame = runs()
+    assert observations.collapsed(frame) == ["scheduled_sampling"]
+    sentence = observations.collapse(frame)
+    assert sentence.startswith("Scheduled sampling (note-onset accuracy 0.001, test NLL 1.669) collapsed")
+    assert "in this run" in sentence and "the baseline does so for 0.410 of onsets at a test NLL of 1.130" in sentence
+    healthy = runs(accuracy_note=[0.41, 0.40, 0.30, 0.38])
+    assert observations.collapsed(healthy) == []
+    assert observations.collapse(healthy).startswith("No strategy collapsed")
+
+
+def test_over_several_seeds_the_observation_says_it_is_a_mean():
+    assert "on average over 3 seeds" in observations.collapse(runs(seeds=3))
+
+
+def test_the_temperature_effect_compares_one_model_across_temperatures_with_the_strategies_at_one():
+    sentence = observations.temperature(sweep())
+    assert "the baseline's own melodies score -400.0 at temperature 1.5 and -100.0 at 0.5" in sentence
+    assert "20 times as wide" in sentence and "(-265.0 to -250.0)" in sentence  # 300 against 15
+
+
+def test_the_state_order_is_read_against_the_poster():
+    opposite = observations.states(runs())
+    assert "scheduled sampling's training and generation states are the easiest to tell apart (AUC 0.884)" in opposite
+    assert "the baseline's the hardest (0.534)" in opposite and "opposite to the poster" in opposite
+    agree = observations.states(runs(state_auc=[0.95, 0.94, 0.55, 0.65]))
+    assert "as the poster has it" in agree
+    part = observations.states(runs(state_auc=[0.95, 0.5, 0.55, 0.65]))  # SS and PF closer than B, not than D
+    assert "only in part" in part
+
+
+def test_untested_claims_are_counted_by_the_way_their_runs_go():
+    table = pd.DataFrame(
+        {
+            "verdict": [
+                "untested (1 run: the claimed way)",
+                "untested (1 run: the other way)",
+                "untested (1 run: the other way)",
+                "untested (1 run: both ways)",
+                "contradicted",
+            ]
+        }
+    )
+    assert observations.one_run_directions(table) == (
+        "Of the 4 claims too few runs can judge, 1 goes the poster's way, 2 the other way and 1 partly one way and "
+        "partly the other in these runs, differences that one seed cannot tell from the noise between seeds."
+    )
+    assert observations.one_run_directions(table.iloc[4:]) == ""
+
+
+def test_agreement_matches_the_claims_own_reading():
+    frame = runs()
+    assert observations.agreement(claims.CLAIMS[observations.CLAIM_STATES_CLOSER], frame) == observations.DISAGREES
+
+
+def test_the_summary_joins_the_observations():
+    text = observations.summary(runs(), sweep())
+    assert text.index("collapsed") < text.index("temperature alone") < text.index("hidden-state AUC")

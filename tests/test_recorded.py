@@ -1,0 +1,128 @@
+"""A tuned build's findings: written with their provenance, verified when read, and checked against the code."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from melodyreg import hardware
+from melodyreg.evaluation import recorded
+from melodyreg.runs import store, study
+
+MACHINE = {"cpu": "AMD EPYC", "extensions": ["AVX2", "FMA"], "onednn": False, "machine": "x86_64"}
+
+
+def fake_study(profile: str = "smoke") -> study.Study:
+    """A study of stored-run stand-ins: the defaults, a two-setting grid, two seeds of the chosen settings."""
+    options = study.plan(profile, seed=7)
+
+    def run(name, seed, extra=None):
+        config = study.run_config(options, name, seed, extra)
+        return store.Run(config, store.run_folder(config), pd.DataFrame(), 60.0, hardware=MACHINE)
+
+    grid = [
+        {"strategy": "dropout", "setting": study.setting_label(x), "overrides": x, "run": run("dropout", 7, x)}
+        for x in ({"dropout_rate": 0.25}, {"dropout_rate": 0.5})
+    ]
+    selected = {"nll": {"baseline": {}, "dropout": {"dropout_rate": 0.25}}}
+    final = {
+        ("nll", name, seed): run(name, seed, selected["nll"][name])
+        for name in ("baseline", "dropout")
+        for seed in (7, 8)
+    }
+    defaults = {name: run(name, 7) for name in ("baseline", "dropout")}
+    return study.Study(profile, 7, None, None, defaults, (7, 8), grid, {}, final, selected, options)
+
+
+VERDICTS = pd.DataFrame(
+    {
+        "poster's claim": ["a", "b", "c"],
+        "evidence (mean [interval] over seeds)": ["x", "y", "z"],
+        "verdict": ["supported", "contradicted", "inconclusive"],
+        "replicates": [5, 5, 5],
+    }
+)
+ENVIRONMENT = {"commit": "abc123", "date of the build (UTC)": "2026-12-04 10:00", "numpy": "2.0"}
+PARAMETERS = {"seed": 7, "num_seeds": None, "source": None, "path": None, "maestro_split": None, "iterations": None}
+
+
+@pytest.fixture
+def written(tmp_path):
+    s = fake_study()
+    where = recorded.write(
+        s,
+        {"verdicts": VERDICTS, "selected": pd.DataFrame({"strategy": ["dropout"], "nll": ["dropout_rate = 0.25"]})},
+        parameters=PARAMETERS,
+        environment=ENVIRONMENT,
+        results_dir=tmp_path,
+    )
+    return s, where
+
+
+def test_findings_come_back_as_written_with_their_provenance(written, tmp_path):
+    s, where = written
+    assert where == tmp_path / "smoke" and (where / "verdicts.csv").is_file()
+    back = recorded.load("smoke", tmp_path)
+    pd.testing.assert_frame_equal(back.tables["verdicts"], VERDICTS)
+    p = back.provenance
+    assert p["commit"] == "abc123" and p["seeds"] == [7, 8] and p["training_version"] == store.TRAINING_VERSION
+    folders = {entry["folder"] for entry in p["runs"]}  # a run that serves twice (a default in the grid) once
+    assert len(folders) == 5 and p["machines"] == {hardware.kind(MACHINE): 5}
+    assert {run.folder.name for run in s.final.values()} <= folders
+    assert p["training_seconds"] == 60.0 * len(folders)
+    assert back.summary() == "supports 1, contradicts 1 and finds 1 inconclusive of the poster's 3 claims"
+    assert "commit abc123 on 2026-12-04 10:00" in back.origin() and "not recomputed here" in back.origin()
+
+
+def test_an_unchanged_code_is_not_stale_and_a_changed_one_is(written, tmp_path, monkeypatch):
+    assert recorded.stale(recorded.load("smoke", tmp_path)) == []
+    provenance = tmp_path / "smoke" / recorded.PROVENANCE
+    data = json.loads(provenance.read_text())
+    data["runs"][0]["folder"] = "baseline-000000000000"  # as if the defaults had changed since
+    provenance.write_text(json.dumps(data))
+    assert recorded.stale(recorded.load("smoke", tmp_path)) == [
+        f"1 of its {len(data['runs'])} runs would be trained with other settings now (their config hashes differ, "
+        "e.g. baseline-000000000000)"
+    ]
+    monkeypatch.setattr(store, "TRAINING_VERSION", store.TRAINING_VERSION + 1)
+    assert "training code's version" in recorded.stale(recorded.load("smoke", tmp_path))[0]
+
+
+def test_a_setting_the_code_no_longer_knows_is_stale_in_one_line(written, tmp_path):
+    provenance = tmp_path / "smoke" / recorded.PROVENANCE
+    data = json.loads(provenance.read_text())
+    data["runs"][0]["overrides"] = {"no_such_knob": 1}
+    provenance.write_text(json.dumps(data))
+    (line,) = recorded.stale(recorded.load("smoke", tmp_path))
+    assert line.startswith("its settings no longer describe runs of this code") and "\n" not in line
+
+
+def test_a_missing_or_damaged_record_is_refused_with_a_reason(written, tmp_path):
+    with pytest.raises(recorded.RecordError, match="no `full` build is recorded"):
+        recorded.load("full", tmp_path)
+    (tmp_path / "smoke" / "verdicts.csv").write_text("poster's claim,verdict\na,supported\n")
+    with pytest.raises(recorded.RecordError, match="changed since the build wrote it"):
+        recorded.load("smoke", tmp_path)
+    (tmp_path / "smoke" / recorded.PROVENANCE).write_text("{not json")
+    with pytest.raises(recorded.RecordError, match="unreadable or incomplete"):
+        recorded.load("smoke", tmp_path)
+
+
+def test_a_table_an_older_build_wrote_does_not_survive_a_newer_one(written, tmp_path):
+    s, where = written
+    assert (where / "selected.csv").exists()
+    recorded.write(s, {"verdicts": VERDICTS}, parameters=PARAMETERS, environment=ENVIRONMENT, results_dir=tmp_path)
+    assert not (where / "selected.csv").exists() and set(recorded.load("smoke", tmp_path).tables) == {"verdicts"}
+
+
+def test_the_wall_time_is_stamped_and_only_tuned_profiles_record(written, tmp_path):
+    _, where = written
+    recorded.stamp(where, 3600.4, {"01_data": 12.0})
+    back = recorded.load("smoke", tmp_path).provenance
+    assert back["wall_seconds"] == 3600.4 and back["chapter_seconds"] == {"01_data": 12.0}
+    poster = fake_study("poster")
+    assert recorded.record_if_tuned(poster, {"verdicts": VERDICTS}, parameters={}, environment={}) is None
+    with pytest.raises(ValueError, match="must include 'verdicts'"):
+        recorded.write(poster, {"nonsense": VERDICTS}, parameters={}, environment={}, results_dir=tmp_path)
