@@ -161,3 +161,6 @@ show.glue(
 # the baseline's {glue:text}`ss-valid-baseline`. {glue:text}`ss-valid-path` Whether a gentler schedule does better is a question
 # of tuning, which the `full` profile answers in the evaluation chapter with five values of $k$ and
 # one schedule with a floor on $\epsilon$.
+#
+# On the test split, scored in the {doc}`evaluation chapter <05_evaluation>`:
+# {glue:text}`05_evaluation.ipynb::eval-collapse:s`

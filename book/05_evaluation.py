@@ -33,9 +33,9 @@ import pandas as pd
 from IPython.display import Markdown, display
 
 from melodyreg import protocol
-from melodyreg.evaluation import claims, evidence, frontier, intervals, speed, states, tuning
+from melodyreg.evaluation import claims, evidence, frontier, intervals, observations, recorded, speed, states, tuning
 from melodyreg.report import display as show
-from melodyreg.report import plots
+from melodyreg.report import environment, plots
 from melodyreg.runs import study
 
 show.enable_offline_charts()
@@ -82,6 +82,15 @@ found = evidence.gather(s, num=num_melodies, steps=melody_steps, temperature=tem
 runs = found.runs[found.runs.rule == "nll"]
 show.glue("ll-count", f"{num_melodies}")
 show.glue("ll-steps", f"{melody_steps}")
+show.glue(  # MyST, pasted with {glue:md}: the tables it cites exist only at a profile that tunes
+    "tuning-cited",
+    Markdown(
+        "{numref}`tbl-tuning` lists the tuning runs and {numref}`tbl-chosen` the setting each rule chose."
+        if len(tuned.table)
+        else f"The `{profile}` profile follows the poster's protocol: one untuned setting per strategy. "
+        "The `full` profile tunes every strategy with the same budget (`make book PROFILE=full`)."
+    ),
+)
 ci = intervals.coverage_note(len(s.seeds))  # what the intervals below are worth at this many seeds
 display(
     Markdown(
@@ -111,7 +120,7 @@ display(
 # and spends no budget. Two rules choose a setting per strategy, both on the validation split:
 # the lowest **validation NLL** at the final iterate, and the highest **validation sample
 # quality** (mean feature overlap of 32 generated melodies with validation melodies). The NLL at
-# the best validation checkpoint is shown beside the final one.
+# the best validation checkpoint is shown beside the final one. {glue:md}`tuning-cited:myst`
 
 # %%
 if len(tuned.table):
@@ -121,28 +130,26 @@ if len(tuned.table):
             "Tuning runs on the validation split (one seed each): validation NLL at the final iterate and at "
             "the best checkpoint, and validation sample quality. Each strategy's setting is chosen from its rows. "
             "gate_open: the share of steps with professor forcing's adversarial term on; d_accuracy: its "
-            "discriminator's mean accuracy; own_input_share: the share of scheduled sampling's inputs over the "
-            "last 10 % of iterations that were its own samples and differed from the truth.",
+            "discriminator's accuracy (both means over all iterations); own_input_share: the share of scheduled "
+            "sampling's inputs over the last 10 % of iterations that were its own samples and differed from the "
+            "truth.",
             name="tbl-tuning",
-        )
-    )
-else:
-    display(
-        Markdown(
-            f"The `{profile}` profile follows the poster's protocol: one untuned setting per strategy. "
-            "The `full` profile tunes every strategy with the same budget (`make book PROFILE=full`)."
         )
     )
 
 # %%
+chosen = evidence.label(
+    pd.DataFrame(
+        [
+            {"strategy": name, **{rule: study.setting_label(picks[name]) for rule, picks in tuned.selected.items()}}
+            for name in s.runs
+        ]
+    )
+)
 if len(tuned.table):
-    chosen = [
-        {"strategy": name, **{rule: study.setting_label(picks[name]) for rule, picks in tuned.selected.items()}}
-        for name in s.runs
-    ]
     display(
         show.table(
-            evidence.label(pd.DataFrame(chosen)),
+            chosen,
             "The setting each rule chose per strategy (validation NLL; validation sample quality).",
             name="tbl-chosen",
         )
@@ -154,7 +161,7 @@ if len(tuned.table):
 # For each strategy (first seed), the hidden states of both LSTM layers (128 numbers per step) are
 # collected in two situations: **teacher-forced on training melodies** (red) and **free-running
 # while generating** (blue), the same number of steps from each. t-SNE maps each strategy's two sets
-# together into two dimensions, as the poster did.
+# together into two dimensions, as the poster did ({numref}`fig-tsne`).
 
 # %%
 samples = found.samples  # the first seed's melodies, generated once while measuring
@@ -169,8 +176,8 @@ show.figure(
 
 # %% [markdown]
 # t-SNE distorts distances and its pictures depend on its settings, so we turn "the two clouds
-# look apart" into two tests, for every seed: the cross-validated **ROC AUC** of a logistic
-# regression telling the two sets apart (0.5: indistinguishable; 1: never confused), with folds
+# look apart" into two tests, for every seed: the cross-validated **ROC AUC** ({numref}`fig-state-auc`) of a
+# logistic regression telling the two sets apart (0.5: indistinguishable; 1: never confused), with folds
 # that keep each sequence's states together (neighbouring steps are near-copies, and splitting them
 # across folds would inflate the AUC), and the
 # **maximum mean discrepancy** (MMD) with a Gaussian kernel {cite}`gretton2012kernel`, whose
@@ -195,8 +202,9 @@ show.figure(
     ),
     "fig-state-auc",
     f"How well a classifier tells teacher-forced from free-running hidden states (grouped cross-validated "
-    f"ROC AUC; means, {ci}). Near 0.5 the two are alike, as the poster claims for scheduled sampling and "
-    "professor forcing.",
+    f"ROC AUC; means, {ci}). Near 0.5 the two are alike. The poster claims scheduled sampling and professor "
+    f"forcing bring them closer than the baseline and dropout; this build {observations.agreement(claims.CLAIMS[1], runs)}"
+    " (the verdict, with intervals, is in the claims table below).",
 )
 
 # %%
@@ -287,8 +295,9 @@ show.glue("eval-window", f"{train_config.window:,}")
 # **Held-out fit** is the honest measure of what a model learned about melodies: the
 # teacher-forced negative log-likelihood per event on the whole held-out split (lower is better),
 # its perplexity, and how often the most likely next event is the true one, overall and by kind of
-# event. Most events are `NO_EVENT` (a note or rest goes on), so the accuracy on note onsets says
-# more about the melodic choices.
+# event ({numref}`tbl-fit`; the NLL alone in {numref}`fig-test-nll`). Most events are `NO_EVENT` (a
+# note or rest goes on), so the accuracy on note onsets says more about the melodic choices.
+# {numref}`tbl-paired` gives each strategy's differences from the baseline trained at the same seed.
 
 # %%
 fit_columns = {
@@ -308,29 +317,7 @@ show.table(
 )
 
 # %%
-fit = runs.groupby("strategy", sort=False)[["accuracy_note", "accuracy_no_event", "accuracy_note_off"]].mean()
-collapsed = fit.index[(fit.accuracy_note < 0.05) & (fit.accuracy_no_event > 0.95)]
-display(
-    Markdown(
-        (
-            f"{show.joined([show.strategy_label(n) for n in collapsed], lower=True).capitalize()} almost never "
-            f"{'predicts' if len(collapsed) == 1 else 'predict'} "
-            "a note onset as the most likely next event and almost always `NO_EVENT`: "
-            + ("a model that has" if len(collapsed) == 1 else "models that have")
-            + " collapsed onto holding notes, whose overall accuracy is then about the share of `NO_EVENT` in "
-            "the data. "
-            if len(collapsed)
-            else "No strategy has collapsed onto holding notes (every note-onset accuracy is above 0.05). "
-        )
-        + (
-            "No model ever makes `NOTE_OFF` its most likely next event (accuracy 0 for every strategy): a rest is "
-            "rarer than either alternative at almost every step, so it is scored by its probability in the NLL, "
-            "not by this accuracy."
-            if fit.accuracy_note_off.notna().all() and (fit.accuracy_note_off == 0).all()
-            else ""
-        )
-    )
-)
+display(Markdown(observations.collapse(runs) + " " + observations.note_off(runs)))
 
 # %%
 show.figure(
@@ -362,7 +349,8 @@ show.table(
 # reports, for a generated melody, the sum over the sampled events (all but the primer) of the log
 # probability *the model itself* gave the event it sampled. We compute exactly that for
 # {glue:text}`ll-count` melodies of {glue:text}`ll-steps` steps primed at middle C, per seed, and
-# average over seeds.
+# average over seeds ({numref}`tbl-likelihood`); {numref}`fig-likelihood` shows the single melodies
+# behind the means.
 
 # %%
 show.table(
@@ -463,7 +451,9 @@ display(
 # envelope: a very cold model writes sparse melodies whose features can differ *more* than warmer
 # ones, and a very hot one near-random melodies whose feature statistics come out alike, so
 # temperature does not order the curve). {numref}`fig-frontier` shows the curves,
-# {numref}`tbl-frontier` the verdict.
+# {numref}`tbl-frontier` the verdict. {numref}`fig-temperature-ll` follows the poster's
+# log-likelihood across the same temperatures, {numref}`tbl-diversity` gives every measure of quality
+# and diversity at temperature 1, and {numref}`tbl-lengths` compares short melodies with long ones.
 
 # %%
 sweep, lengths = frontier.study_frontier(s, num=protocol.SWEEP_MELODIES[profile], steps=melody_steps)
@@ -498,7 +488,8 @@ show.figure(
     ),
     "fig-temperature-ll",
     "The poster's log-likelihood of a model's own melodies at each sampling temperature "
-    f"({show.counted(protocol.SWEEP_MELODIES[profile], 'melody', 'melodies')} per run and temperature; {ci}). Every strategy can reach any value by its temperature alone: the measure is an entropy knob.",
+    f"({show.counted(protocol.SWEEP_MELODIES[profile], 'melody', 'melodies')} per run and temperature; {ci}). "
+    + observations.temperature(sweep),
 )
 
 # %%
@@ -584,7 +575,8 @@ display(
 # the beginning is the model's own. Own minus other keeps only the second, since both beginnings
 # are foreign to the continuation: the **excess** cost of reading its own output instead of real
 # music, which is exposure bias. At *p* = 1 the own beginning is the real first note, so the
-# excess starts negative.
+# excess starts negative. {numref}`fig-exposure` shows the excess at every length of beginning, and
+# {numref}`tbl-exposure` the three costs after the longest.
 
 # %%
 excess = intervals.summarise(evidence.label(found.exposure), "excess", by=["strategy", "prefix"])
@@ -634,6 +626,7 @@ display(
 # final comparison, the yardstick for a margin at one seed. A claim that flips only where the
 # margin is within the seed spread does not hinge on the setting. The claim about training speed
 # is left out: it is judged on timed steps of the chosen settings, not on the runs.
+# {glue:md}`settings-cited:myst`
 
 # %%
 robust = tuning.robustness(s, found)
@@ -661,8 +654,6 @@ if len(robust):
             name="tbl-flips",
         )
     )
-else:
-    display(Markdown(f"The `{profile}` profile has no tuning settings to vary; the `full` profile does."))
 
 # %%
 if len(robust):
@@ -694,7 +685,11 @@ if len(robust):
 # Each claim of the poster's Discussion and Conclusion becomes paired comparisons over seeds (see
 # `melodyreg.evaluation.claims`): **supported** when every comparison goes the claimed way with an
 # interval that excludes zero, **contradicted** when one goes the other way with such an interval,
-# **inconclusive** otherwise.
+# **inconclusive** otherwise. {numref}`tbl-verdicts` judges every strategy at its setting chosen by
+# validation NLL. {glue:md}`verdicts-quality-cited:myst` The claim about training speed is judged on
+# the step times of {numref}`tbl-step-times`, the claim that scheduled sampling and professor forcing
+# do worse in training on the training NLL of {numref}`tbl-generalization`, and {numref}`tbl-pf-runs`
+# shows how often each professor-forcing run had its adversarial term on.
 
 # %%
 timings = speed.step_times(s)
@@ -708,11 +703,13 @@ show.table(
 
 # %%
 quality_runs = found.runs[found.runs.rule == "quality"]
+quality_verdicts = None
 if len(quality_runs) and set(quality_runs.strategy) == set(runs.strategy):
     quality_timings = speed.step_times(s, rule="quality", reuse=timings)  # a setting both chose: timed once
+    quality_verdicts = claims.verdicts(quality_runs, quality_timings)
     display(
         show.table(
-            claims.verdicts(quality_runs, quality_timings),
+            quality_verdicts,
             "The same claims with each strategy at the setting chosen by validation sample quality. A setting "
             "both rules chose has every seed; a comparison with a setting only this rule chose pairs fewer "
             "(the replicates column). Seeds: "
@@ -724,6 +721,29 @@ if len(quality_runs) and set(quality_runs.strategy) == set(runs.strategy):
             name="tbl-verdicts-quality",
         )
     )
+
+# %%
+# MyST for the prose, pasted with {glue:md}: what it cites exists only at a profile that tunes
+show.glue(
+    "settings-cited",
+    Markdown(
+        "{numref}`fig-robustness` maps every claim at every setting, {numref}`tbl-flips` says where each holds "
+        "and where it flips, {numref}`tbl-hinges` which claims hinge on a setting, and {numref}`tbl-robustness` "
+        "lists every margin."
+        if len(robust)
+        else f"The `{profile}` profile has no tuning settings to vary; the `full` profile does."
+    ),
+)
+show.glue(
+    "verdicts-quality-cited",
+    Markdown(
+        "{numref}`tbl-verdicts-quality` judges them again with each strategy at the setting chosen by "
+        "validation sample quality."
+        if quality_verdicts is not None
+        else f"The `{profile}` profile judges them at these settings only; the `full` profile also judges them "
+        "at the settings chosen by validation sample quality."
+    ),
+)
 
 # %%
 show.table(
@@ -764,26 +784,72 @@ show.table(
         }
     ),
     "Professor forcing per run of the final comparison, under each selection rule: share of steps with the "
-    "adversarial term on (the generator gate open), the discriminator's accuracy, and the test NLL.",
+    "adversarial term on (the generator gate open), the discriminator's accuracy (both means over all "
+    "training iterations, of its accuracy on each iteration's batch), and the test NLL.",
     name="tbl-pf-runs",
 )
 
 # %%
 counts = verdicts["verdict"].value_counts()
 untested = int(verdicts["verdict"].str.startswith("untested").sum())
-display(
-    Markdown(
-        f"Of the poster's {len(verdicts)} claims, this study supports **{counts.get('supported', 0)}**, "
-        f"contradicts **{counts.get('contradicted', 0)}**, finds **{counts.get('inconclusive', 0)}** inconclusive "
-        f"and leaves **{untested}** untested, at the `{profile}` profile with {show.counted(len(s.seeds), 'seed')} "
-        "per strategy."
-        + (
-            f" Below {claims.MIN_SEEDS} seeds no claim is judged (but the one on training speed, timed in repeated "
-            "rounds): the `full` profile trains five."
-            if len(s.seeds) < claims.MIN_SEEDS
-            else ""
-        )
-    )
+display(Markdown(observations.claims_summary(verdicts)))
+
+# %% [markdown]
+# (sec-recorded)=
+# ## The tuned comparison, as last recorded
+#
+# The `full` profile tunes every strategy with the same budget and trains the chosen settings at five
+# seeds: some forty runs, hours on a laptop CPU. A `full` build writes what it found to
+# `results/full/` in the repository (the verdicts with their intervals, the chosen settings, the
+# tuning runs, every run's measures and the step timings, with the build's commit, date, machine and
+# package versions), and that folder is committed. Every build shows it here, recorded, not
+# recomputed: {numref}`tbl-recorded-verdicts` and {numref}`tbl-recorded-selected`. When the code has
+# changed since in a way that changes those runs, a warning says so.
+
+# %%
+recorded.record_if_tuned(  # a full build writes its findings to results/full/ (the other profiles write nothing)
+    s,
+    {
+        "verdicts": verdicts,
+        "verdicts_quality": quality_verdicts,
+        "selected": chosen,
+        "tuning": tuned.table.drop(columns="overrides"),
+        "runs": found.runs,
+        "timings": timings,
+    },
+    parameters={
+        "seed": seed,
+        "num_seeds": num_seeds,
+        "source": source,
+        "path": path,
+        "maestro_split": maestro_split,
+        "iterations": iterations,
+        "num_melodies": num_melodies,
+        "melody_steps": melody_steps,
+        "temperature": temperature,
+        "tsne_states": tsne_states,
+    },
+    environment=dict(environment.environment_table().values),
+)
+past, missing = recorded.latest("full")
+display(Markdown(recorded.notice(past, missing)))
+
+# %%
+show.table(
+    recorded.shown(past, "verdicts", missing),
+    "The poster's claims as "
+    + (past.origin() if past else "the last `full` build judged them (none recorded yet)")
+    + ": test split, settings chosen by validation NLL, intervals over the final comparison's seeds.",
+    name="tbl-recorded-verdicts",
+)
+
+# %%
+show.table(
+    recorded.shown(past, "selected", missing),
+    "The setting each rule chose per strategy on the validation split, in "
+    + (past.origin() if past else "the last `full` build (none recorded yet)")
+    + ".",
+    name="tbl-recorded-selected",
 )
 
 # %%
@@ -794,6 +860,17 @@ show.glue("eval-claims", f"{len(verdicts)}")
 for verdict in ("supported", "contradicted", "inconclusive"):
     show.glue(f"eval-{verdict}", f"{counts.get(verdict, 0)}")
 show.glue("eval-untested", f"{untested}")
+show.glue("eval-claims-summary", observations.claims_summary(verdicts))
+show.glue("eval-observations", observations.summary(runs, sweep))
+show.glue("eval-collapse", observations.collapse(runs))
+show.glue("eval-states", observations.states(runs))
+show.glue("eval-full-cost", recorded.cost(past) if past else "not recorded yet")
+show.glue(
+    "eval-recorded",
+    f"The tuned comparison, as {past.origin()}, {past.summary()}."
+    if past
+    else f"No tuned comparison is recorded yet ({missing}).",
+)
 means = runs.groupby("strategy")[["nll", "log_likelihood"]].mean()
 for name, row in means.iterrows():
     show.glue(f"eval-nll-{name}", f"{row.nll:.3f}")
@@ -819,9 +896,8 @@ show.glue("eval-settings", tuning.robustness_summary(robust) if len(robust) else
 # sampling and {glue:text}`eval-nll-professor_forcing` for professor forcing. The lowest, the best
 # fit of real melodies, is {glue:text}`eval-best-nll`. The highest log-likelihood of a model's own
 # melodies, the poster's measure, is {glue:text}`eval-best-ll` ({numref}`tbl-likelihood`), but it
-# measures how predictable a model is, not how well it learned music. The poster's
-# {glue:text}`eval-claims` claims come out as follows: supported {glue:text}`eval-supported`,
-# contradicted {glue:text}`eval-contradicted`, inconclusive {glue:text}`eval-inconclusive` and
-# untested {glue:text}`eval-untested` ({numref}`tbl-verdicts`). {glue:text}`eval-contradicted-list` Against the temperature-tuned
-# baseline ({numref}`tbl-frontier`): {glue:text}`eval-frontier` Across the tuning settings:
-# {glue:text}`eval-settings`
+# measures how predictable a model is, not how well it learned music.
+# {glue:text}`eval-observations` {glue:text}`eval-claims-summary` ({numref}`tbl-verdicts`)
+# Against the temperature-tuned baseline ({numref}`tbl-frontier`):
+# {glue:text}`eval-frontier` Across the tuning settings: {glue:text}`eval-settings`
+# {glue:text}`eval-recorded`

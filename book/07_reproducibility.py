@@ -44,6 +44,9 @@ show.enable_offline_charts()
 # when the book is built.
 #
 # ## The build's environment
+#
+# {numref}`tbl-environment` records where and with what this build ran: the date, the commit, the
+# machine and the versions of the packages that shape its numbers.
 
 # %%
 show.table(
@@ -89,8 +92,36 @@ run_times = environment.run_times(every_run)
 show.table(
     run_times,
     f"Training time of each of the {len(run_times)} runs of this study, in seconds "
-    f"({run_times.seconds.sum() / 3600:.1f} hours in all).",
+    f"({run_times.seconds.sum() / 3600:.1f} hours in all), and the machine that trained it.",
     name="tbl-run-times",
+)
+
+# %% [markdown]
+# ## What reproduces, bit for bit, and on what
+#
+# Every random draw of a build is seeded from the chapter's `seed`, so the same commit, parameters
+# and package versions give the same weights and the same numbers **on the same kind of CPU**: the
+# test suite checks that an interrupted and resumed run ends with the weights of an uninterrupted
+# one, and that a small training repeats byte for byte with TensorFlow's oneDNN optimisations on,
+# and again with them off. Whether on and off agree with each other depends on the CPU (on an
+# AVX-512 machine they did; on an AVX2 machine with oneDNN forced on they did not), so whether
+# oneDNN was on is part of the machine a run records. Across kinds of CPU bit-identity no longer
+# holds at all. TensorFlow picks its kernels by
+# the vector extensions it finds (AVX2, AVX-512, VNNI, BF16), and another kernel sums in another
+# order: after 5,000 iterations the rounding differences have grown into a different run, as far
+# from the first as a run with another seed. A build on another kind of machine is therefore
+# another draw, not a copy, and a difference between two builds of that size is no defect. Every
+# run records the machine that finished it ({numref}`tbl-run-times`); {numref}`tbl-machines`
+# counts this build's runs by kind of machine ({glue:text}`repro-machines`).
+
+# %%
+machines = environment.run_machines(run_times)
+show.glue("repro-machines", "one kind" if len(machines) == 1 else f"{len(machines)} kinds")
+show.table(
+    machines,
+    "The machines that trained this build's runs: CPU model, vector extensions, and whether oneDNN was on "
+    "(runs stored before machines were recorded show as not recorded).",
+    name="tbl-machines",
 )
 
 # %% [markdown]
@@ -133,8 +164,9 @@ show.glue("repro-commit", environment.commit())
 #
 # This book was built from commit {glue:text}`repro-commit`; its study used
 # {glue:text}`repro-runs` training runs, {glue:text}`repro-hours` hours of training on the machine
-# above. Rebuilding it with the same commit, parameters and package versions on the same machine
-# gives the same numbers, since every random draw is seeded from the chapter's `seed`; only the
+# above. Rebuilding it with the same commit, parameters and package versions on the same kind of
+# machine gives the same numbers, since every random draw is seeded from the chapter's `seed`; on
+# another kind of CPU the runs are new draws (see above); on the same kind only the
 # timings differ (the run times above, the chapter times, and the step times behind the claim
 # about training speed), as timings do from one run to the next. That claim's verdict can
 # therefore change between two builds when its interval lies close to zero.

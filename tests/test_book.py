@@ -1,8 +1,9 @@
 """The book itself is a test: execute every chapter at the smoke profile, build the HTML with
-warnings as errors, and open every page in headless Chromium with the network cut off.
+warnings as errors, and open every page in headless Chromium with the network cut off, at two
+widths (1280 and 1920 px) with the contents panel open, measuring what does not fit the text column.
 
 The build runs in a copy of the book under a temporary folder, so a book the user built
-with `make book` is left alone. Screenshots land in ``test-artifacts/``.
+with `make book` is left alone. Screenshots, one per page and width, land in ``test-artifacts/``.
 """
 
 import shutil
@@ -44,6 +45,16 @@ def test_pages_render_offline_without_errors(pages):
     assert not problems, problems
 
 
+def test_every_page_fits_its_text_column_at_both_widths(pages):
+    """With the contents panel open at 1280 px (the narrowest column) and at 1920 px, nothing is wider than the
+    text column or cut off behind a scrollbar; only a table's own frame, which says so, may scroll."""
+    for name, report in pages.items():
+        assert set(report.columns) == {width for width, _ in browser.VIEWPORTS}, name
+        assert 600 < report.columns[1280] <= report.columns[1920], (name, report.columns)
+    overflow = {name: report.overflow for name, report in pages.items() if report.overflow}
+    assert not overflow, overflow
+
+
 def test_data_chapter_shows_charts_audio_and_math(pages):
     data = pages["01_data.html"]
     assert data.charts >= 4 and data.charts_drawn == data.charts
@@ -82,5 +93,5 @@ def test_the_abstract_quotes_the_executed_evaluation(built_book):
     glued = _glued(book.source_dir(built_book.parent.parent) / "book" / "05_evaluation.ipynb")
     intro = (built_book / "book" / "intro.html").read_text()
     assert "Abstract" in intro
-    for key in ("eval-nll-baseline", "eval-ll-scheduled_sampling", "eval-claims", "eval-untested"):
+    for key in ("eval-nll-baseline", "eval-ll-scheduled_sampling", "eval-observations", "eval-claims-summary"):
         assert f">{glued[key]}<" in intro, key

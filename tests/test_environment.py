@@ -8,7 +8,16 @@ from melodyreg.report import environment
 
 def test_the_environment_names_python_cpu_commit_and_the_pinned_packages():
     table = environment.environment_table().set_index("item")["value"]
-    for item in ("date of the build (UTC)", "commit", "Python", "CPU", "CPU cores", "tensorflow-cpu", "keras"):
+    items = (
+        "date of the build (UTC)",
+        "commit",
+        "Python",
+        "CPU",
+        "CPU cores",
+        "vector extensions",
+        "TensorFlow's oneDNN",
+    )
+    for item in (*items, "tensorflow-cpu", "keras"):
         assert item in table.index and table[item]
     assert table["keras"] != "not installed"
 
@@ -28,10 +37,15 @@ def test_the_choices_are_read_from_the_config():
 
 def test_run_times_list_each_run_once(tmp_path):
     class Run:
-        def __init__(self, name, seconds):
+        def __init__(self, name, seconds, hardware=None):
             self.folder, self.seconds, self.config = tmp_path / name, seconds, config.ExperimentConfig()
+            self.hardware = hardware
 
-    first = Run("a", 10.04)
-    table = environment.run_times([first, Run("b", 5), first])
-    assert table.folder.tolist() == ["a", "b"] and table.seconds.tolist() == [10.0, 5.0]
+    box = {"cpu": "AMD EPYC", "extensions": ["AVX2"], "onednn": False}
+    first = Run("a", 10.04, box)
+    table = environment.run_times([first, Run("b", 5), first, Run("c", 1, box)])
+    assert table.folder.tolist() == ["a", "b", "c"] and table.seconds.tolist() == [10.0, 5.0, 1.0]
     assert table.run[0] == "baseline seed 2017"
+    assert table.machine.tolist() == ["AMD EPYC (AVX2; oneDNN off)", "not recorded", "AMD EPYC (AVX2; oneDNN off)"]
+    machines = environment.run_machines(table)
+    assert machines.values.tolist() == [["AMD EPYC (AVX2; oneDNN off)", 2], ["not recorded", 1]]

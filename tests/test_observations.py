@@ -16,6 +16,7 @@ def runs(seeds: int = 1, **columns) -> pd.DataFrame:
         "accuracy_no_event": [0.90, 0.90, 0.999, 0.91],
         "nll": [1.130, 1.180, 1.669, 1.140],
         "state_auc": [0.534, 0.61, 0.884, 0.70],
+        "accuracy_note_off": [0.0, 0.0, 0.0, 0.0],
         **columns,
     }
     return pd.DataFrame(
@@ -45,6 +46,11 @@ def test_a_model_that_only_holds_notes_is_named_with_its_numbers():
     healthy = runs(accuracy_note=[0.41, 0.40, 0.30, 0.38])
     assert observations.collapsed(healthy) == []
     assert observations.collapse(healthy).startswith("No strategy collapsed")
+
+
+def test_a_note_off_accuracy_of_zero_is_explained_only_when_every_strategy_has_it():
+    assert observations.note_off(runs()).startswith("No model ever makes `NOTE_OFF`")
+    assert observations.note_off(runs(accuracy_note_off=[0.0, 0.1, 0.0, 0.0])) == ""
 
 
 def test_over_several_seeds_the_observation_says_it_is_a_mean():
@@ -94,3 +100,26 @@ def test_agreement_matches_the_claims_own_reading():
 def test_the_summary_joins_the_observations():
     text = observations.summary(runs(), sweep())
     assert text.index("collapsed") < text.index("temperature alone") < text.index("hidden-state AUC")
+
+
+def test_the_claims_summary_counts_what_was_judged_and_says_what_was_not():
+    judged = pd.DataFrame({"poster's claim": ["a", "b", "c"], "verdict": ["supported", "contradicted", "inconclusive"]})
+    assert observations.claims_summary(judged) == (
+        "Of the poster's 3 claims, this build supports 1, contradicts 1 and finds 1 inconclusive. Contradicted: “b”."
+    )
+    poster = pd.DataFrame(
+        {
+            "poster's claim": ["Speed", "b", "c"],
+            "verdict": ["contradicted", "untested (1 run: the other way)", "untested (1 run: the claimed way)"],
+        }
+    )
+    text = observations.claims_summary(poster)
+    assert text.startswith("Of the poster's 3 claims, this build can judge one, “Speed”, and finds it contradicted; ")
+    assert (
+        "the other 2 need at least 3 seeds per strategy." in text
+        and "1 goes the poster's way and 1 the other way" in text
+    )
+    none = poster.iloc[1:]
+    assert observations.claims_summary(none).startswith(
+        "None of the poster's 2 claims can be judged with so few runs: each needs at least 3 seeds per strategy."
+    )

@@ -126,3 +126,21 @@ def test_the_wall_time_is_stamped_and_only_tuned_profiles_record(written, tmp_pa
     assert recorded.record_if_tuned(poster, {"verdicts": VERDICTS}, parameters={}, environment={}) is None
     with pytest.raises(ValueError, match="must include 'verdicts'"):
         recorded.write(poster, {"nonsense": VERDICTS}, parameters={}, environment={}, results_dir=tmp_path)
+
+
+def test_the_notice_tells_where_findings_come_from_or_why_there_are_none(written, tmp_path):
+    found, reason = recorded.latest("smoke", tmp_path)
+    text = recorded.notice(found, reason)
+    assert (
+        text.startswith("From the last `smoke` build, at commit abc123")
+        and "5 training runs (5 min of training, summed over runs)" in text
+    )
+    assert "2 seeds per strategy in the final comparison (7, 8)" in text and "Warning" not in text
+    missing, why = recorded.latest("full", tmp_path)
+    assert missing is None and recorded.notice(missing, why).startswith("Nothing to show yet: no `full` build")
+    assert recorded.shown(missing, "verdicts", why).iloc[0, 0].startswith("none: no `full` build")
+    provenance = tmp_path / "smoke" / recorded.PROVENANCE
+    data = json.loads(provenance.read_text())
+    data["training_version"] = -1
+    provenance.write_text(json.dumps(data))
+    assert "**Warning: the code has changed since that build**" in recorded.notice(recorded.load("smoke", tmp_path))

@@ -22,7 +22,7 @@ from melodyreg.prose import counted, joined
 
 COLLAPSE_NOTE = 0.05  # a note-onset accuracy below this ...
 COLLAPSE_HOLD = 0.95  # ... with a NO_EVENT accuracy above this: a model that has collapsed onto holding notes
-AGREES, DISAGREES, MIXED = "agrees", "disagrees", "partly agrees"
+AGREES, DISAGREES, MIXED = "agrees", "goes the other way", "agrees only in part"  # read after "this build"
 CLAIM_STATES_CLOSER = 1  # index in claims.CLAIMS: "Scheduled sampling and professor forcing bring ... states closer"
 
 
@@ -69,6 +69,18 @@ def collapse(runs: pd.DataFrame) -> str:
             f"test NLL of {means.loc[reference, 'nll']:.3f}"
         )
     return sentence + "."
+
+
+def note_off(runs: pd.DataFrame) -> str:
+    """Why a NOTE_OFF accuracy of 0 is no defect, when every strategy has it; empty otherwise."""
+    note_off = runs.groupby("strategy").accuracy_note_off.mean()
+    if note_off.isna().any() or (note_off != 0).any():
+        return ""
+    return (
+        "No model ever makes `NOTE_OFF` its most likely next event (accuracy 0 for every strategy): a rest is rarer "
+        "than either alternative at almost every step, so it is scored by its probability in the NLL, not by this "
+        "accuracy."
+    )
 
 
 def temperature(sweep: pd.DataFrame, reference: str = "baseline") -> str:
@@ -148,6 +160,43 @@ def one_run_directions(verdicts: pd.DataFrame) -> str:
         f"Of the {counted(len(untested), 'claim')} too few runs can judge, {joined(parts)} in these runs, "
         "differences that one seed cannot tell from the noise between seeds."
     )
+
+
+def claims_summary(verdicts: pd.DataFrame) -> str:
+    """What the verdict table comes to, in a sentence or three: the counts of the claims judged, how many too
+    few runs leave untested, and which way those runs go."""
+    total = len(verdicts)
+    untested = verdicts.verdict.str.startswith("untested")
+    judged = verdicts[~untested]
+    counts = judged.verdict.value_counts()
+    outcome = (
+        f"supports {counts.get('supported', 0)}, contradicts {counts.get('contradicted', 0)} and finds "
+        f"{counts.get('inconclusive', 0)} inconclusive"
+    )
+    contradicted = judged[judged.verdict == "contradicted"]["poster's claim"].tolist()
+    named = (
+        f" Contradicted: {'; '.join(f'“{claim}”' for claim in contradicted)}."
+        if len(judged) > 1 and contradicted
+        else ""
+    )
+    if not untested.any():
+        return f"Of the poster's {total} claims, this build {outcome}.{named}"
+    minimum = f"at least {counted(claims.MIN_SEEDS, 'seed')} per strategy"
+    rest = f"{'needs' if untested.sum() == 1 else 'need'} {minimum}"
+    if judged.empty:
+        opening = f"None of the poster's {total} claims can be judged with so few runs: each needs {minimum}."
+    elif len(judged) == 1:
+        claim, verdict = judged.iloc[0]["poster's claim"], judged.iloc[0].verdict
+        opening = (
+            f"Of the poster's {total} claims, this build can judge one, “{claim}”, and finds it {verdict}; "
+            f"the other {int(untested.sum())} {rest}."
+        )
+    else:
+        opening = (
+            f"Of the poster's {total} claims, this build judges {len(judged)}: it {outcome}; "
+            f"the other {int(untested.sum())} {rest}.{named}"
+        )
+    return f"{opening} {one_run_directions(verdicts)}"
 
 
 def summary(runs: pd.DataFrame, sweep: pd.DataFrame | None = None) -> str:

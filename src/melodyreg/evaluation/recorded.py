@@ -28,6 +28,7 @@ import pandas as pd
 from melodyreg import constants as C
 from melodyreg import hardware
 from melodyreg.files import atomic_write, atomic_write_text, sha256
+from melodyreg.prose import counted, joined
 from melodyreg.runs import store, study
 
 RECORDED_PROFILES = ("full",)  # the profiles whose builds write their findings to results/<profile>/
@@ -121,7 +122,7 @@ def write(
 
     Args:
         s: the study, with its final comparison trained.
-        tables: ``{stem: DataFrame}``; stems from :data:`TABLES` (``verdicts`` required).
+        tables: ``{stem: DataFrame}``; stems from :data:`TABLES` (``verdicts`` required; a ``None`` is skipped).
         parameters: the chapter parameters the build ran with (``seed``, ``num_seeds``, ``source``, ``path``,
             ``maestro_split``, ``iterations``), so that :func:`stale` can name the same runs again.
         environment: facts of the build (``commit``, ``date of the build (UTC)``, package versions, ...), as
@@ -130,6 +131,7 @@ def write(
     Returns:
         The folder written.
     """
+    tables = {stem: frame for stem, frame in tables.items() if frame is not None}
     unknown = set(tables) - set(TABLES)
     if unknown or "verdicts" not in tables:
         raise ValueError(f"tables must include 'verdicts' and come from {sorted(TABLES)}; got {sorted(tables)}")
@@ -250,3 +252,61 @@ def record_if_tuned(
     if s.profile not in RECORDED_PROFILES:
         return None
     return write(s, tables, parameters=parameters, environment=environment, results_dir=results_dir)
+
+
+def latest(profile: str = "full", results_dir: Path | None = None) -> tuple[Recorded | None, str]:
+    """:func:`load`, or ``None`` with the one-line reason there is nothing to show."""
+    try:
+        return load(profile, results_dir), ""
+    except RecordError as problem:
+        return None, str(problem)
+
+
+def _hours(seconds: float) -> str:
+    hours, minutes = divmod(round(seconds / 60), 60)
+    return f"{hours} h {minutes:02d} min" if hours else f"{minutes} min"
+
+
+def cost(found: Recorded) -> str:
+    """What the recorded build cost: ``41 training runs (3 h 28 min of training, 3 h 51 min for the whole build)``.
+
+    Training time is summed over runs (two train at a time on two cores); the whole build's wall time is
+    there when the build ran every chapter in one go (:func:`stamp`).
+    """
+    p = found.provenance
+    folders = {entry["folder"] for entry in p["runs"]}
+    text = f"{counted(len(folders), 'training run')} ({_hours(p['training_seconds'])} of training, summed over runs"
+    return text + (f"; {_hours(p['wall_seconds'])} for the whole build)" if "wall_seconds" in p else ")")
+
+
+def notice(found: Recorded | None, reason: str = "") -> str:
+    """A paragraph for the reader: where the recorded findings come from, what the build cost, and whether
+    the code has changed since (a warning), or why there is nothing to show."""
+    if found is None:
+        return f"Nothing to show yet: {reason}."
+    p = found.provenance
+    machines = p.get("machines", {})
+    where = (
+        f"trained on {next(iter(machines))}"
+        if len(machines) == 1
+        else f"trained on {len(machines)} kinds of machine ({joined([f'{n} on {k}' for k, n in machines.items()])})"
+    )
+    text = (
+        f"From {found.origin()}: {cost(found)}, {where}, {counted(len(p['seeds']), 'seed')} per strategy in the final "
+        f"comparison ({', '.join(map(str, p['seeds']))}). It {found.summary()}. Every table of that build is in "
+        f"`{found.folder.relative_to(C.REPO_ROOT) if found.folder.is_relative_to(C.REPO_ROOT) else found.folder}/`."
+    )
+    changes = stale(found)
+    if changes:
+        text += (
+            "\n\n**Warning: the code has changed since that build**, so these findings may not be what it would "
+            f"find now: {'; '.join(changes)}. Rebuild with `make book PROFILE={p['profile']}` to update them."
+        )
+    return text
+
+
+def shown(found: Recorded | None, stem: str, reason: str = "") -> pd.DataFrame:
+    """A recorded table for display, or a one-row table saying why there is none (the caption stays valid)."""
+    if found is not None and stem in found.tables:
+        return found.tables[stem]
+    return pd.DataFrame({"recorded findings": [f"none: {reason or f'the build wrote no {stem} table'}"]})

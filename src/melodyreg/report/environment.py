@@ -4,7 +4,8 @@
   CPU model and cores, the commit and the date of the build.
 * :func:`record_chapter_time` / :func:`chapter_times`: wall time per executed
   chapter, written by the build beside the executed notebooks.
-* :func:`run_times`: training time per run of a study, from the run store.
+* :func:`run_times`: training time and machine per run of a study, from the run
+  store; :func:`run_machines`: how many runs each kind of machine trained.
 * :func:`choices_table`: every choice the poster left open, our setting (read
   from :mod:`melodyreg.config`, never retyped) and the reason for it.
 """
@@ -122,8 +123,24 @@ def run_times(runs) -> pd.DataFrame:
         if run.folder in seen:
             continue
         seen.add(run.folder)
-        rows.append({"run": run.config.label(), "folder": run.folder.name, "seconds": round(run.seconds, 1)})
+        rows.append(
+            {
+                "run": run.config.label(),
+                "folder": run.folder.name,
+                "seconds": round(run.seconds, 1),
+                "machine": hardware.kind(run.hardware),
+            }
+        )
     return pd.DataFrame(rows)
+
+
+def run_machines(times: pd.DataFrame) -> pd.DataFrame:
+    """How many of a study's runs each kind of machine trained (from :func:`run_times`), most first.
+
+    Runs of one kind reproduce bit for bit; runs of two kinds are, between kinds, like runs of two seeds.
+    """
+    counts = times.groupby("machine").size().sort_values(ascending=False)
+    return pd.DataFrame({"machine that trained the run": counts.index, "runs": counts.to_numpy()})
 
 
 def choices_table() -> pd.DataFrame:
