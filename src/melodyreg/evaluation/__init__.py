@@ -2,5 +2,9 @@
 
 Modules: ``measures`` (held-out fit, hidden-state tests, exposure bias, feature comparison),
 ``features`` (symbolic-music features, Yang & Lerch), ``intervals`` (bootstrap intervals),
-``claims`` (the poster's claims as verdicts), ``evidence`` (every measure of every run).
+``states`` (hidden-state sets and t-SNE), ``evidence`` (every measure of every run),
+``tuning`` (settings chosen on validation data, the robustness map), ``speed`` (isolated step
+times), ``diversity`` and ``frontier`` (quality against diversity, the temperature sweep),
+``claims`` (the poster's claims as verdicts), ``observations`` (what the runs at hand show, in
+sentences), ``recorded`` (a full build's findings, written to ``results/`` and read back).
 """
