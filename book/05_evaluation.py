@@ -813,7 +813,7 @@ recorded.record_if_tuned(  # a full build writes its findings to results/full/ (
         "verdicts": verdicts,
         "verdicts_quality": quality_verdicts,
         "selected": chosen,
-        "tuning": tuned.table.drop(columns="overrides"),
+        "tuning": tuned.table.drop(columns="overrides") if len(tuned.table) else None,
         "runs": found.runs,
         "timings": timings,
     },
@@ -869,7 +869,7 @@ show.glue(
     "eval-recorded",
     f"The tuned comparison, as {past.origin()}, {past.summary()}."
     if past
-    else f"No tuned comparison is recorded yet ({missing}).",
+    else f"No tuned comparison is recorded yet: {missing}.",
 )
 means = runs.groupby("strategy")[["nll", "log_likelihood"]].mean()
 for name, row in means.iterrows():

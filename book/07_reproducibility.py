@@ -116,7 +116,6 @@ show.table(
 
 # %%
 machines = environment.run_machines(run_times)
-show.glue("repro-machines", "one kind" if len(machines) == 1 else f"{len(machines)} kinds")
 show.table(
     machines,
     "The machines that trained this build's runs: CPU model, vector extensions, and whether oneDNN was on "
@@ -156,6 +155,7 @@ show.table(environment.choices_table(), "Choices the poster left open, our setti
 
 # %%
 show.glue("repro-runs", f"{len(run_times)}")
+show.glue("repro-machines", "one kind" if len(machines) == 1 else f"{len(machines)} kinds")
 show.glue("repro-hours", f"{run_times.seconds.sum() / 3600:.1f}")
 show.glue("repro-commit", environment.commit())
 

@@ -70,7 +70,15 @@ def test_the_state_order_is_read_against_the_poster():
     agree = observations.states(runs(state_auc=[0.95, 0.94, 0.55, 0.65]))
     assert "as the poster has it" in agree
     part = observations.states(runs(state_auc=[0.95, 0.5, 0.55, 0.65]))  # SS and PF closer than B, not than D
-    assert "only in part" in part
+    assert part.endswith(
+        "here scheduled sampling's are closer than the baseline only and professor forcing's are closer than the "
+        "baseline only."
+    )
+    split = observations.states(runs(state_auc=[0.7, 0.75, 0.875, 0.631]))
+    assert split.endswith(
+        "here scheduled sampling's are further apart than both the baseline and dropout and professor forcing's are "
+        "closer than both the baseline and dropout."
+    )
 
 
 def test_untested_claims_are_counted_by_the_way_their_runs_go():

@@ -183,7 +183,7 @@ def load(profile: str = "full", results_dir: Path | None = None) -> Recorded:
     path = where / PROVENANCE
     if not path.is_file():
         shown = where.relative_to(C.REPO_ROOT) if where.is_relative_to(C.REPO_ROOT) else where
-        raise RecordError(f"no `{profile}` build is recorded in {shown}/ yet (`make book PROFILE={profile}` writes it)")
+        raise RecordError(f"no `{profile}` build is recorded in {shown}/ yet; `make book PROFILE={profile}` writes it")
     try:
         provenance = json.loads(path.read_text())
         digests = provenance["sha256"]
