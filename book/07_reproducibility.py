@@ -28,7 +28,7 @@ melody_steps = 128  # steps per generated melody, the primer (middle C) included
 temperature = 1.0  # sampling temperature
 
 # %%
-from melodyreg.evaluation import tuning
+from melodyreg.evaluation import recorded, tuning
 from melodyreg.report import display as show
 from melodyreg.report import environment
 from melodyreg.runs import study
@@ -124,6 +124,24 @@ show.table(
 )
 
 # %% [markdown]
+# The recorded `full` build ({ref}`sec-recorded`) trained some runs that this build trains too:
+# the same settings and code, hence the same run folder. Where the two were trained on different
+# kinds of machine, {numref}`tbl-across-machines` puts their final validation losses side by side;
+# the spread of the same loss over the seeds of one setting is the yardstick:
+# {glue:text}`repro-seed-spread`.
+
+# %%
+past, missing = recorded.latest("full")
+across = recorded.across_machines(past, every_run) if past else None
+spread = recorded.seed_spread(past) if past else None
+show.table(
+    across if across is not None and len(across) else recorded.shown(None, "", missing or "no run in common"),
+    "Runs of this build that the recorded `full` build also trained: the machine of each and the final "
+    "validation loss (on one kind of machine the difference is 0).",
+    name="tbl-across-machines",
+)
+
+# %% [markdown]
 # ## The choices the poster left open
 #
 # The poster names its architecture, batch size, iteration count, split and strategies, but not
@@ -156,6 +174,12 @@ show.table(environment.choices_table(), "Choices the poster left open, our setti
 # %%
 show.glue("repro-runs", f"{len(run_times)}")
 show.glue("repro-machines", "one kind" if len(machines) == 1 else f"{len(machines)} kinds")
+show.glue(
+    "repro-seed-spread",
+    f"a standard deviation of {spread:.4f} nats per event (the median over the recorded final comparison's settings)"
+    if spread is not None
+    else "not available, since no `full` build with its runs' losses is recorded",
+)
 show.glue("repro-hours", f"{run_times.seconds.sum() / 3600:.1f}")
 show.glue("repro-commit", environment.commit())
 

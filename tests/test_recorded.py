@@ -20,7 +20,8 @@ def fake_study(profile: str = "smoke") -> study.Study:
 
     def run(name, seed, extra=None):
         config = study.run_config(options, name, seed, extra)
-        return store.Run(config, store.run_folder(config), pd.DataFrame(), 60.0, hardware=MACHINE)
+        history = pd.DataFrame({"iteration": [0, 10], "phase": ["eval", "eval"], "loss": [2.0, 1.0 + 0.01 * seed]})
+        return store.Run(config, store.run_folder(config), history, 60.0, hardware=MACHINE)
 
     grid = [
         {"strategy": "dropout", "setting": study.setting_label(x), "overrides": x, "run": run("dropout", 7, x)}
@@ -144,3 +145,24 @@ def test_the_notice_tells_where_findings_come_from_or_why_there_are_none(written
     data["training_version"] = -1
     provenance.write_text(json.dumps(data))
     assert "**Warning: the code has changed since that build**" in recorded.notice(recorded.load("smoke", tmp_path))
+
+
+def test_runs_trained_again_on_another_machine_are_compared_with_the_seed_spread(written, tmp_path):
+    s, _ = written
+    found = recorded.load("smoke", tmp_path)
+    assert recorded.seed_spread(found) == pytest.approx(0.01 / 2**0.5)  # seeds 7 and 8: losses 1.07 and 1.08
+    same = s.final[("nll", "baseline", 8)]
+    elsewhere = dict(MACHINE, cpu="Intel Xeon", extensions=["AVX2", "AVX-512", "AVX-512 VNNI"], onednn=True)
+    other = store.Run(
+        same.config,
+        same.folder,
+        pd.DataFrame({"iteration": [10], "phase": ["eval"], "loss": [1.083]}),
+        50.0,
+        hardware=elsewhere,
+    )
+    table = recorded.across_machines(found, [other, other, s.runs["baseline"]])
+    assert table.run.tolist() == ["baseline seed 8", "baseline seed 7"]
+    row = table.iloc[0]
+    assert row["recorded on"] == "AMD EPYC (AVX2, FMA; oneDNN off)"
+    assert row["trained here on"] == "Intel Xeon (AVX2, AVX-512, AVX-512 VNNI; oneDNN on)"
+    assert row.difference == pytest.approx(0.003) and table.iloc[1].difference == 0

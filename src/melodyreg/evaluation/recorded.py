@@ -84,8 +84,18 @@ def folder(profile: str, results_dir: Path | None = None) -> Path:
     return Path(results_dir or C.RESULTS_DIR) / profile
 
 
+def final_valid_loss(run: store.Run) -> float | None:
+    """A run's last validation loss (the held-out check made while training), or ``None`` without one."""
+    history = run.history
+    if not {"phase", "loss"} <= set(getattr(history, "columns", ())):
+        return None
+    evals = history[history.phase == "eval"]
+    return round(float(evals.loss.iloc[-1]), 6) if len(evals) else None
+
+
 def _run_entry(rule: str, name: str, run_seed: int, overrides: dict, run: store.Run) -> dict:
     return {
+        "valid_loss": final_valid_loss(run),
         "rule": rule,
         "strategy": name,
         "seed": run_seed,
@@ -311,3 +321,57 @@ def shown(found: Recorded | None, stem: str, reason: str = "") -> pd.DataFrame:
     if found is not None and stem in found.tables:
         return found.tables[stem]
     return pd.DataFrame({"recorded findings": [f"none: {reason or f'the build wrote no {stem} table'}"]})
+
+
+def across_machines(found: Recorded, runs) -> pd.DataFrame:
+    """This build's runs that the recorded build also trained (same folder: same settings and code), side by
+    side: the machine and final validation loss of each.
+
+    On one kind of machine the two losses agree to the last digit; on two kinds they differ as runs of two
+    seeds do, which :func:`seed_spread` measures.
+
+    Args:
+        runs: stored runs of this build (:class:`melodyreg.runs.store.Run`), each listed once or more.
+    """
+    recorded_runs = {entry["folder"]: entry for entry in found.provenance["runs"]}
+    rows, seen = [], set()
+    for run in runs:
+        entry = recorded_runs.get(run.folder.name)
+        if entry is None or run.folder.name in seen or entry.get("valid_loss") is None:
+            continue
+        seen.add(run.folder.name)
+        here = final_valid_loss(run)
+        rows.append(
+            {
+                "run": run.config.label(),
+                "recorded on": entry["machine"],
+                "trained here on": hardware.kind(run.hardware),
+                "recorded validation loss": entry["valid_loss"],
+                "validation loss here": here,
+                "difference": None if here is None else round(here - entry["valid_loss"], 6),
+            }
+        )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "run",
+            "recorded on",
+            "trained here on",
+            "recorded validation loss",
+            "validation loss here",
+            "difference",
+        ],
+    )
+
+
+def seed_spread(found: Recorded) -> float | None:
+    """The median, over the recorded final comparison's settings, of the standard deviation of the final
+    validation loss across seeds: the yardstick for a difference between two machines."""
+    frame = pd.DataFrame(
+        [e for e in found.provenance["runs"] if e["rule"] not in ("default", "tuning", "design")]
+    ).drop_duplicates("folder")
+    if frame.empty or "valid_loss" not in frame:
+        return None
+    frame["setting"] = frame.overrides.map(lambda o: json.dumps(o, sort_keys=True))
+    spread = frame.groupby(["strategy", "setting"]).valid_loss.std().dropna()
+    return float(spread.median()) if len(spread) else None
