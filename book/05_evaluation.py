@@ -867,9 +867,11 @@ show.glue("eval-states", observations.states(runs))
 show.glue("eval-full-cost", recorded.cost(past) if past else "not recorded yet")
 show.glue(
     "eval-recorded",
-    f"The tuned comparison, as {past.origin()}, {past.summary()}."
-    if past
-    else f"No tuned comparison is recorded yet: {missing}.",
+    show.plain(
+        f"The tuned comparison, as {past.origin()}, {past.summary()}."
+        if past
+        else f"No tuned comparison is recorded yet: {missing}."
+    ),
 )
 means = runs.groupby("strategy")[["nll", "log_likelihood"]].mean()
 for name, row in means.iterrows():

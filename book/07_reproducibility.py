@@ -178,7 +178,7 @@ show.glue(
     "repro-seed-spread",
     f"a standard deviation of {spread:.4f} nats per event (the median over the recorded final comparison's settings)"
     if spread is not None
-    else "not available, since no `full` build with its runs' losses is recorded",
+    else "not available, since no full build with its runs' losses is recorded",
 )
 show.glue("repro-hours", f"{run_times.seconds.sum() / 3600:.1f}")
 show.glue("repro-commit", environment.commit())

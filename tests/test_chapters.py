@@ -1,8 +1,10 @@
-"""The chapters' shape: a literal parameters cell first, and the study chapters' shared parameters never drift."""
+"""The chapters' shape: a literal parameters cell first, the study chapters' shared parameters never drift, and
+every numbered figure and table is cited in the prose."""
 
 from __future__ import annotations
 
 import ast
+import re
 
 import jupytext
 import pytest
@@ -83,3 +85,85 @@ def test_jupyters_contents_manager_opens_a_chapter_as_a_notebook_and_saves_it_un
     manager.save(model, f"book/{source.name}")
     assert (tmp_path / "book" / source.name).read_text() == source.read_text()
     assert (tmp_path / "book" / source.with_suffix(".ipynb").name).exists()  # the paired notebook, git-ignored
+
+
+NUMREF = re.compile(r"\{numref\}`(?:[^`<]*<)?([A-Za-z0-9-]+)>?`")
+PASTED_MYST = re.compile(r"\{glue:md\}`([A-Za-z0-9_-]+):myst`")
+
+
+def _show_calls(source):
+    """Every call ``show.<name>(...)`` in a chapter's code cells."""
+    for cell in jupytext.read(source).cells:
+        if cell.cell_type == "code":
+            for node in ast.walk(ast.parse(cell.source)):
+                if (
+                    isinstance(node, ast.Call)
+                    and isinstance(node.func, ast.Attribute)
+                    and isinstance(node.func.value, ast.Name)
+                    and node.func.value.id == "show"
+                ):
+                    yield node
+
+
+def _defined_labels(source) -> set[str]:
+    """The labels of a chapter's numbered figures (``show.figure(chart, "fig-x", ...)``) and tables
+    (``show.table(..., name="tbl-x")``, ``show.listed(..., name=...)``), conditional ones included."""
+    labels = set()
+    for call in _show_calls(source):
+        given = call.args[1:2] if call.func.attr == "figure" else []
+        given += [k.value for k in call.keywords if k.arg == "name" and call.func.attr in ("table", "listed")]
+        for node in given:
+            assert isinstance(node, ast.Constant), f"{source.name}: write a label as a literal: {ast.unparse(node)}"
+            labels.add(node.value)
+    return labels
+
+
+def _glued_myst(source) -> dict[str, str]:
+    """The text of every ``show.glue(key, value)``, by key, string parts only (what {glue:md} may paste)."""
+    glued = {}
+    for call in _show_calls(source):
+        if call.func.attr == "glue" and len(call.args) == 2 and isinstance(call.args[0], ast.Constant):
+            parts = [
+                n.value for n in ast.walk(call.args[1]) if isinstance(n, ast.Constant) and isinstance(n.value, str)
+            ]
+            glued[call.args[0].value] = " ".join(parts)
+    return glued
+
+
+def _citations() -> set[str]:
+    """Labels cited with {numref} in the prose: the chapters' markdown cells, the book's pages, and MyST glued in
+    a chapter and pasted into its prose with ``{glue:md}`key:myst``` (how the prose cites a figure or table that
+    only some profiles draw; a citation of a missing label would fail the strict HTML build)."""
+    cited = set()
+    for page in build.BOOK_DIR.glob("*.md"):
+        cited |= set(NUMREF.findall(page.read_text()))
+    for source in CHAPTERS:
+        prose = "\n".join(c.source for c in jupytext.read(source).cells if c.cell_type == "markdown")
+        cited |= set(NUMREF.findall(prose))
+        glued = _glued_myst(source)
+        for key in PASTED_MYST.findall(prose):
+            cited |= set(NUMREF.findall(glued.get(key, "")))
+    return cited
+
+
+def test_every_figure_and_table_is_cited_in_the_prose():
+    cited = _citations()
+    uncited = {source.name: sorted(_defined_labels(source) - cited) for source in CHAPTERS}
+    assert not {name: labels for name, labels in uncited.items() if labels}, (
+        "figures and tables never cited with {numref} in book/ (cite each in the prose near it): "
+        + "; ".join(f"{name}: {', '.join(labels)}" for name, labels in uncited.items() if labels)
+    )
+
+
+def test_the_label_finder_sees_figures_tables_and_conditional_ones(tmp_path):
+    source = tmp_path / "09_x.py"
+    source.write_text(
+        '# %% tags=["parameters"]\nprofile = "poster"\n\n'
+        '# %%\nshow.figure(chart, "fig-a", "A.")\nif len(rows):\n    display(show.table(rows, "B.", name="tbl-b"))\n'
+        'show.listed(rows, "C", "c.csv", name="tbl-c")\nshow.table(rows, "an unnumbered table")\n'
+        'show.glue("cites", Markdown("{numref}`tbl-b`" if len(rows) else "none"))\n\n'
+        "# %% [markdown]\n# As {numref}`fig-a` shows. {glue:md}`cites:myst`\n"
+    )
+    assert _defined_labels(source) == {"fig-a", "tbl-b", "tbl-c"}
+    assert NUMREF.findall(_glued_myst(source)["cites"]) == ["tbl-b"]
+    assert NUMREF.findall("see {numref}`Figure %s <fig-a>` and {numref}`tbl-b`") == ["fig-a", "tbl-b"]

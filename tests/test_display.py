@@ -105,7 +105,20 @@ def test_table_with_and_without_caption():
     assert '<table class="dataframe table">' in with_caption
     assert "<td>total</td>" in with_caption and "<th>melodies</th>" in with_caption
     plain = display.table(frame).data
-    assert plain.startswith("<table") and "<p>" not in plain
+    assert plain.startswith('<div id="melodyreg-table-') and "<p>" not in plain
+
+
+def test_a_table_sits_in_a_frame_that_scrolls_and_says_so_only_when_too_wide():
+    frame = pd.DataFrame({"gate_discriminator": [0.5], "memorization MMD²": [0.01]})
+    page = display.table(frame).data
+    wrapper = re.match(r'<div id="(melodyreg-table-\d+)" class="melodyreg-wide">', page).group(1)
+    note = f'<p class="melodyreg-scroll-note" hidden>{display.SCROLL_NOTE}</p>'
+    frame_div = f'<div class="{display.SCROLL_CLASS}" tabindex="0" role="region"'
+    assert page.index(note) < page.index(frame_div) < page.index("<table")  # the note above the frame
+    assert f"document.getElementById('{wrapper}')" in page  # its script shows the note on overflow
+    assert "<th>gate_<wbr>discriminator</th>" in page  # headings may break after an underscore
+    assert "<td>0.5</td>" in page and "<wbr>" not in page.split("</thead>")[1]  # cells are left alone
+    assert display.table(frame).data.split('"')[1] != wrapper  # each table its own id
 
 
 @pytest.mark.skipif(shutil.which("fluidsynth") is None, reason="the fluidsynth program is not installed")

@@ -175,3 +175,150 @@ def test_common_pitch_classes_by_hand():
     assert plots.common_pitch_classes([melody]) == "G (dominant), C (tonic) and E (major third)"
     assert plots.common_pitch_classes([melody], top=1) == "G (dominant)"
     assert plots.common_pitch_classes([encode([-2, -1])]) == "none"
+
+
+def rendered_size(chart) -> tuple[float, float]:
+    """Width and height of a chart as Vega lays it out (axes, title and legend included), by vl-convert."""
+    import re
+
+    import vl_convert
+
+    svg = vl_convert.vegalite_to_svg(chart.to_dict(), vl_version=".".join(alt.SCHEMA_VERSION.split(".")[:2]))
+    width, height = re.search(r'<svg[^>]* width="([\d.]+)" height="([\d.]+)"', svg).groups()
+    return float(width), float(height)
+
+
+STRATEGIES = list(plots.STRATEGY_COLORS)
+
+
+def _every_chart() -> dict[str, alt.TopLevelMixin]:
+    """One of each chart the book shows, from small frames with the book's longest labels and titles."""
+    rng = np.random.default_rng(0)
+    long_title = "Exposure bias: NLL after own minus after another melody's beginning (95 % intervals over 5 seeds)"
+    curves = pd.DataFrame(
+        [
+            (s, phase, it, 2 - it / 6000)
+            for s in [*STRATEGIES, "Professor forcing (normalized)"]
+            for phase in ("train", "eval")
+            for it in range(0, 5000, 500)
+        ],
+        columns=["strategy", "phase", "iteration", "loss"],
+    )
+    history = pd.DataFrame(
+        {"phase": "train", "iteration": range(0, 500, 10), "epsilon": np.linspace(1, 0, 50), "own": 0.3}
+    )
+    summary = pd.DataFrame(
+        [(s, p, 0.1, 0.0, 0.2) for s in STRATEGIES for p in (1, 16, 64)],
+        columns=["strategy", "prefix", "mean", "low", "high"],
+    )
+    sweep = pd.DataFrame(
+        [(s, seed, t, rng.random(), rng.random()) for s in STRATEGIES for seed in (1, 2) for t in (0.5, 1.0, 1.5)],
+        columns=["strategy", "seed", "temperature", "overlap", "intra_ratio"],
+    )
+    runs = pd.DataFrame({"strategy": np.repeat(STRATEGIES, 2), "seed": [1, 2] * 4, "auc": rng.random(8)})
+    settings = [("Dropout", f"dropout_rate = {r}") for r in (0.1, 0.2, 0.3, 0.4, 0.5, 0.6)] + [
+        ("Professor forcing", "pf_reads = states+probs, pf_gate_low = 0.0, pf_gate_high = 1.0")
+    ] * 12
+    robust = pd.DataFrame(
+        [
+            {
+                "claim": b,
+                "brief": b,
+                "strategy": st,
+                "setting": f"{se} #{i}",
+                "selected": i == 0,
+                "margin": 0.1,
+                "holds": True,
+                "seed_spread": 0.05,
+            }  # fmt: skip
+            for b in ("SS not worse than baseline (Huszár)", "SS and PF beat the others (log-lik.)")
+            for i, (st, se) in enumerate(settings)
+        ]
+    )
+    return {
+        "event classes": plots.event_class_chart(MELODIES, "Event classes in the training melodies (log scale)"),
+        "pitches": plots.pitch_chart(MELODIES),
+        "lengths": plots.length_chart(MELODIES, title="Melody lengths (all melodies; 512 is the truncation limit)"),
+        "piano roll": plots.piano_roll([2, 0, 14, 1] * 64, "Melody 1 of the training side, its first 256 steps"),
+        "piano rolls": plots.piano_rolls({s: [2, 0, 14, 1] * 32 for s in STRATEGIES}),
+        "loss curves": plots.loss_curves(curves, "train", "Training NLL: the baseline and professor forcing's designs"),
+        "history": plots.history_chart(
+            history,
+            {"epsilon": "ε (chance of the true input)", "own": "share of inputs that were its own, unlike the truth"},
+            "The schedule used in training",
+            "share",
+        ),
+        "t-SNE": plots.tsne_chart(
+            pd.DataFrame(
+                {
+                    "x": rng.normal(size=40),
+                    "y": rng.normal(size=40),
+                    "strategy": np.repeat(STRATEGIES, 10),
+                    "states": ["training (teacher-forced)", "generation (free-running)"] * 20,
+                }
+            )
+        ),
+        "likelihoods": plots.likelihood_chart(
+            pd.DataFrame({"strategy": STRATEGIES, "melody": 1, "log_likelihood": [-200.0, -190.0, -180.0, -210.0]})
+        ),
+        "intervals": plots.interval_chart(runs, "auc", "Training vs generation hidden states: AUC", "ROC AUC"),
+        "exposure": plots.exposure_chart(summary, long_title),
+        "frontier": plots.frontier_chart(sweep, "overlap", "intra_ratio", "Quality against diversity"),
+        "features": plots.feature_chart(
+            pd.DataFrame(
+                {
+                    "feature": ["pitch_class_transition_matrix"] * 5,
+                    "strategy": [*STRATEGIES, "real (training melodies)"],
+                    "overlap": 0.5,
+                }
+            ),
+            "Overlap with the test melodies",
+        ),
+        "robustness map": plots.robustness_chart(robust, "Each claim at every tuning setting"),
+    }
+
+
+def test_every_chart_fits_the_text_column_legend_and_title_included():
+    for name, chart in _every_chart().items():
+        width, _ = rendered_size(chart)
+        assert width <= plots.COLUMN_PX, f"{name}: {width:.0f} px wide, the column is {plots.COLUMN_PX} px"
+
+
+def _legends(spec) -> list[dict]:
+    """Every legend a spec declares on a colour channel, in any layer or facet."""
+    found = []
+    if isinstance(spec, dict):
+        color = spec.get("encoding", {}).get("color")
+        if isinstance(color, dict) and color.get("legend") is not None and "field" in color:
+            found.append(color["legend"])
+        for value in spec.values():
+            found += _legends(value)
+    elif isinstance(spec, list):
+        for value in spec:
+            found += _legends(value)
+    return found
+
+
+def test_legends_sit_below_the_chart_with_their_labels_in_full():
+    for name, chart in _every_chart().items():
+        for legend in _legends(chart.to_dict()):
+            assert legend["orient"] == "bottom", name
+            assert legend.get("labelLimit", plots.COLUMN_PX) >= plots.COLUMN_PX or "gradientLength" in legend, name
+
+
+def test_a_bottom_legend_takes_as_many_columns_as_fit():
+    assert plots.bottom_legend(STRATEGIES).columns == 3  # 18 characters: three side by side
+    assert plots.bottom_legend(["a", "b"]).columns == 2  # never more columns than labels
+    assert plots.bottom_legend(["x" * 120]).columns == 1  # a long label gets a row of its own, uncut
+
+
+def test_long_titles_wrap_into_lines_that_fit():
+    assert plots._title("Short") == "Short"
+    lines = plots._title("word " * 40)
+    assert isinstance(lines, list) and len(lines) == 3 and all(len(line) <= plots.TITLE_CHARS for line in lines)
+
+
+def test_the_log_axis_ticks_powers_of_ten():
+    melodies = [np.zeros(123_456, dtype=np.int8)]  # 123,456 NO_EVENTs
+    y = plots.event_class_chart(melodies).to_dict()["encoding"]["y"]
+    assert y["axis"]["values"] == [0, 10, 100, 1_000, 10_000, 100_000]

@@ -22,3 +22,7 @@ def test_strategies_are_named_mid_sentence():
     assert prose.strategy_name("scheduled_sampling") == "scheduled sampling"
     assert prose.strategy_name("baseline") == "baseline"
     assert prose.strategy_name("seqgan") == "seqgan"  # unknown names pass through
+
+
+def test_plain_text_loses_markdown_code_marks():
+    assert prose.plain("no `full` build; run `make book`") == "no full build; run make book"

@@ -139,7 +139,7 @@ def test_the_notice_tells_where_findings_come_from_or_why_there_are_none(written
     assert "2 seeds per strategy in the final comparison (7, 8)" in text and "Warning" not in text
     missing, why = recorded.latest("full", tmp_path)
     assert missing is None and recorded.notice(missing, why).startswith("Nothing to show yet: no `full` build")
-    assert recorded.shown(missing, "verdicts", why).iloc[0, 0].startswith("none: no `full` build")
+    assert recorded.shown(missing, "verdicts", why).iloc[0, 0].startswith("none: no full build")
     provenance = tmp_path / "smoke" / recorded.PROVENANCE
     data = json.loads(provenance.read_text())
     data["training_version"] = -1

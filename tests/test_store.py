@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from conftest import seeded_model, tiny_config, toy_batch, toy_melodies, weights_of
+from melodyreg import hardware
 from melodyreg.config import config_hash, data_config
 from melodyreg.model import training
 from melodyreg.runs import store, sweep
@@ -34,6 +35,7 @@ def test_a_run_leaves_its_artifacts(trained):
     assert (run.folder / "config.json").read_text() == run_config.to_json()
     done = json.loads((run.folder / "done.json").read_text())
     assert done["iterations"] == 6 and done["seconds"] == run.seconds > 0
+    assert done["hardware"] == run.hardware == hardware.record()  # the machine that finished it
     assert run.history[run.history.phase == "train"].iteration.tolist() == [1, 2, 3, 4, 5, 6]
     assert run.history[run.history.phase == "eval"].iteration.tolist() == [0, 4, 6]
     pd.testing.assert_frame_equal(

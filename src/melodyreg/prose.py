@@ -25,3 +25,8 @@ def joined(items: Sequence[str], *, lower: bool = False) -> str:
 def strategy_name(strategy: str) -> str:
     """A strategy as named in the middle of a sentence: ``baseline``, ``scheduled sampling``."""
     return C.STRATEGY_LABELS.get(strategy, strategy).lower()
+
+
+def plain(text: str) -> str:
+    """``text`` without Markdown's code marks, for glued text, which the book renders as plain text."""
+    return text.replace("`", "")

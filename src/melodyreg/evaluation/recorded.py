@@ -28,7 +28,7 @@ import pandas as pd
 from melodyreg import constants as C
 from melodyreg import hardware
 from melodyreg.files import atomic_write, atomic_write_text, sha256
-from melodyreg.prose import counted, joined
+from melodyreg.prose import counted, joined, plain
 from melodyreg.runs import store, study
 
 RECORDED_PROFILES = ("full",)  # the profiles whose builds write their findings to results/<profile>/
@@ -320,7 +320,7 @@ def shown(found: Recorded | None, stem: str, reason: str = "") -> pd.DataFrame:
     """A recorded table for display, or a one-row table saying why there is none (the caption stays valid)."""
     if found is not None and stem in found.tables:
         return found.tables[stem]
-    return pd.DataFrame({"recorded findings": [f"none: {reason or f'the build wrote no {stem} table'}"]})
+    return pd.DataFrame({"recorded findings": [plain(f"none: {reason or f'the build wrote no {stem} table'}")]})
 
 
 def across_machines(found: Recorded, runs) -> pd.DataFrame:

@@ -4,6 +4,12 @@ Used by ``tests/test_book.py`` and runnable by hand:
 ``python -m melodyreg.report.browser _build/html screenshots/``. Chromium is the
 system's (Debian ``chromium``), driven by Playwright; no browser is downloaded.
 Every request that is not a local file is blocked and reported as a failure.
+
+Every page is also laid out at each width of :data:`VIEWPORTS`, with the page's contents
+panel (the theme's secondary sidebar, "On this page") beside the text, and measured: a
+chart, table, equation, figure or output wider than the text column, or cut off inside a
+box that hides or scrolls it, is a problem. Only a table's own frame
+(:data:`melodyreg.report.display.SCROLL_CLASS`), which says that it scrolls, may scroll.
 """
 
 from __future__ import annotations
@@ -12,6 +18,11 @@ import shutil
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+
+# 1280 px is the narrowest width at which the theme lays both sidebars beside the text (its
+# breakpoint is 1200 px), so the column is narrowest there: about 690 px; 1920 px is a common desktop.
+VIEWPORTS = ((1280, 900), (1920, 1080))
+TOLERANCE_PX = 1  # sub-pixel rounding of boxes
 
 CHROMIUM_FLAGS = [
     "--no-sandbox",
@@ -41,6 +52,9 @@ class PageReport:
     noise: list[str] = field(default_factory=list)
     numbered: int = 0
     code_shown: int = 0
+    overflow: list[str] = field(default_factory=list)
+    scrolling: list[str] = field(default_factory=list)
+    columns: dict[int, int] = field(default_factory=dict)
 
     @property
     def problems(self) -> list[str]:
@@ -54,6 +68,7 @@ class PageReport:
         found += [f"log noise in an output: {text}" for text in self.noise]
         if self.code_shown:
             found.append(f"{self.code_shown} code cells shown unfolded")
+        found += self.overflow
         return found
 
 
@@ -72,6 +87,138 @@ NOISE_SCRIPT = """() => {
   }
   return [...new Set(found)];
 }"""
+
+
+# The layout at the current width: the text column (the article's content box), whether the contents
+# panel is shown, and every element that does not fit the column. An element is "wide" when its box
+# reaches past either edge of the column, and "cut off" when it hides or scrolls content sideways
+# (scrollWidth > clientWidth). The outermost offender is reported once, named by its numbered caption
+# ("Fig. 2.1 chart") or else by its section. Tables inside a scroll frame of their own are exempt; the
+# frame itself must fit, and must show its note while it scrolls.
+LAYOUT_SCRIPT = r"""(tol) => {
+  // MathJax's copy of each formula for screen readers is clipped to nothing but still counts in
+  // scrollWidth (an inline formula would look cut off): leave it out while measuring
+  const quiet = document.createElement('style');
+  quiet.textContent = 'mjx-assistive-mml { display: none !important; }';
+  document.head.appendChild(quiet);
+  const article = document.querySelector('article.bd-article') || document.querySelector('main') || document.body;
+  const style = getComputedStyle(article), box = article.getBoundingClientRect();
+  const left = box.left + parseFloat(style.paddingLeft), right = box.right - parseFloat(style.paddingRight);
+  const column = right - left;
+  const side = document.querySelector('.bd-sidebar-secondary');
+  let panel = null;
+  if (side) {
+    const r = side.getBoundingClientRect(), cs = getComputedStyle(side);
+    panel = r.width > 0 && r.left < window.innerWidth && cs.display !== 'none' && cs.visibility !== 'hidden';
+  }
+  // folded code is not shown (Chromium still lays out the content of a closed <details>)
+  const hidden = el => el.closest('details:not([open])') && !el.closest('summary')
+                       && el.closest('details:not([open])') !== el;
+  const visible = el => { const r = el.getBoundingClientRect(); return r.width > 0 && r.height > 0 && !hidden(el); };
+  const heading = el => {
+    for (let s = el.closest('section'); s; s = s.parentElement && s.parentElement.closest('section')) {
+      const h = s.querySelector(':scope > h1, :scope > h2, :scope > h3, :scope > h4');
+      if (h) return h.textContent.replace(/[#\u00b6]\s*$/, '').trim();
+    }
+    return document.title;
+  };
+  const describe = el => {
+    const kind = el.closest('.melodyreg-chart') ? 'chart'
+      : el.closest('mjx-container, div.math') ? 'equation'
+      : el.closest('table') || el.querySelector('table') ? 'table'
+      : el.closest('pre') ? 'code block'
+      : el.closest('figure') ? 'figure' : '<' + el.tagName.toLowerCase() + '>';
+    const holder = el.closest('figure, .melodyreg-table');
+    const number = holder && holder.querySelector('.caption-number');
+    const name = number ? number.textContent.replace(/[\s:.]+$/, '').trim() : '';
+    if (kind === 'equation') {
+      const math = el.closest('mjx-container, div.math') || el;
+      const text = (math.querySelector('mjx-assistive-mml') || math).textContent.replace(/\s+/g, '');
+      return 'equation "' + text.slice(0, 30) + (text.length > 30 ? '…' : '') + '" in "' + heading(el) + '"';
+    }
+    if (name) return name + ' ' + kind;
+    return kind + ' in "' + heading(el) + '"';
+  };
+  const inFrame = el => el.parentElement && el.parentElement.closest('.melodyreg-scroll');
+  const reported = [], over = [];
+  const already = el => reported.some(r => r.contains(el) || el.contains(r));
+  const px = v => Math.round(v);
+  const check = el => {
+    if (!visible(el) || inFrame(el) || already(el)) return;
+    const r = el.getBoundingClientRect(), cs = getComputedStyle(el);
+    const framed = el.matches('.melodyreg-scroll');
+    if (r.right > right + tol || r.left < left - tol) {
+      const past = Math.max(r.right - right, left - r.left);
+      over.push(describe(el) + ' ' + px(r.width) + ' px wide in a ' + px(column) + ' px column ('
+                + px(past) + ' px past its edge)');
+      reported.push(el);
+    } else if (!framed && cs.overflowX !== 'visible' && el.scrollWidth > el.clientWidth + tol) {
+      const how = cs.overflowX === 'hidden' || cs.overflowX === 'clip' ? 'hidden' : 'behind a horizontal scrollbar';
+      over.push(describe(el) + ' cut off: ' + el.scrollWidth + ' px of content in a ' + el.clientWidth
+                + ' px box (' + how + ')');
+      reported.push(el);
+    }
+  };
+  // what a reader looks at first, named as such; then any other box in the column that is too wide or clips
+  const first = '.melodyreg-chart svg.marks, .melodyreg-chart canvas.marks, .melodyreg-scroll, table, '
+              + 'mjx-container[display="true"], div.math, figure, img, pre, .cell_output, .cell_output > *, '
+              + '.cell_output .output > *';
+  article.querySelectorAll(first).forEach(check);
+  article.querySelectorAll('*').forEach(check);
+  const scrolling = [];
+  article.querySelectorAll('.melodyreg-scroll').forEach(frame => {
+    if (!visible(frame) || frame.scrollWidth <= frame.clientWidth + tol) return;
+    const note = frame.parentElement.querySelector('.melodyreg-scroll-note');
+    const said = note && visible(note);
+    const what = describe(frame) + ' scrolls in its frame (' + frame.scrollWidth + ' px of table in '
+                 + frame.clientWidth + ' px)';
+    scrolling.push(what);
+    if (!said) over.push(what + ' without its note saying so');
+  });
+  const page = document.documentElement;
+  if (page.scrollWidth > page.clientWidth + tol) {
+    over.push('the page scrolls sideways: ' + page.scrollWidth + ' px in a ' + page.clientWidth + ' px window');
+  }
+  quiet.remove();
+  return {column: px(column), panel, over, scrolling};
+}"""
+
+
+def _settle(page) -> None:
+    """Wait two animation frames: the layout (and the tables' resize handlers) after a change of width."""
+    page.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
+
+
+def _open_contents_panel(page) -> None:
+    """Show the contents panel if the theme has folded it away behind its toggle button."""
+    toggle = page.locator("button.secondary-toggle:visible, .secondary-toggle:visible")
+    if toggle.count():
+        toggle.first.click()
+        _settle(page)
+
+
+def check_layout(page, report: PageReport, screenshot: Path | None = None) -> None:
+    """Measure the loaded ``page`` at every width of :data:`VIEWPORTS` into ``report``.
+
+    At each width the contents panel is made visible (a problem if it cannot be), then
+    ``LAYOUT_SCRIPT`` lists what does not fit the text column; ``screenshot``, if given, is the
+    path stem of one full-page screenshot per width (``<stem>-1280.png``, ...).
+    """
+    for width, height in VIEWPORTS:
+        page.set_viewport_size({"width": width, "height": height})
+        _settle(page)
+        layout = page.evaluate(LAYOUT_SCRIPT, TOLERANCE_PX)
+        if layout["panel"] is False:
+            _open_contents_panel(page)
+            layout = page.evaluate(LAYOUT_SCRIPT, TOLERANCE_PX)
+            if layout["panel"] is False:
+                report.overflow.append(f"at {width} px: the contents panel could not be shown beside the text")
+        report.columns[width] = layout["column"]
+        report.overflow += [f"at {width} px: {what}" for what in layout["over"]]
+        report.scrolling += [f"at {width} px: {what}" for what in layout["scrolling"]]
+        if screenshot is not None:
+            screenshot.parent.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(screenshot.with_name(f"{screenshot.name}-{width}.png")), full_page=True)
 
 
 def chromium_path() -> str:
@@ -97,7 +244,13 @@ def _wait(page, condition: str, timeout_ms: int) -> None:
 
 
 def check_pages(html_dir: Path, screenshots: Path | None = None, timeout_ms: int = 20_000) -> list[PageReport]:
-    """Load every chapter page of a built book offline and report what rendered."""
+    """Load every chapter page of a built book offline and report what rendered and what does not fit.
+
+    Args:
+        html_dir: the built book (``_build/html``).
+        screenshots: a folder for full-page screenshots, one per page and width of :data:`VIEWPORTS`.
+        timeout_ms: how long to wait for a page, its charts and its formulas.
+    """
     from playwright.sync_api import sync_playwright
 
     html_dir = Path(html_dir).resolve()
@@ -107,7 +260,8 @@ def check_pages(html_dir: Path, screenshots: Path | None = None, timeout_ms: int
     reports = []
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
-        context = browser.new_context(viewport={"width": 1200, "height": 900})
+        width, height = VIEWPORTS[0]
+        context = browser.new_context(viewport={"width": width, "height": height})
         for path in pages:
             report = PageReport(path.name)
             page = context.new_page()
@@ -158,9 +312,7 @@ def check_pages(html_dir: Path, screenshots: Path | None = None, timeout_ms: int
                 "() => [...document.querySelectorAll('.cell_input')]"
                 ".filter(e => !(e.closest('details') && !e.closest('details').open)).length"
             )
-            if screenshots is not None:
-                Path(screenshots).mkdir(parents=True, exist_ok=True)
-                page.screenshot(path=str(Path(screenshots) / f"{path.stem}.png"), full_page=True)
+            check_layout(page, report, None if screenshots is None else Path(screenshots) / path.stem)
             page.close()
             reports.append(report)
         browser.close()
@@ -175,8 +327,11 @@ if __name__ == "__main__":
         print(
             f"{rep.page}: {rep.charts_drawn}/{rep.charts} charts, {rep.audio} audio "
             f"{[round(d, 1) for d in rep.audio_durations]}, {rep.math_typeset}/{rep.math} formulas, "
-            f"{rep.numbered} numbered figures and tables"
+            f"{rep.numbered} numbered figures and tables; text column "
+            + ", ".join(f"{column} px at {width} px" for width, column in rep.columns.items())
         )
+        for note in rep.scrolling:
+            print(f"  scrolls on purpose: {note}")
         for problem in rep.problems:
             failed = True
             print(f"  PROBLEM {problem}")

@@ -27,6 +27,7 @@ from IPython.display import HTML
 
 from melodyreg.prose import counted as counted  # re-exported: chapters write show.counted(...)
 from melodyreg.prose import joined as joined
+from melodyreg.prose import plain as plain
 
 RENDERER = "melodyreg-offline"
 CAPTION_KEY = "melodyreg_caption"  # output metadata read by the build
@@ -138,8 +139,38 @@ def audio_player(ogg: bytes, midi: bytes, label: str, filename: str) -> HTML:
     )
 
 
+SCROLL_CLASS = "melodyreg-scroll"  # a frame that scrolls sideways on purpose (the browser check allows it)
+SCROLL_NOTE = "Wide table: scroll sideways for more columns."
+
+# Shows a frame's note only while its table is wider than the frame (on load and on resize); without
+# scripts the frame still scrolls, it just does not say so.
+_SCROLL_SCRIPT = (
+    "(function(){var w=document.getElementById('%s');if(!w)return;"
+    "var f=w.querySelector('.%s'),n=w.querySelector('.melodyreg-scroll-note');"
+    "function check(){var wide=f.scrollWidth>f.clientWidth+1;"
+    "n.hidden=!wide;w.classList.toggle('melodyreg-overflows',wide);}"
+    "window.addEventListener('resize',check);"
+    "if(document.readyState==='loading'){document.addEventListener('DOMContentLoaded',check);}else{check();}})();"
+)
+
+
 def _html_table(frame) -> str:
-    return frame.to_html(index=False, border=0, classes="table")
+    """``frame`` as an HTML table inside a frame that scrolls sideways if the table is wider than the page.
+
+    The book's stylesheet wraps the headings first, so that scrolling is rare; where a table is
+    still too wide, a note above the frame says so.
+    """
+    wrapper = f"melodyreg-table-{next(_ids)}"
+    body = frame.to_html(index=False, border=0, classes="table")
+    # a heading such as `gate_discriminator` may break after its underscores, not only between words
+    head, rest = body.split("</thead>", 1) if "</thead>" in body else ("", body)
+    body = (head.replace("_", "_<wbr>") + "</thead>" if head else "") + rest
+    return (
+        f'<div id="{wrapper}" class="melodyreg-wide">'
+        f'<p class="melodyreg-scroll-note" hidden>{SCROLL_NOTE}</p>'
+        f'<div class="{SCROLL_CLASS}" tabindex="0" role="region" aria-label="table; scrolls sideways">{body}</div>'
+        f"</div>\n<script>{_SCROLL_SCRIPT % (wrapper, SCROLL_CLASS)}</script>"
+    )
 
 
 def table(frame, caption: str = "", name: str | None = None):
