@@ -16,7 +16,7 @@ MATHJAX_DIR := book/assets/mathjax
 .PHONY: book test lint fast install assets lock clean
 
 book: install assets
-	$(PY) -m melodyreg book --profile $(PROFILE)
+	@$(PY) -m melodyreg book --profile $(PROFILE)
 
 test: install assets lint
 	@$(MAKE) --no-print-directory system PROGRAMS="fluidsynth chromium"
@@ -35,14 +35,16 @@ fast: install
 install: $(VENV)/.installed
 	@$(MAKE) --no-print-directory system PROGRAMS="fluidsynth"
 
+# pip -qq: errors only (a machine's pip configuration may warn about every package it looks up)
 $(VENV)/.installed: requirements.lock pyproject.toml
 	@command -v $(PYTHON_BASE) >/dev/null || { echo "need $(PYTHON_BASE) (set PYTHON_BASE=...)"; exit 1; }
-	test -x $(PY) || $(PYTHON_BASE) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements.lock
-	$(PY) -m pip install --quiet --no-deps -e .
-	$(PY) -m ipykernel install --sys-prefix --name melodyreg --display-name melodyreg >/dev/null
-	touch $@
+	@echo "setting up $(VENV): Python packages pinned in requirements.lock, this package, the melodyreg kernel"
+	@test -x $(PY) || $(PYTHON_BASE) -m venv $(VENV)
+	@$(PY) -m pip install -qq --upgrade pip
+	@$(PY) -m pip install -qq -r requirements.lock
+	@$(PY) -m pip install -qq --no-deps -e .
+	@$(PY) -m ipykernel install --sys-prefix --name melodyreg --display-name melodyreg >/dev/null
+	@touch $@
 
 # System programs: FluidSynth renders audio (book and tests); Chromium runs the browser test.
 PROGRAMS ?= fluidsynth
@@ -51,7 +53,8 @@ system:
 	for p in $(PROGRAMS); do command -v $$p >/dev/null || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	    echo "installing system programs:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive DEBCONF_NOWARNINGS=yes apt-get install -y -qq $$missing >/dev/null; \
 	  else \
 	    echo "Please install:$$missing (Debian: sudo apt-get install$$missing; conda: conda install -c conda-forge fluidsynth)"; \
 	    exit 1; \
@@ -63,13 +66,14 @@ assets: $(MATHJAX_DIR)/tex-chtml.js
 
 $(MATHJAX_DIR)/tex-chtml.js:
 	@command -v npm >/dev/null || { echo "npm is needed once to fetch MathJax (apt-get install npm)"; exit 1; }
-	mkdir -p .cache/npm
-	cd .cache/npm && npm pack --silent mathjax@$(MATHJAX_VERSION) >/dev/null
-	echo "$(MATHJAX_SHA256)  .cache/npm/mathjax-$(MATHJAX_VERSION).tgz" | sha256sum -c --quiet
-	rm -rf .cache/npm/package $(MATHJAX_DIR) && mkdir -p $(MATHJAX_DIR)/output/chtml
-	tar xzf .cache/npm/mathjax-$(MATHJAX_VERSION).tgz -C .cache/npm package/es5
-	cp .cache/npm/package/es5/tex-chtml.js $(MATHJAX_DIR)/
-	cp -r .cache/npm/package/es5/output/chtml/fonts $(MATHJAX_DIR)/output/chtml/
+	@echo "fetching MathJax $(MATHJAX_VERSION) from npm (checked against its SHA-256)"
+	@mkdir -p .cache/npm
+	@cd .cache/npm && npm pack --silent mathjax@$(MATHJAX_VERSION) >/dev/null
+	@echo "$(MATHJAX_SHA256)  .cache/npm/mathjax-$(MATHJAX_VERSION).tgz" | sha256sum -c --quiet
+	@rm -rf .cache/npm/package $(MATHJAX_DIR) && mkdir -p $(MATHJAX_DIR)/output/chtml
+	@tar xzf .cache/npm/mathjax-$(MATHJAX_VERSION).tgz -C .cache/npm package/es5
+	@cp .cache/npm/package/es5/tex-chtml.js $(MATHJAX_DIR)/
+	@cp -r .cache/npm/package/es5/output/chtml/fonts $(MATHJAX_DIR)/output/chtml/
 
 # Refresh requirements.lock and environment.yml from the current virtual environment.
 lock:
