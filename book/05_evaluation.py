@@ -807,7 +807,7 @@ display(Markdown(observations.claims_summary(verdicts)))
 # changed since in a way that changes those runs, a warning says so.
 
 # %%
-recorded.record_if_tuned(  # a full build writes its findings to results/full/ (the other profiles write nothing)
+recorded.write(  # a full build writes its findings to results/full/ (the other profiles write nothing)
     s,
     {
         "verdicts": verdicts,

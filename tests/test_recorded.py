@@ -58,6 +58,7 @@ def written(tmp_path):
         parameters=PARAMETERS,
         environment=ENVIRONMENT,
         results_dir=tmp_path,
+        profiles=("smoke",),
     )
     return s, where
 
@@ -114,7 +115,14 @@ def test_a_missing_or_damaged_record_is_refused_with_a_reason(written, tmp_path)
 def test_a_table_an_older_build_wrote_does_not_survive_a_newer_one(written, tmp_path):
     s, where = written
     assert (where / "selected.csv").exists()
-    recorded.write(s, {"verdicts": VERDICTS}, parameters=PARAMETERS, environment=ENVIRONMENT, results_dir=tmp_path)
+    recorded.write(
+        s,
+        {"verdicts": VERDICTS},
+        parameters=PARAMETERS,
+        environment=ENVIRONMENT,
+        results_dir=tmp_path,
+        profiles=("smoke",),
+    )
     assert not (where / "selected.csv").exists() and set(recorded.load("smoke", tmp_path).tables) == {"verdicts"}
 
 
@@ -124,9 +132,11 @@ def test_the_wall_time_is_stamped_and_only_tuned_profiles_record(written, tmp_pa
     back = recorded.load("smoke", tmp_path).provenance
     assert back["wall_seconds"] == 3600.4 and back["chapter_seconds"] == {"01_data": 12.0}
     poster = fake_study("poster")
-    assert recorded.record_if_tuned(poster, {"verdicts": VERDICTS}, parameters={}, environment={}) is None
+    assert recorded.write(poster, {"verdicts": VERDICTS}, parameters={}, environment={}) is None  # only full records
     with pytest.raises(ValueError, match="must include 'verdicts'"):
-        recorded.write(poster, {"nonsense": VERDICTS}, parameters={}, environment={}, results_dir=tmp_path)
+        recorded.write(
+            poster, {"nonsense": VERDICTS}, parameters={}, environment={}, results_dir=tmp_path, profiles=("poster",)
+        )
 
 
 def test_the_notice_tells_where_findings_come_from_or_why_there_are_none(written, tmp_path):

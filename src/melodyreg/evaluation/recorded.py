@@ -127,8 +127,12 @@ def write(
     parameters: dict,
     environment: dict[str, str],
     results_dir: Path | None = None,
-) -> Path:
+    profiles: tuple[str, ...] = RECORDED_PROFILES,
+) -> Path | None:
     """Write a build's findings to ``results/<profile>/``: the tables, then ``provenance.json``.
+
+    Only a study of one of ``profiles`` (by default the tuned comparison's) writes anything: the other
+    profiles' findings are the book they build.
 
     Args:
         s: the study, with its final comparison trained.
@@ -139,8 +143,10 @@ def write(
             :func:`melodyreg.report.environment.environment_table` lists them.
 
     Returns:
-        The folder written.
+        The folder written, or ``None`` for a profile that is not recorded.
     """
+    if s.profile not in profiles:
+        return None
     tables = {stem: frame for stem, frame in tables.items() if frame is not None}
     unknown = set(tables) - set(TABLES)
     if unknown or "verdicts" not in tables:
@@ -249,20 +255,6 @@ def stale(recorded: Recorded) -> list[str]:
             f"hashes differ, e.g. {changed[0]['folder']})"
         )
     return found
-
-
-def record_if_tuned(
-    s: study.Study,
-    tables: dict[str, pd.DataFrame],
-    *,
-    parameters: dict,
-    environment: dict[str, str],
-    results_dir: Path | None = None,
-) -> Path | None:
-    """:func:`write` for the profiles of :data:`RECORDED_PROFILES`; nothing for the others."""
-    if s.profile not in RECORDED_PROFILES:
-        return None
-    return write(s, tables, parameters=parameters, environment=environment, results_dir=results_dir)
 
 
 def latest(profile: str = "full", results_dir: Path | None = None) -> tuple[Recorded | None, str]:
