@@ -163,7 +163,9 @@ show.listed(
 # is the largest class ({glue:text}`data-no-event` of the training steps), and a model that always predicted it would
 # already be right that often. Keep this in mind when
 # reading accuracies and losses later. The pitch distribution ({numref}`fig-pitches`) shows the range after transposition
-# to C; the most common pitch classes of note onsets are {glue:text}`common-pitch-classes`.
+# to C; the most common pitch classes of note onsets are {glue:text}`common-pitch-classes`. {numref}`fig-lengths` shows
+# how long the melodies are, up to the truncation limit of step 3 above; training reads windows of a fixed length cut
+# from them.
 
 # %%
 train_melodies = parts.melodies(corpus, "train")
@@ -199,7 +201,7 @@ show.figure(
 #
 # {numref}`fig-piano-roll` is a piano roll of a training melody picked at random (with the chapter's seed).
 # Below it, three training melodies rendered with FluidSynth and the
-# General-MIDI SoundFont that pretty_midi ships, each with its MIDI file; the audio is the first
+# General-MIDI SoundFont that pretty_midi ships, each with its MIDI file; the audio is at most the first
 # 256 steps (32 seconds at 120 quarter notes a minute) of each melody, after transposition to C.
 
 # %%
@@ -207,11 +209,14 @@ rng = np.random.default_rng(seed)
 examples = rng.choice(parts.train, size=min(3, len(parts.train)), replace=False)
 first = int(examples[0])
 title = corpus.titles[corpus.melody_piece[first]] or corpus.pieces[corpus.melody_piece[first]]
+shown = corpus.melodies[first][:256]
 show.figure(
-    plots.piano_roll(corpus.melodies[first][:256], title),
+    plots.piano_roll(shown, title),
     "fig-piano-roll",
-    f"Piano roll of a training melody drawn with the chapter's seed, *{title}*, its first 256 steps; "
-    "dotted lines mark every 16 steps (a bar of 4/4; a tune in another metre has other bar lengths).",
+    f"Piano roll of a training melody drawn with the chapter's seed, *{title}*, "
+    + (f"its first {len(shown)} steps" if len(shown) < len(corpus.melodies[first]) else f"all {len(shown)} steps")
+    + "; dotted lines mark every 16 steps (four quarter notes), a grid for reading the rhythm, not the tune's bar "
+    "lines: the encoded melodies keep no time signature, and a tune in 6/8, say, has bars of 12 steps.",
 )
 
 # %%

@@ -56,8 +56,10 @@ show.enable_offline_charts()
 # training, so that no unit can rely on particular others. For the outputs $\mathbf{y}^l$ of layer
 # $l$, as on the poster,
 #
-# $$r_j^l \sim \mathrm{Bernoulli}(1-p), \qquad \tilde{\mathbf{y}}^l = \mathbf{r}^l * \mathbf{y}^l,
-# \qquad z_i^{l+1} = \mathbf{w}_i^{l+1}\tilde{\mathbf{y}}^l + b_i^{l+1}, \qquad y_i^{l+1} = f(z_i^{l+1}).$$
+# $$\begin{aligned}
+# r_j^l &\sim \mathrm{Bernoulli}(1-p), & \tilde{\mathbf{y}}^l &= \mathbf{r}^l * \mathbf{y}^l, \\
+# z_i^{l+1} &= \mathbf{w}_i^{l+1}\tilde{\mathbf{y}}^l + b_i^{l+1}, & y_i^{l+1} &= f(z_i^{l+1}).
+# \end{aligned}$$
 #
 # As in MelodyRNN's `DropoutWrapper`, dropout acts on each LSTM layer's output (what the next layer
 # and the softmax see), not on the recurrent state, with $p = 0.5$. We scale the kept outputs by
@@ -148,13 +150,22 @@ show.melody_gallery(samples["dropout"], "Dropout", "dropout")
 final = losses.set_index("strategy")
 show.glue("dropout-valid-baseline", f"{final.loc['baseline', 'eval loss']:.3f}")
 show.glue("dropout-valid-dropout", f"{final.loc['dropout', 'eval loss']:.3f}")
-show.glue("dropout-gap", f"{final.loc['dropout', 'eval loss'] - final.loc['baseline', 'eval loss']:+.3f}")
+gap = final.loc["dropout", "eval loss"] - final.loc["baseline", "eval loss"]
+show.glue("dropout-gap", f"{gap:+.3f}")
+show.glue(
+    "dropout-gap-reading",
+    "positive, so dropout fits held-out melodies worse"
+    if round(gap, 3) > 0
+    else "negative, so dropout fits held-out melodies better"
+    if round(gap, 3) < 0
+    else "the two fit held-out melodies equally well to three decimals",
+)
 
 # %% [markdown]
 # ## What this shows
 #
 # At the first seed and the default setting, the baseline ends with a validation loss of
 # {glue:text}`dropout-valid-baseline` nats per event and dropout with {glue:text}`dropout-valid-dropout`
-# (dropout − baseline: {glue:text}`dropout-gap`; negative: dropout fits held-out melodies better).
+# (dropout − baseline: {glue:text}`dropout-gap`, {glue:text}`dropout-gap-reading`).
 # One run each says little about which is better; the evaluation chapter judges the two on the test
 # side, over seeds and at settings tuned on validation when the build follows the `full` profile.

@@ -42,8 +42,8 @@ show.enable_offline_charts()
 # Tables and intervals say how the strategies differ; this page lets you hear it. Below are, for
 # the same primer (middle C), the first melody each strategy generated in its chapter (first seed,
 # default setting, the same draw) and a real melody from the test side that also begins on middle
-# C, each as a piano roll and as audio. Listen for whether a melody keeps a key and a metre, how
-# often it repeats itself, and whether it ends up on one note.
+# C, each as a piano roll ({numref}`fig-listening`) and as audio. Listen for whether a melody keeps
+# a key and a metre, how often it repeats itself, and whether it ends up on one note.
 
 # %%
 s = study.run_study(
@@ -68,7 +68,9 @@ show.figure(
     plots.piano_rolls(rolls),
     "fig-listening",
     f"One melody of {melody_steps} steps per strategy, all primed with middle C (the first of each "
-    f"chapter's gallery), and a real test melody {real_start}. Dotted lines mark every 16 steps (a bar of 4/4).",
+    f"chapter's gallery), and a real test melody {real_start}. Dotted lines mark every 16 steps (four quarter "
+    "notes), a grid for reading the rhythm, not bar lines: neither a generated melody nor the encoded "
+    "real one carries a time signature, and a tune in 6/8, say, has bars of 12 steps.",
 )
 
 # %%
