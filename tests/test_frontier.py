@@ -61,7 +61,9 @@ def test_the_summary_sentence_names_every_regularizer_and_its_verdict():
 def test_below_three_seeds_nothing_is_judged():
     frame = _three_seeds(0.1)
     row = frontier.verdicts(frame[frame.seed < 3]).iloc[0]
-    assert row.verdict == "untested (2 runs)"
+    assert row.verdict.startswith("untested (2 runs: above it at temperature ")
+    below = frontier.verdicts(_three_seeds(-0.1).query("seed == 1")).iloc[0]
+    assert below.verdict == "untested (1 run: below it at every temperature)"
 
 
 def test_the_sweep_measures_every_model_at_every_temperature():

@@ -170,7 +170,8 @@ def verdicts(frame: pd.DataFrame, reference: str = "baseline") -> pd.DataFrame:
     At each temperature the margins (:func:`margins`) are averaged over the seeds that have one,
     with a bootstrap interval. **yes**: at some temperature the interval lies above 0; **no**: at
     every temperature with a margin it lies below 0; **inconclusive** otherwise; **untested (n
-    runs)** below :data:`MIN_SEEDS` paired seeds.
+    runs: where they lie)** below :data:`MIN_SEEDS` paired seeds, saying whether the runs at hand rise
+    above the baseline's envelope at some temperature (the best) or stay below it.
 
     Returns:
         One row per regularizer: ``strategy``, ``verdict``, ``best temperature`` and ``best margin``
@@ -192,7 +193,9 @@ def verdicts(frame: pd.DataFrame, reference: str = "baseline") -> pd.DataFrame:
         best = max(summary, key=lambda row: row[1])
         signs = [intervals.sign(low, high) for _, _, low, high, n in summary if n >= MIN_SEEDS]
         if seeds < MIN_SEEDS:
-            verdict = f"untested ({counted(seeds, 'run')})"  # worded as the claims' verdicts
+            # worded as the claims' verdicts, with where these runs lie against the baseline's envelope
+            where = f"above it at temperature {best[0]:g}" if best[1] > 0 else "below it at every temperature"
+            verdict = f"untested ({counted(seeds, 'run')}: {where})"
         elif any(s > 0 for s in signs):
             verdict = "yes"
         elif signs and all(s < 0 for s in signs):
