@@ -119,6 +119,14 @@ def test_a_table_sits_in_a_frame_that_scrolls_and_says_so_only_when_too_wide():
     assert "<th>gate_<wbr>discriminator</th>" in page  # headings may break after an underscore
     assert "<td>0.5</td>" in page and "<wbr>" not in page.split("</thead>")[1]  # cells are left alone
     assert display.table(frame).data.split('"')[1] != wrapper  # each table its own id
+    assert "melodyreg-dense" not in page
+
+
+def test_a_table_of_many_columns_is_set_smaller():
+    many = pd.DataFrame({f"column {i}": [i] for i in range(display.DENSE_COLUMNS)})
+    assert f'class="{display.SCROLL_CLASS} melodyreg-dense"' in display.table(many).data
+    few = many.iloc[:, : display.DENSE_COLUMNS - 1]
+    assert "melodyreg-dense" not in display.table(few).data
 
 
 @pytest.mark.skipif(shutil.which("fluidsynth") is None, reason="the fluidsynth program is not installed")

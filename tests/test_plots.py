@@ -307,7 +307,7 @@ def test_legends_sit_below_the_chart_with_their_labels_in_full():
 
 
 def test_a_bottom_legend_takes_as_many_columns_as_fit():
-    assert plots.bottom_legend(STRATEGIES).columns == 3  # 18 characters: three side by side
+    assert plots.bottom_legend(STRATEGIES).columns == 4  # the four strategies side by side
     assert plots.bottom_legend(["a", "b"]).columns == 2  # never more columns than labels
     assert plots.bottom_legend(["x" * 120]).columns == 1  # a long label gets a row of its own, uncut
 

@@ -111,10 +111,16 @@ LAYOUT_SCRIPT = r"""(tol) => {
     const r = side.getBoundingClientRect(), cs = getComputedStyle(side);
     panel = r.width > 0 && r.left < window.innerWidth && cs.display !== 'none' && cs.visibility !== 'hidden';
   }
-  // folded code is not shown (Chromium still lays out the content of a closed <details>)
-  const hidden = el => el.closest('details:not([open])') && !el.closest('summary')
-                       && el.closest('details:not([open])') !== el;
-  const visible = el => { const r = el.getBoundingClientRect(); return r.width > 0 && r.height > 0 && !hidden(el); };
+  // folded code is not shown (Chromium still lays out the content of a closed <details>); the theme's
+  // margin notes and full-width blocks leave the column on purpose; a permalink icon after a heading
+  // or caption is shown only on hover and may sit in the article's padding
+  const hidden = el => (el.closest('details:not([open])') && !el.closest('summary')
+                        && el.closest('details:not([open])') !== el)
+                       || el.closest('.margin, .marginnote, .sidenote, .full-width, .tag_full-width, a.headerlink');
+  const visible = el => {
+    const r = el.getBoundingClientRect();
+    return r.width > 0 && r.height > 0 && !hidden(el) && getComputedStyle(el).visibility !== 'hidden';
+  };
   const heading = el => {
     for (let s = el.closest('section'); s; s = s.parentElement && s.parentElement.closest('section')) {
       const h = s.querySelector(':scope > h1, :scope > h2, :scope > h3, :scope > h4');

@@ -141,6 +141,7 @@ def audio_player(ogg: bytes, midi: bytes, label: str, filename: str) -> HTML:
 
 SCROLL_CLASS = "melodyreg-scroll"  # a frame that scrolls sideways on purpose (the browser check allows it)
 SCROLL_NOTE = "Wide table: scroll sideways for more columns."
+DENSE_COLUMNS = 9  # a table with this many columns is set a size smaller, so that it too fits the text column
 
 # Shows a frame's note only while its table is wider than the frame (on load and on resize); without
 # scripts the frame still scrolls, it just does not say so.
@@ -161,6 +162,7 @@ def _html_table(frame) -> str:
     still too wide, a note above the frame says so.
     """
     wrapper = f"melodyreg-table-{next(_ids)}"
+    dense = " melodyreg-dense" if len(frame.columns) >= DENSE_COLUMNS else ""
     body = frame.to_html(index=False, border=0, classes="table")
     # a heading such as `gate_discriminator` may break after its underscores, not only between words
     head, rest = body.split("</thead>", 1) if "</thead>" in body else ("", body)
@@ -168,7 +170,8 @@ def _html_table(frame) -> str:
     return (
         f'<div id="{wrapper}" class="melodyreg-wide">'
         f'<p class="melodyreg-scroll-note" hidden>{SCROLL_NOTE}</p>'
-        f'<div class="{SCROLL_CLASS}" tabindex="0" role="region" aria-label="table; scrolls sideways">{body}</div>'
+        f'<div class="{SCROLL_CLASS}{dense}" tabindex="0" role="region" aria-label="table; scrolls sideways">'
+        f"{body}</div>"
         f"</div>\n<script>{_SCROLL_SCRIPT % (wrapper, SCROLL_CLASS)}</script>"
     )
 

@@ -18,9 +18,9 @@ COLUMN_PX = 640
 checked at (1280 px, both sidebars open; :mod:`melodyreg.report.browser`) leaves a text column of
 about 690 px, so 640 px keeps a margin for the page's own padding."""
 TITLE_CHARS = 78  # a 13 px bold title line of this many characters fits COLUMN_PX (about 8 px a character)
-LEGEND_CHAR_PX = 6  # width of a character of a 10 px legend label (an overestimate, so columns never overflow)
-LEGEND_ENTRY_PX = 36  # a legend entry beside its label: symbol, gaps and column padding
-LEGEND_TITLE_PX = 90  # room left of a bottom legend's entries for its title
+LEGEND_CHAR_PX = 5.5  # mean width of a character of a 10 px legend label (a fitted chart makes room if longer)
+LEGEND_ENTRY_PX = 30  # a legend entry beside its label: symbol, gaps and column padding
+LEGEND_INDENT_PX = 90  # a bottom legend starts where the plot does, after the y axis
 
 
 def _title(text: str) -> str | list[str]:
@@ -42,7 +42,7 @@ def bottom_legend(labels: Sequence[str], title: str | None = None, **options) ->
     """
     labels = [str(label) for label in labels]
     entry = LEGEND_ENTRY_PX + LEGEND_CHAR_PX * max((len(label) for label in labels), default=1)
-    columns = max(1, min(len(labels), (COLUMN_PX - LEGEND_TITLE_PX) // entry))
+    columns = max(1, min(len(labels), int((COLUMN_PX - LEGEND_INDENT_PX) // entry)))
     return alt.Legend(orient="bottom", columns=columns, labelLimit=COLUMN_PX, title=title, **options)
 
 
@@ -206,8 +206,9 @@ STRATEGY_COLORS = {
 OTHER_COLORS = ("#e45756", "#72b7b2", "#9d755d", "#ff9da6", "#bab0ac")  # variants beyond the four strategies
 
 
-def _strategy_color(frame: pd.DataFrame, legend: bool = True) -> alt.Color:
-    """Each strategy's colour; its legend below the chart, or none where an axis already names the strategies."""
+def _strategy_color(frame: pd.DataFrame, legend: bool = True, **legend_options) -> alt.Color:
+    """Each strategy's colour; its legend below the chart (``legend_options`` for :func:`bottom_legend`), or
+    none where an axis already names the strategies."""
     present = set(frame["strategy"])
     known = [n for n in STRATEGY_COLORS if n in present]
     others = sorted(present - set(known))
@@ -216,7 +217,7 @@ def _strategy_color(frame: pd.DataFrame, legend: bool = True) -> alt.Color:
         "strategy:N",
         scale=alt.Scale(domain=known + others, range=colors),
         title="strategy",
-        legend=bottom_legend(known + others, "strategy") if legend else None,
+        legend=bottom_legend(known + others, "strategy", **legend_options) if legend else None,
     )
 
 
@@ -380,8 +381,10 @@ def curve_chart(summary: pd.DataFrame, x: str, x_title: str, title: str, y_title
 
     ``summary`` has columns ``strategy`` (labels), ``x``, ``mean``, ``low``, ``high``.
     """
+    # the legend's symbols would take the faint band's opacity
+    color = _strategy_color(summary, symbolOpacity=1)
     base = alt.Chart(summary, title=_title(title)).encode(
-        x=alt.X(f"{x}:Q", title=x_title, scale=alt.Scale(zero=False)), color=_strategy_color(summary)
+        x=alt.X(f"{x}:Q", title=x_title, scale=alt.Scale(zero=False)), color=color
     )
     band = base.mark_area(opacity=0.15).encode(y="low:Q", y2="high:Q")
     line = base.mark_line(point=True).encode(
