@@ -46,6 +46,9 @@ def test_book_passes_profile_parameters_and_chapters_on(monkeypatch):
     monkeypatch.setattr(build, "build", lambda *args, **kwargs: calls.append((args, kwargs)))
     cli.main(["book", "--profile", "smoke", "-p", "seed=3", "--only", "01_data", "--lenient"])
     assert calls == [(("smoke", {"seed": 3}), {"only": ["01_data"], "strict": False, "verbose": False})]
+    # checked and normalised; a `profile` parameter that agrees with --profile is the same request
+    cli.main(["book", "--profile", "smoke", "-p", "profile=smoke", "-p", "temperature=2"])
+    assert calls[-1][0] == ("smoke", {"temperature": 2.0}) and isinstance(calls[-1][0][1]["temperature"], float)
     cli.main(["book", "--verbose"])
     assert calls[-1][1]["verbose"] is True
 
@@ -98,6 +101,7 @@ def test_prepare_train_generate_on_a_midi_folder(tiny_midi, capsys):
     out = capsys.readouterr().out
     assert "melodies: 3" in out.replace(",", "") and "pieces read: 3" in out
     assert "skipped or ignored files and pieces (1):" in out and "midi/notes.txt" in out and "not MIDI" in out
+    assert "DataFrame" not in out and "Columns" not in out
 
     where_runs = [*where, "--runs-dir", str(tiny_midi / "runs")]
     with pytest.raises(SystemExit):  # never trains silently
@@ -117,3 +121,30 @@ def test_prepare_train_generate_on_a_midi_folder(tiny_midi, capsys):
     assert sorted(p.name for p in out_dir.iterdir()) == ["dropout-01.mid", "dropout-02.mid"]
     assert len(lines) == 2 and all("log-likelihood" in line for line in lines)
     assert [p for p in (tiny_midi / "runs").iterdir() if not p.name.startswith(".")] == [folder]  # reused
+
+    # a damaged run: generate says so in one line, leaves the run to `train`, and says nothing of retraining
+    weights = folder / "weights.npz"
+    weights.write_bytes(weights.read_bytes()[:100])
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["generate", *where_runs, "--strategy", "dropout", "-s", "iterations=3", *sampling])
+    err = capsys.readouterr().err
+    assert exit_.value.code == 2 and len(err.strip().splitlines()) == 1 and "retraining" not in err
+    assert err.startswith("error: the finished dropout run for these settings failed verification (weights.npz")
+    assert "train it again: python -m melodyreg train --strategy dropout --profile smoke --seed 2017" in err
+    assert f"--runs-dir {tiny_midi / 'runs'} -s iterations=3 (or add --train-if-missing)" in err
+    assert (folder / "done.json").exists()  # not moved aside: the command that retrains it does that
+
+
+def test_prepare_reports_nothing_left_out_in_words_and_names_changed_pieces(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(dataset, "prepare", functools.partial(dataset.prepare, cache_dir=None))
+    write_midi(tmp_path / "midi" / "tune.mid", scale_notes(C_MAJOR, repeats=8))
+    where = ["--source", "midi", "--path", str(tmp_path / "midi"), "--workers", "1"]
+    cli.main(["prepare", *where])
+    out = capsys.readouterr().out
+    assert "nothing left out or repaired" in out and "DataFrame" not in out and "skipped or" not in out
+    write_midi(tmp_path / "midi" / "zero.mid", [(60 + i % 8, 4 * i, 4 * i) for i in range(64)])  # length zero
+    cli.main(["prepare", *where])
+    out = capsys.readouterr().out
+    assert "        56  note: note the MIDI reader re-paired with a later note-off (kept)" in out
+    assert "pieces kept whose notes the MIDI reader changed (1):" in out
+    assert "midi/zero.mid  (the MIDI reader changed its notes: 8 note-ons dropped, 56 notes re-paired)" in out

@@ -161,7 +161,7 @@ def test_a_strategy_keeps_only_its_own_knobs():
         ({"iterations": True}, "iterations must be an integer, got True"),
         ({"layers": 16}, "layers must be a sequence of integers, got 16"),
         ({"layers": (8, 8.5)}, "layers must be an integer, got 8.5"),
-        ({"ss_k": "abc"}, "ss_k must be a number, got 'abc'"),
+        ({"ss_k": "abc"}, "ss_k must be a finite number, got 'abc'"),
         ({"ss_sampling": 1}, "ss_sampling must be a string, got 1"),
     ],
 )
@@ -183,3 +183,33 @@ def test_a_string_of_collections_is_one_collection_and_paths_are_strings():
         data_config("smoke", source="midi", path=3)
     with pytest.raises(config.ConfigError, match=r"^seed must be an integer, got 'x'$"):
         config.experiment_config("smoke", seed="x")
+
+
+@pytest.mark.parametrize(
+    "overrides, message",
+    [
+        ({"seed": -1}, "seed must be from 0 to 4294967295, got -1"),
+        ({"seed": 2**32}, "seed must be from 0 to 4294967295, got 4294967296"),
+        ({"split_seed": -1}, "split_seed must be from 0 to 4294967295, got -1"),
+        ({"learning_rate": float("inf")}, "learning_rate must be a finite number, got inf"),
+        ({"ss_k": float("nan")}, "ss_k must be a finite number, got nan"),
+        ({"iterations": 2**31}, "iterations must be at most 2147483647, got 2147483648"),
+        ({"layers": (2**40,)}, "layers must be positive unit counts (at most 2147483647), got (1099511627776,)"),
+        ({"pf_pool": 0}, "pf_pool must be from 1 to 2147483647, got 0"),
+        ({"num_classes": 5}, "num_classes must be 38, the classes of the data, got 5"),
+        ({"name": "dropout"}, "the strategy is not a setting (got name='dropout'); choose it as the strategy"),
+    ],
+)
+def test_seeds_counts_and_finite_numbers_are_checked_where_the_settings_are_made(overrides, message):
+    with pytest.raises(config.ConfigError, match="^" + message.replace("(", r"\(").replace(")", r"\)")):
+        config.experiment_config("smoke", "scheduled_sampling", **overrides)
+
+
+def test_every_setting_has_its_type():
+    fields = {
+        f.name
+        for cls in (config.ModelConfig, config.TrainConfig, config.StrategyConfig)
+        for f in dataclasses.fields(cls)
+    }
+    assert set(config.SETTINGS) == fields - {"name"}  # the strategy is an argument, not a setting
+    assert config.SETTINGS["layers"] == tuple[int, ...] and config.SETTINGS["ss_k"] is float

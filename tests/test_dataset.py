@@ -10,7 +10,7 @@ import pytest
 
 from conftest import A_MINOR, C_MAJOR, maestro_config, write_midi
 from melodyreg.config import data_config
-from melodyreg.data import dataset
+from melodyreg.data import dataset, sources
 
 
 def encoded_scale(pitches, repeats: int = 4) -> list[int]:
@@ -92,6 +92,21 @@ def test_prepare_midi_folder(tmp_path):
         ["songs/sub/short.mid", "piece", "no melody survived extraction"],
     ]
     assert not (tmp_path / "cache").exists()
+
+
+def test_a_piece_whose_notes_the_midi_reader_changed_is_named_and_the_name_survives_the_cache(tmp_path):
+    folder = tmp_path / "songs"
+    write_midi(folder / "long.mid", [(p, 4 * i, 4 * i + 4) for i, p in enumerate(list(C_MAJOR) * 4)])
+    write_midi(folder / "zero.mid", [(60 + i % 8, 4 * i, 4 * i) for i in range(64)])  # 64 notes of length zero
+    config = data_config("poster", source="midi", path=str(folder))
+    corpus = dataset.prepare(config, cache_dir=tmp_path / "cache", workers=1, progress=False)
+    assert corpus.pieces == ["songs/long.mid", "songs/zero.mid"] and set(corpus.melody_piece.tolist()) == {0, 1}
+    expected = [["songs/zero.mid", "the MIDI reader changed its notes: 8 note-ons dropped, 56 notes re-paired"]]
+    assert corpus.changed_table().values.tolist() == expected
+    assert corpus.report.counts[sources.REPAIRED] == 56 and corpus.report.counts[sources.DROPPED] == 8
+    assert corpus.skipped_table().empty  # changed, not skipped
+    again = dataset.prepare(config, cache_dir=tmp_path / "cache", workers=1, progress=False)
+    assert again.changed_table().values.tolist() == expected
 
 
 def test_other_files_in_a_midi_folder_are_named_and_the_names_survive_the_cache(tmp_path):

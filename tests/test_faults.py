@@ -11,21 +11,26 @@
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import os
 import random
 import signal
+import string
 import subprocess
 import sys
 import textwrap
 import threading
 import time
+from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import CORRUPT_MIDI, scale_notes, tiny_config, toy_melodies, write_midi
+from conftest import CORRUPT_MIDI, build_maestro, scale_notes, tiny_config, toy_melodies, write_midi
 from melodyreg import cli, config
 from melodyreg.data import dataset
 from melodyreg.model import training
@@ -240,6 +245,8 @@ BAD_COMMAND_LINES = [
     ["train", "-s", "iterations=20.5"],
     ["train", "-s", "nope=1"],
     ["train", "-s", "iterations"],
+    ["train", "-s", "name=dropout"],
+    ["train", "-s", "num_classes=5"],
     ["train", "--profile", "huge"],
     ["train", "--seed", "x"],
     ["book", "--profile", "nope"],
@@ -247,25 +254,115 @@ BAD_COMMAND_LINES = [
     ["book", "-p", "unknown=1"],
     ["book", "--only", "99_missing"],
     ["book", "-p", "source=midi", "-p", "path=/no/such/folder"],
+    ["book", "-p", "seed={[1]: 2}"],
+    ["book", "-p", "path={text}"],
     ["generate", "--strategy", "dropout"],
     ["generate", "--primer", "10"],
     ["generate", "--steps", "1"],
     ["prepare", "--source", "midi", "--path", "/no/such/folder"],
     ["prepare", "--source", "maestro"],
+    ["prepare", "--source", "maestro", "--path", "{text}"],
     ["download-maestro", "--release", "v9"],
+    ["download-maestro", "--dest", "{file}"],
     ["frobnicate"],
 ]
+# The cases of issue 24, each with what its one line must say: the option as written, and the value.
+# `{text}`, `{empty}`, `{file}` and `{fifo}` are a text file, an empty folder, a file and a FIFO (see `inputs`).
+NAMED_REFUSALS = [
+    (["book", "-p", "num_seeds=abc"], "-p num_seeds must be an integer from 1 to 100 or None, got 'abc'"),
+    (["book", "-p", "num_seeds=2.5"], "-p num_seeds must be an integer from 1 to 100 or None, got 2.5"),
+    (["book", "-p", "num_seeds=1000000"], "-p num_seeds must be an integer from 1 to 100 or None, got 1000000"),
+    (["book", "--profile", "smoke", "-p", "profile=nope", "--only", "01_data"], "-p profile='nope' disagrees with"),
+    (["book", "--profile", "smoke", "-p", "profile=full"], "-p profile='full' disagrees with --profile smoke"),
+    (["book", "-p", "temperature=-1"], "-p temperature must be a finite number from 0.01 to 100, got -1"),
+    (["book", "-p", "temperature=0"], "-p temperature must be a finite number from 0.01 to 100, got 0"),
+    (["book", "-p", "temperature=1e999"], "-p temperature must be a finite number from 0.01 to 100, got inf"),
+    (["book", "-p", "num_melodies=0"], "-p num_melodies must be an integer from 1 to 1000, got 0"),
+    (["book", "-p", "num_melodies=-5"], "-p num_melodies must be an integer from 1 to 1000, got -5"),
+    (["book", "-p", "melody_steps=0"], "-p melody_steps must be an integer from 2 to 2048, got 0"),
+    (["book", "-p", "workers=-3"], "-p workers must be an integer from 1 to 2147483647 or None, got -3"),
+    (["book", "-p", "seed=-1"], "-p seed must be an integer from 0 to 4294967295, got -1"),
+    (["book", "-p", "scheduler=bogus"], "-p scheduler must be a Dask scheduler address such as tcp://host:8786"),
+    (["book", "-p", "tsne_states=-1"], "-p tsne_states must be an integer from 10 to 100000 or None, got -1"),
+    (["book", "-p", "source=midi", "-p", "path={text}"], "-p path '{text}' is not a MIDI file (.mid or .midi)"),
+    (["book", "-p", "source=midi", "-p", "path={empty}"], "-p path '{empty}' is a folder with no .mid or .midi files"),
+    (["train", "--seed", "-1"], "--seed must be an integer from 0 to 4294967295, got -1"),
+    (["train", "--seed", "99999999999999999999"], "--seed must be an integer from 0 to 4294967295, got 9999"),
+    (["train", "--runs-dir", "{file}"], "--runs-dir '{file}' is a regular file, not a folder"),
+    (["train", "-s", "learning_rate=1e999"], "-s learning_rate must be a finite number, got inf"),
+    (["train", "--strategy", "scheduled_sampling", "-s", "ss_k=1e999"], "-s ss_k must be a finite number, got inf"),
+    (["generate", "--temperature", "nan"], "--temperature must be a finite number from 0.01 to 100, got nan"),
+    (["generate", "--temperature", "1e-300"], "--temperature must be a finite number from 0.01 to 100, got 1e-300"),
+    (["generate", "--temperature", "inf"], "--temperature must be a finite number from 0.01 to 100, got inf"),
+    (["train", "--workers", "-1"], "--workers must be an integer from 1 to 2147483647, got -1"),
+    (["generate", "--out", ""], "--out must be a folder (existing, or a name one can be made at), got ''"),
+    (["prepare", "--source", "midi", "--path", "/dev/null"], "--path '/dev/null' is a character device, not a regular"),
+    (["prepare", "--source", "midi", "--path", "{fifo}"], "--path '{fifo}' is a FIFO, not a regular file or a folder"),
+]
+BAD_COMMAND_LINES += [argv for argv, _ in NAMED_REFUSALS]
+
+
+def make_inputs(folder: Path) -> dict[str, str]:
+    """The paths the command lines above name by placeholder, made in ``folder``."""
+    (folder / "empty").mkdir(parents=True)
+    (folder / "notes.txt").write_text("not a tune")
+    os.mkfifo(folder / "pipe")
+    return {
+        "text": str(folder / "notes.txt"),
+        "file": str(folder / "notes.txt"),
+        "empty": str(folder / "empty"),
+        "fifo": str(folder / "pipe"),
+    }
+
+
+def filled(argv: list[str], inputs: dict[str, str]) -> list[str]:
+    """``argv`` with each ``{placeholder}`` of ``inputs`` replaced by its path."""
+    for key, path in inputs.items():
+        argv = [word.replace(f"{{{key}}}", path) for word in argv]
+    return argv
+
+
+class Started(BaseException):
+    """Raised where a command would start work: everything it was given passed the checks."""
+
+
+@pytest.fixture
+def no_work(monkeypatch):
+    """Every place where a command starts work (a corpus, training, a book build, a download) raises Started."""
+    from melodyreg.data import maestro
+    from melodyreg.report import build
+
+    def start(*args, **kwargs):
+        raise Started
+
+    for owner, name in [(dataset, "prepare"), (sweep, "ensure_runs"), (build, "build"), (maestro, "download")]:
+        monkeypatch.setattr(owner, name, start)
+
+
+def one_error_line(argv: list[str], capsys) -> str | None:
+    """The one ``error:`` line a command line ends with (exit status 2), or ``None`` if it would start work."""
+    try:
+        cli.main(argv)
+    except Started:
+        assert capsys.readouterr() == ("", ""), argv
+        return None
+    except SystemExit as exit_:
+        out, err = capsys.readouterr()
+        lines = err.strip().splitlines()
+        assert exit_.code == 2 and len(lines) == 1 and lines[0].startswith("error: ") and out == "", (argv, err)
+        return lines[0]
+    raise AssertionError(f"{argv} neither failed nor started work")
 
 
 @pytest.mark.parametrize("argv", BAD_COMMAND_LINES, ids=lambda a: " ".join(a))
-def test_a_bad_command_line_is_one_error_line_and_exit_2(argv, capsys):
-    with pytest.raises(SystemExit) as exit_:
-        cli.main(argv)
-    out, err = capsys.readouterr()
-    lines = err.strip().splitlines()
-    assert exit_.value.code == 2, err
-    assert len(lines) == 1 and lines[0].startswith("error: "), err
-    assert out == ""
+def test_a_bad_command_line_is_one_error_line_and_exit_2(argv, capsys, tmp_path, no_work):
+    assert one_error_line(filled(argv, make_inputs(tmp_path)), capsys) is not None, "accepted: it would start work"
+
+
+@pytest.mark.parametrize("argv, message", NAMED_REFUSALS, ids=lambda a: " ".join(a) if isinstance(a, list) else "")
+def test_a_refusal_names_the_option_and_the_value(argv, message, capsys, tmp_path, no_work):
+    inputs = make_inputs(tmp_path)
+    assert filled([message], inputs)[0] in one_error_line(filled(argv, inputs), capsys)
 
 
 @pytest.mark.slow
@@ -278,14 +375,113 @@ def test_bad_command_lines_in_a_real_process_print_no_traceback_and_start_nothin
         "MELODYREG_CACHE_DIR": str(tmp_path / "cache"),
         "TF_ENABLE_ONEDNN_OPTS": onednn,
     }
+    inputs = make_inputs(tmp_path / "inputs")
     for argv in BAD_COMMAND_LINES:
         done = subprocess.run(
-            [sys.executable, "-m", "melodyreg", *argv], capture_output=True, text=True, timeout=120, env=env
+            [sys.executable, "-m", "melodyreg", *filled(argv, inputs)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env=env,
         )
         lines = done.stderr.strip().splitlines()
         assert done.returncode == 2 and len(lines) == 1 and lines[0].startswith("error: "), (argv, done.stderr)
         assert done.stdout == ""
     assert not (tmp_path / "runs").exists() and not (tmp_path / "cache").exists()  # nothing started
+
+
+# ---------------------------------------------------------------------------
+# Random values for every option, setting and parameter
+# ---------------------------------------------------------------------------
+
+# Zero, negative, huge, non-finite and not numbers at all, given to every option
+EDGE_VALUES = [
+    *("", " ", "0", "-0", "1", "-1", "-5", "2.5", "-2.5", "0.0", "1e-300", "1e300", "1e999", "-1e999"),
+    *("inf", "-inf", "nan", "NaN", "Infinity", str(2**31), str(2**32), str(2**63), "9" * 30, "-" + "9" * 30),
+    *("9" * 5000, "None", "True", "[]", "()", "[1, 'a']", "{[1]: 2}", "(" * 300, "'quoted'", "x" * 300, "a\nb"),
+]
+STRATEGY_OF = {"ss": "scheduled_sampling", "pf": "professor_forcing", "dropout": "dropout"}
+
+
+def random_values(rng: random.Random, count: int) -> list[str]:
+    """``count`` values: random text, integers and floats of every magnitude, non-finite numbers."""
+    alphabet = string.printable + "é♪\u202e\u00a0"
+    values = []
+    for _ in range(count):
+        kind = rng.randrange(4)
+        if kind == 0:
+            values.append("".join(rng.choice(alphabet) for _ in range(rng.randrange(1, 30))))
+        elif kind == 1:
+            values.append(str(rng.choice((-1, 1)) * rng.randrange(10 ** rng.randrange(1, 40))))
+        elif kind == 2:
+            values.append(repr(rng.choice((-1.0, 1.0)) * rng.random() * 10.0 ** rng.randrange(-320, 309)))
+        else:
+            values.append(rng.choice(("nan", "-nan", "inf", "-inf", "1e999", "-1e999", "1e-999")))
+    return values
+
+
+def every_option(midi_folder: str, maestro_zip: str) -> list[tuple[str, Callable[[str], list[str]], str | None]]:
+    """Every option, ``-s`` setting and ``-p`` parameter: ``(the name its error must contain, argv of a value,
+    a valid value or ``None``)``, each given where it is read (``--path`` with each source)."""
+    from melodyreg.report import build
+
+    def option(command: list[str], name: str, valid: str | None):
+        return (name, lambda value: [*command, f"{name}={value}"], valid)
+
+    targets = [option(["prepare"], "--profile", "smoke"), option(["prepare"], "--source", "essen")]
+    targets += [option(["prepare", "--source", "midi"], "--path", midi_folder), option(["prepare"], "--path", None)]
+    targets += [option(["prepare", "--source", "maestro"], "--path", maestro_zip)]
+    targets += [option(["prepare"], "--workers", "2"), option(["train"], "--strategy", "dropout")]
+    targets += [option(["train"], "--seed", "3"), option(["train"], "--runs-dir", "runs")]
+    generate = ["generate", "--train-if-missing"]
+    targets += [option(generate, "--num", "3"), option(generate, "--steps", "16"), option(generate, "--primer", "62")]
+    targets += [option(generate, "--temperature", "0.5"), option(generate, "--out", "melodies")]
+    targets += [option(["book"], "--profile", "smoke"), option(["book"], "--only", "01_data")]
+    targets += [option(["download-maestro"], "--dest", "maestro"), option(["download-maestro"], "--release", "v1.0.0")]
+    defaults = {
+        f.name: f.default
+        for cls in (config.ModelConfig, config.TrainConfig, config.StrategyConfig)
+        for f in dataclasses.fields(cls)
+    }
+    for key in config.SETTINGS:
+        strategy = STRATEGY_OF.get(key.split("_")[0], "baseline")
+        targets.append(
+            (
+                key,
+                lambda value, k=key, s=strategy: ["train", "--strategy", s, "-s", f"{k}={value}"],
+                repr(defaults[key]),
+            )
+        )
+    for key, default in build.chapter_parameters().items():
+        context = ["-p", "source=midi"] if key == "path" else []
+        valid = repr(midi_folder if key == "path" else default)
+        targets.append((key, lambda value, k=key, c=context: ["book", *c, "-p", f"{k}={value}"], valid))
+    return targets
+
+
+def test_random_values_for_every_option_end_in_work_or_one_named_error(tmp_path, monkeypatch, capsys, no_work):
+    """Zero, negative, huge, non-finite and random values, given to every option, setting and parameter, end
+    either in work starting (a valid value) or in exit status 2 with one line naming the option; never in a
+    traceback, a started kernel, a corpus or a download."""
+    from melodyreg.report import build
+
+    monkeypatch.setattr(build, "chapter_parameters", functools.cache(build.chapter_parameters))  # read once
+    monkeypatch.setattr(cli, "parser", functools.cache(cli.parser))  # built once: it is most of the time
+    write_midi(tmp_path / "midi" / "tune.mid", scale_notes(C_MAJOR))
+    targets = every_option(str(tmp_path / "midi"), str(build_maestro(tmp_path).zip))
+    monkeypatch.chdir(tmp_path)
+    before = sorted(tmp_path.rglob("*"))
+    rng = random.Random(24)  # the values are drawn, and repeat from run to run of the suite
+    outcomes = Counter()
+    for name, argv_of, valid in targets:
+        if valid is not None:  # the values below are refused for themselves, not for where they are given
+            assert one_error_line(argv_of(valid), capsys) is None, f"{name}={valid} should be valid"
+        for value in EDGE_VALUES + random_values(rng, 20):
+            line = one_error_line(argv_of(value), capsys)
+            assert line is None or name in line, (argv_of(value), line)
+            outcomes["refused" if line else "valid"] += 1
+    assert sorted(tmp_path.rglob("*")) == before  # nothing written: no run folder, no corpus, no MIDI file
+    assert len(targets) >= 50 and outcomes["refused"] > outcomes["valid"] > 0
 
 
 def test_debug_shows_the_traceback():

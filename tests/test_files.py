@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 
 import pytest
 
@@ -34,3 +35,18 @@ def test_sha256_reads_in_chunks(tmp_path):
     path = tmp_path / "data.bin"
     path.write_bytes(b"abcdefghij" * 7)
     assert files.sha256(path, chunk=3) == hashlib.sha256(b"abcdefghij" * 7).hexdigest()
+
+
+def test_what_is_names_the_kind_of_file_and_never_raises(tmp_path):
+    (tmp_path / "file").write_text("x")
+    os.mkfifo(tmp_path / "pipe")
+    (tmp_path / "dangling").symlink_to(tmp_path / "gone")
+    assert files.what_is(tmp_path / "file") == files.REGULAR_FILE == "a regular file"
+    assert files.what_is(tmp_path) == files.FOLDER == "a folder"
+    assert files.what_is(tmp_path / "pipe") == "a FIFO"
+    assert files.what_is("/dev/null") == "a character device"
+    assert files.what_is(tmp_path / "dangling") == "a broken link"
+    assert files.what_is(tmp_path / "gone") == files.NOTHING == "nothing"
+    assert files.what_is(tmp_path / "file" / "inside") == files.NOTHING
+    assert files.what_is("x" * 5000) == "a path that cannot be looked up (File name too long)"
+    assert files.what_is("a\x00b") == "a path that cannot be looked up (embedded null byte)"

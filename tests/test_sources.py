@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from pathlib import Path
 
@@ -203,6 +204,13 @@ def test_midi_folder_files_names_everything_it_ignores(tmp_path):
         sources.midi_folder_files(tmp_path / "notes.txt")
     with pytest.raises(FileNotFoundError, match="MIDI file or folder not found"):
         sources.midi_folder_files(tmp_path / "nowhere")
+    # a device or a FIFO exists: it is no regular file, not "not found"
+    os.mkfifo(tmp_path / "pipe.mid")
+    with pytest.raises(ValueError, match=r"not a regular file or a folder \(a character device\): /dev/null"):
+        sources.midi_folder_files(Path("/dev/null"))
+    with pytest.raises(ValueError, match=r"not a regular file or a folder \(a FIFO\)"):
+        sources.midi_folder_files(tmp_path / "pipe.mid")
+    assert ("pipe.mid", "not a regular file") in {(p.name, why) for p, why in sources.midi_folder_files(tmp_path)[1]}
 
 
 def test_note_ons_the_reader_drops_are_counted(tmp_path):
@@ -218,10 +226,47 @@ def test_note_ons_the_reader_drops_are_counted(tmp_path):
     track.append(mido.Message("note_off", note=64, velocity=0, time=220))
     path = tmp_path / "unended.mid"
     midi.save(path)
-    assert sources.raw_note_ons(path.read_bytes()) == 3
+    assert sources.file_notes(path.read_bytes()) == (3, Counter({(60, 0, 220): 1, (64, 440, 660): 1}))
     piece = sources.read_midi(path, "unended", "mine")
     assert piece.skip is None and len(piece.sequence.notes) == 2
-    assert piece.counts["note: note-on the MIDI reader dropped or re-paired"] == 1
+    assert piece.counts == Counter({sources.DROPPED: 1})
+
+
+def test_notes_the_reader_re_pairs_are_counted_apart_from_those_it_drops(tmp_path):
+    import mido
+
+    midi = mido.MidiFile(ticks_per_beat=220)
+    track = mido.MidiTrack()
+    midi.tracks.append(track)
+    for kind, note, time in [
+        ("note_off", 60, 0),  # a note of length zero at tick 0, its note-off written first ...
+        ("note_on", 60, 0),
+        ("note_on", 62, 220),  # ... and one at tick 220, its note-on written first
+        ("note_off", 62, 0),
+        ("note_on", 60, 220),  # a quarter note, 440 to 660
+        ("note_off", 60, 220),
+    ]:
+        track.append(mido.Message(kind, note=note, velocity=80 if kind == "note_on" else 0, time=time))
+    path = tmp_path / "zero.mid"
+    midi.save(path)
+    # the file's own pairing: every note-off ends the earliest open note-on of its pitch
+    assert sources.file_notes(path.read_bytes()) == (
+        3,
+        Counter({(60, 0, 0): 1, (62, 220, 220): 1, (60, 440, 660): 1}),
+    )
+    # pretty_midi stretches the first to the next note-off of pitch 60 (re-paired) and drops the second
+    piece = sources.read_midi(path, "zero", "mine")
+    assert sorted((n.pitch, n.start_time, n.end_time) for n in piece.sequence.notes) == [(60, 0.0, 1.5), (60, 1.0, 1.5)]
+    assert piece.counts == Counter({sources.DROPPED: 1, sources.REPAIRED: 1})
+
+
+def test_a_file_of_notes_of_length_zero_is_counted_note_by_note(tmp_path):
+    # the case: 64 notes of length zero, eight of each of eight pitches, written (by pretty_midi)
+    # note-off first: each but the last of its pitch is re-paired to the pitch's next note, the last dropped
+    write_midi(tmp_path / "zero.mid", [(60 + i % 8, 4 * i, 4 * i) for i in range(64)])
+    piece = sources.read_midi(tmp_path / "zero.mid", "zero", "mine")
+    assert piece.skip is None and len(piece.sequence.notes) == 56
+    assert piece.counts == Counter({sources.REPAIRED: 56, sources.DROPPED: 8})
 
 
 def test_midi_bytes_round_trip():

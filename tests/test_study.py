@@ -9,14 +9,16 @@ import pytest
 from melodyreg import config, protocol
 from melodyreg.config import STRATEGIES
 from melodyreg.runs import study
+from melodyreg.typecheck import ConfigError
 
-pytestmark = pytest.mark.slow  # trains a study's runs
+SLOW = pytest.mark.slow  # trains a study's runs
 
 
 def folders(path):
     return [p for p in path.iterdir() if p.is_dir() and not p.name.startswith(".")]
 
 
+@SLOW
 def test_the_posters_protocol_trains_every_strategy_at_its_default_at_every_seed(tmp_path):
     overrides = {"iterations": 2, "eval_every": 2, "checkpoint_every": 2}
     plain = study.run_study("smoke", num_seeds=2, workers=1, overrides=overrides, runs_dir=tmp_path, tuning=False)
@@ -28,6 +30,7 @@ def test_the_posters_protocol_trains_every_strategy_at_its_default_at_every_seed
     assert {run.config.split_seed for run in plain.final.values()} == {plain.seed}
 
 
+@SLOW
 def test_the_tuned_protocol_spends_the_same_budget_per_regularizer(tiny_tuned_study):
     first, tuned, final = tiny_tuned_study
     budget = {name: len(protocol.TUNING["smoke"].get(name, ({},))) for name in STRATEGIES}
@@ -61,6 +64,7 @@ def run_overrides():
     return TINY_STUDY
 
 
+@SLOW
 def test_professor_forcings_three_designs_are_trained_once_at_the_first_seed(tiny_tuned_study):
     first = tiny_tuned_study[0]
     assert tuple(first.designs) == protocol.PF_DESIGNS["smoke"]
@@ -79,7 +83,9 @@ def test_a_setting_only_the_quality_rule_chose_gets_its_own_seeds_and_a_shared_o
 ):
     seeds = (2017, 2018, 2019, 2020, 2021)
     s = study.Study("full", 2017, folk_corpus, folk_split, runs={}, seeds=seeds, options={})
-    monkeypatch.setattr(study, "_make", lambda options, name, seed, extra: (name, seed, tuple(sorted(extra.items()))))
+    monkeypatch.setattr(
+        study, "run_config", lambda options, name, seed, extra=None: (name, seed, tuple(sorted((extra or {}).items())))
+    )
     trained = []
     monkeypatch.setattr(study, "_ensure", lambda options, configs, corpus, parts: trained.extend(configs) or configs)
     selected = {
@@ -95,6 +101,28 @@ def test_a_setting_only_the_quality_rule_chose_gets_its_own_seeds_and_a_shared_o
     assert {seed for (rule, name, seed) in final if rule == "quality" and name == "baseline"} == set(seeds)
     assert final[("quality", "baseline", 2021)] is final[("nll", "baseline", 2021)]
     assert len(trained) == len(set(trained)) == 2 * len(seeds) + len(quality_seeds)
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"seed": -1},
+        {"num_seeds": "abc"},
+        {"num_seeds": 2.5},
+        {"workers": 0},
+        {"profile": "nope"},
+        {"source": "midi", "path": "/dev/null"},
+        {"overrides": {"learning_rate": float("inf")}},
+        {"overrides": {"ss_k": 1e999}},
+    ],
+)
+def test_run_study_refuses_a_bad_value_before_it_prepares_a_corpus(monkeypatch, tmp_path, bad):
+    def prepare(*args, **kwargs):
+        raise AssertionError("the corpus was prepared")
+
+    monkeypatch.setattr(study.dataset, "prepare", prepare)
+    with pytest.raises(ConfigError, match=r"^run_study\(\w+=…\) .*(got|not a regular)"):
+        study.run_study(**{"runs_dir": tmp_path, **bad})
 
 
 def test_gradient_norms_split_steps_by_the_adversarial_gate():

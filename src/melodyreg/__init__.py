@@ -9,6 +9,7 @@ Layers, each importing only the ones below it (checked by import-linter, see
     runs         the run store, training runs on Dask, the study
     model        MelodyRNN, strategies, the training loop, generation
     data         corpus sources, melodies, the prepared corpus, split, windows
+    options      every value a user gives, checked before work starts
     config       frozen settings and profiles
     constants    event codes, ranges, paths, the poster's numbers
     files        atomic writes and SHA-256 of result files

@@ -7,19 +7,23 @@ Commands:
     book               execute the chapters with papermill and build the HTML book
     download-maestro   download a MAESTRO MIDI release and verify its size and SHA-256
 
-A mistake on the command line (an unknown strategy, a setting of the wrong type, a
-missing file) ends with one line, ``error: ...``, on stderr and exit status 2,
-before any corpus is prepared, kernel started or download begun; ``--debug``
-shows the traceback instead.
+A mistake on the command line (an unknown strategy, a setting of the wrong type or
+out of range, a number that is not finite, a path of the wrong kind) ends with one
+line, ``error: ...``, naming the option and the value, on stderr and exit status 2,
+before any corpus is prepared, kernel or cluster started or download begun: every
+option, ``-s`` setting and ``book -p`` parameter is checked first by
+:func:`melodyreg.options.check`. ``--debug`` shows the traceback instead.
 """
 
 from __future__ import annotations
 
 import argparse
 import ast
+import shlex
 import sys
 
-from melodyreg import config, console
+from melodyreg import config, console, options
+from melodyreg.typecheck import shown
 
 # Errors a user can cause and fix; anything else is a bug and keeps its traceback.
 USER_ERRORS = (ValueError, OSError, LookupError)
@@ -47,101 +51,120 @@ def _parse_parameters(items: list[str]) -> dict:
             raise UsageError(f"parameters take the form key=value, got {item!r}")
         try:
             params[key] = ast.literal_eval(value)
-        except (ValueError, SyntaxError):
+        except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):  # not a literal: a string
             params[key] = value
     return params
 
 
+# The options of `prepare`, `train`, `generate` and `download-maestro` that melodyreg.options checks.
+CHECKED = ("profile", "source", "path", "workers", "strategy", "seed", "runs_dir")
+CHECKED += ("num", "steps", "primer", "temperature", "out", "dest")
+
+
+def _label(name: str) -> str:
+    """How an option or setting is written on the command line: ``--runs-dir``, ``-s iterations``."""
+    return f"-s {name}" if name in config.SETTINGS else "--" + name.replace("_", "-")
+
+
+def _check(args: argparse.Namespace) -> options.Checked:
+    """Every option of the command and its ``-s`` settings, checked before any work starts."""
+    values = {name: getattr(args, name) for name in CHECKED if hasattr(args, name)}
+    settings = _parse_parameters(args.set) if hasattr(args, "set") else None
+    return options.check(values, settings=settings, label=_label)
+
+
 def _prepare(args: argparse.Namespace) -> None:
+    checked = _check(args)
     from melodyreg.data import dataset
 
-    data = config.data_config(args.profile, source=args.source, path=args.path)
-    corpus = dataset.prepare(data, workers=args.workers)
+    corpus = dataset.prepare(checked.data, workers=checked.values["workers"])
     for key, value in corpus.summary().items():
         print(f"{key:>22}: {value:,}")
-    print(corpus.report.table().to_string(index=False))
-    skipped = corpus.skipped_table()
-    if len(skipped):
-        print(f"\nskipped or ignored files and pieces ({len(skipped):,}):")
-        print(skipped.head(SKIPPED_SHOWN).to_string(index=False))
-        if len(skipped) > SKIPPED_SHOWN:
-            print(f"... and {len(skipped) - SKIPPED_SHOWN:,} more (Corpus.skipped_table() lists them all)")
+    table = corpus.report.table()
+    print("\nleft out or repaired, by reason:" if len(table) else "\nnothing left out or repaired")
+    for row in table.itertuples(index=False):
+        print(f"{row.count:>10,}  {row.stage}: {row.reason}")
+    named = {
+        "skipped or ignored files and pieces": corpus.skipped_table(),
+        "pieces kept whose notes the MIDI reader changed": corpus.changed_table(),
+    }
+    for title, frame in named.items():
+        lines = [f"  {row[0]}  ({': '.join(row[1:])})" for row in frame.itertuples(index=False)]
+        if lines:
+            print(f"\n{title} ({len(lines):,}):", *lines[:SKIPPED_SHOWN], sep="\n")
+        if len(lines) > SKIPPED_SHOWN:
+            print(f"... and {len(lines) - SKIPPED_SHOWN:,} more (Corpus.skipped_table() and changed_table() list all)")
 
 
-def _experiment(args: argparse.Namespace):
-    """Data and experiment configs from the common training options, checked before any corpus work."""
-    data = config.data_config(args.profile, source=args.source, path=args.path)
-    experiment = config.experiment_config(
-        args.profile, args.strategy, seed=args.seed, data=data, **_parse_parameters(args.set)
-    )
-    return data, experiment
-
-
-def _corpus(args: argparse.Namespace, data):
+def _corpus(checked: options.Checked):
     from melodyreg.data import dataset, splits
 
-    corpus = dataset.prepare(data, workers=args.workers)
-    return corpus, splits.split(corpus, args.seed)
+    corpus = dataset.prepare(checked.data, workers=checked.values["workers"])
+    return corpus, splits.split(corpus, checked.experiment.seed)
 
 
-def _runs_dir(args: argparse.Namespace):
+def _runs_dir(checked: options.Checked):
     from pathlib import Path
 
     from melodyreg import constants as C
 
-    return Path(args.runs_dir) if args.runs_dir else C.RUNS_DIR
+    return Path(checked.values["runs_dir"]) if checked.values["runs_dir"] else C.RUNS_DIR
 
 
 def _train(args: argparse.Namespace) -> None:
-    data, experiment = _experiment(args)
+    checked = _check(args)
     from melodyreg.runs import sweep
 
-    corpus, parts = _corpus(args, data)
-    run = sweep.ensure_runs([experiment], corpus, parts, workers=1, runs_dir=_runs_dir(args))[0]
+    corpus, parts = _corpus(checked)
+    run = sweep.ensure_runs([checked.experiment], corpus, parts, workers=1, runs_dir=_runs_dir(checked))[0]
     evals = run.history[run.history.phase == "eval"]
     print(f"run folder: {run.folder}  ({run.seconds:.0f} s of training)")
     print(evals[["iteration", "loss", "perplexity", "accuracy"]].tail(5).to_string(index=False))
 
 
-def _check_sampling(args: argparse.Namespace) -> None:
-    from melodyreg.data.melodies import encode
-
-    if args.num < 1 or args.steps < 2 or args.temperature <= 0:
-        raise UsageError(
-            f"--num must be >= 1, --steps >= 2 and --temperature > 0, got {args.num}, {args.steps}, {args.temperature}"
-        )
-    if len(args.primer) >= args.steps:
-        raise UsageError(f"the primer ({len(args.primer)} events) must be shorter than --steps {args.steps}")
-    encode(args.primer)  # raises for pitches outside the model's range
+def _train_command(args: argparse.Namespace) -> str:
+    """The ``train`` command line that trains the run ``generate`` was asked for."""
+    words = ["python", "-m", "melodyreg", "train", "--strategy", args.strategy, "--profile", args.profile]
+    words += ["--seed", str(args.seed)]
+    for name in ("source", "path", "runs_dir"):
+        if getattr(args, name) is not None:
+            words += [_label(name), getattr(args, name)]
+    for setting in args.set:
+        words += ["-s", setting]
+    return shlex.join(words)
 
 
 def _generate(args: argparse.Namespace) -> None:
     from pathlib import Path
 
-    data, experiment = _experiment(args)
-    _check_sampling(args)
+    checked = _check(args)
     from melodyreg.runs import store, sweep
 
-    if not args.train_if_missing and store.load(experiment, _runs_dir(args)) is None:
-        raise UsageError(
-            f"no finished {args.strategy} run for these settings; train it first: "
-            f"python -m melodyreg train --strategy {args.strategy} --profile {args.profile} --seed {args.seed}"
-            + "".join(f" -s {s}" for s in args.set)
-            + " (or add --train-if-missing)"
-        )
-    corpus, parts = _corpus(args, data)
-    run = sweep.ensure_runs([experiment], corpus, parts, workers=1, runs_dir=_runs_dir(args))[0]
+    if not args.train_if_missing:  # never trains silently, and never says it retrains when it does not
+        damaged = store.damage(checked.experiment, _runs_dir(checked))
+        if damaged is not None:
+            raise UsageError(
+                f"the finished {args.strategy} run for these settings failed verification ({damaged}); "
+                f"train it again: {_train_command(args)} (or add --train-if-missing)"
+            )
+        if store.load(checked.experiment, _runs_dir(checked)) is None:
+            raise UsageError(
+                f"no finished {args.strategy} run for these settings; train it first: {_train_command(args)} "
+                "(or add --train-if-missing)"
+            )
+    corpus, parts = _corpus(checked)
+    run = sweep.ensure_runs([checked.experiment], corpus, parts, workers=1, runs_dir=_runs_dir(checked))[0]
     from melodyreg.model import generation
 
     sampled = generation.generate(
         run.model(),
-        num=args.num,
-        steps=args.steps,
-        primer=args.primer,
-        temperature=args.temperature,
-        seed=args.seed,
+        num=checked.values["num"],
+        steps=checked.values["steps"],
+        primer=checked.values["primer"],
+        temperature=checked.values["temperature"],
+        seed=checked.experiment.seed,
     )
-    out = Path(args.out)
+    out = Path(checked.values["out"])
     out.mkdir(parents=True, exist_ok=True)
     for i, ll in enumerate(sampled.log_likelihood):
         path = out / f"{args.strategy}-{i + 1:02d}.mid"
@@ -152,8 +175,7 @@ def _generate(args: argparse.Namespace) -> None:
 def _book(args: argparse.Namespace) -> None:
     from melodyreg.report import build as book
 
-    parameters = _parse_parameters(args.parameter)
-    book.check_request(args.profile, parameters, args.only or None)
+    parameters = book.check_request(args.profile, _parse_parameters(args.parameter), args.only or None)
     try:
         book.build(args.profile, parameters, only=args.only or None, strict=not args.lenient, verbose=args.verbose)
     except book.ChapterError as error:  # the traceback is in the failed notebook, not in ours
@@ -164,10 +186,13 @@ def _book(args: argparse.Namespace) -> None:
 
 
 def _download(args: argparse.Namespace) -> None:
+    _check(args)
     from melodyreg.data import maestro
 
     if args.release not in maestro.RELEASES:
-        raise UsageError(f"unknown MAESTRO release {args.release!r}; known: {', '.join(sorted(maestro.RELEASES))}")
+        raise UsageError(
+            f"--release {shown(args.release)} is no MAESTRO release; known: {', '.join(sorted(maestro.RELEASES))}"
+        )
     print(maestro.download(args.dest, args.release))
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import typing
 from dataclasses import dataclass
 from typing import Any
 
@@ -154,8 +155,8 @@ class ModelConfig:
 
     def __post_init__(self) -> None:
         check_types(self)
-        if not self.layers or min(self.layers) < 1:
-            raise ConfigError(f"layers must be positive unit counts, got {self.layers}")
+        if not self.layers or min(self.layers) < 1 or max(self.layers) > C.MAX_COUNT:
+            raise ConfigError(f"layers must be positive unit counts (at most {C.MAX_COUNT}), got {self.layers}")
         if self.num_classes < 2:
             raise ConfigError(f"num_classes must be at least 2, got {self.num_classes}")
         if not 0 <= self.dropout_rate < 1:
@@ -220,7 +221,7 @@ class StrategyConfig:
         if not 0 < self.dropout_rate < 1:
             raise ConfigError(f"dropout_rate must lie in (0, 1), got {self.dropout_rate}")
         if not self.ss_k > 1:
-            raise ConfigError(f"scheduled sampling needs k > 1, got k = {self.ss_k}")
+            raise ConfigError(f"ss_k: scheduled sampling needs k > 1, got k = {self.ss_k}")
         if self.ss_sampling not in ("sample", "argmax"):
             raise ConfigError(f"ss_sampling must be 'sample' or 'argmax', got {self.ss_sampling!r}")
         if not 0 <= self.ss_floor <= 1:
@@ -229,12 +230,12 @@ class StrategyConfig:
             raise ConfigError(f"pf_adversarial must be 'raw', 'normalized' or 'separate', got {self.pf_adversarial!r}")
         if self.pf_reads not in ("states", "states+probs"):
             raise ConfigError(f"pf_reads must be 'states' or 'states+probs', got {self.pf_reads!r}")
-        if self.pf_pool < 1:
-            raise ConfigError(f"pf_pool must be at least 1, got {self.pf_pool}")
-        if self.pf_lambda < 0 or self.pf_learning_rate <= 0 or self.pf_units < 1:
+        for name in ("pf_pool", "pf_units"):
+            if not 1 <= getattr(self, name) <= C.MAX_COUNT:
+                raise ConfigError(f"{name} must be from 1 to {C.MAX_COUNT}, got {getattr(self, name)}")
+        if self.pf_lambda < 0 or self.pf_learning_rate <= 0:
             raise ConfigError(
-                "pf_lambda must be >= 0, pf_learning_rate > 0 and pf_units >= 1, got "
-                f"{self.pf_lambda}, {self.pf_learning_rate}, {self.pf_units}"
+                f"pf_lambda must be >= 0 and pf_learning_rate > 0, got {self.pf_lambda}, {self.pf_learning_rate}"
             )
         if not 0 <= self.pf_gate_low <= self.pf_gate_high <= 1:
             raise ConfigError(
@@ -270,6 +271,8 @@ class TrainConfig:
         for name in ("batch_size", "iterations", "window", "eval_every", "eval_windows", "checkpoint_every"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be at least 1, got {getattr(self, name)}")
+            if getattr(self, name) > C.MAX_COUNT:
+                raise ConfigError(f"{name} must be at most {C.MAX_COUNT}, got {getattr(self, name)}")
         if self.learning_rate <= 0 or self.clip_norm <= 0:
             raise ConfigError(
                 f"learning_rate and clip_norm must be positive, got {self.learning_rate}, {self.clip_norm}"
@@ -282,7 +285,8 @@ class ExperimentConfig:
 
     ``seed`` seeds the run's weights and every random draw in training;
     ``split_seed`` seeded the train/validation/test split it trains on (a study
-    keeps one split for all its seeds, so runs pair up by seed).
+    keeps one split for all its seeds, so runs pair up by seed). Both lie in
+    0 ... 2**32 - 1, the seeds NumPy and TensorFlow take.
     """
 
     data: DataConfig = DataConfig()
@@ -294,6 +298,12 @@ class ExperimentConfig:
 
     def __post_init__(self) -> None:
         check_types(self)
+        for name in ("seed", "split_seed"):
+            if not 0 <= getattr(self, name) <= C.SEED_MAX:
+                raise ConfigError(f"{name} must be from 0 to {C.SEED_MAX}, got {getattr(self, name)}")
+        classes = self.data.max_pitch - self.data.min_pitch + C.NUM_SPECIAL_EVENTS
+        if self.model.num_classes != classes:
+            raise ConfigError(f"num_classes must be {classes}, the classes of the data, got {self.model.num_classes}")
 
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self), sort_keys=True, indent=1, default=str)
@@ -314,6 +324,15 @@ class ExperimentConfig:
         setting = f" ({', '.join(knobs)})" if knobs else ""
         return f"{self.strategy.name}{setting} seed {self.seed}"
 
+
+# Every setting `experiment_config` takes (a field of the model, train or strategy config) → its annotation;
+# the strategy's name is not one (it is an argument of its own).
+SETTINGS: dict[str, Any] = {
+    name: hint
+    for cls in (ModelConfig, TrainConfig, StrategyConfig)
+    for name, hint in typing.get_type_hints(cls).items()
+    if name != "name"
+}
 
 # Training settings per profile (data settings are in PROFILES above).
 TRAIN_PROFILES: dict[str, dict[str, Any]] = {
@@ -380,8 +399,10 @@ def experiment_config(
     values = {name: dict(TRAIN_PROFILES[profile][name]) for name in groups}
     owners = {f.name: name for name, cls in groups.items() for f in dataclasses.fields(cls)}
     for key, value in overrides.items():
+        if key == "name":  # the strategy's name is an argument of its own, not a setting
+            raise ConfigError(f"the strategy is not a setting (got name={value!r}); choose it as the strategy")
         if key not in owners:
-            raise ConfigError(f"unknown setting {key!r}; known: {sorted(owners)}")
+            raise ConfigError(f"unknown setting {key!r}; known: {sorted(SETTINGS)}")
         if value is not None:
             values[owners[key]][key] = value
     strategy_config = _own_knobs_only(StrategyConfig(name=strategy, **values["strategy"]))

@@ -48,7 +48,20 @@ NOTE_KEYS = tuple(
 MIDDLE_C = 60  # the poster primes every generated melody with middle C
 DEFAULT_PRIMER = (MIDDLE_C,)
 
+# --- Ranges of the values a user gives (checked by melodyreg.options before any work starts) ---
+SEED_MAX = 2**32 - 1  # NumPy and TensorFlow take seeds from 0 to 2**32 - 1
+MAX_COUNT = 2**31 - 1  # counts (iterations, units, batches) reach TensorFlow as 32-bit integers
+MAX_SEEDS = 100  # training seeds per strategy in one study: 20 times the full profile's 5 (a typo guard)
+TEMPERATURE_MIN = 0.01  # below, sampling is argmax in all but name (1e-300 is 0 in float32: NaN probabilities)
+TEMPERATURE_MAX = 100.0  # above, sampling is uniform in all but name (at inf it is uniform)
+MAX_MELODIES = 1000  # melodies per call: 10 x the sweep's 100; at 2,048 steps the sampler then holds ~1.4 GB
+MAX_MELODY_STEPS = 2048  # 4 x the longest training melody; the sampling loop is unrolled into one graph,
+# which took 37 s to build at 2,048 steps (a 2 x 8 LSTM on this 2-core CPU; 1.6 s at 128 steps)
+TSNE_STATES_MIN = 10  # t-SNE needs more states than its perplexity (5 or more); a test on fewer says little
+TSNE_STATES_MAX = 100_000  # 100 times the poster's 1,000 per side (a typo guard)
+
 # --- Corpus ------------------------------------------------------------------
+MIDI_SUFFIXES = (".mid", ".midi")  # the files a MIDI folder is searched for (in any case)
 # Folk-tune collections shipped inside the music21 wheel (ABC notation).
 FOLK_COLLECTIONS = ("oneills1850", "ryansMammoth", "airdsAirs", "miscFolk")
 # The Essen folksong collection, also in music21; its licence forbids commercial use.

@@ -4,13 +4,15 @@ Every artifact the package keeps (corpus caches, checkpoints, finished runs,
 downloads) is written to a temporary file in the same folder and renamed into
 place, so a kill at any moment leaves either the old file or the new one, never
 half of one. :func:`sha256` fingerprints a file so a reader can tell a file it
-wrote from one that was truncated or changed since.
+wrote from one that was truncated or changed since. :func:`what_is` says what a
+path a user gave names, so a message can say "a FIFO" rather than "not found".
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import stat
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -54,3 +56,32 @@ def sha256(path: str | Path, chunk: int = 1 << 20) -> str:
         while block := handle.read(chunk):
             digest.update(block)
     return digest.hexdigest()
+
+
+REGULAR_FILE, FOLDER, NOTHING = "a regular file", "a folder", "nothing"
+_KINDS = (
+    (stat.S_ISREG, REGULAR_FILE),
+    (stat.S_ISDIR, FOLDER),
+    (stat.S_ISFIFO, "a FIFO"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def what_is(path: str | Path) -> str:
+    """What ``path`` names, in words, following links.
+
+    Returns:
+        :data:`REGULAR_FILE`, :data:`FOLDER`, ``"a FIFO"``, ``"a character device"``, ``"a block
+        device"``, ``"a socket"``, ``"a broken link"``, :data:`NOTHING`, or for a name the system
+        cannot look up (too long, a NUL byte, no permission) ``"a path that cannot be looked up
+        (<why>)"``. It never raises.
+    """
+    try:
+        mode = os.stat(path).st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        return "a broken link" if os.path.islink(path) else NOTHING
+    except (OSError, ValueError) as error:
+        return f"a path that cannot be looked up ({getattr(error, 'strerror', None) or error})"
+    return next((kind for test, kind in _KINDS if test(mode)), "a special file")

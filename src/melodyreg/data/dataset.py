@@ -8,7 +8,8 @@ and (for local files) their names, sizes and modification times, so a cached
 corpus is reused only when it would come out the same.
 
 Every piece left out and every melody discarded is counted by reason in a
-:class:`Report`; nothing is dropped silently.
+:class:`Report`; nothing is dropped silently. A piece kept whose notes the MIDI
+reader changed (note-ons dropped, notes re-paired) is named there too.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from melodyreg.data import melodies as mel
 from melodyreg.data import sources
 from melodyreg.data.maestro import MaestroSource
 
-PIPELINE_VERSION = 3  # bump when extraction changes its output or report (3: skipped files named)
+PIPELINE_VERSION = 4  # bump when extraction changes its output or report (4: re-paired notes counted, named)
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,7 @@ class Report:
 
     counts: Counter = field(default_factory=Counter)
     skips: list[tuple[str, str]] = field(default_factory=list)  # (file or piece, reason), in corpus order
+    changed: list[tuple[str, str]] = field(default_factory=list)  # (piece kept, what the MIDI reader changed)
 
     def add(self, other: Counter | dict) -> None:
         self.counts.update(other)
@@ -71,6 +73,10 @@ class Report:
         """Every file or piece left out or ignored, by name: ``name``, ``stage``, ``reason``."""
         rows = [(name, *reason.split(": ", 1)) for name, reason in self.skips]
         return pd.DataFrame(rows, columns=["name", "stage", "reason"])
+
+    def changed_table(self) -> pd.DataFrame:
+        """Every piece kept whose notes the MIDI reader changed, by name: ``name``, ``change``."""
+        return pd.DataFrame(self.changed, columns=["name", "change"])
 
     def table(self) -> pd.DataFrame:
         """One row per (stage, reason) with its count, stages in pipeline order."""
@@ -114,6 +120,10 @@ class Corpus:
     def skipped_table(self) -> pd.DataFrame:
         """Every file or piece left out or ignored, by name (see :meth:`Report.skipped_table`)."""
         return self.report.skipped_table()
+
+    def changed_table(self) -> pd.DataFrame:
+        """Every piece kept whose notes the MIDI reader changed, by name (see :meth:`Report.changed_table`)."""
+        return self.report.changed_table()
 
     @property
     def num_steps(self) -> int:
@@ -352,6 +362,13 @@ def _assemble(records: list[dict], config: DataConfig) -> Corpus:
         splits.append(record["split"])
         groups.append(record["title"] if record["collection"] == "maestro" else record["id"])
         report.add(record["counts"])
+        changes = [
+            f"{record['counts'][key]:,} {what}"
+            for key, what in ((sources.DROPPED, "note-ons dropped"), (sources.REPAIRED, "notes re-paired"))
+            if record["counts"].get(key)
+        ]
+        if changes and not record["skip"]:
+            report.changed.append((record["id"], f"the MIDI reader changed its notes: {', '.join(changes)}"))
         if record["skip"]:
             report.skip(record["id"], record["skip"])
         elif record["counts"].get("piece: no melody survived extraction"):
@@ -377,6 +394,7 @@ def _save(corpus: Corpus, folder: Path) -> None:
         "official_splits": corpus.official_splits,
         "report": dict(corpus.report.counts),
         "skips": corpus.report.skips,
+        "changed": corpus.report.changed,
         "config": dataclasses.asdict(corpus.config),
         "versions": _versions(),
         "pipeline": PIPELINE_VERSION,
@@ -400,6 +418,6 @@ def _load(folder: Path, config: DataConfig) -> Corpus:
         meta["titles"],
         meta["groups"],
         meta["official_splits"],
-        Report(Counter(meta["report"]), [tuple(s) for s in meta["skips"]]),
+        Report(Counter(meta["report"]), [tuple(s) for s in meta["skips"]], [tuple(c) for c in meta["changed"]]),
         config,
     )

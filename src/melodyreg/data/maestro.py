@@ -23,7 +23,7 @@ from pathlib import Path
 from tqdm.auto import tqdm
 
 from melodyreg import constants as C
-from melodyreg.files import sha256
+from melodyreg.files import FOLDER, NOTHING, REGULAR_FILE, sha256, what_is
 
 # Published releases of the MIDI-only archive: address, size in bytes and SHA-256.
 RELEASES = {
@@ -65,17 +65,21 @@ class MaestroSource:
 
     Raises:
         FileNotFoundError: ``path`` does not exist or holds no metadata CSV.
-        ValueError: the CSV lacks a required column.
+        ValueError: ``path`` is neither a regular file nor a folder (a device, a FIFO), or the CSV
+            lacks a required column.
     """
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
-        if not self.path.exists():
+        kind = what_is(self.path)
+        if kind == NOTHING:
             raise FileNotFoundError(
                 f"MAESTRO not found at {self.path}; fetch it with "
                 f"`python -m melodyreg download-maestro --dest {C.DATA_DIR / 'maestro'}`"
             )
-        if self.path.is_file():
+        if kind not in (REGULAR_FILE, FOLDER):
+            raise ValueError(f"{self.path} is {kind}, not a regular file or a folder")
+        if kind == REGULAR_FILE:
             if not zipfile.is_zipfile(self.path):
                 raise ValueError(f"{self.path} is not a zip archive")
             with zipfile.ZipFile(self.path) as archive:

@@ -23,13 +23,15 @@ from __future__ import annotations
 
 import contextlib
 import io
-from collections import Counter
+import itertools
+from collections import Counter, defaultdict, deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from melodyreg import constants as C
 from melodyreg.data.noteseq import music_pb2, note_seq
+from melodyreg.files import FOLDER, NOTHING, REGULAR_FILE, what_is
 
 
 @dataclass
@@ -202,8 +204,18 @@ def read_abc(path: Path, collection: str, text: str | None = None) -> list[Piece
     return pieces
 
 
+# What the MIDI reader (pretty_midi, under note-seq) did to a file's notes, as counted by read_midi.
+DROPPED = "note: note-on the MIDI reader dropped"
+REPAIRED = "note: note the MIDI reader re-paired with a later note-off (kept)"
+
+
 def read_midi(data: bytes | Path, piece_id: str, collection: str, **fields) -> Piece:
-    """Read one MIDI file (bytes or path) into a :class:`Piece`; never raises on bad MIDI."""
+    """Read one MIDI file (bytes or path) into a :class:`Piece`; never raises on bad MIDI.
+
+    The notes read are compared with the file's own note-on and note-off events
+    (:func:`reader_changes`): note-ons the reader dropped are counted as :data:`DROPPED`,
+    notes it ended at another note-off than the file's as :data:`REPAIRED`.
+    """
     piece = Piece(piece_id, collection, **fields)
     try:
         raw = Path(data).read_bytes() if isinstance(data, (str, Path)) else bytes(data)
@@ -214,25 +226,94 @@ def read_midi(data: bytes | Path, piece_id: str, collection: str, **fields) -> P
         piece.skip = "empty file"
         return piece
     try:
-        piece.sequence = note_seq.midi_io.midi_to_note_sequence(raw)
+        midi, piece.sequence = _parse_midi(raw)
     except Exception as exc:  # pretty_midi/mido raise assorted errors on corrupt files
         piece.skip = f"corrupt MIDI ({type(exc).__name__})"
         return piece
-    unpaired = raw_note_ons(raw) - len(piece.sequence.notes)
-    if unpaired > 0:
-        piece.counts["note: note-on the MIDI reader dropped or re-paired"] += unpaired
+    dropped, repaired = reader_changes(raw, midi.tick_to_time, piece.sequence)
+    if dropped:
+        piece.counts[DROPPED] += dropped
+    if repaired:
+        piece.counts[REPAIRED] += repaired
     return check_sequence(piece)
 
 
-def raw_note_ons(raw: bytes) -> int:
-    """The note-on events (velocity > 0) in MIDI bytes, counted before any reader pairs them with note-offs."""
+def _parse_midi(raw: bytes):
+    """pretty_midi's reading of MIDI bytes (kept for its tick → seconds map) and the NoteSequence of it.
+
+    Raises:
+        note_seq.midi_io.MIDIConversionError: pretty_midi cannot read the bytes (as note-seq reports it).
+    """
+    import pretty_midi
+
+    try:
+        midi = pretty_midi.PrettyMIDI(io.BytesIO(raw))
+    except Exception as exc:
+        raise note_seq.midi_io.MIDIConversionError(f"MIDI decoding error {type(exc).__name__}: {exc}") from exc
+    return midi, note_seq.midi_io.midi_to_note_sequence(midi)
+
+
+def file_notes(raw: bytes) -> tuple[int, Counter]:
+    """The note-ons (velocity > 0) in MIDI bytes, and the notes the file's events say they make.
+
+    Each note-off (or note-on of velocity 0) ends the earliest open note-on of its pitch on its
+    channel and track; within one tick note-ons come first, so a note-on and a note-off at the
+    same tick make a note of length zero. A note-on that no note-off ends makes no note.
+
+    Returns:
+        ``(note-ons, Counter of (pitch, start tick, end tick))``; ``(0, Counter())`` for bytes
+        mido cannot parse.
+    """
     import mido
 
     try:
         midi = mido.MidiFile(file=io.BytesIO(raw))
-    except Exception:  # the reader above already parsed it; a second parser's quirks must not skip the piece
-        return 0
-    return sum(1 for track in midi.tracks for m in track if m.type == "note_on" and m.velocity > 0)
+    except Exception:  # the reader already parsed it; a second parser's quirks must not skip the piece
+        return 0, Counter()
+    ons, notes = 0, Counter()
+    for track in midi.tracks:
+        open_notes: dict[tuple[int, int], deque] = defaultdict(deque)
+        timed = zip(itertools.accumulate(m.time for m in track), track)
+        for tick, group in itertools.groupby(timed, key=lambda pair: pair[0]):
+            events = [m for _, m in group if m.type in ("note_on", "note_off")]
+            for m in events:
+                if m.type == "note_on" and m.velocity > 0:
+                    open_notes[(m.channel, m.note)].append(tick)
+                    ons += 1
+            for m in events:
+                if (m.type == "note_off" or m.velocity == 0) and open_notes[(m.channel, m.note)]:
+                    notes[(m.note, open_notes[(m.channel, m.note)].popleft(), tick)] += 1
+    return ons, notes
+
+
+def reader_changes(raw: bytes, tick_to_time, sequence: music_pb2.NoteSequence) -> tuple[int, int]:
+    """How many note-ons the MIDI reader dropped, and how many notes it re-paired.
+
+    pretty_midi ends every open note of a pitch at its next note-off, except one that began at that
+    very tick: a note of length zero written note-off first is stretched to the pitch's next
+    note-off (re-paired), one written note-on first is dropped. The notes read are compared with
+    :func:`file_notes`: a note read that the file's events do not make was re-paired, and the
+    note-ons left over were dropped.
+
+    Args:
+        raw: the MIDI bytes.
+        tick_to_time: the reader's tick → seconds map (``PrettyMIDI.tick_to_time``).
+        sequence: the notes read.
+
+    Returns:
+        ``(dropped, re-paired)``.
+    """
+    ons, intended = file_notes(raw)
+    seconds: Counter = Counter()
+    try:
+        for (pitch, start, end), count in intended.items():
+            seconds[(pitch, tick_to_time(start), tick_to_time(end))] += count
+    except (IndexError, ValueError):  # a tick the reader never mapped: compare nothing
+        return 0, 0
+    read = Counter((n.pitch, n.start_time, n.end_time) for n in sequence.notes)
+    same = sum((read & seconds).values())
+    repaired = sum((read - seconds).values())
+    return max(0, ons - same - repaired), repaired
 
 
 def check_sequence(piece: Piece) -> Piece:
@@ -252,30 +333,31 @@ def check_sequence(piece: Piece) -> Piece:
     return piece
 
 
-MIDI_SUFFIXES = (".mid", ".midi")
-
-
 def midi_folder_files(path: Path) -> tuple[list[Path], list[tuple[Path, str]]]:
     """The MIDI files at ``path`` (a folder, searched recursively, or one MIDI file), and what was ignored.
 
     Returns:
         ``(files, ignored)``: the regular ``.mid``/``.midi`` files, sorted, and
         ``(path, reason)`` for every other entry: ``not MIDI`` (another file),
-        ``broken link``, ``a folder named like a MIDI file``.
+        ``broken link``, ``a folder named like a MIDI file``, ``not a regular file``.
 
     Raises:
         FileNotFoundError: ``path`` does not exist, or is a file that is not MIDI.
+        ValueError: ``path`` is neither a regular file nor a folder (a device, a FIFO).
     """
     path = Path(path)
-    if path.is_file():
-        if path.suffix.lower() not in MIDI_SUFFIXES:
+    kind = what_is(path)
+    if kind == REGULAR_FILE:
+        if path.suffix.lower() not in C.MIDI_SUFFIXES:
             raise FileNotFoundError(f"not a MIDI file (.mid or .midi): {path}")
         return [path], []
-    if not path.is_dir():
+    if kind == NOTHING:
         raise FileNotFoundError(f"MIDI file or folder not found: {path}")
+    if kind != FOLDER:
+        raise ValueError(f"not a regular file or a folder ({kind}): {path}")
     files, ignored = [], []
     for entry in sorted(path.rglob("*")):
-        is_midi = entry.suffix.lower() in MIDI_SUFFIXES
+        is_midi = entry.suffix.lower() in C.MIDI_SUFFIXES
         if entry.is_symlink() and not entry.exists():
             ignored.append((entry, "broken link"))
         elif entry.is_dir():

@@ -133,10 +133,14 @@ def generate(
 
     Raises:
         ValueError: empty or too long primer, a primer pitch outside the range,
-            or a non-positive ``num``/``steps``/``temperature``.
+            a non-positive ``num``/``steps``, or a temperature outside
+            [:data:`~melodyreg.constants.TEMPERATURE_MIN`, :data:`~melodyreg.constants.TEMPERATURE_MAX`].
     """
-    if num < 1 or steps < 1 or temperature <= 0:
-        raise ValueError(f"num, steps and temperature must be positive, got {num}, {steps}, {temperature}")
+    if num < 1 or steps < 1 or not C.TEMPERATURE_MIN <= temperature <= C.TEMPERATURE_MAX:
+        raise ValueError(
+            f"num, steps and temperature must be positive (temperature from {C.TEMPERATURE_MIN:g} to "
+            f"{C.TEMPERATURE_MAX:g}), got {num}, {steps}, {temperature}"
+        )
     if not 1 <= len(primer) < steps:
         raise ValueError(f"primer must hold 1 to {steps - 1} events, got {len(primer)}")
     primer_classes = np.tile(encode(primer).astype(np.int32), (num, 1))

@@ -101,40 +101,50 @@ def chapter_parameters(book_dir: Path = BOOK_DIR) -> dict[str, object]:
     return defaults
 
 
-def check_request(profile: str, parameters: dict, only: list[str] | None = None, book_dir: Path = BOOK_DIR) -> None:
+def check_request(profile: str, parameters: dict, only: list[str] | None = None, book_dir: Path = BOOK_DIR) -> dict:
     """Check a build's profile, parameters and chapter names before any kernel starts.
 
-    A parameter must be one some chapter takes, of the type of its default (a
-    number for a float, an integer for an integer; any value where the default
-    is ``None``); the study settings among them must make valid configs, and a
-    ``path`` must exist.
+    A parameter must be one some chapter takes. Those :data:`melodyreg.options.SPECS` knows (every
+    chapter's today) are checked by :func:`melodyreg.options.check`, with the profile and with each
+    other, as the command line's options are: types, ranges, finite numbers, a ``path`` of the kind
+    its source reads, a scheduler address that parses, valid configs. Another must have the type of
+    its default (any value where the default is ``None``). A ``profile`` parameter must be
+    ``profile``: the build runs every chapter at ``profile``.
+
+    Returns:
+        The parameters to pass to the chapters, normalised (``temperature=1`` becomes ``1.0``),
+        without ``profile``.
 
     Raises:
-        ValueError: the first problem found, naming the parameter and its value.
+        ValueError: the first problem found, naming the parameter (``-p name``) and its value.
     """
-    from melodyreg import config, protocol, typecheck
+    from melodyreg import config, options, typecheck
 
-    if profile not in config.PROFILES:
-        raise config.ConfigError(f"unknown profile {profile!r}; choose one of {sorted(config.PROFILES)}")
+    def label(name: str) -> str:
+        return "--profile" if name == "profile" else f"-p {name}"
+
+    options.check_value("profile", profile, label("profile"))
+    if "profile" in parameters and parameters["profile"] != profile:
+        raise config.ConfigError(
+            f"-p profile={typecheck.shown(parameters['profile'])} disagrees with --profile {profile}: the build "
+            "runs every chapter at --profile, so give the profile once, there"
+        )
     known = chapter_parameters(book_dir)
     for name, value in parameters.items():
         if name not in known:
-            raise config.ConfigError(f"no chapter takes a parameter {name!r}; known: {', '.join(sorted(known))}")
+            raise config.ConfigError(f"-p {name}: no chapter takes this parameter; known: {', '.join(sorted(known))}")
         default = known[name]
-        if default is not None and value is not None:
-            typecheck.coerce(name, value, float if isinstance(default, float) else type(default))
+        if name not in options.SPECS and default is not None and value is not None:
+            typecheck.coerce(label(name), value, float if isinstance(default, float) else type(default))
     stems = {p.stem for p in chapters(book_dir)}
     for name in only or []:
         if Path(name).stem not in stems:
-            raise config.ConfigError(f"no chapter named {name!r}; chapters: {', '.join(sorted(stems))}")
-    merged = {**known, **parameters}
-    data = config.data_config(
-        profile, source=merged.get("source"), path=merged.get("path"), maestro_split=merged.get("maestro_split")
-    )
-    if data.path is not None and not Path(data.path).exists():
-        raise FileNotFoundError(f"path not found: {data.path}")
-    config.experiment_config(profile, "baseline", seed=merged["seed"], iterations=merged.get("iterations"))
-    protocol.study_seeds(profile, merged["seed"], merged.get("num_seeds"))
+            raise config.ConfigError(
+                f"--only {typecheck.shown(name)} names no chapter; chapters: {', '.join(sorted(stems))}"
+            )
+    merged = {**known, **parameters, "profile": profile}
+    checked = options.check({n: v for n, v in merged.items() if n in options.SPECS}, label=label)
+    return {name: checked.values.get(name, value) for name, value in parameters.items() if name != "profile"}
 
 
 def check_assets(assets: Path = ASSETS) -> None:

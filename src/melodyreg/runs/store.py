@@ -149,6 +149,22 @@ def quarantine(folder: Path, reason: str, log=None) -> Path:
     return aside
 
 
+def damage(config: ExperimentConfig, runs_dir: Path = RUNS_DIR) -> str | None:
+    """Why ``config``'s finished run fails verification, in a few words; ``None`` if it verifies or is unfinished.
+
+    Unlike :func:`load`, it moves nothing aside: a caller that will not retrain the run (``generate``)
+    can refuse with the reason and leave the run to the command that retrains it.
+    """
+    folder = run_folder(config, runs_dir)
+    if not (folder / "done.json").exists():
+        return None
+    try:
+        _verified(folder)
+    except CorruptRun as problem:
+        return str(problem)
+    return None
+
+
 def load(config: ExperimentConfig, runs_dir: Path = RUNS_DIR) -> Run | None:
     """The finished run of ``config``, verified; ``None`` if it is missing or failed verification (moved aside)."""
     folder = run_folder(config, runs_dir)

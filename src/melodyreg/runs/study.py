@@ -27,6 +27,7 @@ import pandas as pd
 
 from melodyreg import config, protocol
 from melodyreg import constants as C
+from melodyreg import options as checks
 from melodyreg.config import STRATEGIES
 from melodyreg.data import dataset, splits
 from melodyreg.data.melodies import encode
@@ -118,6 +119,21 @@ def run_study(
         runs_dir: the artifact store (default ``runs/`` in the repository).
         tuning: follow the profile's tuning grid (``False``: the poster's protocol at any profile).
     """
+    checks.check(  # the same checks as the command line's and the book's, before any corpus is prepared
+        {
+            "profile": profile,
+            "seed": seed,
+            "num_seeds": num_seeds,
+            "source": source,
+            "path": path,
+            "maestro_split": maestro_split,
+            "workers": workers,
+            "scheduler": scheduler,
+            "runs_dir": None if runs_dir is None else str(runs_dir),
+        },
+        settings=overrides,
+        label=lambda name: f"run_study({name}=…)",
+    )
     options = {
         **plan(profile, seed=seed, source=source, path=path, maestro_split=maestro_split, overrides=overrides),
         "workers": workers,
