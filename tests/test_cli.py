@@ -122,6 +122,16 @@ def test_prepare_train_generate_on_a_midi_folder(tiny_midi, capsys):
     assert len(lines) == 2 and all("log-likelihood" in line for line in lines)
     assert [p for p in (tiny_midi / "runs").iterdir() if not p.name.startswith(".")] == [folder]  # reused
 
+    # the same settings on other melodies: the run's key names its melodies, so it is not used
+    write_midi(tiny_midi / "midi" / "tune9.mid", scale_notes(A_MINOR[::-1]))
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["generate", *where_runs, "--strategy", "dropout", "-s", "iterations=3", *sampling])
+    err = capsys.readouterr().err
+    assert exit_.value.code == 2 and err.strip().splitlines()[-1].startswith(
+        "error: the finished dropout runs for these settings trained on other melodies"
+    )
+    (tiny_midi / "midi" / "tune9.mid").unlink()
+
     # a damaged run: generate says so in one line, leaves the run to `train`, and says nothing of retraining
     weights = folder / "weights.npz"
     weights.write_bytes(weights.read_bytes()[:100])

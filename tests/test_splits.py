@@ -185,3 +185,20 @@ def test_collection_table_counts_and_totals():
         ]
     )
     assert table.to_dict("records") == expected.to_dict("records")
+
+
+def test_the_digest_names_the_training_and_validation_melodies_and_nothing_else():
+    a, b, c = (np.arange(n, dtype=np.int8) for n in (10, 12, 14))
+    assert splits.digest([a, b], [c]) == splits.digest([a.copy(), b.astype(np.int64)], [c])  # values, not dtypes
+    others = [
+        splits.digest([b, a], [c]),  # order
+        splits.digest([a], [b, c]),  # a melody moved to the other side
+        splits.digest([a, b], []),  # a melody left out
+        splits.digest([a, b[:-1]], [c]),  # an event changed
+        splits.digest([np.concatenate([a, b])], [c]),  # two melodies joined
+    ]
+    assert len({splits.digest([a, b], [c]), *others}) == 1 + len(others)
+    corpus = make_corpus([f"tune{i}" for i in range(20)])
+    parts = splits.split(corpus, 7)
+    assert parts.digest == splits.digest(parts.melodies(corpus, "train"), parts.melodies(corpus, "valid"))
+    assert splits.split(corpus, 7).digest == parts.digest and splits.split(corpus, 8).digest != parts.digest

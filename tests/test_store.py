@@ -61,11 +61,29 @@ def test_run_folder_is_named_by_strategy_and_hash(tmp_path, monkeypatch):
         tiny_config("scheduled_sampling", iterations=13),
         tiny_config("scheduled_sampling", seed=1),
         tiny_config("scheduled_sampling", data=data_config("smoke", test_fraction=0.2)),
+        tiny_config("scheduled_sampling", split_digest="0123456789ab"),  # other melodies
         dataclasses.replace(run_config, model=dataclasses.replace(run_config.model, layers=(8, 9))),
     ]
     names = {store.run_folder(c, tmp_path).name for c in changed}
     assert len(names) == len(changed) and folder.name not in names
     assert all(name.startswith("scheduled_sampling-") for name in names)
+
+
+def test_finished_alike_finds_the_settings_whatever_melodies_they_trained_on(trained, tmp_path):
+    run_config, runs_dir, run = trained
+    elsewhere = dataclasses.replace(run_config, split_digest="0123456789ab")
+    assert store.load(elsewhere, runs_dir) is None  # another key ...
+    assert store.finished_alike(elsewhere, runs_dir) == [run.folder]  # ... but the same settings
+    assert store.finished_alike(tiny_config("baseline", iterations=7), runs_dir) == []
+    assert store.finished_alike(run_config, tmp_path) == []
+    unfinished = tmp_path / run.folder.name
+    unfinished.mkdir()
+    (unfinished / "config.json").write_text(run_config.to_json())  # started, never done
+    (tmp_path / "baseline-garbage").mkdir()
+    (tmp_path / "baseline-garbage" / "config.json").write_text("{not json")
+    (tmp_path / "baseline-garbage" / "done.json").write_text("{}")
+    assert store.finished_alike(run_config, tmp_path) == []
+    assert store.damage_at(run.folder) is None and store.damage_at(unfinished) is None
 
 
 def test_run_model_reproduces_the_trained_weights(trained):

@@ -35,7 +35,9 @@ def test_workers_keep_glibcs_adaptive_malloc(cluster):
 @pytest.mark.slow
 def test_a_tiny_sweep_runs_on_a_local_cluster(cluster, folk_corpus, folk_split, folk_sides, tmp_path, monkeypatch):
     configs = [
-        tiny_config(name, iterations=3, seed=seed) for name in ("baseline", "scheduled_sampling") for seed in (1, 2)
+        tiny_config(name, iterations=3, seed=seed, split_digest=folk_split.digest)
+        for name in ("baseline", "scheduled_sampling")
+        for seed in (1, 2)
     ]
     runs = sweep.ensure_runs(
         configs, folk_corpus, folk_split, runs_dir=tmp_path, scheduler=cluster.scheduler_address, progress=False
@@ -68,7 +70,7 @@ def test_a_tiny_sweep_runs_on_a_local_cluster(cluster, folk_corpus, folk_split, 
 
 
 def test_ensure_runs_trains_once_then_loads(folk_corpus, folk_split, tmp_path, monkeypatch):
-    run_config, runs_dir = tiny_config("baseline", iterations=3), tmp_path
+    run_config, runs_dir = tiny_config("baseline", iterations=3, split_digest=folk_split.digest), tmp_path
     (run,) = sweep.ensure_runs([run_config], folk_corpus, folk_split, runs_dir=runs_dir, workers=1, progress=False)
 
     def no_training(*args, **kwargs):
@@ -84,19 +86,19 @@ def test_ensure_runs_trains_once_then_loads(folk_corpus, folk_split, tmp_path, m
     # a run that is not finished is trained
     with pytest.raises(AssertionError, match="train_run was called"):
         sweep.ensure_runs(
-            [tiny_config("baseline", iterations=7)],
+            [tiny_config("baseline", iterations=7, split_digest=folk_split.digest)],
             folk_corpus,
             folk_split,
             runs_dir=runs_dir,
             workers=1,
             progress=False,
         )
-    assert store.load(tiny_config("baseline", iterations=7), runs_dir) is None
+    assert store.load(tiny_config("baseline", iterations=7, split_digest=folk_split.digest), runs_dir) is None
 
 
 @pytest.mark.slow
 def test_the_default_engine_is_a_local_cluster(folk_corpus, folk_split, tmp_path):
-    configs = [tiny_config("dropout", iterations=2, seed=seed) for seed in (1, 2)]
+    configs = [tiny_config("dropout", iterations=2, seed=seed, split_digest=folk_split.digest) for seed in (1, 2)]
     runs = sweep.ensure_runs(configs, folk_corpus, folk_split, runs_dir=tmp_path, workers=2, progress=False)
     assert all((r.folder / "weights.npz").is_file() for r in runs)
 
@@ -117,6 +119,20 @@ def test_a_failing_run_does_not_stop_the_others(cluster, folk_sides, tmp_path):
         sweep.train_all([good, bad, good], *folk_sides, tmp_path, scheduler=cluster.scheduler_address, progress=False)
     assert (store.run_folder(good, tmp_path) / "done.json").is_file()
     assert not (store.run_folder(bad, tmp_path) / "done.json").exists()
+
+
+def test_a_run_is_keyed_by_its_melodies_and_never_used_with_another_split(folk_corpus, folk_split, tmp_path):
+    from melodyreg.data import splits
+
+    other = splits.split(folk_corpus, 2018)
+    assert other.digest != folk_split.digest
+    mine = tiny_config("baseline", iterations=2, split_digest=folk_split.digest)
+    theirs = dataclasses.replace(mine, split_digest=other.digest)
+    assert store.run_folder(mine, tmp_path) != store.run_folder(theirs, tmp_path)  # same settings, other data
+    for config in (theirs, tiny_config("baseline", iterations=2)):  # made for another split, or for none
+        with pytest.raises(ValueError, match=f"but its melodies come from the split {folk_split.digest}"):
+            sweep.ensure_runs([config], folk_corpus, folk_split, runs_dir=tmp_path, workers=1, progress=False)
+    assert not any(tmp_path.iterdir())  # refused before anything was trained
 
 
 def test_expensive_runs_are_queued_first():

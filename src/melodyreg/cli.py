@@ -97,10 +97,14 @@ def _prepare(args: argparse.Namespace) -> None:
 
 
 def _corpus(checked: options.Checked):
+    """The corpus, its split, and the run's config keyed by the split's melodies."""
+    import dataclasses
+
     from melodyreg.data import dataset, splits
 
     corpus = dataset.prepare(checked.data, workers=checked.values["workers"])
-    return corpus, splits.split(corpus, checked.experiment.seed)
+    parts = splits.split(corpus, checked.experiment.seed)
+    return corpus, parts, dataclasses.replace(checked.experiment, split_digest=parts.digest)
 
 
 def _runs_dir(checked: options.Checked):
@@ -115,8 +119,8 @@ def _train(args: argparse.Namespace) -> None:
     checked = _check(args)
     from melodyreg.runs import sweep
 
-    corpus, parts = _corpus(checked)
-    run = sweep.ensure_runs([checked.experiment], corpus, parts, workers=1, runs_dir=_runs_dir(checked))[0]
+    corpus, parts, experiment = _corpus(checked)
+    run = sweep.ensure_runs([experiment], corpus, parts, workers=1, runs_dir=_runs_dir(checked))[0]
     evals = run.history[run.history.phase == "eval"]
     print(f"run folder: {run.folder}  ({run.seconds:.0f} s of training)")
     print(evals[["iteration", "loss", "perplexity", "accuracy"]].tail(5).to_string(index=False))
@@ -134,26 +138,40 @@ def _train_command(args: argparse.Namespace) -> str:
     return shlex.join(words)
 
 
+def _refuse_damaged(args: argparse.Namespace, problems: list[str | None]) -> None:
+    """One line if every finished run at hand failed verification (``problems``: a reason or ``None`` each)."""
+    if problems and all(problems):
+        raise UsageError(
+            f"the finished {args.strategy} run for these settings failed verification ({problems[0]}); "
+            f"train it again: {_train_command(args)} (or add --train-if-missing)"
+        )
+
+
 def _generate(args: argparse.Namespace) -> None:
     from pathlib import Path
 
     checked = _check(args)
     from melodyreg.runs import store, sweep
 
-    if not args.train_if_missing:  # never trains silently, and never says it retrains when it does not
-        damaged = store.damage(checked.experiment, _runs_dir(checked))
-        if damaged is not None:
-            raise UsageError(
-                f"the finished {args.strategy} run for these settings failed verification ({damaged}); "
-                f"train it again: {_train_command(args)} (or add --train-if-missing)"
-            )
-        if store.load(checked.experiment, _runs_dir(checked)) is None:
+    # never trains silently, and never says it retrains when it does not; with nothing to use, say so
+    # before a corpus is prepared (a run's key names its melodies, known only once the corpus is split)
+    if not args.train_if_missing:
+        alike = store.finished_alike(checked.experiment, _runs_dir(checked))
+        if not alike:
             raise UsageError(
                 f"no finished {args.strategy} run for these settings; train it first: {_train_command(args)} "
                 "(or add --train-if-missing)"
             )
-    corpus, parts = _corpus(checked)
-    run = sweep.ensure_runs([checked.experiment], corpus, parts, workers=1, runs_dir=_runs_dir(checked))[0]
+        _refuse_damaged(args, [store.damage_at(folder) for folder in alike])
+    corpus, parts, experiment = _corpus(checked)
+    if not args.train_if_missing:
+        _refuse_damaged(args, [store.damage(experiment, _runs_dir(checked))])
+        if store.load(experiment, _runs_dir(checked)) is None:
+            raise UsageError(
+                f"the finished {args.strategy} runs for these settings trained on other melodies (the corpus "
+                f"or its split changed since); train it again: {_train_command(args)} (or add --train-if-missing)"
+            )
+    run = sweep.ensure_runs([experiment], corpus, parts, workers=1, runs_dir=_runs_dir(checked))[0]
     from melodyreg.model import generation
 
     sampled = generation.generate(

@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import re
 import typing
 from dataclasses import dataclass
 from typing import Any
@@ -127,7 +128,7 @@ def data_config(profile: str = "poster", **overrides: Any) -> DataConfig:
     return DataConfig(**values)
 
 
-def config_hash(config: Any, length: int = 12) -> str:
+def config_hash(config: Any, length: int = C.DIGEST_LENGTH) -> str:
     """A short, stable hash of a (nested) dataclass or a JSON-able dict, for artifact folder names."""
     payload = json.dumps(
         config if isinstance(config, dict) else dataclasses.asdict(config), sort_keys=True, default=str
@@ -286,7 +287,12 @@ class ExperimentConfig:
     ``seed`` seeds the run's weights and every random draw in training;
     ``split_seed`` seeded the train/validation/test split it trains on (a study
     keeps one split for all its seeds, so runs pair up by seed). Both lie in
-    0 ... 2**32 - 1, the seeds NumPy and TensorFlow take.
+    0 ... 2**32 - 1, the seeds NumPy and TensorFlow take. ``split_digest`` is
+    the :attr:`~melodyreg.data.splits.Split.digest` of the melodies the run
+    trains and validates on, so a run is keyed by its data as well as its
+    settings: a change in how tunes are grouped or split retrains. It is empty
+    only in a config made before its corpus was split; such a config cannot
+    be trained (:func:`melodyreg.runs.sweep.ensure_runs` refuses it).
     """
 
     data: DataConfig = DataConfig()
@@ -295,12 +301,17 @@ class ExperimentConfig:
     train: TrainConfig = TrainConfig()
     seed: int = 2017
     split_seed: int = 2017
+    split_digest: str = ""
 
     def __post_init__(self) -> None:
         check_types(self)
         for name in ("seed", "split_seed"):
             if not 0 <= getattr(self, name) <= C.SEED_MAX:
                 raise ConfigError(f"{name} must be from 0 to {C.SEED_MAX}, got {getattr(self, name)}")
+        if self.split_digest and not re.fullmatch(f"[0-9a-f]{{{C.DIGEST_LENGTH}}}", self.split_digest):
+            raise ConfigError(
+                f"split_digest must be {C.DIGEST_LENGTH} hexadecimal digits or empty, got {self.split_digest!r}"
+            )
         classes = self.data.max_pitch - self.data.min_pitch + C.NUM_SPECIAL_EVENTS
         if self.model.num_classes != classes:
             raise ConfigError(f"num_classes must be {classes}, the classes of the data, got {self.model.num_classes}")
@@ -379,6 +390,7 @@ def experiment_config(
     *,
     seed: int = 2017,
     split_seed: int | None = None,
+    split_digest: str = "",
     data: DataConfig | None = None,
     **overrides: Any,
 ) -> ExperimentConfig:
@@ -386,7 +398,8 @@ def experiment_config(
 
     ``overrides`` name fields of the train, strategy or model configs (e.g.
     ``iterations=200``, ``ss_k=100``, ``layers=(32, 32)``); ``None`` keeps the
-    profile's value. The ``dropout`` strategy switches the model's dropout on
+    profile's value. ``split_digest`` names the melodies the run trains on
+    (:attr:`melodyreg.data.splits.Split.digest`). The ``dropout`` strategy switches the model's dropout on
     at the strategy's rate: the architecture itself is the same for all four.
 
     Raises:
@@ -415,4 +428,5 @@ def experiment_config(
         train=TrainConfig(**values["train"]),
         seed=seed,
         split_seed=seed if split_seed is None else split_seed,
+        split_digest=split_digest,
     )

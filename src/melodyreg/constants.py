@@ -49,6 +49,7 @@ MIDDLE_C = 60  # the poster primes every generated melody with middle C
 DEFAULT_PRIMER = (MIDDLE_C,)
 
 # --- Ranges of the values a user gives (checked by melodyreg.options before any work starts) ---
+DIGEST_LENGTH = 12  # hex digits of a SHA-256 that name a run's folder or the melodies it trained on
 SEED_MAX = 2**32 - 1  # NumPy and TensorFlow take seeds from 0 to 2**32 - 1
 MAX_COUNT = 2**31 - 1  # counts (iterations, units, batches) reach TensorFlow as 32-bit integers
 MAX_SEEDS = 100  # training seeds per strategy in one study: 20 times the full profile's 5 (a typo guard)

@@ -9,11 +9,13 @@ copy lands on the same side; MAESTRO's groups are compositions, and its
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from melodyreg import constants as C
 from melodyreg.data.dataset import Corpus
 
 SIDES = ("train", "valid", "test")
@@ -29,6 +31,8 @@ class Split:
             agree in full or in their opening bars; see :func:`duplicate_groups`);
             each is kept on one side.
         duplicates: the copies merged into them (groups that are a copy of another).
+        digest: names the melodies a run trains and validates on (:func:`digest`); it is
+            part of every run's key (:attr:`melodyreg.config.ExperimentConfig.split_digest`).
     """
 
     train: np.ndarray
@@ -36,12 +40,25 @@ class Split:
     test: np.ndarray
     duplicate_tunes: int = 0
     duplicates: int = 0
+    digest: str = ""
 
     def melodies(self, corpus: Corpus, side: str) -> list[np.ndarray]:
         """The encoded melodies of ``side`` (``"train"``, ``"valid"`` or ``"test"``) of ``corpus``."""
         if side not in SIDES:
             raise ValueError(f"unknown side {side!r}: expected one of {SIDES}")
         return [corpus.melodies[i] for i in getattr(self, side)]
+
+
+def digest(train: list[np.ndarray], valid: list[np.ndarray]) -> str:
+    """A short SHA-256 of the training and validation melodies, in order: what a run learns from and is
+    evaluated on. Two splits that differ in one melody, its side or its order get different digests."""
+    hasher = hashlib.sha256()
+    for side in (train, valid):
+        hasher.update(b"side:%d;" % len(side))
+        for melody in side:
+            events = np.asarray(melody, dtype=np.int64)
+            hasher.update(b"melody:%d;" % len(events) + events.tobytes())
+    return hasher.hexdigest()[: C.DIGEST_LENGTH]
 
 
 def duplicate_groups(corpus: Corpus, opening: int = OPENING_STEPS) -> dict[str, str]:
@@ -113,7 +130,8 @@ def split(corpus: Corpus, seed: int) -> Split:
         index = np.asarray([side_of.get(g, 0) for g in groups.tolist()])
         sides = [np.flatnonzero(index == k) for k in range(3)]
     if min(len(s) for s in sides):
-        return Split(*sides, duplicate_tunes=tunes, duplicates=merged)
+        named = digest([corpus.melodies[i] for i in sides[0]], [corpus.melodies[i] for i in sides[1]])
+        return Split(*sides, duplicate_tunes=tunes, duplicates=merged, digest=named)
     counts = ", ".join(f"{len(s)} {name}" for s, name in zip(sides, ("training", "validation", "test")))
     raise ValueError(f"empty side in split: {counts} melodies")
 

@@ -101,6 +101,7 @@ def _run_entry(rule: str, name: str, run_seed: int, overrides: dict, run: store.
         "seed": run_seed,
         "overrides": overrides,
         "folder": run.folder.name,
+        "split_digest": run.config.split_digest,
         "seconds": round(run.seconds, 1),
         "machine": hardware.kind(run.hardware),
     }
@@ -222,8 +223,9 @@ def stale(recorded: Recorded) -> list[str]:
     """How the code has changed since the record was written, in what it would train: one line per change.
 
     Compares the training version, then recomputes with today's code the run folder (strategy and
-    config hash) of every recorded run from the recorded parameters. An empty list: this code
-    would train the same runs.
+    config hash) of every recorded run from the recorded parameters and the digest of the melodies it
+    trained on (the split itself is not recomputed here: that needs the record's corpus; a changed
+    split shows when its runs are trained again). An empty list: this code would train the same runs.
     """
     p, found = recorded.provenance, []
     if p["training_version"] != store.TRAINING_VERSION:
@@ -244,7 +246,14 @@ def stale(recorded: Recorded) -> list[str]:
         changed = [
             entry
             for entry in p["runs"]
-            if store.run_folder(study.run_config(options, entry["strategy"], entry["seed"], entry["overrides"])).name
+            if store.run_folder(
+                study.run_config(
+                    {**options, "split_digest": entry.get("split_digest", "")},
+                    entry["strategy"],
+                    entry["seed"],
+                    entry["overrides"],
+                )
+            ).name
             != entry["folder"]
         ]
     except (ValueError, TypeError, KeyError) as error:  # a setting the code no longer knows

@@ -155,14 +155,37 @@ def damage(config: ExperimentConfig, runs_dir: Path = RUNS_DIR) -> str | None:
     Unlike :func:`load`, it moves nothing aside: a caller that will not retrain the run (``generate``)
     can refuse with the reason and leave the run to the command that retrains it.
     """
-    folder = run_folder(config, runs_dir)
-    if not (folder / "done.json").exists():
+    return damage_at(run_folder(config, runs_dir))
+
+
+def damage_at(folder: Path) -> str | None:
+    """:func:`damage` of the run in ``folder``."""
+    if not (Path(folder) / "done.json").exists():
         return None
     try:
-        _verified(folder)
+        _verified(Path(folder))
     except CorruptRun as problem:
         return str(problem)
     return None
+
+
+def finished_alike(config: ExperimentConfig, runs_dir: Path = RUNS_DIR) -> list[Path]:
+    """Folders of finished runs with ``config``'s settings, whatever melodies they trained on.
+
+    A run's key names its melodies (``split_digest``), known only once the corpus is split; this
+    answers "is there any run of these settings at all?" before a corpus is prepared. Nothing is
+    verified or moved.
+    """
+    wanted = json.loads(dataclasses.replace(config, split_digest="").to_json())
+    found = []
+    for folder in sorted(Path(runs_dir).glob(f"{config.strategy.name}-*")):
+        try:
+            stored = json.loads((folder / "config.json").read_text())
+        except (OSError, ValueError):
+            continue
+        if (folder / "done.json").exists() and isinstance(stored, dict) and {**stored, "split_digest": ""} == wanted:
+            found.append(folder)
+    return found
 
 
 def load(config: ExperimentConfig, runs_dir: Path = RUNS_DIR) -> Run | None:

@@ -18,7 +18,7 @@ seed), so runs differ only in their training randomness and pair up by seed.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -143,6 +143,7 @@ def run_study(
     }
     corpus = dataset.prepare(options["data"], workers=workers)
     parts = splits.split(corpus, seed)
+    options["split_digest"] = parts.digest  # every run is keyed by the melodies it trains on
     seeds = protocol.study_seeds(profile, seed, num_seeds)
     grid_settings = protocol.TUNING[profile] if tuning else {}
     designs: dict = {}
@@ -187,6 +188,31 @@ def run_study(
     return study
 
 
+# The parameters of a chapter's parameters cell that name its study (the rest concern what a chapter shows).
+STUDY_PARAMETERS = ("profile", "seed", "num_seeds", "source", "path", "maestro_split", "workers", "scheduler")
+
+
+def from_parameters(parameters: Mapping[str, object]) -> Study:
+    """The study of a chapter, from the values of its parameters cell (:func:`run_study`'s first stage).
+
+    Every chapter that shows runs starts with the same parameters; this is the one place that
+    turns them into a study, so the chapters cannot drift apart in how they call it.
+
+    Args:
+        parameters: the chapter's parameters by name (in a chapter, ``globals()``): every name of
+            :data:`STUDY_PARAMETERS` and ``iterations`` (``None``: the profile's); other names are
+            ignored, since a chapter's parameters cell also sets what it shows.
+
+    Raises:
+        KeyError: a study parameter is missing, named in the message.
+    """
+    missing = [name for name in (*STUDY_PARAMETERS, "iterations") if name not in parameters]
+    if missing:
+        raise KeyError(f"the parameters lack {', '.join(missing)} (a chapter's parameters cell sets them all)")
+    chosen = {name: parameters[name] for name in STUDY_PARAMETERS}
+    return run_study(chosen.pop("profile"), **chosen, overrides={"iterations": parameters["iterations"]})
+
+
 def plan(
     profile: str,
     *,
@@ -195,16 +221,20 @@ def plan(
     path: str | None = None,
     maestro_split: str | None = None,
     overrides: dict | None = None,
+    split_digest: str = "",
 ) -> dict:
     """What names a study's runs, computed without preparing or training anything.
 
     Returns:
-        ``profile``, ``split_seed``, ``data`` (the :class:`~melodyreg.config.DataConfig`) and ``common``
-        (settings applied to every run), as :func:`run_config` reads them.
+        ``profile``, ``split_seed``, ``split_digest`` (the melodies' digest, known once the corpus is
+        split, :attr:`~melodyreg.data.splits.Split.digest`), ``data`` (the
+        :class:`~melodyreg.config.DataConfig`) and ``common`` (settings applied to every run), as
+        :func:`run_config` reads them.
     """
     return {
         "profile": profile,
         "split_seed": seed,
+        "split_digest": split_digest,
         "data": config.data_config(profile, source=source, path=path, maestro_split=maestro_split),
         "common": {k: v for k, v in (overrides or {}).items() if v is not None},
     }
@@ -218,6 +248,7 @@ def run_config(options: dict, name: str, run_seed: int, extra: dict | None = Non
         name,
         seed=run_seed,
         split_seed=options["split_seed"],
+        split_digest=options["split_digest"],
         data=options["data"],
         **{**options["common"], **(extra or {})},
     )

@@ -208,7 +208,8 @@ def ensure_runs(
     """Finished runs for every config: loaded if done, otherwise trained (resuming where possible).
 
     Args:
-        configs: the runs wanted; they must all use ``corpus`` and ``parts``.
+        configs: the runs wanted; they must all use ``corpus`` and ``parts`` (their
+            ``split_digest`` is ``parts.digest``).
         workers: processes for runs trained here (default: one per core, at
             most one per run); 1 trains in this process, more run on a Dask
             ``LocalCluster``.
@@ -218,8 +219,15 @@ def ensure_runs(
         The runs, in the order of ``configs``.
 
     Raises:
+        ValueError: a config names another split than ``parts``.
         SweepError: some runs failed (the others are stored).
     """
+    unpinned = [c for c in configs if c.split_digest != parts.digest]
+    if unpinned:  # a run is keyed by its melodies: one made for another split must not be loaded or trained here
+        raise ValueError(
+            f"{unpinned[0].label()} names the split {unpinned[0].split_digest or '(none)'}, but its melodies come "
+            f"from the split {parts.digest}: make configs with split_digest=parts.digest"
+        )
     missing = [c for c in dict.fromkeys(configs) if store.load(c, runs_dir) is None]
     if missing:
         # training evaluates on the validation side; the test side is never seen before the verdicts
