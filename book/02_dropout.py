@@ -86,17 +86,7 @@ show.enable_offline_charts()
 # runs at each strategy's default setting.
 
 # %%
-s = study.run_study(
-    profile,
-    seed=seed,
-    num_seeds=num_seeds,
-    source=source,
-    path=path,
-    maestro_split=maestro_split,
-    workers=workers,
-    scheduler=scheduler,
-    overrides={"iterations": iterations},
-)
+s = study.from_parameters(globals())
 curves = study.curves(s, ["baseline", "dropout"])
 show.figure(
     plots.loss_curves(curves, "train", "Training loss (moving mean over 50 iterations)"),

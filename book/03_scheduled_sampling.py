@@ -67,17 +67,7 @@ show.enable_offline_charts()
 # for melodies; the evaluation chapter tests that claim ("Huszár's bias … is not an issue").
 
 # %%
-s = study.run_study(
-    profile,
-    seed=seed,
-    num_seeds=num_seeds,
-    source=source,
-    path=path,
-    maestro_split=maestro_split,
-    workers=workers,
-    scheduler=scheduler,
-    overrides={"iterations": iterations},
-)
+s = study.from_parameters(globals())
 history = s.runs["scheduled_sampling"].history
 show.figure(
     plots.history_chart(

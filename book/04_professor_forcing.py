@@ -66,17 +66,7 @@ show.enable_offline_charts()
 # the gate open equals the gradient of $\mathcal{L}_G$ taken in one piece.
 
 # %%
-s = study.run_study(
-    profile,
-    seed=seed,
-    num_seeds=num_seeds,
-    source=source,
-    path=path,
-    maestro_split=maestro_split,
-    workers=workers,
-    scheduler=scheduler,
-    overrides={"iterations": iterations},
-)
+s = study.from_parameters(globals())
 history = s.runs["professor_forcing"].history
 gates = history[history.phase == "train"]
 gate_share = gates.gate_generator.mean()

@@ -29,13 +29,11 @@ temperature = 1.0  # sampling temperature
 tsne_states = None  # hidden states per side in each t-SNE panel and two-sample test; None: the profile's
 
 # %%
-import pandas as pd
 from IPython.display import Markdown, display
 
-from melodyreg import protocol
-from melodyreg.evaluation import claims, evidence, frontier, intervals, observations, recorded, speed, states, tuning
+from melodyreg.evaluation import comparison, evidence, intervals, observations, recorded, speed, states, tuning
 from melodyreg.report import display as show
-from melodyreg.report import environment, plots
+from melodyreg.report import findings, plots
 from melodyreg.runs import study
 
 show.enable_offline_charts()
@@ -64,49 +62,10 @@ show.enable_offline_charts()
 # training speed, whose replicates are repeated timings of one training step, not seeds.
 
 # %%
-s = study.run_study(
-    profile,
-    seed=seed,
-    num_seeds=num_seeds,
-    source=source,
-    path=path,
-    maestro_split=maestro_split,
-    workers=workers,
-    scheduler=scheduler,
-    overrides={"iterations": iterations},
-)
-tuned = tuning.tune(s, steps=melody_steps)
-s = study.train_final(s, tuned.selected)
-per_side = tsne_states or states.TSNE_STATES.get(profile, 1000)
-found = evidence.gather(s, num=num_melodies, steps=melody_steps, temperature=temperature, per_side=per_side)
-runs = found.runs[found.runs.rule == "nll"]
-show.glue("ll-count", f"{num_melodies}")
-show.glue("ll-steps", f"{melody_steps}")
-show.glue(  # MyST, pasted with {glue:md}: the tables it cites exist only at a profile that tunes
-    "tuning-cited",
-    Markdown(
-        "{numref}`tbl-tuning` lists the tuning runs and {numref}`tbl-chosen` the setting each rule chose."
-        if len(tuned.table)
-        else f"The `{profile}` profile follows the poster's protocol: one untuned setting per strategy. "
-        "The `full` profile tunes every strategy with the same budget (`make book PROFILE=full`)."
-    ),
-)
-ci = intervals.coverage_note(len(s.seeds))  # what the intervals below are worth at this many seeds
-display(
-    Markdown(
-        f"Profile `{profile}`: "
-        + (
-            f"{show.counted(len(s.grid), 'tuning run')} at seed {s.seed}, then "
-            f"{show.counted(len(s.seeds), 'seed')} per strategy ({', '.join(map(str, s.seeds))}) at each chosen "
-            "setting; "
-            if len(s.grid)
-            else f"no tuning (the poster's protocol), {show.counted(len(s.seeds), 'seed')} per strategy "
-            f"({', '.join(map(str, s.seeds))}) at its default setting; "
-        )
-        + f"{show.counted(len(set(r.folder for r in s.final.values())), 'run')} in the final comparison. "
-        f"{ci[0].upper()}{ci[1:]}."
-    )
-)
+evaluated = comparison.evaluate(globals())  # tune, train the choices at every seed, measure every run
+nll_runs, ci = evaluated.nll_runs, evaluated.coverage  # the NLL rule's runs; what the intervals are worth
+show.glue_all(findings.opening_glue(evaluated, num_melodies, melody_steps))
+display(Markdown(findings.protocol_line(evaluated)))
 
 # %% [markdown]
 # ## Tuning: the same budget for every strategy, chosen on validation data
@@ -123,37 +82,24 @@ display(
 # the best validation checkpoint is shown beside the final one. {glue:md}`tuning-cited:myst`
 
 # %%
-if len(tuned.table):
-    display(
-        show.table(
-            tuned.table.drop(columns="overrides").round(4),
-            "Tuning runs on the validation split (one seed each): validation NLL at the final iterate and at "
-            "the best checkpoint, and validation sample quality. Each strategy's setting is chosen from its rows. "
-            "gate_open: the share of steps with professor forcing's adversarial term on; d_accuracy: its "
-            "discriminator's accuracy (both means over all iterations); own_input_share: the share of scheduled "
-            "sampling's inputs over the last 10 % of iterations that were its own samples and differed from the "
-            "truth.",
-            name="tbl-tuning",
-        )
-    )
+show.table(
+    findings.tuning_table(evaluated.tuning),
+    "Tuning runs on the validation split (one seed each): validation NLL at the final iterate and at "
+    "the best checkpoint, and validation sample quality. Each strategy's setting is chosen from its rows. "
+    "gate_open: the share of steps with professor forcing's adversarial term on; d_accuracy: its "
+    "discriminator's accuracy (both means over all iterations); own_input_share: the share of scheduled "
+    "sampling's inputs over the last 10 % of iterations that were its own samples and differed from the "
+    "truth.",
+    name="tbl-tuning",
+)
 
 # %%
-chosen = evidence.label(
-    pd.DataFrame(
-        [
-            {"strategy": name, **{rule: study.setting_label(picks[name]) for rule, picks in tuned.selected.items()}}
-            for name in s.runs
-        ]
-    )
+chosen = findings.chosen_settings(evaluated)
+show.table(
+    chosen if evaluated.study.tuned else None,
+    "The setting each rule chose per strategy (validation NLL; validation sample quality).",
+    name="tbl-chosen",
 )
-if len(tuned.table):
-    display(
-        show.table(
-            chosen,
-            "The setting each rule chose per strategy (validation NLL; validation sample quality).",
-            name="tbl-chosen",
-        )
-    )
 
 # %% [markdown]
 # ## Hidden states in training and in generation
@@ -164,10 +110,9 @@ if len(tuned.table):
 # together into two dimensions, as the poster did ({numref}`fig-tsne`).
 
 # %%
-samples = found.samples  # the first seed's melodies, generated once while measuring
-hidden = states.hidden_state_sets(s, samples, per_side=per_side)
+hidden = states.hidden_state_sets(evaluated.study, evaluated.evidence.samples, per_side=evaluated.per_side)
 show.figure(
-    plots.tsne_chart(states.tsne_frame(hidden, seed)),
+    plots.tsne_chart(states.tsne_frame(hidden, evaluated.study.seed)),
     "fig-tsne",
     "t-SNE of hidden states, teacher-forced on training melodies (red) and free-running in generation "
     "(blue), first seed. Each panel is its own t-SNE fit, so positions and scales cannot be compared "
@@ -194,7 +139,7 @@ show.figure(
 # %%
 show.figure(
     plots.interval_chart(
-        evidence.label(runs),
+        evidence.label(nll_runs),
         "state_auc",
         "Training vs generation hidden states: classifier AUC",
         "ROC AUC (0.5 = indistinguishable)",
@@ -203,50 +148,20 @@ show.figure(
     "fig-state-auc",
     f"How well a classifier tells teacher-forced from free-running hidden states (grouped cross-validated "
     f"ROC AUC; means, {ci}). Near 0.5 the two are alike. The poster claims scheduled sampling and professor "
-    f"forcing bring them closer than the baseline and dropout; this build {observations.agreement(claims.CLAIMS[1], runs)}"
+    f"forcing bring them closer than the baseline and dropout; this build {observations.states_agreement(nll_runs)}"
     " (the verdict, with intervals, is in the claims table below).",
 )
 
 # %%
 show.table(
-    evidence.interval_table(
-        runs,
-        {
-            "state_auc": "AUC",
-            "state_accuracy": "accuracy",
-            "mmd": "MMD²",
-            "mmd_p": "MMD p-value",
-            "memo_auc": "memorization AUC",
-            "memo_mmd": "memorization MMD²",
-        },
-    ),
+    evidence.interval_table(nll_runs, findings.STATE_TESTS),
     "Two-sample tests between teacher-forced and free-running hidden states, and (memorization) between "
     f"teacher-forced states on training and on test windows (mean [interval]; {ci}).",
     name="tbl-state-tests",
 )
 
 # %%
-aucs = runs.groupby("strategy", sort=False)[["state_auc", "memo_auc"]].mean()
-below = [
-    f"{show.strategy_label(name).lower()}'s {'memorization AUC' if column == 'memo_auc' else 'AUC'} "
-    f"({aucs.loc[name, column]:.3f})"
-    for column in aucs
-    for name in aucs.index[aucs[column] < 0.5]
-]
-display(
-    Markdown(
-        "An AUC below 0.5 is not a classifier that learned the sides backwards. When there is nothing to "
-        "separate, cross-validation itself pulls the AUC below 0.5: each held-out fold's sequences are missing "
-        "from its training folds, so the classifier leans a little toward the other side, and its held-out "
-        "scores are tipped against the truth. "
-        + (
-            f"Below 0.5 on average here: {', '.join(below)}. Read such a value as *indistinguishable*, not as "
-            "better than indistinguishable."
-            if below
-            else "No AUC in the table is below 0.5 on average here."
-        )
-    )
-)
+display(Markdown(findings.below_chance(nll_runs)))
 
 # %% [markdown]
 # ## Training and held-out loss
@@ -255,7 +170,7 @@ display(
 # below cover every seed.
 
 # %%
-curves = study.curves(s)
+curves = study.curves(evaluated.study)
 show.figure(
     plots.loss_curves(curves, "train", "Training loss, all strategies (moving mean over 50 iterations)"),
     "fig-all-train",
@@ -267,19 +182,12 @@ show.figure(
 show.figure(
     plots.loss_curves(curves, "eval", "Validation loss, all strategies (teacher-forced, no dropout)"),
     "fig-all-valid",
-    f"Validation loss of every strategy, first seed, {study.validation_note(s)} from the validation side: "
-    "the same yardstick for all four.",
+    f"Validation loss of every strategy, first seed, {study.validation_note(evaluated.study)} from the validation "
+    "side: the same yardstick for all four.",
 )
 
 # %%
-first_baseline = s.runs["baseline"].history
-show.glue("curve-end-baseline", f"{first_baseline[first_baseline.phase == 'eval'].loss.iloc[-1]:.3f}")
-first_row = runs[(runs.strategy == "baseline") & (runs.seed == s.seed)]
-show.glue("test-nll-baseline-first", f"{first_row.nll.iloc[0]:.3f}")
-train_config = s.runs["baseline"].config.train
-show.glue("eval-windows", f"{train_config.eval_windows:,}")
-show.glue("eval-every", f"{train_config.eval_every:,}")
-show.glue("eval-window", f"{train_config.window:,}")
+show.glue_all(findings.held_out_glue(evaluated))
 
 # %% [markdown]
 # The two held-out numbers differ on purpose. The curve in {numref}`fig-all-valid` ends, for the
@@ -300,43 +208,26 @@ show.glue("eval-window", f"{train_config.window:,}")
 # {numref}`tbl-paired` gives each strategy's differences from the baseline trained at the same seed.
 
 # %%
-fit_columns = {
-    "nll": "NLL / event",
-    "perplexity": "perplexity",
-    "accuracy": "accuracy",
-    "accuracy_note": "accuracy: notes",
-    "accuracy_no_event": "accuracy: NO_EVENT",
-    "accuracy_note_off": "accuracy: NOTE_OFF",
-    "train_loss": "training loss",
-}
 show.table(
-    evidence.interval_table(runs, fit_columns),
+    evidence.interval_table(nll_runs, findings.FIT),
     f"Test-split fit by kind of event (mean [interval]; {ci}). Look at the note-onset accuracy: most events "
     "are NO_EVENT.",
     name="tbl-fit",
 )
 
 # %%
-display(Markdown(observations.collapse(runs) + " " + observations.note_off(runs)))
+display(Markdown(findings.fit_note(nll_runs)))
 
 # %%
 show.figure(
-    plots.interval_chart(evidence.label(runs), "nll", "Held-out NLL per event", "nats per event (lower is better)"),
+    plots.interval_chart(evidence.label(nll_runs), "nll", "Held-out NLL per event", "nats per event (lower is better)"),
     "fig-test-nll",
     f"Test-split NLL per event, per strategy at its chosen setting (means, {ci}); lower is better.",
 )
 
 # %%
 show.table(
-    evidence.paired_table(
-        runs,
-        {
-            "nll": "Δ NLL / event",
-            "accuracy_note": "Δ accuracy: notes",
-            "train_loss": "Δ training loss",
-            "state_auc": "Δ hidden-state AUC",
-        },
-    ),
+    evidence.paired_table(nll_runs, findings.PAIRED),
     f"Paired differences against the baseline (strategy − baseline, same seed; mean [interval]; {ci}). "
     "An interval that excludes 0 is a difference the seeds agree on.",
     name="tbl-paired",
@@ -354,7 +245,7 @@ show.table(
 
 # %%
 show.table(
-    evidence.likelihood_table(runs),
+    evidence.likelihood_table(nll_runs),
     "The poster's table recomputed: log-likelihood of generated melodies (Magenta's measure), the "
     f"poster's and ours, beside the held-out NLL. Compare the orderings, not the values. Seeds: {ci}.",
     name="tbl-likelihood",
@@ -362,7 +253,7 @@ show.table(
 
 # %%
 show.figure(
-    plots.likelihood_chart(study.sample_frame(samples)),
+    plots.likelihood_chart(study.sample_frame(evaluated.evidence.samples)),
     "fig-likelihood",
     "Log-likelihood of each generated melody (first seed), per strategy: the spread behind the means in the table.",
 )
@@ -399,7 +290,7 @@ show.figure(
 # %%
 show.figure(
     plots.feature_chart(
-        evidence.feature_overview(found),
+        evidence.feature_overview(evaluated.evidence),
         "Overlap with held-out melodies per feature (mean over seeds; 1 = as close as real melodies)",
     ),
     "fig-features",
@@ -408,18 +299,8 @@ show.figure(
 )
 
 # %%
-compared = ["overlap", "kl", "overlap_intra", "overlap_gen_inter"]
-per_run = found.features.groupby(["strategy", "seed"], as_index=False, sort=False)[compared].mean()
 show.table(
-    evidence.interval_table(
-        per_run,
-        {
-            "overlap": "real intra vs inter (overlap)",
-            "kl": "real intra vs inter (KL)",
-            "overlap_intra": "real intra vs generated intra",
-            "overlap_gen_inter": "generated intra vs inter",
-        },
-    ),
+    findings.feature_comparisons(evaluated.evidence),
     "Yang and Lerch's three comparisons of generated with test melodies, each averaged over the nine "
     "features: overlap areas (1 = the same distribution of distances) and the KL divergence of the first "
     f"(mean [interval]; {ci}).",
@@ -427,13 +308,7 @@ show.table(
 )
 
 # %%
-display(
-    Markdown(
-        f"Real training melodies against the same held-out ones: mean overlap "
-        f"**{found.reference_features.overlap.mean():.3f}**, mean KL "
-        f"**{found.reference_features.kl.mean():.3f}**."
-    )
-)
+display(Markdown(findings.reference_note(evaluated.evidence)))
 
 # %% [markdown]
 # ## Quality against diversity
@@ -456,21 +331,19 @@ display(
 # and diversity at temperature 1, and {numref}`tbl-lengths` compares short melodies with long ones.
 
 # %%
-sweep, lengths = frontier.study_frontier(s, num=protocol.SWEEP_MELODIES[profile], steps=melody_steps)
 show.figure(
-    plots.frontier_chart(evidence.label(sweep), "overlap", "intra_ratio", "Quality against diversity"),
+    plots.frontier_chart(evidence.label(evaluated.sweep), "overlap", "intra_ratio", "Quality against diversity"),
     "fig-frontier",
     f"Quality (overlap with test melodies) against diversity (intra-set distance relative to the test "
-    f"melodies') for {protocol.SWEEP_MELODIES[profile]} melodies per run at each temperature (each curve's "
+    f"melodies') for {evaluated.sweep_melodies} melodies per run at each temperature (each curve's "
     "ends labelled; hover a point for its own); means over "
     f"seeds ({ci}). A point above the best quality the baseline reaches at that diversity (at any "
     "temperature) beats the temperature-tuned baseline.",
 )
 
 # %%
-frontier_verdicts = frontier.verdicts(sweep)
 show.table(
-    evidence.label(frontier_verdicts),
+    evidence.label(evaluated.frontier),
     "Does a regularizer beat the temperature-tuned baseline anywhere on the curve? Its quality minus the best "
     "the baseline reaches at the same diversity (the upper envelope of its temperatures), per temperature, "
     f"paired by seed; *yes* when some temperature's interval lies above 0. Seeds: {ci}.",
@@ -480,7 +353,7 @@ show.table(
 # %%
 show.figure(
     plots.curve_chart(
-        intervals.summarise(evidence.label(sweep), "own_ll", by=["strategy", "temperature"]),
+        intervals.summarise(evidence.label(evaluated.sweep), "own_ll", by=["strategy", "temperature"]),
         "temperature",
         "sampling temperature",
         "The poster's measure across temperatures",
@@ -488,23 +361,13 @@ show.figure(
     ),
     "fig-temperature-ll",
     "The poster's log-likelihood of a model's own melodies at each sampling temperature "
-    f"({show.counted(protocol.SWEEP_MELODIES[profile], 'melody', 'melodies')} per run and temperature; {ci}). "
-    + observations.temperature(sweep),
+    f"({show.counted(evaluated.sweep_melodies, 'melody', 'melodies')} per run and temperature; {ci}). "
+    + observations.temperature(evaluated.sweep),
 )
 
 # %%
-at_one = sweep[sweep.temperature == 1.0]
 show.table(
-    evidence.interval_table(
-        at_one,
-        {
-            "overlap": "quality: overlap",
-            "cross_nll": "quality: NLL under another seed's baseline",
-            "intra_ratio": "diversity: intra-set ratio",
-            "overlap_intra": "diversity: intra-set overlap",
-            "distinct_4grams": "diversity: distinct interval 4-grams",
-        },
-    ),
+    evidence.interval_table(evaluated.sweep[evaluated.sweep.temperature == 1.0], findings.DIVERSITY),
     f"Quality and diversity at temperature 1 (mean [interval]; {ci}). The NLL under a baseline of another "
     "seed scores melodies by a model that did not write them (n/a with one seed); the intra-set overlap "
     "compares how varied the melodies are with how varied test melodies are (Yang and Lerch's intra-set test).",
@@ -512,55 +375,10 @@ show.table(
 )
 
 # %%
-long_table = pd.concat(
-    [
-        evidence.interval_table(
-            lengths[lengths.steps == n],
-            {
-                "cross_nll": "NLL under another seed's baseline",
-                "own_ll_per_event": "own log-likelihood per event",
-                "distinct_4grams": "distinct interval 4-grams",
-            },  # fmt: skip
-        ).assign(steps=n)
-        for n in sorted(lengths.steps.unique())
-    ],
-    ignore_index=True,
-)
-long_table.insert(1, "steps", long_table.pop("steps"))
-length_melodies = min(protocol.SWEEP_MELODIES[profile], frontier.LENGTH_MELODIES)  # as study_frontier draws them
-show.table(
-    long_table,
-    f"Melodies of {' and '.join(str(n) for n in sorted(lengths.steps.unique()))} steps at temperature 1 "
-    f"({show.counted(length_melodies, 'melody', 'melodies')} per run and length; mean [interval]; {ci}): "
-    "a long melody reads more of its own output, so exposure bias, if it matters, should show as a worse "
-    "NLL or log-likelihood per event at the longer length. The distinct 4-gram share falls with length by "
-    "construction (more patterns from the same small vocabulary), so compare it between strategies at one "
-    "length, not across lengths"
-    + (
-        "; with fewer melodies per run than the temperature sweep, its values at 128 steps differ from those "
-        "of the table above."
-        if length_melodies < protocol.SWEEP_MELODIES[profile]
-        else "."
-    ),
-    name="tbl-lengths",
-)
+show.table(findings.lengths_table(evaluated.lengths), findings.lengths_caption(evaluated), name="tbl-lengths")
 
 # %%
-frontier_verdicts = frontier.verdicts(sweep)
-winners = evidence.label(frontier_verdicts[frontier_verdicts.verdict == "yes"]).strategy.tolist()
-display(
-    Markdown(
-        "No regularizer beats the temperature-tuned baseline anywhere on the curve at this profile."
-        if not winners
-        else f"{show.joined(winners, lower=True).capitalize()} {'beats' if len(winners) == 1 else 'beat'} the "
-        "temperature-tuned baseline "
-        "somewhere on the curve (see the table for where)."
-    )
-    if (frontier_verdicts.seeds >= frontier.MIN_SEEDS).any()
-    else Markdown(
-        f"With {show.counted(len(s.seeds), 'seed')} the frontier verdicts are untested; the `full` profile trains five."
-    )
-)
+display(Markdown(findings.frontier_note(evaluated)))
 
 # %% [markdown]
 # ## Exposure bias, made visible
@@ -579,9 +397,12 @@ display(
 # {numref}`tbl-exposure` the three costs after the longest.
 
 # %%
-excess = intervals.summarise(evidence.label(found.exposure), "excess", by=["strategy", "prefix"])
+exposure = evaluated.evidence.exposure
 show.figure(
-    plots.exposure_chart(excess, f"Exposure bias: NLL after own minus after another melody's beginning ({ci})"),
+    plots.exposure_chart(
+        intervals.summarise(evidence.label(exposure), "excess", by=["strategy", "prefix"]),
+        f"Exposure bias: NLL after own minus after another melody's beginning ({ci})",
+    ),
     "fig-exposure",
     "Exposure bias by length of the beginning: the NLL of a real continuation after the model's own "
     "beginning minus after another real melody's. Higher is worse; a remedy for exposure bias should "
@@ -589,32 +410,14 @@ show.figure(
 )
 
 # %%
-longest = found.exposure[found.exposure.prefix == found.exposure.prefix.max()]
 show.table(
-    evidence.interval_table(
-        longest,
-        {
-            "real": "after real beginning",
-            "other": "after another melody's",
-            "own": "after its own",
-            "excess": "excess (own − other)",
-        },
-    ),
-    f"Continuation NLL per event after a beginning of {int(longest.prefix.max())} steps (mean [interval]; {ci}).",
+    evidence.interval_table(findings.longest_exposure(exposure), findings.EXPOSURE),
+    f"Continuation NLL per event after a beginning of {int(exposure.prefix.max())} steps (mean [interval]; {ci}).",
     name="tbl-exposure",
 )
 
 # %%
-excess_means = longest.groupby("strategy", sort=False).excess.mean()
-display(
-    Markdown(
-        f"After {show.counted(int(longest.prefix.max()), 'step')} of its own, the excess cost is "
-        + ", ".join(f"{show.strategy_label(n).lower()} **{v:.3f}**" for n, v in excess_means.items())
-        + " nats per event. "
-        + claims.against_baseline(longest, "excess")
-        + " Scheduled sampling and professor forcing were built to lower it; dropout was not."
-    )
-)
+display(Markdown(findings.exposure_note(exposure)))
 
 # %% [markdown]
 # (sec-settings)=
@@ -629,7 +432,7 @@ display(
 # {glue:md}`settings-cited:myst`
 
 # %%
-robust = tuning.robustness(s, found)
+robust = evaluated.robustness  # empty at a profile without tuning settings
 if len(robust):
     display(
         show.figure(
@@ -640,35 +443,19 @@ if len(robust):
             "does not, in units of the seed spread of the final comparison (the darkest cells are three "
             "spreads or more from zero); a dot marks the chosen setting. A claim that turns red only in pale "
             "cells does not hinge on a setting.",
-        )
-    )
-
-# %%
-if len(robust):
-    display(
+        ),
         show.table(
             tuning.flips(robust),
             "Where each claim holds and flips across the tuning settings (one seed each). The reading gives, for "
             "each strategy whose settings split the claim, the threshold along its knob where there is one "
             "(for example ss_k ≤ 500 flips, ≥ 650 holds) and the other settings by name.",
             name="tbl-flips",
-        )
-    )
-
-# %%
-if len(robust):
-    verdict_hinges = tuning.hinges(robust)
-    display(
+        ),
         show.table(
-            verdict_hinges,
+            tuning.hinges(robust),
             "Claims robust to the settings, and those that hinge on one (a flip beyond the seed spread).",
             name="tbl-hinges",
-        )
-    )
-
-# %%
-if len(robust):
-    display(
+        ),
         show.listed(
             tuning.robustness_display(robust),
             "Every claim at every tuning setting (one seed each; margin > 0: the claimed direction; a claim "
@@ -676,7 +463,7 @@ if len(robust):
             "robustness.csv",
             name="tbl-robustness",
             data=robust,
-        )
+        ),
     )
 
 # %% [markdown]
@@ -692,62 +479,28 @@ if len(robust):
 # shows how often each professor-forcing run had its adversarial term on.
 
 # %%
-timings = speed.step_times(s)
-verdicts = claims.verdicts(runs, timings)
 show.table(
-    verdicts,
+    evaluated.verdicts,
     "The poster's claims against this study (test split; settings chosen by validation NLL). *Supported* and "
     f"*contradicted* need every paired comparison's interval to exclude zero. Seeds: {ci}.",
     name="tbl-verdicts",
 )
 
 # %%
-quality_runs = found.runs[found.runs.rule == "quality"]
-quality_verdicts = None
-if len(quality_runs) and set(quality_runs.strategy) == set(runs.strategy):
-    quality_timings = speed.step_times(s, rule="quality", reuse=timings)  # a setting both chose: timed once
-    quality_verdicts = claims.verdicts(quality_runs, quality_timings)
-    display(
-        show.table(
-            quality_verdicts,
-            "The same claims with each strategy at the setting chosen by validation sample quality. A setting "
-            "both rules chose has every seed; a comparison with a setting only this rule chose pairs fewer "
-            "(the replicates column). Seeds: "
-            + "; ".join(
-                intervals.coverage_note(n)
-                for n in sorted({int(n) for n in quality_runs.groupby("strategy").seed.nunique()}, reverse=True)
-            )
-            + ".",
-            name="tbl-verdicts-quality",
-        )
-    )
+show.table(
+    evaluated.quality_verdicts,
+    "The same claims with each strategy at the setting chosen by validation sample quality. A setting "
+    "both rules chose has every seed; a comparison with a setting only this rule chose pairs fewer "
+    f"(the replicates column). Seeds: {findings.quality_seeds_note(evaluated)}.",
+    name="tbl-verdicts-quality",
+)
 
 # %%
-# MyST for the prose, pasted with {glue:md}: what it cites exists only at a profile that tunes
-show.glue(
-    "settings-cited",
-    Markdown(
-        "{numref}`fig-robustness` maps every claim at every setting, {numref}`tbl-flips` says where each holds "
-        "and where it flips, {numref}`tbl-hinges` which claims hinge on a setting, and {numref}`tbl-robustness` "
-        "lists every margin."
-        if len(robust)
-        else f"The `{profile}` profile has no tuning settings to vary; the `full` profile does."
-    ),
-)
-show.glue(
-    "verdicts-quality-cited",
-    Markdown(
-        "{numref}`tbl-verdicts-quality` judges them again with each strategy at the setting chosen by "
-        "validation sample quality."
-        if quality_verdicts is not None
-        else f"The `{profile}` profile judges them at these settings only; the `full` profile also judges them "
-        "at the settings chosen by validation sample quality."
-    ),
-)
+show.glue_all(findings.cited_glue(evaluated))  # MyST for the prose: what it cites exists only at a profile that tunes
 
 # %%
 show.table(
-    evidence.label(speed.step_display(timings)),
+    evidence.label(speed.step_display(evaluated.timings)),
     "Milliseconds per training step, each strategy alone on one core at its setting chosen by validation NLL "
     "(mean over timing rounds, interleaved). Professor forcing's step is the mean of its step with the "
     "generator gate closed and open, weighted by the share of steps its runs had it open (the claim about "
@@ -757,32 +510,14 @@ show.table(
 
 # %%
 show.table(
-    evidence.interval_table(
-        runs,
-        {
-            "train_nll": "training NLL",
-            "nll": "test NLL",
-            "gap": "gap (test − training)",
-            "nll_best": "test NLL, best checkpoint",
-        },
-    ),
+    evidence.interval_table(nll_runs, findings.GENERALIZATION),
     f"Generalization: teacher-forced NLL on fixed training windows and on the test split (mean [interval]; {ci}).",
     name="tbl-generalization",
 )
 
 # %%
-pf = found.runs[found.runs.strategy == "professor_forcing"]
 show.table(
-    pd.DataFrame(
-        {
-            "selected by": pf.rule.map({"nll": "validation NLL", "quality": "sample quality"}),
-            "seed": pf.seed,
-            "setting": pf.setting,
-            "gate open": pf.gate_open.map("{:.1%}".format),
-            "discriminator accuracy": pf.d_accuracy.round(3),
-            "test NLL": pf.nll.round(4),
-        }
-    ),
+    findings.professor_forcing_runs(evaluated.evidence.runs),
     "Professor forcing per run of the final comparison, under each selection rule: share of steps with the "
     "adversarial term on (the generator gate open), the discriminator's accuracy (both means over all "
     "training iterations, of its accuracy on each iteration's batch), and the test NLL.",
@@ -790,9 +525,7 @@ show.table(
 )
 
 # %%
-counts = verdicts["verdict"].value_counts()
-untested = int(verdicts["verdict"].str.startswith("untested").sum())
-display(Markdown(observations.claims_summary(verdicts)))
+display(Markdown(observations.claims_summary(evaluated.verdicts)))
 
 # %% [markdown]
 # (sec-recorded)=
@@ -807,30 +540,7 @@ display(Markdown(observations.claims_summary(verdicts)))
 # changed since in a way that changes those runs, a warning says so.
 
 # %%
-recorded.write(  # a full build writes its findings to results/full/ (the other profiles write nothing)
-    s,
-    {
-        "verdicts": verdicts,
-        "verdicts_quality": quality_verdicts,
-        "selected": chosen,
-        "tuning": tuned.table.drop(columns="overrides") if len(tuned.table) else None,
-        "runs": found.runs,
-        "timings": timings,
-    },
-    parameters={
-        "seed": seed,
-        "num_seeds": num_seeds,
-        "source": source,
-        "path": path,
-        "maestro_split": maestro_split,
-        "iterations": iterations,
-        "num_melodies": num_melodies,
-        "melody_steps": melody_steps,
-        "temperature": temperature,
-        "tsne_states": tsne_states,
-    },
-    environment=dict(environment.environment_table().values),
-)
+findings.record(evaluated, chosen, globals())  # a full build writes its findings to results/full/
 past, missing = recorded.latest("full")
 display(Markdown(recorded.notice(past, missing)))
 
@@ -853,41 +563,7 @@ show.table(
 )
 
 # %%
-# numbers for the prose below and for the introduction's abstract
-show.glue("eval-profile", profile)
-show.glue("eval-seeds", show.counted(len(s.seeds), "seed"))
-show.glue("eval-claims", f"{len(verdicts)}")
-for verdict in ("supported", "contradicted", "inconclusive"):
-    show.glue(f"eval-{verdict}", f"{counts.get(verdict, 0)}")
-show.glue("eval-untested", f"{untested}")
-show.glue("eval-claims-summary", observations.claims_summary(verdicts))
-show.glue("eval-observations", observations.summary(runs, sweep))
-show.glue("eval-collapse", observations.collapse(runs))
-show.glue("eval-states", observations.states(runs))
-show.glue("eval-full-cost", recorded.cost(past) if past else "not recorded yet")
-show.glue(
-    "eval-recorded",
-    show.plain(
-        f"The tuned comparison, as {past.origin()}, {past.summary()}."
-        if past
-        else f"No tuned comparison is recorded yet: {missing}."
-    ),
-)
-means = runs.groupby("strategy")[["nll", "log_likelihood"]].mean()
-for name, row in means.iterrows():
-    show.glue(f"eval-nll-{name}", f"{row.nll:.3f}")
-    show.glue(f"eval-ll-{name}", f"{row.log_likelihood:.1f}")
-show.glue("eval-best-nll", claims.leader(runs, "nll"))
-show.glue("eval-best-ll", claims.leader(runs, "log_likelihood", lower=False))
-judged = verdicts.set_index("poster's claim").verdict
-show.glue(
-    "eval-contradicted-list",
-    f"Contradicted: {'; '.join(f'“{claim}”' for claim in judged[judged == 'contradicted'].index)}."
-    if (judged == "contradicted").any()
-    else "No claim is contradicted.",
-)
-show.glue("eval-frontier", frontier.summary(frontier_verdicts))
-show.glue("eval-settings", tuning.robustness_summary(robust) if len(robust) else tuning.NO_GRID)
+show.glue_all(findings.closing_glue(evaluated, past, missing))  # for the prose below and the abstract
 
 # %% [markdown]
 # ## What this shows

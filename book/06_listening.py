@@ -46,17 +46,7 @@ show.enable_offline_charts()
 # a key and a metre, how often it repeats itself, and whether it ends up on one note.
 
 # %%
-s = study.run_study(
-    profile,
-    seed=seed,
-    num_seeds=num_seeds,
-    source=source,
-    path=path,
-    maestro_split=maestro_split,
-    workers=workers,
-    scheduler=scheduler,
-    overrides={"iterations": iterations},
-)
+s = study.from_parameters(globals())
 samples = study.sample(s, num=num_melodies, steps=melody_steps, temperature=temperature)
 real_index, real = study.real_example(s, steps=melody_steps)
 real_start = (

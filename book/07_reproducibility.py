@@ -28,10 +28,9 @@ melody_steps = 128  # steps per generated melody, the primer (middle C) included
 temperature = 1.0  # sampling temperature
 
 # %%
-from melodyreg.evaluation import recorded, tuning
+from melodyreg.evaluation import comparison, recorded
 from melodyreg.report import display as show
 from melodyreg.report import environment
-from melodyreg.runs import study
 
 show.enable_offline_charts()
 
@@ -74,20 +73,8 @@ show.table(
 )
 
 # %%
-s = study.run_study(
-    profile,
-    seed=seed,
-    num_seeds=num_seeds,
-    source=source,
-    path=path,
-    maestro_split=maestro_split,
-    workers=workers,
-    scheduler=scheduler,
-    overrides={"iterations": iterations},
-)
-tuned = tuning.tune(s, steps=melody_steps)
-s = study.train_final(s, tuned.selected)
-every_run = [*s.runs.values(), *(g["run"] for g in s.grid), *s.designs.values(), *s.final.values()]
+final, _ = comparison.final_study(globals())  # the evaluation chapter's study, its choices trained
+every_run = comparison.every_run(final)
 run_times = environment.run_times(every_run)
 show.table(
     run_times,

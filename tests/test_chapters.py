@@ -118,15 +118,33 @@ def _defined_labels(source) -> set[str]:
     return labels
 
 
+def _strings(node) -> list[str]:
+    return [n.value for n in ast.walk(node) if isinstance(n, ast.Constant) and isinstance(n.value, str)]
+
+
+def _package_function(call: ast.Call) -> ast.FunctionDef | None:
+    """The definition of ``module.function`` called as ``show.glue_all(module.function(...))``, where ``module``
+    is one of :mod:`melodyreg.report`'s."""
+    if not (call.args and isinstance(call.args[0], ast.Call) and isinstance(call.args[0].func, ast.Attribute)):
+        return None
+    inner = call.args[0].func
+    module = build.BOOK_DIR.parent / "src" / "melodyreg" / "report" / f"{getattr(inner.value, 'id', '')}.py"
+    if not module.exists():
+        return None
+    functions = [n for n in ast.parse(module.read_text()).body if isinstance(n, ast.FunctionDef)]
+    return next((f for f in functions if f.name == inner.attr), None)
+
+
 def _glued_myst(source) -> dict[str, str]:
-    """The text of every ``show.glue(key, value)``, by key, string parts only (what {glue:md} may paste)."""
+    """The text of every ``show.glue(key, value)``, by key, string parts only (what {glue:md} may paste); for
+    ``show.glue_all(findings.f(...))``, every string of ``f`` under each of its keys."""
     glued = {}
     for call in _show_calls(source):
         if call.func.attr == "glue" and len(call.args) == 2 and isinstance(call.args[0], ast.Constant):
-            parts = [
-                n.value for n in ast.walk(call.args[1]) if isinstance(n, ast.Constant) and isinstance(n.value, str)
-            ]
-            glued[call.args[0].value] = " ".join(parts)
+            glued[call.args[0].value] = " ".join(_strings(call.args[1]))
+        elif call.func.attr == "glue_all" and (function := _package_function(call)) is not None:
+            text = " ".join(_strings(function))
+            glued |= {key: text for key in _strings(function)}
     return glued
 
 

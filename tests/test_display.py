@@ -168,3 +168,14 @@ def test_a_listed_table_can_show_a_formatted_frame_and_download_the_data():
     assert "+0.123" in page.split("<a")[0]
     encoded = re.search(r'download="m.csv" href="data:text/csv;base64,([^"]+)"', page).group(1)
     assert base64.b64decode(encoded).decode() == data.to_csv(index=False)
+
+
+def test_a_table_that_a_profile_lacks_shows_as_nothing():
+    assert display.table(None, "Tuning runs", name="tbl-tuning") is None
+
+
+def test_glue_all_glues_every_value_in_order(monkeypatch):
+    glued = []
+    monkeypatch.setattr(display, "glue", lambda key, value: glued.append((key, value)))
+    display.glue_all({"b": "1", "a": "2"})
+    assert glued == [("b", "1"), ("a", "2")]

@@ -107,3 +107,8 @@ def test_the_reference_is_the_baselines_upper_envelope_not_the_line_through_its_
     found = frontier.margins(frame).set_index("temperature").margin
     assert found[1.0] == pytest.approx(0.8 - 0.9)  # 0.9 is reachable at diversity 0.8 >= 0.6
     assert found[1.3] == pytest.approx(0.75 - 0.7)  # halfway between (0.8, 0.9) and (1.0, 0.5)
+
+
+def test_the_length_points_draw_at_most_length_melodies_per_run():
+    assert frontier.length_melodies(100) == frontier.LENGTH_MELODIES == 32
+    assert frontier.length_melodies(16) == 16

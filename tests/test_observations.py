@@ -131,3 +131,9 @@ def test_the_claims_summary_counts_what_was_judged_and_says_what_was_not():
     assert observations.claims_summary(none).startswith(
         "None of the poster's 2 claims can be judged with so few runs: each needs at least 3 seeds per strategy."
     )
+
+
+def test_states_agreement_reads_the_claim_that_the_states_come_closer():
+    assert observations.states_agreement(runs()) == observations.DISAGREES  # scheduled sampling's AUC is the highest
+    closer = runs(state_auc=[0.80, 0.75, 0.55, 0.60])
+    assert observations.states_agreement(closer) == observations.AGREES

@@ -171,3 +171,16 @@ def test_notes_for_prose_describe_the_runs_settings():
     assert study.validation_note(s) == "every 100 iterations, on 512 windows of 128 steps"
     run.config = config.experiment_config("smoke", "baseline", layers=(32, 16, 8))
     assert study.model_note(s) == "three LSTM layers of 32, 16 and 8 units, 60 iterations of batch 8"
+
+
+def test_from_parameters_passes_a_chapters_parameters_to_run_study(monkeypatch):
+    called = {}
+    monkeypatch.setattr(study, "run_study", lambda profile, **kwargs: called.update(profile=profile, **kwargs))
+    parameters = {name: f"<{name}>" for name in study.STUDY_PARAMETERS} | {"iterations": 7, "num_melodies": 10}
+    study.from_parameters(parameters)
+    assert called == {name: f"<{name}>" for name in study.STUDY_PARAMETERS} | {"overrides": {"iterations": 7}}
+
+
+def test_from_parameters_names_every_missing_parameter():
+    with pytest.raises(KeyError, match="scheduler, iterations"):
+        study.from_parameters({name: None for name in study.STUDY_PARAMETERS if name != "scheduler"})

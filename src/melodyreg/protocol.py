@@ -73,6 +73,13 @@ PF_DESIGNS: dict[str, tuple[str, ...]] = {
 # Melodies per run and temperature in the quality–diversity sweep of the evaluation chapter.
 SWEEP_MELODIES = {"smoke": 16, "poster": 100, "full": 100}
 
+# Hidden states per side in the t-SNE panels and the two-sample tests (t-SNE's cost grows with the square).
+TSNE_STATES = {"smoke": 200, "poster": 1000, "full": 1000}
+
+# Below this many paired seeds (or timing rounds), a claim or a frontier verdict is "untested": a bootstrap
+# over two seeds has no interval worth the name.
+MIN_SEEDS = 3
+
 # Seeds of the final comparison at a setting chosen only by the sample-quality rule (the NLL rule's
 # choice gets every seed of NUM_SEEDS).
 QUALITY_SEEDS = {"smoke": 2, "poster": 1, "full": 3}

@@ -11,7 +11,7 @@ zero. A claim is
   excludes zero (for "minimal difference": when the interval lies wholly outside
   the ±2 % band);
 * **inconclusive** otherwise;
-* **untested (n runs: ...)** when fewer than :data:`MIN_SEEDS` seeds pair up: one
+* **untested (n runs: ...)** when fewer than :data:`melodyreg.protocol.MIN_SEEDS` seeds pair up: one
   or two runs describe those runs, not what holds in general. The verdict then
   says which way those runs go (:data:`CLAIMED_WAY`, :data:`OTHER_WAY` or
   :data:`BOTH_WAYS`, from the mean of each comparison), and the evidence is shown.
@@ -38,9 +38,9 @@ import pandas as pd
 from melodyreg import constants as C
 from melodyreg.evaluation import intervals
 from melodyreg.prose import counted, joined, strategy_name
+from melodyreg.protocol import MIN_SEEDS
 
 SMALL = 0.02  # relative difference below which two losses count as "minimal difference"
-MIN_SEEDS = 3  # below this many paired seeds (or timing rounds), a claim is "untested"
 LEVEL_HIGH, LEVEL_LOW = 0.75, 0.6  # claim 1 ("clear disparity"): supported above, contradicted below this AUC
 CLAIMED_WAY, OTHER_WAY, BOTH_WAYS = "the claimed way", "the other way", "both ways"  # where untested runs go
 SHORT = C.STRATEGY_SHORT
@@ -311,7 +311,7 @@ def _paired_or_none(runs: pd.DataFrame, value: str, reference: str) -> pd.DataFr
 def leader(runs: pd.DataFrame, value: str, *, lower: bool = True) -> str:
     """Which strategy leads on ``value`` (mean over seeds), and whether the lead is told apart from the seed noise.
 
-    Below :data:`MIN_SEEDS` paired seeds the ordering is given as such, never as a verdict.
+    Below :data:`melodyreg.protocol.MIN_SEEDS` paired seeds the ordering is given as such, never as a verdict.
     Otherwise the leader's paired difference to every other strategy must have an interval
     that excludes zero for the lead to count.
 
@@ -345,7 +345,7 @@ def leader(runs: pd.DataFrame, value: str, *, lower: bool = True) -> str:
 def against_baseline(runs: pd.DataFrame, value: str, *, lower: bool = True) -> str:
     """One sentence: which strategies beat the baseline on ``value`` beyond the seed noise (paired by seed).
 
-    Below :data:`MIN_SEEDS` paired seeds it says that the numbers are an ordering, not a verdict.
+    Below :data:`melodyreg.protocol.MIN_SEEDS` paired seeds it says that the numbers are an ordering, not a verdict.
 
     Args:
         runs: one row per (strategy, seed) with ``value``, the baseline among the strategies.

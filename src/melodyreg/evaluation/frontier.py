@@ -33,11 +33,10 @@ from melodyreg.data.windows import openings
 from melodyreg.evaluation import diversity, intervals
 from melodyreg.model import generation
 from melodyreg.prose import counted, strategy_name
+from melodyreg.protocol import MIN_SEEDS, SWEEP_MELODIES
 
 TEMPERATURES = (0.5, 0.7, 0.85, 1.0, 1.15, 1.3)
-MELODIES = 100  # per run and temperature
 QUALITY, DIVERSITY = "overlap", "intra_ratio"  # the frontier's axes
-MIN_SEEDS = 3  # below this, a verdict is "untested", as for the poster's claims
 LENGTHS = (128, 512)  # the poster's melody length and the extraction's longest melody
 LENGTH_MELODIES = 32
 
@@ -64,7 +63,7 @@ def sweep(
     *,
     judge_of: dict[int, object | None] | None = None,
     temperatures: Sequence[float] = TEMPERATURES,
-    num: int = MELODIES,
+    num: int = SWEEP_MELODIES["poster"],
     steps: int = 128,
     progress=None,
 ) -> pd.DataFrame:
@@ -170,8 +169,8 @@ def verdicts(frame: pd.DataFrame, reference: str = "baseline") -> pd.DataFrame:
     At each temperature the margins (:func:`margins`) are averaged over the seeds that have one,
     with a bootstrap interval. **yes**: at some temperature the interval lies above 0; **no**: at
     every temperature with a margin it lies below 0; **inconclusive** otherwise; **untested (n
-    runs: where they lie)** below :data:`MIN_SEEDS` paired seeds, saying whether the runs at hand rise
-    above the baseline's envelope at some temperature (the best) or stay below it.
+    runs: where they lie)** below :data:`melodyreg.protocol.MIN_SEEDS` paired seeds, saying whether
+    the runs at hand rise above the baseline's envelope at some temperature (the best) or stay below it.
 
     Returns:
         One row per regularizer: ``strategy``, ``verdict``, ``best temperature`` and ``best margin``
@@ -255,11 +254,16 @@ def length_points(
     return pd.DataFrame(rows)
 
 
+def length_melodies(num: int) -> int:
+    """Melodies per run and length in the length points of a sweep of ``num`` melodies per temperature."""
+    return min(num, LENGTH_MELODIES)
+
+
 def study_frontier(
     study,
     *,
     rule: str = "nll",
-    num: int = MELODIES,
+    num: int = SWEEP_MELODIES["poster"],
     steps: int = 128,
     temperatures: Sequence[float] = TEMPERATURES,
     reference_melodies: int = 100,
@@ -279,4 +283,4 @@ def study_frontier(
     judge_of = judges({seed: model for (name, seed), model in models.items() if name == "baseline"})
     real = openings(study.melodies("test"), steps, reference_melodies, study.seed)
     frame = sweep(models, real, judge_of=judge_of, temperatures=temperatures, num=num, steps=steps, progress=progress)
-    return frame, length_points(models, judge_of=judge_of, num=min(num, LENGTH_MELODIES))
+    return frame, length_points(models, judge_of=judge_of, num=length_melodies(num))

@@ -19,6 +19,7 @@ import pandas as pd
 
 from melodyreg.evaluation import claims
 from melodyreg.prose import counted, joined
+from melodyreg.protocol import MIN_SEEDS
 
 COLLAPSE_NOTE = 0.05  # a note-onset accuracy below this ...
 COLLAPSE_HOLD = 0.95  # ... with a NO_EVENT accuracy above this: a model that has collapsed onto holding notes
@@ -118,6 +119,12 @@ def agreement(claim: claims.Claim, runs: pd.DataFrame) -> str:
     ]
 
 
+def states_agreement(runs: pd.DataFrame) -> str:
+    """Whether the runs' hidden-state AUCs go the way of the poster's claim that scheduled sampling and
+    professor forcing bring training and generation states closer (:func:`agreement` on that claim)."""
+    return agreement(claims.CLAIMS[CLAIM_STATES_CLOSER], runs)
+
+
 def states(runs: pd.DataFrame) -> str:
     """The hidden-state AUC's order across strategies, against the poster's claim that scheduled sampling
     and professor forcing bring training and generation states closer than the baseline and dropout."""
@@ -194,7 +201,7 @@ def claims_summary(verdicts: pd.DataFrame) -> str:
     )
     if not untested.any():
         return f"Of the poster's {total} claims, this build {outcome}.{named}"
-    minimum = f"at least {counted(claims.MIN_SEEDS, 'seed')} per strategy"
+    minimum = f"at least {counted(MIN_SEEDS, 'seed')} per strategy"
     rest = f"{'needs' if untested.sum() == 1 else 'need'} {minimum}"
     if judged.empty:
         opening = f"None of the poster's {total} claims can be judged with so few runs: each needs {minimum}."

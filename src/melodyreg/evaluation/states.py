@@ -15,9 +15,6 @@ from melodyreg import constants as C
 from melodyreg.model import generation
 from melodyreg.runs.study import Study, state_batch
 
-# Hidden states per side in the t-SNE panels, per profile (t-SNE cost grows with the square).
-TSNE_STATES = {"smoke": 200, "poster": 1000, "full": 1000}
-
 
 def subsample(rng: np.random.Generator, count: int, per_side: int) -> np.ndarray:
     """Indices of at most ``per_side`` of ``count`` states, drawn without replacement from ``rng``."""

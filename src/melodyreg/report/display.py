@@ -19,7 +19,7 @@ import base64
 import html
 import itertools
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import altair as alt
@@ -82,6 +82,12 @@ def glue(key: str, value) -> None:
     from myst_nb import glue as myst_glue
 
     myst_glue(key, value, display=False)
+
+
+def glue_all(values: Mapping[str, object]) -> None:
+    """:func:`glue` every ``{key: value}`` of ``values``, in order."""
+    for key, value in values.items():
+        glue(key, value)
 
 
 def figure(content, name: str, caption: str) -> Captioned:
@@ -180,8 +186,11 @@ def table(frame, caption: str = "", name: str | None = None):
     """A pandas DataFrame as a plain HTML table.
 
     With ``name``, a numbered table labelled ``name`` with ``caption``
-    (:class:`Captioned`); without, the caption is a bold line above it.
+    (:class:`Captioned`); without, the caption is a bold line above it. A ``frame`` of ``None``
+    (a table that only some profiles have) gives ``None``, which a notebook shows as nothing.
     """
+    if frame is None:
+        return None
     body = _html_table(frame)
     if name is not None:
         return Captioned(HTML(body), "table", name, caption)

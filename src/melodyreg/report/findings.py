@@ -1,0 +1,378 @@
+"""What the evaluation chapter says: its tables' columns and headings, its sentences, its glued numbers.
+
+The chapter (``book/05_evaluation.py``) shows a
+:class:`~melodyreg.evaluation.comparison.Comparison`; everything it would otherwise
+assemble in its cells lives here, so that a unit test reaches it: the column →
+heading maps of its interval tables, the tables shaped for reading, the sentences
+built from numbers (which protocol the build follows, AUCs below 0.5, the
+frontier's winners, the exposure cost) and the values glued into its prose.
+Strategies arrive by name and are turned into display labels here, in the report layer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pandas as pd
+from IPython.display import Markdown
+
+from melodyreg import protocol
+from melodyreg.evaluation import claims, evidence, frontier, intervals, observations, recorded, tuning
+from melodyreg.evaluation.comparison import Comparison
+from melodyreg.prose import counted, joined, plain, strategy_name
+from melodyreg.report import environment
+from melodyreg.runs import study as studies
+
+# Column → heading of each interval table (mean [interval] over seeds) of the chapter.
+STATE_TESTS = {
+    "state_auc": "AUC",
+    "state_accuracy": "accuracy",
+    "mmd": "MMD²",
+    "mmd_p": "MMD p-value",
+    "memo_auc": "memorization AUC",
+    "memo_mmd": "memorization MMD²",
+}
+FIT = {
+    "nll": "NLL / event",
+    "perplexity": "perplexity",
+    "accuracy": "accuracy",
+    "accuracy_note": "accuracy: notes",
+    "accuracy_no_event": "accuracy: NO_EVENT",
+    "accuracy_note_off": "accuracy: NOTE_OFF",
+    "train_loss": "training loss",
+}
+PAIRED = {
+    "nll": "Δ NLL / event",
+    "accuracy_note": "Δ accuracy: notes",
+    "train_loss": "Δ training loss",
+    "state_auc": "Δ hidden-state AUC",
+}
+FEATURE_COMPARISONS = {
+    "overlap": "real intra vs inter (overlap)",
+    "kl": "real intra vs inter (KL)",
+    "overlap_intra": "real intra vs generated intra",
+    "overlap_gen_inter": "generated intra vs inter",
+}
+DIVERSITY = {
+    "overlap": "quality: overlap",
+    "cross_nll": "quality: NLL under another seed's baseline",
+    "intra_ratio": "diversity: intra-set ratio",
+    "overlap_intra": "diversity: intra-set overlap",
+    "distinct_4grams": "diversity: distinct interval 4-grams",
+}
+LENGTHS = {
+    "cross_nll": "NLL under another seed's baseline",
+    "own_ll_per_event": "own log-likelihood per event",
+    "distinct_4grams": "distinct interval 4-grams",
+}
+EXPOSURE = {
+    "real": "after real beginning",
+    "other": "after another melody's",
+    "own": "after its own",
+    "excess": "excess (own − other)",
+}
+GENERALIZATION = {
+    "train_nll": "training NLL",
+    "nll": "test NLL",
+    "gap": "gap (test − training)",
+    "nll_best": "test NLL, best checkpoint",
+}
+CHANCE = 0.5  # the AUC of a classifier that cannot tell the two sides apart
+# The evaluation chapter's parameters a recorded build keeps in its provenance (where and how it ran is kept apart).
+RECORDED_PARAMETERS = (
+    "seed",
+    "num_seeds",
+    "source",
+    "path",
+    "maestro_split",
+    "iterations",
+    "num_melodies",
+    "melody_steps",
+    "temperature",
+    "tsne_states",
+)
+RULE_NAMES = {"nll": "validation NLL", "quality": "sample quality"}  # selection rules, as the tables name them
+
+
+def protocol_line(c: Comparison) -> str:
+    """Which protocol the build follows, with its runs and seeds and what its intervals are worth (Markdown)."""
+    s = c.study
+    seeds = ", ".join(map(str, s.seeds))
+    if s.grid:
+        plan = (
+            f"{counted(len(s.grid), 'tuning run')} at seed {s.seed}, then {counted(len(s.seeds), 'seed')} per "
+            f"strategy ({seeds}) at each chosen setting; "
+        )
+    else:
+        plan = (
+            f"no tuning (the poster's protocol), {counted(len(s.seeds), 'seed')} per strategy ({seeds}) at its "
+            "default setting; "
+        )
+    runs = len({run.folder for run in s.final.values()})
+    note = c.coverage
+    return f"Profile `{s.profile}`: {plan}{counted(runs, 'run')} in the final comparison. {note[0].upper()}{note[1:]}."
+
+
+def opening_glue(c: Comparison, num_melodies: int, melody_steps: int) -> dict[str, object]:
+    """The opening's glue: the generated melodies' count and length, and what the tuning section cites."""
+    cited = (
+        "{numref}`tbl-tuning` lists the tuning runs and {numref}`tbl-chosen` the setting each rule chose."
+        if len(c.tuning.table)
+        else f"The `{c.study.profile}` profile follows the poster's protocol: one untuned setting per strategy. "
+        "The `full` profile tunes every strategy with the same budget (`make book PROFILE=full`)."
+    )
+    return {"ll-count": f"{num_melodies}", "ll-steps": f"{melody_steps}", "tuning-cited": Markdown(cited)}
+
+
+def tuning_table(tuned: tuning.Tuning) -> pd.DataFrame | None:
+    """The tuning runs for reading: every measure to four decimals, without the settings' JSON (``None``
+    without a tuning grid)."""
+    return tuned.table.drop(columns="overrides").round(4) if len(tuned.table) else None
+
+
+def chosen_settings(c: Comparison) -> pd.DataFrame:
+    """The setting each rule chose per strategy (display labels), one column per rule."""
+    rows = [
+        {"strategy": name, **{rule: studies.setting_label(picks[name]) for rule, picks in c.tuning.selected.items()}}
+        for name in c.study.runs
+    ]
+    return evidence.label(pd.DataFrame(rows))
+
+
+def below_chance(runs: pd.DataFrame) -> str:
+    """Why an AUC below 0.5 reads as *indistinguishable*, naming the strategies whose mean AUC is below it."""
+    aucs = runs.groupby("strategy", sort=False)[["state_auc", "memo_auc"]].mean()
+    below = [
+        f"{strategy_name(name)}'s {'memorization AUC' if column == 'memo_auc' else 'AUC'} "
+        f"({aucs.loc[name, column]:.3f})"
+        for column in aucs
+        for name in aucs.index[aucs[column] < CHANCE]
+    ]
+    found = (
+        f"Below 0.5 on average here: {', '.join(below)}. Read such a value as *indistinguishable*, not as "
+        "better than indistinguishable."
+        if below
+        else "No AUC in the table is below 0.5 on average here."
+    )
+    return (
+        "An AUC below 0.5 is not a classifier that learned the sides backwards. When there is nothing to "
+        "separate, cross-validation itself pulls the AUC below 0.5: each held-out fold's sequences are missing "
+        "from its training folds, so the classifier leans a little toward the other side, and its held-out "
+        "scores are tipped against the truth. " + found
+    )
+
+
+def held_out_glue(c: Comparison) -> dict[str, str]:
+    """The baseline's last validation loss (first seed) beside its test NLL, and how the validation was measured."""
+    history = c.study.runs["baseline"].history
+    runs = c.nll_runs
+    first = runs[(runs.strategy == "baseline") & (runs.seed == c.study.seed)]
+    train = c.study.runs["baseline"].config.train
+    return {
+        "curve-end-baseline": f"{history[history.phase == 'eval'].loss.iloc[-1]:.3f}",
+        "test-nll-baseline-first": f"{first.nll.iloc[0]:.3f}",
+        "eval-windows": f"{train.eval_windows:,}",
+        "eval-every": f"{train.eval_every:,}",
+        "eval-window": f"{train.window:,}",
+    }
+
+
+def fit_note(runs: pd.DataFrame) -> str:
+    """The observations on the fit table: a collapse onto holding notes, and NOTE_OFF's accuracy."""
+    return observations.collapse(runs) + " " + observations.note_off(runs)
+
+
+def feature_comparisons(found: evidence.Evidence) -> pd.DataFrame:
+    """Yang and Lerch's three comparisons per strategy, each averaged over the features per run, as intervals."""
+    per_run = found.features.groupby(["strategy", "seed"], as_index=False, sort=False)[list(FEATURE_COMPARISONS)]
+    return evidence.interval_table(per_run.mean(), FEATURE_COMPARISONS)
+
+
+def reference_note(found: evidence.Evidence) -> str:
+    """The overlap and KL that two samples of real music reach (Markdown)."""
+    real = found.reference_features
+    return (
+        f"Real training melodies against the same held-out ones: mean overlap **{real.overlap.mean():.3f}**, "
+        f"mean KL **{real.kl.mean():.3f}**."
+    )
+
+
+def lengths_table(lengths: pd.DataFrame) -> pd.DataFrame:
+    """The length points as intervals, one block of rows per melody length (``steps`` second)."""
+    table = pd.concat(
+        [
+            evidence.interval_table(lengths[lengths.steps == n], LENGTHS).assign(steps=n)
+            for n in sorted(lengths.steps.unique())
+        ],
+        ignore_index=True,
+    )
+    table.insert(1, "steps", table.pop("steps"))
+    return table
+
+
+def lengths_caption(c: Comparison) -> str:
+    """The caption of the length table: its lengths, melodies per run, and a warning when the sweep drew more."""
+    steps = " and ".join(str(n) for n in sorted(c.lengths.steps.unique()))
+    fewer = c.length_melodies < c.sweep_melodies
+    return (
+        f"Melodies of {steps} steps at temperature 1 ({counted(c.length_melodies, 'melody', 'melodies')} per run "
+        f"and length; mean [interval]; {c.coverage}): a long melody reads more of its own output, so exposure "
+        "bias, if it matters, should show as a worse NLL or log-likelihood per event at the longer length. The "
+        "distinct 4-gram share falls with length by construction (more patterns from the same small vocabulary), "
+        "so compare it between strategies at one length, not across lengths"
+        + (
+            "; with fewer melodies per run than the temperature sweep, its values at 128 steps differ from those "
+            "of the table above."
+            if fewer
+            else "."
+        )
+    )
+
+
+def frontier_note(c: Comparison) -> str:
+    """Which regularizers beat the temperature-tuned baseline, or why the frontier is untested (Markdown)."""
+    table = c.frontier
+    if not (table.seeds >= protocol.MIN_SEEDS).any():
+        return (
+            f"With {counted(len(c.study.seeds), 'seed')} the frontier verdicts are untested; the `full` profile "
+            "trains five."
+        )
+    winners = [strategy_name(name) for name in table[table.verdict == "yes"].strategy]
+    if not winners:
+        return "No regularizer beats the temperature-tuned baseline anywhere on the curve at this profile."
+    verb = "beats" if len(winners) == 1 else "beat"
+    return (
+        f"{joined(winners).capitalize()} {verb} the temperature-tuned baseline somewhere on the curve (see the "
+        "table for where)."
+    )
+
+
+def longest_exposure(exposure: pd.DataFrame) -> pd.DataFrame:
+    """The exposure-bias rows after the longest beginning."""
+    return exposure[exposure.prefix == exposure.prefix.max()]
+
+
+def exposure_note(exposure: pd.DataFrame) -> str:
+    """The excess cost per strategy after the longest beginning, against the baseline (Markdown)."""
+    longest = longest_exposure(exposure)
+    means = longest.groupby("strategy", sort=False).excess.mean()
+    return (
+        f"After {counted(int(longest.prefix.max()), 'step')} of its own, the excess cost is "
+        + ", ".join(f"{strategy_name(name)} **{value:.3f}**" for name, value in means.items())
+        + " nats per event. "
+        + claims.against_baseline(longest, "excess")
+        + " Scheduled sampling and professor forcing were built to lower it; dropout was not."
+    )
+
+
+def quality_seeds_note(c: Comparison) -> str:
+    """What the intervals of the quality rule's verdicts are worth, per number of seeds its strategies have."""
+    counts = sorted({int(n) for n in c.quality_runs.groupby("strategy").seed.nunique()}, reverse=True)
+    return "; ".join(intervals.coverage_note(n) for n in counts)
+
+
+def cited_glue(c: Comparison) -> dict[str, Markdown]:
+    """What the prose of the settings and claims sections cites: tables that exist only at a profile that tunes."""
+    profile = c.study.profile
+    settings = (
+        "{numref}`fig-robustness` maps every claim at every setting, {numref}`tbl-flips` says where each holds "
+        "and where it flips, {numref}`tbl-hinges` which claims hinge on a setting, and {numref}`tbl-robustness` "
+        "lists every margin."
+        if len(c.robustness)
+        else f"The `{profile}` profile has no tuning settings to vary; the `full` profile does."
+    )
+    quality = (
+        "{numref}`tbl-verdicts-quality` judges them again with each strategy at the setting chosen by "
+        "validation sample quality."
+        if c.quality_verdicts is not None
+        else f"The `{profile}` profile judges them at these settings only; the `full` profile also judges them "
+        "at the settings chosen by validation sample quality."
+    )
+    return {"settings-cited": Markdown(settings), "verdicts-quality-cited": Markdown(quality)}
+
+
+def professor_forcing_runs(measured: pd.DataFrame) -> pd.DataFrame:
+    """Professor forcing per run of the final comparison: rule, seed, setting, gate share, discriminator, NLL."""
+    pf = measured[measured.strategy == "professor_forcing"]
+    return pd.DataFrame(
+        {
+            "selected by": pf.rule.map(RULE_NAMES),
+            "seed": pf.seed,
+            "setting": pf.setting,
+            "gate open": pf.gate_open.map("{:.1%}".format),
+            "discriminator accuracy": pf.d_accuracy.round(3),
+            "test NLL": pf.nll.round(4),
+        }
+    )
+
+
+def contradicted(verdicts: pd.DataFrame) -> str:
+    """The contradicted claims, quoted, or that there are none."""
+    judged = verdicts.set_index("poster's claim").verdict
+    against = judged[judged == "contradicted"].index
+    return (
+        f"Contradicted: {'; '.join(f'“{claim}”' for claim in against)}."
+        if len(against)
+        else "No claim is contradicted."
+    )
+
+
+def closing_glue(c: Comparison, past: recorded.Recorded | None, missing: str) -> dict[str, str]:
+    """The numbers of the chapter's closing prose and of the introduction's abstract."""
+    runs, verdicts = c.nll_runs, c.verdicts
+    counts = verdicts["verdict"].value_counts()
+    values = {
+        "eval-profile": c.study.profile,
+        "eval-seeds": counted(len(c.study.seeds), "seed"),
+        "eval-claims": f"{len(verdicts)}",
+        **{f"eval-{v}": f"{counts.get(v, 0)}" for v in ("supported", "contradicted", "inconclusive")},
+        "eval-untested": f"{int(verdicts['verdict'].str.startswith('untested').sum())}",
+        "eval-claims-summary": observations.claims_summary(verdicts),
+        "eval-observations": observations.summary(runs, c.sweep),
+        "eval-collapse": observations.collapse(runs),
+        "eval-states": observations.states(runs),
+        "eval-full-cost": recorded.cost(past) if past else "not recorded yet",
+        "eval-recorded": plain(
+            f"The tuned comparison, as {past.origin()}, {past.summary()}."
+            if past
+            else f"No tuned comparison is recorded yet: {missing}."
+        ),
+    }
+    means = runs.groupby("strategy")[["nll", "log_likelihood"]].mean()
+    for name, row in means.iterrows():
+        values[f"eval-nll-{name}"] = f"{row.nll:.3f}"
+        values[f"eval-ll-{name}"] = f"{row.log_likelihood:.1f}"
+    values["eval-best-nll"] = claims.leader(runs, "nll")
+    values["eval-best-ll"] = claims.leader(runs, "log_likelihood", lower=False)
+    values["eval-contradicted-list"] = contradicted(verdicts)
+    values["eval-frontier"] = frontier.summary(c.frontier)
+    values["eval-settings"] = tuning.robustness_summary(c.robustness) if len(c.robustness) else tuning.NO_GRID
+    return values
+
+
+def record(c: Comparison, chosen: pd.DataFrame, namespace: Mapping[str, object]) -> None:
+    """Write a ``full`` build's findings to ``results/full/`` with the chapter's parameters and this machine's
+    environment (:func:`melodyreg.evaluation.recorded.write`; the other profiles write nothing)."""
+    recorded.write(
+        c.study,
+        recorded_tables(c, chosen),
+        parameters=parameters_of(namespace),
+        environment=dict(environment.environment_table().values),
+    )
+
+
+def recorded_tables(c: Comparison, chosen: pd.DataFrame) -> dict[str, pd.DataFrame | None]:
+    """What a ``full`` build writes to ``results/full/`` (:func:`melodyreg.evaluation.recorded.write`)."""
+    return {
+        "verdicts": c.verdicts,
+        "verdicts_quality": c.quality_verdicts,
+        "selected": chosen,
+        "tuning": c.tuning.table.drop(columns="overrides") if len(c.tuning.table) else None,
+        "runs": c.evidence.runs,
+        "timings": c.timings,
+    }
+
+
+def parameters_of(namespace: Mapping[str, object], names: tuple[str, ...] = RECORDED_PARAMETERS) -> dict[str, object]:
+    """The chapter's parameters that a recorded build keeps in its provenance, from its namespace."""
+    return {name: namespace[name] for name in names}
