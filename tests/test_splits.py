@@ -96,25 +96,28 @@ def test_random_split_holds_out_test_then_validation_fractions_of_groups(n_group
 def test_tunes_written_down_twice_stay_on_one_side():
     # tunes a/b: the same melody in two collections; c/d: the same opening bars, different endings;
     # e/f/g: a chain (e = f by melody, f = g by opening); the rest are unrelated
-    shared = np.arange(40, dtype=np.int8) % 30 + 2
-    opening = np.r_[np.full(32, 5), np.arange(8) + 2].astype(np.int8)
-    chain = np.r_[np.full(32, 9), np.arange(8) + 3].astype(np.int8)
+    rng = np.random.default_rng(0)  # unrelated melodies: random notes share almost no n-gram
+
+    def tune(n=40):
+        return rng.integers(2, 38, n).astype(np.int8)
+
+    shared, opening, chain = tune(), tune(), tune()
     melodies = {
         "a": shared,
         "b": shared.copy(),
         "c": opening,
-        "d": np.r_[opening[:32], np.full(8, 7)].astype(np.int8),
+        "d": np.r_[opening[:32], tune(8)].astype(np.int8),
         "e": chain,
         "f": chain.copy(),
-        "g": np.r_[chain[:32], np.full(12, 4)].astype(np.int8),
+        "g": np.r_[chain[:32], tune(12)].astype(np.int8),
     }
     names = list(melodies) + [f"other{i}" for i in range(23)]
-    own = [np.r_[[2 + i], np.full(39, 35)].astype(np.int8) for i in range(23)]  # distinct first events
-    corpus = make_corpus(names, melodies=list(melodies.values()) + own)
-    assert splits.duplicate_groups(corpus) == {"a": "a", "b": "a", "c": "c", "d": "c", "e": "e", "f": "e", "g": "e"}
+    corpus = make_corpus(names, melodies=list(melodies.values()) + [tune() for _ in range(23)])
+    expected = {"a": "a", "b": "a", "c": "c", "d": "c", "e": "e", "f": "e", "g": "e"}
+    assert splits.duplicate_groups(corpus) == splits.duplicate_groups(corpus, near=None) == expected
     for seed in range(20):
         parts = splits.split(corpus, seed)
-        assert (parts.duplicate_tunes, parts.duplicates) == (3, 4)
+        assert (parts.duplicate_tunes, parts.duplicates, parts.near_duplicates) == (3, 4, 0)
         side_of = {corpus.groups[corpus.melody_piece[i]]: s for s in splits.SIDES for i in getattr(parts, s)}
         assert side_of["a"] == side_of["b"] and side_of["c"] == side_of["d"]
         assert side_of["e"] == side_of["f"] == side_of["g"]

@@ -2,9 +2,10 @@
 
 Melodies are split by tune, never by window, so no test melody shares a piece
 with a training one. Before a random split, tunes written down more than once
-across the folk collections are merged (:func:`duplicate_groups`), so each
-copy lands on the same side; MAESTRO's groups are compositions, and its
-``official`` split maps onto its own train, validation and test sets.
+across the folk collections are merged (:func:`duplicate_groups`: exact copies
+and near-copies, :mod:`melodyreg.data.similarity`), so each copy lands on the
+same side; MAESTRO's groups are compositions, and its ``official`` split maps
+onto its own train, validation and test sets.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from melodyreg import constants as C
+from melodyreg.data import similarity
 from melodyreg.data.dataset import Corpus
 
 SIDES = ("train", "valid", "test")
@@ -28,9 +30,10 @@ class Split:
 
     Attributes:
         duplicate_tunes: tunes found more than once before splitting (their melodies
-            agree in full or in their opening bars; see :func:`duplicate_groups`);
-            each is kept on one side.
+            agree in full or in their opening bars, or are near-copies; see
+            :func:`duplicate_groups`); each is kept on one side.
         duplicates: the copies merged into them (groups that are a copy of another).
+        near_duplicates: of ``duplicates``, those only the near-copy rule found (no exact match).
         digest: names the melodies a run trains and validates on (:func:`digest`); it is
             part of every run's key (:attr:`melodyreg.config.ExperimentConfig.split_digest`).
     """
@@ -40,6 +43,7 @@ class Split:
     test: np.ndarray
     duplicate_tunes: int = 0
     duplicates: int = 0
+    near_duplicates: int = 0
     digest: str = ""
 
     def melodies(self, corpus: Corpus, side: str) -> list[np.ndarray]:
@@ -61,12 +65,17 @@ def digest(train: list[np.ndarray], valid: list[np.ndarray]) -> str:
     return hasher.hexdigest()[: C.DIGEST_LENGTH]
 
 
-def duplicate_groups(corpus: Corpus, opening: int = OPENING_STEPS) -> dict[str, str]:
+def duplicate_groups(
+    corpus: Corpus, opening: int = OPENING_STEPS, near: float | None = C.NEAR_DUPLICATE
+) -> dict[str, str]:
     """Tunes that appear more than once: each group mapped to the one group standing for all its copies.
 
     Two groups are one tune when any of their melodies agree, whole, or in their
     first ``opening`` events (melodies are already transposed to C, so a tune
-    written down twice in different keys agrees too). Agreement is transitive.
+    written down twice in different keys agrees too), or when the Jaccard index
+    of two melodies' interval-and-rhythm n-gram sets is at least ``near``
+    (:func:`melodyreg.data.similarity.similar_pairs`; ``None``: exact copies
+    only). Agreement is transitive.
 
     Returns:
         ``{group: representative}`` for every group that has a copy (the
@@ -82,16 +91,22 @@ def duplicate_groups(corpus: Corpus, opening: int = OPENING_STEPS) -> dict[str, 
     first_with: dict[bytes, str] = {}
     groups = [corpus.groups[p] for p in corpus.melody_piece]
     order = {g: i for i, g in enumerate(dict.fromkeys(groups))}
+
+    def union(one: str, other: str) -> None:
+        a, b = find(one), find(other)
+        if a != b:
+            a, b = sorted((a, b), key=order.__getitem__)
+            parent[b] = a
+
     for melody, group in zip(corpus.melodies, groups):
         keys = [b"whole:" + melody.tobytes()]
         if len(melody) >= opening:
             keys.append(b"opening:" + melody[:opening].tobytes())
         for key in keys:
-            other = first_with.setdefault(key, group)
-            a, b = find(other), find(group)
-            if a != b:
-                a, b = sorted((a, b), key=order.__getitem__)
-                parent[b] = a
+            union(first_with.setdefault(key, group), group)
+    if near is not None:
+        for i, j in similarity.similar_pairs(corpus.melodies, near):
+            union(groups[i], groups[j])
     return {g: find(g) for g in dict.fromkeys(groups) if find(g) != g or g in parent.values()}
 
 
@@ -110,7 +125,7 @@ def split(corpus: Corpus, seed: int) -> Split:
     """
     config = corpus.config
     groups = np.asarray(corpus.groups, dtype=object)[corpus.melody_piece]
-    merged = tunes = 0
+    merged = tunes = near = 0
     if config.source == "maestro" and config.maestro_split == "official":
         official = np.asarray(corpus.official_splits, dtype=object)[corpus.melody_piece]
         sides = [np.flatnonzero(official == name) for name in ("train", "validation", "test")]
@@ -119,6 +134,8 @@ def split(corpus: Corpus, seed: int) -> Split:
             copies = duplicate_groups(corpus)
             tunes = len(set(copies.values()))
             merged = len(copies) - tunes
+            exact = duplicate_groups(corpus, near=None)
+            near = merged - (len(exact) - len(set(exact.values())))
             groups = np.asarray([copies.get(g, g) for g in groups.tolist()], dtype=object)
         names = sorted(set(groups.tolist()))
         if len(names) < 3:
@@ -131,9 +148,25 @@ def split(corpus: Corpus, seed: int) -> Split:
         sides = [np.flatnonzero(index == k) for k in range(3)]
     if min(len(s) for s in sides):
         named = digest([corpus.melodies[i] for i in sides[0]], [corpus.melodies[i] for i in sides[1]])
-        return Split(*sides, duplicate_tunes=tunes, duplicates=merged, digest=named)
+        return Split(*sides, duplicate_tunes=tunes, duplicates=merged, near_duplicates=near, digest=named)
     counts = ", ".join(f"{len(s)} {name}" for s, name in zip(sides, ("training", "validation", "test")))
     raise ValueError(f"empty side in split: {counts} melodies")
+
+
+def nearest_training(corpus: Corpus, parts: Split) -> pd.DataFrame:
+    """How close each held-out melody comes to the training side: its highest n-gram Jaccard index with
+    any training melody (:func:`melodyreg.data.similarity.nearest`).
+
+    Returns:
+        One row per validation and test melody: ``side`` and ``similarity`` (0: shares no n-gram
+        with any training melody; 1: the same n-gram set as one of them).
+    """
+    train = parts.melodies(corpus, "train")
+    frames = [
+        pd.DataFrame({"side": side, "similarity": similarity.nearest(parts.melodies(corpus, side), train)})
+        for side in ("valid", "test")
+    ]
+    return pd.concat(frames, ignore_index=True)
 
 
 def collection_table(corpus: Corpus, parts: Split) -> pd.DataFrame:
