@@ -322,3 +322,19 @@ def test_the_log_axis_ticks_powers_of_ten():
     melodies = [np.zeros(123_456, dtype=np.int8)]  # 123,456 NO_EVENTs
     y = plots.event_class_chart(melodies).to_dict()["encoding"]["y"]
     assert y["axis"]["values"] == [0, 10, 100, 1_000, 10_000, 100_000]
+
+
+def test_nearest_chart_shares_per_side_and_the_threshold_rule():
+    table = pd.DataFrame({"side": ["valid"] * 4 + ["test"] * 2, "similarity": [0.01, 0.03, 0.031, 0.2, 0.05, 0.05]})
+    spec = plots.nearest_chart(table, threshold=0.25).to_dict()
+    lines, rule = spec["layer"]
+    data = pd.DataFrame(spec["datasets"][lines["data"]["name"]])
+    shares = {(row.side, round(row.similarity, 2)): row.share for row in data.itertuples()}
+    assert shares == {
+        ("validation", 0.0): 0.25,
+        ("validation", 0.02): 0.5,
+        ("validation", 0.2): 0.25,
+        ("test", 0.04): 1.0,
+    }
+    assert spec["datasets"][rule["data"]["name"]] == [{"x": 0.25}]
+    assert spec["width"] == plots.COLUMN_PX

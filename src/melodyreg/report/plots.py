@@ -519,3 +519,42 @@ def robustness_chart(frame: pd.DataFrame, title: str, limit: float = 3.0) -> alt
     dots = base.mark_text(fontSize=10).encode(text="chosen:N")
     # the cells share what the row labels leave of the column (a fixed width per cell overflowed it)
     return _fit(rect + dots, height=22 * cells.brief.nunique())
+
+
+SIDE_NAMES = {"valid": "validation", "test": "test"}
+
+
+def nearest_chart(table: pd.DataFrame, threshold: float, bin_width: float = 0.02, title: str | None = None):
+    """Each held-out melody's closest match on the training side: the share of melodies per bin of
+    similarity, a line per side, and a rule at the near-copy ``threshold``.
+
+    Args:
+        table: ``side`` and ``similarity`` per melody, as :func:`melodyreg.data.splits.nearest_training`
+            gives it.
+    """
+    bins = np.floor(table.similarity.to_numpy() / bin_width) * bin_width
+    frame = (
+        pd.DataFrame({"side": table.side.map(SIDE_NAMES), "similarity": bins.round(6)})
+        .groupby(["side", "similarity"], as_index=False)
+        .size()
+    )
+    frame["share"] = frame["size"] / frame.groupby("side")["size"].transform("sum")
+    sides = list(dict.fromkeys(SIDE_NAMES.values()))
+    lines = (
+        alt.Chart(frame)
+        .mark_line(interpolate="step-after", point=True)
+        .encode(
+            x=alt.X("similarity:Q", title="n-gram Jaccard index with the closest training melody"),
+            y=alt.Y("share:Q", title="share of the side's melodies", axis=alt.Axis(format="%")),
+            color=alt.Color("side:N", sort=sides, legend=bottom_legend(sides, title="side")),
+            tooltip=[
+                "side",
+                "similarity",
+                alt.Tooltip("share:Q", format=".1%"),
+                alt.Tooltip("size:Q", title="melodies"),
+            ],
+        )
+    )
+    rule = alt.Chart(pd.DataFrame({"x": [threshold]})).mark_rule(strokeDash=[4, 3], color="black").encode(x="x:Q")
+    chart = alt.layer(lines, rule, title=_title(title or "How close held-out melodies come to the training side"))
+    return _fit(chart, height=220)
