@@ -28,8 +28,9 @@ melody_steps = 128  # steps per generated melody, the primer (middle C) included
 temperature = 1.0  # sampling temperature
 
 # %%
+from melodyreg.evaluation import histories
 from melodyreg.report import display as show
-from melodyreg.report import plots
+from melodyreg.report import plots, regularizers
 from melodyreg.runs import study
 
 show.enable_offline_charts()
@@ -87,7 +88,7 @@ show.enable_offline_charts()
 
 # %%
 s = study.from_parameters(globals())
-curves = study.curves(s, ["baseline", "dropout"])
+curves = regularizers.curves(s, ["baseline", "dropout"])
 show.figure(
     plots.loss_curves(curves, "train", "Training loss (moving mean over 50 iterations)"),
     "fig-dropout-train",
@@ -99,12 +100,12 @@ show.figure(
 show.figure(
     plots.loss_curves(curves, "eval", "Validation loss (teacher-forced, no dropout)"),
     "fig-dropout-valid",
-    f"Validation loss (teacher-forced, dropout off) {study.validation_note(s)} of the validation side: the "
+    f"Validation loss (teacher-forced, dropout off) {regularizers.validation_note(s)} of the validation side: the "
     "fair comparison of the two. Look for where each curve bottoms out.",
 )
 
 # %%
-losses = study.final_losses(s)
+losses = histories.final_losses(s)
 show.table(
     losses[losses.strategy.isin(["baseline", "dropout"])].round(4),
     "Final losses: training (mean of the last 10 % of iterations) and validation (the last evaluation).",
@@ -126,30 +127,15 @@ show.table(
 
 # %%
 samples = study.sample(s, num=num_melodies, steps=melody_steps, temperature=temperature)
-show.glue("melody-count", f"{num_melodies}")
-show.glue("melody-steps", f"{melody_steps}")
-show.glue("melody-temperature", f"{temperature:g}")
-show.glue("melody-sampled", f"{melody_steps - 1}")
-show.glue("model-note", study.model_note(s))
+show.glue_all(regularizers.melody_glue(num_melodies, melody_steps, temperature))
+show.glue("model-note", regularizers.model_note(s))
 show.melody_gallery(samples["baseline"], "Baseline", "baseline")
 
 # %%
 show.melody_gallery(samples["dropout"], "Dropout", "dropout")
 
 # %%
-final = losses.set_index("strategy")
-show.glue("dropout-valid-baseline", f"{final.loc['baseline', 'eval loss']:.3f}")
-show.glue("dropout-valid-dropout", f"{final.loc['dropout', 'eval loss']:.3f}")
-gap = final.loc["dropout", "eval loss"] - final.loc["baseline", "eval loss"]
-show.glue("dropout-gap", f"{gap:+.3f}")
-show.glue(
-    "dropout-gap-reading",
-    "positive, so dropout fits held-out melodies worse"
-    if round(gap, 3) > 0
-    else "negative, so dropout fits held-out melodies better"
-    if round(gap, 3) < 0
-    else "the two fit held-out melodies equally well to three decimals",
-)
+show.glue_all(regularizers.dropout_glue(s))
 
 # %% [markdown]
 # ## What this shows

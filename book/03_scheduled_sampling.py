@@ -29,7 +29,7 @@ temperature = 1.0  # sampling temperature
 
 # %%
 from melodyreg.report import display as show
-from melodyreg.report import plots
+from melodyreg.report import plots, regularizers
 from melodyreg.runs import study
 
 show.enable_offline_charts()
@@ -68,14 +68,10 @@ show.enable_offline_charts()
 
 # %%
 s = study.from_parameters(globals())
-history = s.runs["scheduled_sampling"].history
 show.figure(
     plots.history_chart(
-        history,
-        {
-            "epsilon": "ε (chance of the true input)",
-            "own_input_share": "share of inputs that were its own, unlike the truth",
-        },
+        s.runs["scheduled_sampling"].history,
+        regularizers.SCHEDULE_COLUMNS,
         "The schedule used in training",
         "share",
         smooth=25,
@@ -92,7 +88,7 @@ show.figure(
 # often equals the true event.
 
 # %%
-curves = study.curves(s, ["baseline", "scheduled_sampling"])
+curves = regularizers.curves(s, ["baseline", "scheduled_sampling"])
 show.figure(
     plots.loss_curves(curves, "train", "Training loss, with the baseline for comparison"),
     "fig-ss-train",
@@ -104,7 +100,7 @@ show.figure(
 show.figure(
     plots.loss_curves(curves, "eval", "Validation loss (teacher-forced)"),
     "fig-ss-valid",
-    f"Validation loss (teacher-forced, true histories for both) {study.validation_note(s)}. Look for where "
+    f"Validation loss (teacher-forced, true histories for both) {regularizers.validation_note(s)}. Look for where "
     "scheduled sampling leaves the baseline as its inputs become its own.",
 )
 
@@ -121,26 +117,7 @@ samples = study.sample(s, num=num_melodies, steps=melody_steps, temperature=temp
 show.melody_gallery(samples["scheduled_sampling"], "Scheduled sampling", "scheduled-sampling")
 
 # %%
-train_rows = history[history.phase == "train"]
-final = study.final_losses(s).set_index("strategy")
-show.glue("ss-final-epsilon", f"{train_rows.epsilon.iloc[-1]:.2f}")
-show.glue("ss-own-share", f"{train_rows.own_input_share.tail(100).mean():.0%}")
-show.glue("ss-valid", f"{final.loc['scheduled_sampling', 'eval loss']:.3f}")
-show.glue("ss-valid-baseline", f"{final.loc['baseline', 'eval loss']:.3f}")
-held = history[history.phase == "eval"]
-lowest = held.loc[held.loss.idxmin()]
-show.glue(
-    "ss-valid-path",
-    f"Its validation loss was lowest, {lowest.loss:.3f}, at iteration {int(lowest.iteration):,}, and rose from "
-    + (
-        "there as ε fell below 0.5: the iterations that fed it mostly its own samples undid part of what the "
-        "earlier ones had taught it."
-        if train_rows.epsilon.iloc[-1] < 0.5
-        else "there while ε fell."
-    )
-    if held.loss.iloc[-1] > lowest.loss + 0.05
-    else f"Its validation loss ends near its lowest, {lowest.loss:.3f} (iteration {int(lowest.iteration):,}).",
-)
+show.glue_all(regularizers.scheduled_sampling_glue(s))
 
 # %% [markdown]
 # ## What this shows

@@ -28,10 +28,11 @@ melody_steps = 128  # steps per generated melody, the primer (middle C) included
 temperature = 1.0  # sampling temperature
 
 # %%
-from IPython.display import Markdown, display
+from IPython.display import display
 
+from melodyreg.evaluation import histories
 from melodyreg.report import display as show
-from melodyreg.report import plots
+from melodyreg.report import plots, regularizers
 from melodyreg.runs import study
 
 show.enable_offline_charts()
@@ -67,31 +68,20 @@ show.enable_offline_charts()
 
 # %%
 s = study.from_parameters(globals())
-history = s.runs["professor_forcing"].history
-gates = history[history.phase == "train"]
-gate_share = gates.gate_generator.mean()
-mostly_teacher_forced = gate_share < 0.5
-gate_low = s.runs["professor_forcing"].config.strategy.pf_gate_low
 show.figure(
     plots.history_chart(
-        history,
-        {
-            "d_accuracy": "discriminator accuracy",
-            "gate_generator": "adversarial term on (share)",
-            "gate_discriminator": "discriminator updated (share)",
-        },
+        s.runs["professor_forcing"].history,
+        regularizers.GATE_COLUMNS,
         "The discriminator and the gates (moving mean over 50 iterations)",
         "share",
         smooth=50,
     ),
     "fig-pf-gates",
-    "The discriminator's accuracy and the two gates, moving mean over 50 iterations. The adversarial "
-    f"term is on only where the discriminator is right at least {gate_low:.0%} of the time: in this run, "
-    f"{gate_share:.1%} of the iterations.",
+    regularizers.gates_caption(s),
 )
 
 # %%
-curves = study.curves(s, ["baseline", "professor_forcing"])
+curves = regularizers.curves(s, ["baseline", "professor_forcing"])
 show.figure(
     plots.loss_curves(curves, "train", "Training NLL, with the baseline for comparison"),
     "fig-pf-train",
@@ -102,41 +92,11 @@ show.figure(
 show.figure(
     plots.loss_curves(curves, "eval", "Validation loss (teacher-forced)"),
     "fig-pf-valid",
-    f"Validation loss (teacher-forced) of professor forcing and the baseline {study.validation_note(s)}.",
+    f"Validation loss (teacher-forced) of professor forcing and the baseline {regularizers.validation_note(s)}.",
 )
 
 # %%
-show.glue("pf-gate-on", f"{gate_share:.1%}")
-show.glue("pf-d-updated", f"{gates.gate_discriminator.mean():.1%}")
-late = gates[gates.iteration > gates.iteration.max() * 0.9]  # the last 10 % of iterations
-show.glue("pf-d-accuracy", f"{late.d_accuracy.mean():.2f}")
-show.glue("pf-d-accuracy-all", f"{gates.d_accuracy.mean():.3f}")  # as evidence.history_measures averages it
-show.glue(
-    "pf-gate-reading",
-    "For most of training, then, professor forcing is teacher forcing with an extra network beside it; the "
-    "next section asks how such a method can still fall behind the baseline."
-    if mostly_teacher_forced
-    else "For most of training, then, the adversarial term shaped the generator's steps.",
-)
-show.glue("pf-gate-mostly", "mostly teacher forcing" if mostly_teacher_forced else "mostly adversarial")
-final = study.final_losses(s).set_index("strategy")
-show.glue("pf-valid", f"{final.loc['professor_forcing', 'eval loss']:.3f}")
-show.glue("pf-valid-baseline", f"{final.loc['baseline', 'eval loss']:.3f}")
-raw = s.designs.get("raw", s.runs["professor_forcing"])  # the design that sums the two gradients
-norms = study.gradient_norms(raw)
-show.glue("pf-grad-on", f"{norms['on']:.2f}" if norms["on"] == norms["on"] else "n/a (no open step)")
-show.glue("pf-grad-off", f"{norms['off']:.2f}")
-show.glue("pf-grad-clipped", f"{norms['clipped']:.0%}" if norms["clipped"] == norms["clipped"] else "none")
-show.glue("pf-grad-clip", f"{norms['clip']:g}")
-show.glue(  # MyST, pasted with {glue:md}: the figure and table it cites exist only where the designs are trained
-    "pf-designs-cited",
-    Markdown(
-        "{numref}`fig-pf-designs` and {numref}`tbl-pf-designs` compare the three designs in this build."
-        if s.designs
-        else f"The `{profile}` profile trains professor forcing one way (raw, as the poster's method is usually "
-        "written); the `full` profile compares the three designs."
-    ),
-)
+show.glue_all(regularizers.professor_forcing_glue(s))
 
 # %% [markdown]
 # In this run the adversarial term was on in {glue:text}`pf-gate-on` of the iterations
@@ -179,7 +139,9 @@ if s.designs:
     display(
         show.figure(
             plots.loss_curves(
-                study.design_curves(s), "train", "Training NLL: the baseline and professor forcing's three designs"
+                regularizers.design_curves(s),
+                "train",
+                "Training NLL: the baseline and professor forcing's three designs",
             ),
             "fig-pf-designs",
             "Training NLL of the baseline and of professor forcing's three designs (raw, normalized, "
@@ -189,17 +151,14 @@ if s.designs:
     )
 
 # %%
-if s.designs:
-    display(
-        show.table(
-            study.design_table(s).round(4),
-            "Professor forcing's adversarial gradient, three ways (first seed): the share of steps with the "
-            "adversarial term on and the discriminator's accuracy (means over all iterations), the median "
-            "gradient norm (before clipping) on steps with the term on and off (the separate design's is the "
-            "NLL's alone), the training NLL over the last 10 %, the validation NLL (final and lowest).",
-            name="tbl-pf-designs",
-        )
-    )
+show.table(
+    histories.design_table(s).round(4) if s.designs else None,
+    "Professor forcing's adversarial gradient, three ways (first seed): the share of steps with the "
+    "adversarial term on and the discriminator's accuracy (means over all iterations), the median "
+    "gradient norm (before clipping) on steps with the term on and off (the separate design's is the "
+    "NLL's alone), the training NLL over the last 10 %, the validation NLL (final and lowest).",
+    name="tbl-pf-designs",
+)
 
 # %% [markdown]
 # ## Melodies

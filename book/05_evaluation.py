@@ -33,8 +33,7 @@ from IPython.display import Markdown, display
 
 from melodyreg.evaluation import comparison, evidence, intervals, observations, recorded, speed, states, tuning
 from melodyreg.report import display as show
-from melodyreg.report import findings, plots
-from melodyreg.runs import study
+from melodyreg.report import findings, plots, regularizers
 
 show.enable_offline_charts()
 
@@ -170,7 +169,7 @@ display(Markdown(findings.below_chance(nll_runs)))
 # below cover every seed.
 
 # %%
-curves = study.curves(evaluated.study)
+curves = regularizers.curves(evaluated.study)
 show.figure(
     plots.loss_curves(curves, "train", "Training loss, all strategies (moving mean over 50 iterations)"),
     "fig-all-train",
@@ -182,7 +181,7 @@ show.figure(
 show.figure(
     plots.loss_curves(curves, "eval", "Validation loss, all strategies (teacher-forced, no dropout)"),
     "fig-all-valid",
-    f"Validation loss of every strategy, first seed, {study.validation_note(evaluated.study)} from the validation "
+    f"Validation loss of every strategy, first seed, {regularizers.validation_note(evaluated.study)} from the validation "
     "side: the same yardstick for all four.",
 )
 
@@ -253,7 +252,7 @@ show.table(
 
 # %%
 show.figure(
-    plots.likelihood_chart(study.sample_frame(evaluated.evidence.samples)),
+    plots.likelihood_chart(regularizers.sample_frame(evaluated.evidence.samples)),
     "fig-likelihood",
     "Log-likelihood of each generated melody (first seed), per strategy: the spread behind the means in the table.",
 )

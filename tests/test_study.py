@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import numpy as np
-import pandas as pd
 import pytest
 
 from melodyreg import config, protocol
 from melodyreg.config import STRATEGIES
+from melodyreg.evaluation import histories
+from melodyreg.report import regularizers
 from melodyreg.runs import study
 from melodyreg.typecheck import ConfigError
 
@@ -71,10 +71,10 @@ def test_professor_forcings_three_designs_are_trained_once_at_the_first_seed(tin
     assert {run.config.strategy.pf_adversarial for run in first.designs.values()} == set(protocol.PF_DESIGNS["smoke"])
     pf_default = first.runs["professor_forcing"]
     assert first.designs[pf_default.config.strategy.pf_adversarial].folder == pf_default.folder  # not trained twice
-    table = study.design_table(first)
+    table = histories.design_table(first)
     assert table.run.tolist() == ["baseline"] + [f"professor forcing ({d})" for d in protocol.PF_DESIGNS["smoke"]]
     assert table["adversarial term on (share)"].iloc[1:].between(0, 1).all()
-    curves = study.design_curves(first)
+    curves = regularizers.design_curves(first)
     assert set(curves.strategy) == {"Baseline"} | {f"Professor forcing ({d})" for d in protocol.PF_DESIGNS["smoke"]}
 
 
@@ -125,23 +125,6 @@ def test_run_study_refuses_a_bad_value_before_it_prepares_a_corpus(monkeypatch, 
         study.run_study(**{"runs_dir": tmp_path, **bad})
 
 
-def test_gradient_norms_split_steps_by_the_adversarial_gate():
-    from types import SimpleNamespace
-
-    history = pd.DataFrame(
-        {
-            "phase": ["eval", "train", "train", "train", "train", "train"],
-            "grad_norm": [None, 0.5, 7.0, 0.7, 3.0, 0.6],
-            "gate_generator": [None, 0.0, 1.0, 0.0, 1.0, 0.0],
-        }
-    )
-    run = SimpleNamespace(history=history, config=SimpleNamespace(train=SimpleNamespace(clip_norm=5.0)))
-    assert study.gradient_norms(run) == {"on": 5.0, "off": 0.6, "clipped": 0.5, "clip": 5.0}
-    plain = SimpleNamespace(history=history.drop(columns="gate_generator"), config=run.config)
-    norms = study.gradient_norms(plain)  # no adversarial term: every step is "off"
-    assert np.isnan(norms["on"]) and np.isnan(norms["clipped"]) and norms["off"] == pytest.approx(0.7)
-
-
 def test_the_real_example_is_a_seeded_test_melody_that_begins_like_the_generated_ones(folk_corpus, folk_split):
     from melodyreg import constants as C
     from melodyreg.data.melodies import encode
@@ -160,17 +143,6 @@ def test_the_real_example_is_a_seeded_test_melody_that_begins_like_the_generated
     empty = study.Study("smoke", 2017, folk_corpus, folk_split.__class__(**{**vars(folk_split), "test": []}), runs={})
     with pytest.raises(ValueError, match="the test side has no melodies"):
         study.real_example(empty)
-
-
-def test_notes_for_prose_describe_the_runs_settings():
-    from types import SimpleNamespace
-
-    run = SimpleNamespace(config=config.experiment_config("poster", "baseline"))
-    s = SimpleNamespace(runs={"baseline": run})
-    assert study.model_note(s) == "two LSTM layers of 64 units, 5,000 iterations of batch 32"
-    assert study.validation_note(s) == "every 100 iterations, on 512 windows of 128 steps"
-    run.config = config.experiment_config("smoke", "baseline", layers=(32, 16, 8))
-    assert study.model_note(s) == "three LSTM layers of 32, 16 and 8 units, 60 iterations of batch 8"
 
 
 def test_from_parameters_passes_a_chapters_parameters_to_run_study(monkeypatch):

@@ -22,10 +22,11 @@ from tqdm.auto import tqdm
 from melodyreg import constants as C
 from melodyreg.data.windows import Batcher, eval_windows, openings
 from melodyreg.evaluation import intervals, measures
+from melodyreg.evaluation.histories import column_mean, final_train_loss
 from melodyreg.evaluation.states import subsample
 from melodyreg.model import generation
 from melodyreg.model.network import build
-from melodyreg.runs.study import Study, column_mean, final_train_loss, setting_label, state_batch
+from melodyreg.runs.study import Study, setting_label, state_batch
 
 
 @dataclass

@@ -1,17 +1,22 @@
-"""Isolated time per training step, for the claim about training speed.
+"""Isolated time per training step, for the claim about training speed: the step each run takes.
 
 Wall seconds of runs that shared the machine's cores say more about what ran
 beside them than about the strategies. :func:`step_times` times each strategy's
-step alone, in this process, on one fixed batch, in interleaved rounds (so a
-slow moment of a shared machine falls on every strategy alike). Professor
-forcing skips the backward pass through its free run while its generator gate is
-closed, so its step is timed both ways and weighted by the gate-open share its
-runs actually had.
+step alone, in this process, in interleaved rounds (so a slow moment of a shared
+machine falls on every strategy alike), on the batches and at the iterations its
+runs trained on, spread over the whole run (scheduled sampling's ε then takes the
+values it had). Professor forcing's step depends on two gates: with the
+generator gate open it differentiates through its free run, and with the
+discriminator gate open it updates the discriminator. Each combination of the
+two is timed on its own (:attr:`~melodyreg.model.strategies.ProfessorForcing.force_gates`)
+and weighted by the share of steps its runs spent in it, so the timed step is
+the one its runs paid on average. ``benchmarks/step_vs_run.py`` checks that
+this estimate matches a run's own time per iteration.
 """
 
 from __future__ import annotations
 
-import dataclasses
+import itertools
 import time
 
 import numpy as np
@@ -20,38 +25,78 @@ import pandas as pd
 from melodyreg.data.windows import Batcher
 from melodyreg.model import strategies, training
 from melodyreg.model.network import build
-from melodyreg.runs.study import Study, column_mean
+from melodyreg.runs.study import Study
+
+GATES = tuple(itertools.product((0, 1), repeat=2))  # professor forcing's (generator, discriminator) gates
 
 
-def _timer(config, batch):
+def gate_column(gates: tuple[int, int]) -> str:
+    """The column of :func:`step_times` holding professor forcing's milliseconds with these gates."""
+    return f"ms_g{gates[0]}d{gates[1]}"
+
+
+def gate_shares(histories: list[pd.DataFrame]) -> dict[tuple[int, int], float]:
+    """The share of training steps professor forcing's runs spent with each (generator, discriminator) gate
+    combination, from their histories' ``gate_generator`` and ``gate_discriminator`` columns."""
+    steps = pd.concat([h[h.phase == "train"][["gate_generator", "gate_discriminator"]] for h in histories])
+    pairs = list(zip((steps.gate_generator > 0.5).astype(int), (steps.gate_discriminator > 0.5).astype(int)))
+    return {gates: pairs.count(gates) / max(1, len(pairs)) for gates in GATES}
+
+
+def _timer(config, batches: list[tuple[dict, int]], gates: tuple[int, int] | None = None):
+    """A function timing ``count`` steps of ``config``'s strategy, cycling through ``batches``
+    (``(batch, iteration)`` pairs), with professor forcing's gates held at ``gates``."""
     training.set_seed(config.seed)
     strategy = strategies.make(build(config.model), config)
-    seed = training.step_seed(config.seed, 0)
-    strategy.train_step(batch, 0, seed)  # trace and warm up
-    strategy.train_step(batch, 1, seed)
+    if gates is not None:
+        strategy.force_gates = gates
+    for batch, iteration in batches[:2]:  # trace and warm up
+        strategy.train_step(batch, iteration, training.step_seed(config.seed, iteration))
+    cycle = itertools.cycle(batches)
 
-    def time_steps(count: int) -> list[tuple[float, bool]]:
-        """``count`` steps: each one's milliseconds, and whether professor forcing's generator gate was open."""
-        steps = []
-        for i in range(count):
+    def time_steps(count: int) -> list[float]:
+        times = []
+        for _ in range(count):
+            batch, iteration = next(cycle)
+            seed = training.step_seed(config.seed, iteration)
             start = time.perf_counter()
-            metrics = strategy.train_step(batch, 2 + i, seed)
-            steps.append((1000 * (time.perf_counter() - start), metrics.get("gate_generator", 0.0) > 0.5))
-        return steps
+            strategy.train_step(batch, iteration, seed)
+            times.append(1000 * (time.perf_counter() - start))
+        return times
 
     return time_steps
 
 
-def _median(steps: list[tuple[float, bool]], gate: bool | None = None) -> float:
-    """The median milliseconds of ``steps`` (a stall moves it little): of those with the gate in state
-    ``gate`` when there are any, else of all."""
-    times = [ms for ms, opened in steps if gate is None or opened == gate] or [ms for ms, _ in steps]
-    return float(np.median(times))
+def _batches(study: Study, config, count: int) -> list[tuple[dict, int]]:
+    """``count`` batches of the run's own stream, at iterations spread evenly over its training."""
+    batcher = Batcher(study.melodies("train"), config.train.window, config.train.batch_size, config.seed)
+    iterations = np.linspace(0, config.train.iterations - 1, max(2, count)).round().astype(int)
+    return [(batcher.batch(int(i)), int(i)) for i in dict.fromkeys(iterations.tolist())]
+
+
+def _weighted(row: dict, shares: dict[tuple[int, int], float]) -> dict:
+    """Professor forcing's row with ``step_ms`` and its parts weighted by ``shares`` of the gate combinations."""
+
+    def mean(keys):
+        weight = sum(shares[k] for k in keys)
+        if weight == 0:
+            return float(np.mean([row[gate_column(k)] for k in keys]))
+        return sum(shares[k] * row[gate_column(k)] for k in keys) / weight
+
+    closed, opened = [k for k in GATES if k[0] == 0], [k for k in GATES if k[0] == 1]
+    share = sum(shares[k] for k in opened)
+    return {
+        **row,
+        "closed_ms": mean(closed),
+        "open_ms": mean(opened),
+        "gate_open": share,
+        "step_ms": sum(shares[k] * row[gate_column(k)] for k in GATES),
+    }
 
 
 def step_times(
     study: Study,
-    gate_open: dict[str, float] | None = None,
+    shares: dict[tuple[int, int], float] | None = None,
     *,
     rule: str = "nll",
     rounds: int = 5,
@@ -61,19 +106,20 @@ def step_times(
     """Milliseconds per training step of each strategy at the setting ``rule`` chose, per timing round.
 
     Args:
-        gate_open: professor forcing's gate-open share (default: the mean over its final runs under ``rule``).
+        shares: professor forcing's share of steps per (generator, discriminator) gate combination
+            (default: :func:`gate_shares` of its final runs under ``rule``).
         rule: the selection rule whose settings are timed (``nll`` or ``quality``).
         rounds: interleaved timing rounds (the replicates of the speed claim).
-        steps: steps timed per strategy and round.
+        steps: steps timed per strategy (and gate combination) and round.
         reuse: an earlier table of this function with as many rounds: a strategy timed there at the same
-            setting keeps its measured rows (professor forcing reweighted by this rule's gate share), so
+            setting keeps its measured rows (professor forcing reweighted by this rule's gate shares), so
             two rules that chose the same setting compare the same measurement.
 
     Returns:
         One row per (strategy, round): ``step_ms``, the median of the round's steps; professor forcing's
-        is ``(1 − share) · closed + share · open``, with ``closed_ms`` and ``open_ms`` (medians of the
-        steps that had the gate in that state, or of all the timer's steps if none did) and
-        ``gate_open`` beside it; ``timed`` names the run whose setting was timed.
+        is the share-weighted sum of the medians of its four gate combinations (``ms_g0d0`` …
+        ``ms_g1d1``), with ``closed_ms`` and ``open_ms`` (generator gate closed or open, weighted over
+        the discriminator's gate) and ``gate_open`` beside it; ``timed`` names the run whose setting was timed.
     """
     runs = study.seed_runs(rule)
     if not runs:
@@ -88,42 +134,29 @@ def step_times(
             rows = reuse[(reuse.strategy == name) & (reuse.timed == timed[name])].sort_values("round")
             if len(rows) == rounds:
                 kept[name] = rows.to_dict("records")
-    if "professor_forcing" in configs and gate_open is None:
-        shares = [
-            column_mean(r.history[r.history.phase == "train"], "gate_generator")
-            for (name, _), r in runs.items()
-            if name == "professor_forcing"
-        ]
-        gate_open = {"professor_forcing": float(np.mean(shares))}
-    to_time = [name for name in configs if name not in kept]
-    first = next(iter(configs.values()))
-    batch = Batcher(study.melodies("train"), first.train.window, first.train.batch_size, study.seed).batch(0)
-    timers = {name: _timer(configs[name], batch) for name in to_time if name != "professor_forcing"}
-    if "professor_forcing" in to_time:
-        # on one fixed batch the discriminator soon tells the sides apart, so the default gate would open:
-        # time the closed gate with a threshold only a perfect discriminator reaches, and keep closed steps
-        pf = configs["professor_forcing"]
-        closed = dataclasses.replace(pf, strategy=dataclasses.replace(pf.strategy, pf_gate_low=1.0, pf_gate_high=1.0))
-        opened = dataclasses.replace(pf, strategy=dataclasses.replace(pf.strategy, pf_gate_low=0.0))
-        timers["professor_forcing"] = _timer(closed, batch)
-        timers["professor_forcing (gate open)"] = _timer(opened, batch)
+    if "professor_forcing" in configs and shares is None:
+        shares = gate_shares([r.history for (name, _), r in runs.items() if name == "professor_forcing"])
+    timers = {}
+    for name in (name for name in configs if name not in kept):
+        batches = _batches(study, configs[name], rounds * steps)
+        if name == "professor_forcing":
+            for gates in GATES:
+                timers[(name, gates)] = _timer(configs[name], batches, gates)
+        else:
+            timers[(name, None)] = _timer(configs[name], batches)
     rows = []
     for round_ in range(rounds):
-        measured = {name: timer(steps) for name, timer in timers.items()}
+        measured = {key: float(np.median(timer(steps))) for key, timer in timers.items()}
         for name in configs:
             if name in kept:
                 row = dict(kept[name][round_])  # sorted by round
+            elif name == "professor_forcing":
+                row = {"strategy": name, "round": round_, "timed": timed[name]}
+                row.update({gate_column(g): measured[(name, g)] for g in GATES})
             else:
-                row = {"strategy": name, "round": round_, "step_ms": _median(measured[name]), "timed": timed[name]}
-                if name == "professor_forcing":
-                    row.update(
-                        closed_ms=_median(measured[name], gate=False),
-                        open_ms=_median(measured["professor_forcing (gate open)"], gate=True),
-                    )
+                row = {"strategy": name, "round": round_, "step_ms": measured[(name, None)], "timed": timed[name]}
             if name == "professor_forcing":
-                share = gate_open["professor_forcing"]
-                row["gate_open"] = share
-                row["step_ms"] = (1 - share) * row["closed_ms"] + share * row["open_ms"]
+                row = _weighted(row, shares)
             rows.append(row)
     return pd.DataFrame(rows)
 

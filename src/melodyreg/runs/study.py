@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from melodyreg import config, protocol
 from melodyreg import constants as C
@@ -330,142 +329,8 @@ def real_example(
     return chosen, np.asarray(study.corpus.melodies[chosen][:steps])
 
 
-def curves(study: Study, names: Sequence[str] | None = None, smooth: int = 50) -> pd.DataFrame:
-    """Loss curves: training loss (moving mean over ``smooth`` iterations) and evaluation loss."""
-    frames = []
-    for name in names or study.runs:
-        history = study.runs[name].history
-        train = history[history.phase == "train"][["iteration", "loss"]].copy()
-        train["loss"] = train["loss"].rolling(smooth, min_periods=1).mean()
-        train["phase"] = "train"
-        held = history[history.phase == "eval"][["iteration", "loss"]].copy()
-        held["phase"] = "eval"
-        frame = pd.concat([train, held])
-        frame["strategy"] = C.STRATEGY_LABELS[name]
-        frames.append(frame)
-    return pd.concat(frames, ignore_index=True)
-
-
-def design_curves(study: Study, smooth: int = 50) -> pd.DataFrame:
-    """Training NLL of the baseline and of professor forcing per adversarial design (moving mean), first seed."""
-    frames = [curves(study, ["baseline"], smooth)]
-    for design, run in study.designs.items():
-        train = run.history[run.history.phase == "train"][["iteration", "loss"]].copy()
-        train["loss"] = train["loss"].rolling(smooth, min_periods=1).mean()
-        frames.append(train.assign(phase="train", strategy=f"{C.STRATEGY_LABELS['professor_forcing']} ({design})"))
-    return pd.concat(frames, ignore_index=True)
-
-
-def design_table(study: Study, tail: float = 0.1) -> pd.DataFrame:
-    """Per professor-forcing design: gate-open share, discriminator accuracy, the generator's gradient norm
-    on steps with the adversarial term on and off (:func:`gradient_norms`), final training NLL, and
-    validation NLL (final and lowest)."""
-    rows = []
-    for design, run in {"baseline": study.runs["baseline"], **study.designs}.items():
-        h = run.history
-        train, held = h[h.phase == "train"], h[h.phase == "eval"]
-        norms = gradient_norms(run)
-        rows.append(
-            {
-                "run": design if design == "baseline" else f"professor forcing ({design})",
-                "adversarial term on (share)": column_mean(train, "gate_generator"),
-                "discriminator accuracy": column_mean(train, "d_accuracy"),
-                "gradient norm, term on (median)": norms["on"],
-                "gradient norm, term off (median)": norms["off"],
-                "training NLL (last 10 %)": final_train_loss(h, tail),
-                "validation NLL (final)": float(held.loss.iloc[-1]),
-                "validation NLL (lowest)": float(held.loss.min()),
-            }
-        )
-    return pd.DataFrame(rows)
-
-
-def column_mean(frame: pd.DataFrame, column: str) -> float:
-    """The mean of a history column, NaN where the strategy does not log it (e.g. gates outside professor forcing)."""
-    return float(frame[column].mean()) if column in frame else float("nan")
-
-
-def gradient_norms(run: store.Run) -> dict[str, float]:
-    """The generator's gradient norm (before clipping) on training steps with professor forcing's adversarial
-    term on and off.
-
-    Returns:
-        ``on`` and ``off``: median norms (NaN where no step had that state; every step is "off" for a
-        strategy without the term); ``clipped``: the share of "on" steps at or above the clipping norm;
-        ``clip``: that norm. In the ``separate`` design the norm is the NLL's alone.
-    """
-    train = run.history[run.history.phase == "train"]
-    gate = train["gate_generator"] if "gate_generator" in train else pd.Series(0.0, index=train.index)
-    on, off = train.grad_norm[gate > 0.5], train.grad_norm[gate <= 0.5]
-    clip = run.config.train.clip_norm
-    return {
-        "on": float(on.median()) if len(on) else float("nan"),
-        "off": float(off.median()) if len(off) else float("nan"),
-        "clipped": float((on >= clip).mean()) if len(on) else float("nan"),
-        "clip": clip,
-    }
-
-
-def _first_config(study: Study):
-    return next(iter(study.runs.values())).config
-
-
-def validation_note(study: Study) -> str:
-    """How the validation curves were measured, for captions (e.g. ``every 100 iterations, on 512 windows of 128
-    steps``)."""
-    train = _first_config(study).train
-    return f"every {train.eval_every:,} iterations, on {train.eval_windows:,} windows of {train.window:,} steps"
-
-
-def model_note(study: Study) -> str:
-    """The network and its training, for prose (e.g. ``two LSTM layers of 64 units, 5,000 iterations of batch 32``)."""
-    config = _first_config(study)
-    layers = config.model.layers
-    count = ("one", "two", "three", "four")[len(layers) - 1] if len(layers) <= 4 else f"{len(layers)}"
-    units = f"{layers[0]}" if len(set(layers)) == 1 else ", ".join(map(str, layers[:-1])) + f" and {layers[-1]}"
-    plural = "s" * (len(layers) != 1)
-    train = config.train
-    return f"{count} LSTM layer{plural} of {units} units, {train.iterations:,} iterations of batch {train.batch_size}"
-
-
-def final_train_loss(history: pd.DataFrame, tail: float = 0.1) -> float:
-    """Mean training loss over the last ``tail`` of a run's iterations."""
-    train = history[history.phase == "train"]
-    return float(train[train.iteration > train.iteration.max() * (1 - tail)].loss.mean())
-
-
 def state_batch(study: Study, per_side: int, window: int) -> dict:
     """The (seeded) training windows for the hidden-state tests: at least :data:`~melodyreg.constants.STATE_SEQUENCES`
     windows, and enough to give ``per_side`` states."""
     count = max(C.STATE_SEQUENCES, int(np.ceil(per_side / window)))
     return Batcher(study.melodies("train"), window, count, study.seed).batch(0)
-
-
-def final_losses(study: Study, tail: float = 0.1) -> pd.DataFrame:
-    """Per strategy: mean training loss over the last ``tail`` of iterations and the final held-out metrics."""
-    rows = []
-    for name, run in study.runs.items():
-        h = run.history
-        held = h[h.phase == "eval"].iloc[-1]
-        rows.append(
-            {
-                "strategy": name,
-                "train loss": final_train_loss(h, tail),
-                "eval loss": held.loss,
-                "eval perplexity": held.perplexity,
-                "eval accuracy": held.accuracy,
-                "training seconds": round(run.seconds),  # a wall time: whole seconds say all it can
-            }
-        )
-    return pd.DataFrame(rows)
-
-
-def sample_frame(samples: dict[str, generation.Generated]) -> pd.DataFrame:
-    """Every generated melody's log-likelihood: strategy (label and name), melody number, value."""
-    return pd.DataFrame(
-        [
-            {"strategy": C.STRATEGY_LABELS[name], "name": name, "melody": i + 1, "log_likelihood": float(ll)}
-            for name, sampled in samples.items()
-            for i, ll in enumerate(sampled.log_likelihood)
-        ]
-    )

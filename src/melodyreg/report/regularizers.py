@@ -1,0 +1,195 @@
+"""What the chapters on each regularizer show of its training: labelled loss curves, notes and glue for prose.
+
+Numbers come from :mod:`melodyreg.evaluation.histories`; here strategies get their
+display labels (:data:`melodyreg.constants.STRATEGY_LABELS`) and a study's settings
+become words for captions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+from IPython.display import Markdown
+
+from melodyreg import constants as C
+from melodyreg.evaluation import histories
+from melodyreg.model import generation
+from melodyreg.runs.study import Study
+
+# History columns drawn for each strategy that logs its own (column → legend label).
+SCHEDULE_COLUMNS = {
+    "epsilon": "ε (chance of the true input)",
+    "own_input_share": "share of inputs that were its own, unlike the truth",
+}
+GATE_COLUMNS = {
+    "d_accuracy": "discriminator accuracy",
+    "gate_generator": "adversarial term on (share)",
+    "gate_discriminator": "discriminator updated (share)",
+}
+ROUNDING = 3  # decimals of a glued loss; a difference that rounds to zero reads as "equally well"
+LOSS_RISE = 0.05  # a final validation loss this far above its lowest has "risen" (nats per event)
+OWN_INPUT_ITERATIONS = 100  # the last iterations over which scheduled sampling's own-input share is glued
+
+
+def curves(study: Study, names: Sequence[str] | None = None, smooth: int = 50) -> pd.DataFrame:
+    """Loss curves: training loss (moving mean over ``smooth`` iterations) and evaluation loss."""
+    frames = []
+    for name in names or study.runs:
+        history = study.runs[name].history
+        train = history[history.phase == "train"][["iteration", "loss"]].copy()
+        train["loss"] = train["loss"].rolling(smooth, min_periods=1).mean()
+        train["phase"] = "train"
+        held = history[history.phase == "eval"][["iteration", "loss"]].copy()
+        held["phase"] = "eval"
+        frame = pd.concat([train, held])
+        frame["strategy"] = C.STRATEGY_LABELS[name]
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True)
+
+
+def design_curves(study: Study, smooth: int = 50) -> pd.DataFrame:
+    """Training NLL of the baseline and of professor forcing per adversarial design (moving mean), first seed."""
+    frames = [curves(study, ["baseline"], smooth)]
+    for design, run in study.designs.items():
+        train = run.history[run.history.phase == "train"][["iteration", "loss"]].copy()
+        train["loss"] = train["loss"].rolling(smooth, min_periods=1).mean()
+        frames.append(train.assign(phase="train", strategy=f"{C.STRATEGY_LABELS['professor_forcing']} ({design})"))
+    return pd.concat(frames, ignore_index=True)
+
+
+def _first_config(study: Study):
+    return next(iter(study.runs.values())).config
+
+
+def validation_note(study: Study) -> str:
+    """How the validation curves were measured, for captions (e.g. ``every 100 iterations, on 512 windows of 128
+    steps``)."""
+    train = _first_config(study).train
+    return f"every {train.eval_every:,} iterations, on {train.eval_windows:,} windows of {train.window:,} steps"
+
+
+def model_note(study: Study) -> str:
+    """The network and its training, for prose (e.g. ``two LSTM layers of 64 units, 5,000 iterations of batch 32``)."""
+    config = _first_config(study)
+    layers = config.model.layers
+    count = ("one", "two", "three", "four")[len(layers) - 1] if len(layers) <= 4 else f"{len(layers)}"
+    units = f"{layers[0]}" if len(set(layers)) == 1 else ", ".join(map(str, layers[:-1])) + f" and {layers[-1]}"
+    plural = "s" * (len(layers) != 1)
+    train = config.train
+    return f"{count} LSTM layer{plural} of {units} units, {train.iterations:,} iterations of batch {train.batch_size}"
+
+
+def sample_frame(samples: dict[str, generation.Generated]) -> pd.DataFrame:
+    """Every generated melody's log-likelihood: strategy (label and name), melody number, value."""
+    return pd.DataFrame(
+        [
+            {"strategy": C.STRATEGY_LABELS[name], "name": name, "melody": i + 1, "log_likelihood": float(ll)}
+            for name, sampled in samples.items()
+            for i, ll in enumerate(sampled.log_likelihood)
+        ]
+    )
+
+
+def melody_glue(num_melodies: int, melody_steps: int, temperature: float) -> dict[str, str]:
+    """The generated melodies' count, length, temperature and sampled events (the primer is not sampled)."""
+    return {
+        "melody-count": f"{num_melodies}",
+        "melody-steps": f"{melody_steps}",
+        "melody-temperature": f"{temperature:g}",
+        "melody-sampled": f"{melody_steps - 1}",
+    }
+
+
+def dropout_glue(study: Study) -> dict[str, str]:
+    """The baseline's and dropout's final validation losses, their difference and how to read it."""
+    final = histories.final_losses(study).set_index("strategy")["eval loss"]
+    gap = round(final["dropout"] - final["baseline"], ROUNDING)
+    reading = (
+        "positive, so dropout fits held-out melodies worse"
+        if gap > 0
+        else "negative, so dropout fits held-out melodies better"
+        if gap < 0
+        else "the two fit held-out melodies equally well to three decimals"
+    )
+    return {
+        "dropout-valid-baseline": f"{final['baseline']:.3f}",
+        "dropout-valid-dropout": f"{final['dropout']:.3f}",
+        "dropout-gap": f"{final['dropout'] - final['baseline']:+.3f}",
+        "dropout-gap-reading": reading,
+    }
+
+
+def validation_path(history: pd.DataFrame) -> str:
+    """Where a scheduled-sampling run's validation loss was lowest, and whether it rose from there as ε fell."""
+    train, held = history[history.phase == "train"], history[history.phase == "eval"]
+    lowest = held.loc[held.loss.idxmin()]
+    if held.loss.iloc[-1] <= lowest.loss + LOSS_RISE:
+        return f"Its validation loss ends near its lowest, {lowest.loss:.3f} (iteration {int(lowest.iteration):,})."
+    why = (
+        "there as ε fell below 0.5: the iterations that fed it mostly its own samples undid part of what the "
+        "earlier ones had taught it."
+        if train.epsilon.iloc[-1] < 0.5
+        else "there while ε fell."
+    )
+    at = f"{lowest.loss:.3f}, at iteration {int(lowest.iteration):,}"
+    return f"Its validation loss was lowest, {at}, and rose from {why}"
+
+
+def scheduled_sampling_glue(study: Study) -> dict[str, str]:
+    """Scheduled sampling's final ε, its share of own inputs at the end, and its validation loss beside the
+    baseline's."""
+    history = study.runs["scheduled_sampling"].history
+    train = history[history.phase == "train"]
+    final = histories.final_losses(study).set_index("strategy")["eval loss"]
+    return {
+        "ss-final-epsilon": f"{train.epsilon.iloc[-1]:.2f}",
+        "ss-own-share": f"{train.own_input_share.tail(OWN_INPUT_ITERATIONS).mean():.0%}",
+        "ss-valid": f"{final['scheduled_sampling']:.3f}",
+        "ss-valid-baseline": f"{final['baseline']:.3f}",
+        "ss-valid-path": validation_path(history),
+    }
+
+
+def professor_forcing_glue(study: Study) -> dict[str, object]:
+    """Professor forcing's gates, discriminator, losses and gradient norms (the raw design's where it is trained),
+    and what the prose may cite of the designs (MyST, for ``{glue:md}``)."""
+    gates = histories.gate_measures(study.runs["professor_forcing"])
+    mostly_teacher_forced = gates["gate_on"] < 0.5
+    final = histories.final_losses(study).set_index("strategy")["eval loss"]
+    norms = histories.gradient_norms(study.designs.get("raw", study.runs["professor_forcing"]))
+    cited = (
+        "{numref}`fig-pf-designs` and {numref}`tbl-pf-designs` compare the three designs in this build."
+        if study.designs
+        else f"The `{study.profile}` profile trains professor forcing one way (raw, as the poster's method is "
+        "usually written); the `full` profile compares the three designs."
+    )
+    return {
+        "pf-gate-on": f"{gates['gate_on']:.1%}",
+        "pf-d-updated": f"{gates['d_updated']:.1%}",
+        "pf-d-accuracy": f"{gates['d_accuracy_late']:.2f}",
+        "pf-d-accuracy-all": f"{gates['d_accuracy']:.3f}",
+        "pf-gate-reading": "For most of training, then, professor forcing is teacher forcing with an extra network "
+        "beside it; the next section asks how such a method can still fall behind the baseline."
+        if mostly_teacher_forced
+        else "For most of training, then, the adversarial term shaped the generator's steps.",
+        "pf-gate-mostly": "mostly teacher forcing" if mostly_teacher_forced else "mostly adversarial",
+        "pf-valid": f"{final['professor_forcing']:.3f}",
+        "pf-valid-baseline": f"{final['baseline']:.3f}",
+        "pf-grad-on": f"{norms['on']:.2f}" if norms["on"] == norms["on"] else "n/a (no open step)",
+        "pf-grad-off": f"{norms['off']:.2f}",
+        "pf-grad-clipped": f"{norms['clipped']:.0%}" if norms["clipped"] == norms["clipped"] else "none",
+        "pf-grad-clip": f"{norms['clip']:g}",
+        "pf-designs-cited": Markdown(cited),
+    }
+
+
+def gates_caption(study: Study) -> str:
+    """The gates figure's caption: when the adversarial term is on, and how often it was in this run."""
+    run = study.runs["professor_forcing"]
+    share = histories.gate_measures(run)["gate_on"]
+    return (
+        "The discriminator's accuracy and the two gates, moving mean over 50 iterations. The adversarial "
+        f"term is on only where the discriminator is right at least {run.config.strategy.pf_gate_low:.0%} of the "
+        f"time: in this run, {share:.1%} of the iterations."
+    )
