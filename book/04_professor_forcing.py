@@ -28,8 +28,6 @@ melody_steps = 128  # steps per generated melody, the primer (middle C) included
 temperature = 1.0  # sampling temperature
 
 # %%
-from IPython.display import display
-
 from melodyreg.evaluation import histories
 from melodyreg.report import display as show
 from melodyreg.report import plots, regularizers
@@ -68,17 +66,7 @@ show.enable_offline_charts()
 
 # %%
 s = study.from_parameters(globals())
-show.figure(
-    plots.history_chart(
-        s.runs["professor_forcing"].history,
-        regularizers.GATE_COLUMNS,
-        "The discriminator and the gates (moving mean over 50 iterations)",
-        "share",
-        smooth=50,
-    ),
-    "fig-pf-gates",
-    regularizers.gates_caption(s),
-)
+show.figure(regularizers.gates_chart(s), "fig-pf-gates", regularizers.gates_caption(s))
 
 # %%
 curves = regularizers.curves(s, ["baseline", "professor_forcing"])
@@ -135,20 +123,13 @@ show.glue_all(regularizers.professor_forcing_glue(s))
 # {glue:md}`pf-designs-cited:myst`
 
 # %%
-if s.designs:
-    display(
-        show.figure(
-            plots.loss_curves(
-                regularizers.design_curves(s),
-                "train",
-                "Training NLL: the baseline and professor forcing's three designs",
-            ),
-            "fig-pf-designs",
-            "Training NLL of the baseline and of professor forcing's three designs (raw, normalized, "
-            "separate) at the default setting and the first seed. Look for the raw design falling behind "
-            "after the adversarial term first switches on.",
-        )
-    )
+show.figure(
+    regularizers.designs_chart(s),
+    "fig-pf-designs",
+    "Training NLL of the baseline and of professor forcing's three designs (raw, normalized, "
+    "separate) at the default setting and the first seed. Look for the raw design falling behind "
+    "after the adversarial term first switches on.",
+)
 
 # %%
 show.table(

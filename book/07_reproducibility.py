@@ -65,17 +65,15 @@ show.table(
 # training is about half the sum.
 
 # %%
-times = environment.chapter_times()
 show.table(
-    times if len(times) else times.assign(chapter=["(not recorded: this page ran outside `make book`)"]),
+    environment.chapter_times_shown(),
     "Wall time of each chapter at its latest execution, in seconds (a build of every chapter starts a new record).",
     name="tbl-chapter-times",
 )
 
 # %%
 final, _ = comparison.final_study(globals())  # the evaluation chapter's study, its choices trained
-every_run = comparison.every_run(final)
-run_times = environment.run_times(every_run)
+run_times = environment.run_times(comparison.every_run(final))
 show.table(
     run_times,
     f"Training time of each of the {len(run_times)} runs of this study, in seconds "
@@ -119,10 +117,8 @@ show.table(
 
 # %%
 past, missing = recorded.latest("full")
-across = recorded.across_machines(past, every_run) if past else None
-spread = recorded.seed_spread(past) if past else None
 show.table(
-    across if across is not None and len(across) else recorded.shown(None, "", missing or "no run in common"),
+    recorded.across_machines_shown(past, missing, comparison.every_run(final)),
     "Runs of this build that the recorded `full` build also trained: the machine of each and the final "
     "validation loss (on one kind of machine the difference is 0).",
     name="tbl-across-machines",
@@ -159,16 +155,8 @@ show.table(environment.choices_table(), "Choices the poster left open, our setti
 #   in the pages is output of the SoundFont, not the SoundFont itself.
 
 # %%
-show.glue("repro-runs", f"{len(run_times)}")
-show.glue("repro-machines", "one kind" if len(machines) == 1 else f"{len(machines)} kinds")
-show.glue(
-    "repro-seed-spread",
-    f"a standard deviation of {spread:.4f} nats per event (the median over the recorded final comparison's settings)"
-    if spread is not None
-    else "not available, since no full build with its runs' losses is recorded",
-)
-show.glue("repro-hours", f"{run_times.seconds.sum() / 3600:.1f}")
-show.glue("repro-commit", environment.commit())
+spread = recorded.seed_spread(past) if past else None
+show.glue_all(environment.reproducibility_glue(run_times, machines, spread))
 
 # %% [markdown]
 # ## What this shows

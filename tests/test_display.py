@@ -179,3 +179,8 @@ def test_glue_all_glues_every_value_in_order(monkeypatch):
     monkeypatch.setattr(display, "glue", lambda key, value: glued.append((key, value)))
     display.glue_all({"b": "1", "a": "2"})
     assert glued == [("b", "1"), ("a", "2")]
+
+
+def test_a_figure_that_a_profile_does_not_draw_shows_as_nothing():
+    assert display.figure(None, "fig-pf-designs", "Designs") is None
+    assert display.figure(alt.Chart(pd.DataFrame({"x": [1]})).mark_point(), "fig-x", "X").name == "fig-x"

@@ -49,3 +49,21 @@ def test_run_times_list_each_run_once(tmp_path):
     assert table.machine.tolist() == ["AMD EPYC (AVX2; oneDNN off)", "not recorded", "AMD EPYC (AVX2; oneDNN off)"]
     machines = environment.run_machines(table)
     assert machines.values.tolist() == [["AMD EPYC (AVX2; oneDNN off)", 2], ["not recorded", 1]]
+
+
+def test_without_a_record_the_chapter_times_say_so_in_one_row(tmp_path):
+    shown = environment.chapter_times_shown(tmp_path)
+    assert shown.chapter.tolist() == ["(not recorded: this page ran outside `make book`)"]
+    environment.record_chapter_time("01_data", 12.5, tmp_path)
+    assert environment.chapter_times_shown(tmp_path).to_dict("records") == [{"chapter": "01_data", "seconds": 12.5}]
+
+
+def test_the_reproducibility_glue_counts_runs_machines_and_hours():
+    import pandas as pd
+
+    times = pd.DataFrame({"seconds": [1800.0, 5400.0], "machine": ["a", "a"]})
+    glued = environment.reproducibility_glue(times, environment.run_machines(times), None)
+    assert (glued["repro-runs"], glued["repro-machines"], glued["repro-hours"]) == ("2", "one kind", "2.0")
+    assert glued["repro-seed-spread"] == "not available, since no full build with its runs' losses is recorded"
+    two = environment.reproducibility_glue(times.assign(machine=["a", "b"]), pd.DataFrame({"m": [1, 2]}), 0.01234)
+    assert two["repro-machines"] == "2 kinds" and two["repro-seed-spread"].startswith("a standard deviation of 0.0123")

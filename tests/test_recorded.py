@@ -176,3 +176,8 @@ def test_runs_trained_again_on_another_machine_are_compared_with_the_seed_spread
     assert row["recorded on"] == "AMD EPYC (AVX2, FMA; oneDNN off)"
     assert row["trained here on"] == "Intel Xeon (AVX2, AVX-512, AVX-512 VNNI; oneDNN on)"
     assert row.difference == pytest.approx(0.003) and table.iloc[1].difference == 0
+
+
+def test_without_a_recorded_build_the_machine_comparison_says_why():
+    table = recorded.across_machines_shown(None, "no full build recorded", runs=[])
+    assert table.to_dict("records") == [{"recorded findings": "none: no full build recorded"}]

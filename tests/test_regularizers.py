@@ -76,3 +76,12 @@ def test_notes_for_prose_describe_the_runs_settings():
     assert regularizers.validation_note(s) == "every 100 iterations, on 512 windows of 128 steps"
     run.config = config.experiment_config("smoke", "baseline", layers=(32, 16, 8))
     assert regularizers.model_note(s) == "three LSTM layers of 32, 16 and 8 units, 60 iterations of batch 8"
+
+
+def test_the_designs_chart_is_drawn_only_where_the_designs_were_trained():
+    assert regularizers.designs_chart(SimpleNamespace(designs={})) is None
+    runs = {"baseline": run([1.0, 2.0], [1.0])}
+    designs = {"raw": run([1.5, 2.5], [1.0], "professor_forcing")}
+    spec = regularizers.designs_chart(SimpleNamespace(runs=runs, designs=designs)).to_dict()
+    strategies = {row["strategy"] for rows in spec["datasets"].values() for row in rows}
+    assert strategies == {"Baseline", "Professor forcing (raw)"}

@@ -365,6 +365,13 @@ def across_machines(found: Recorded, runs) -> pd.DataFrame:
     )
 
 
+def across_machines_shown(found: Recorded | None, reason: str, runs) -> pd.DataFrame:
+    """:func:`across_machines` for display, or one row saying why there is nothing to compare (no recorded
+    build: ``reason``; or no run in common)."""
+    across = across_machines(found, runs) if found else None
+    return across if across is not None and len(across) else shown(None, "", reason or "no run in common")
+
+
 def seed_spread(found: Recorded) -> float | None:
     """The median, over the recorded final comparison's settings, of the standard deviation of the final
     validation loss across seeds: the yardstick for a difference between two machines."""

@@ -90,9 +90,10 @@ def glue_all(values: Mapping[str, object]) -> None:
         glue(key, value)
 
 
-def figure(content, name: str, caption: str) -> Captioned:
-    """``content`` (a chart) as a numbered figure labelled ``name`` with ``caption``."""
-    return Captioned(content, "figure", name, caption)
+def figure(content, name: str, caption: str) -> Captioned | None:
+    """``content`` (a chart) as a numbered figure labelled ``name`` with ``caption``; ``None`` for a ``content``
+    of ``None`` (a figure that only some profiles draw), which a notebook shows as nothing."""
+    return None if content is None else Captioned(content, "figure", name, caption)
 
 
 def vega_bundle() -> str:

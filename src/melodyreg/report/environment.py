@@ -116,6 +116,32 @@ def chapter_times(root: Path = C.REPO_ROOT) -> pd.DataFrame:
     return pd.DataFrame({"chapter": list(times), "seconds": list(times.values())})
 
 
+def chapter_times_shown(root: Path = C.REPO_ROOT) -> pd.DataFrame:
+    """:func:`chapter_times`, or one row saying they were not recorded (a page run outside ``make book``)."""
+    times = chapter_times(root)
+    return times if len(times) else times.assign(chapter=["(not recorded: this page ran outside `make book`)"])
+
+
+def reproducibility_glue(times: pd.DataFrame, machines: pd.DataFrame, spread: float | None) -> dict[str, str]:
+    """The reproducibility chapter's numbers: runs, kinds of machine, training hours, the commit, and the
+    recorded seed spread (:func:`melodyreg.evaluation.recorded.seed_spread`; ``None`` when none is recorded).
+
+    Args:
+        times: :func:`run_times` of the study.
+        machines: :func:`run_machines` of ``times``.
+    """
+    return {
+        "repro-runs": f"{len(times)}",
+        "repro-machines": "one kind" if len(machines) == 1 else f"{len(machines)} kinds",
+        "repro-seed-spread": f"a standard deviation of {spread:.4f} nats per event (the median over the recorded "
+        "final comparison's settings)"
+        if spread is not None
+        else "not available, since no full build with its runs' losses is recorded",
+        "repro-hours": f"{times.seconds.sum() / 3600:.1f}",
+        "repro-commit": commit(),
+    }
+
+
 def run_times(runs) -> pd.DataFrame:
     """Training time per run: ``runs`` is an iterable of stored runs (each listed once)."""
     rows, seen = [], set()

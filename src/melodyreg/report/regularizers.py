@@ -15,6 +15,7 @@ from IPython.display import Markdown
 from melodyreg import constants as C
 from melodyreg.evaluation import histories
 from melodyreg.model import generation
+from melodyreg.report import plots
 from melodyreg.runs.study import Study
 
 # History columns drawn for each strategy that logs its own (column → legend label).
@@ -182,6 +183,27 @@ def professor_forcing_glue(study: Study) -> dict[str, object]:
         "pf-grad-clip": f"{norms['clip']:g}",
         "pf-designs-cited": Markdown(cited),
     }
+
+
+def gates_chart(study: Study):
+    """Professor forcing's discriminator accuracy and gates over training (moving mean over 50 iterations)."""
+    return plots.history_chart(
+        study.runs["professor_forcing"].history,
+        GATE_COLUMNS,
+        "The discriminator and the gates (moving mean over 50 iterations)",
+        "share",
+        smooth=50,
+    )
+
+
+def designs_chart(study: Study):
+    """Training NLL of the baseline and professor forcing's designs, or ``None`` where the designs were not
+    trained (the poster's protocol)."""
+    if not study.designs:
+        return None
+    return plots.loss_curves(
+        design_curves(study), "train", "Training NLL: the baseline and professor forcing's three designs"
+    )
 
 
 def gates_caption(study: Study) -> str:
