@@ -1,30 +1,11 @@
 """Verdicts on the poster's claims follow the intervals of paired differences over seeds."""
 
-import pandas as pd
 import pytest
+from helpers import POSTER_WORLD
+from helpers import strategy_runs as runs
 
 from melodyreg.evaluation import claims
 
-ORDER = ["baseline", "dropout", "scheduled_sampling", "professor_forcing"]
-
-
-def runs(values: dict[str, list[float]], seeds: int = 3, index: str = "seed") -> pd.DataFrame:
-    """One row per (strategy, seed); ``values`` gives every column's value per strategy as a base level."""
-    rows = []
-    for s_index, name in enumerate(ORDER):
-        for seed in range(seeds):
-            jitter = 0.001 * seed * (s_index + 1)  # differences vary a little between seeds
-            rows.append({"strategy": name, index: seed, **{c: v[s_index] + jitter for c, v in values.items()}})
-    return pd.DataFrame(rows)
-
-
-POSTER_WORLD = {  # what the poster describes: SS best everywhere, PF second, baseline ≈ dropout
-    "state_auc": [0.95, 0.94, 0.55, 0.65],
-    "memo_auc": [0.60, 0.60, 0.52, 0.55],
-    "train_nll": [1.00, 1.005, 1.20, 1.30],
-    "nll": [1.100, 1.105, 1.000, 1.200],
-    "log_likelihood": [-280.0, -235.0, -205.0, -226.0],
-}
 TIMINGS = {"step_ms": [40.0, 45.0, 50.0, 90.0]}
 
 
@@ -137,55 +118,28 @@ def test_every_claim_has_its_own_brief_label_short_enough_for_a_chart_axis():
     assert len(set(briefs)) == len(briefs)
 
 
-def test_the_leader_is_named_with_whether_its_lead_beats_the_seed_noise():
-    world = {"nll": [1.10, 1.05, 1.20, 1.30], "log_likelihood": [-280.0, -235.0, -205.0, -226.0]}
-    assert claims.leader(runs(world), "nll") == (
-        "dropout's, ahead of every other strategy with paired intervals that exclude zero"
-    )
-    assert claims.leader(runs(world), "log_likelihood", lower=False).startswith("scheduled sampling's, ahead")
-    one = claims.leader(runs(world, seeds=1), "nll")
-    assert one.startswith("dropout's, in a single run per strategy: an ordering, not a verdict")
-    noisy = runs(world, seeds=4)
-    noisy.loc[(noisy.strategy == "baseline") & (noisy.seed == 0), "nll"] = 0.98  # one seed where the baseline wins
-    assert claims.leader(noisy, "nll") == (
-        "dropout's by its mean, but its lead over the baseline is within the seed noise (paired intervals include zero)"
-    )
+@pytest.mark.parametrize(
+    ("index", "low", "high", "expected"),
+    [
+        (0, 0.80, 0.90, 1),  # levels: the whole interval above LEVEL_HIGH
+        (0, 0.50, 0.55, -1),  # ... wholly below LEVEL_LOW
+        (0, 0.70, 0.80, 0),
+        (2, -0.01, 0.01, 1),  # minimal: inside ±SMALL
+        (2, 0.03, 0.05, -1),
+        (11, 0.00, 0.01, 1),  # not worse: below +SMALL
+        (11, 0.03, 0.04, -1),
+        (1, -0.2, -0.1, 1),  # paired, wanted -1: below zero goes the claimed way
+        (1, -0.1, 0.1, 0),
+    ],
+)
+def test_reading_applies_each_kinds_thresholds_in_one_place(index, low, high, expected):
+    claim = claims.CLAIMS[index]
+    assert claim.kind == {0: "levels", 2: "minimal", 11: "not worse", 1: "paired"}[index]
+    assert claims.reading(claim, claim.comparisons[0][3], low, high) == expected
 
 
-def test_against_the_baseline_names_who_is_better_worse_or_not_told_apart():
-    world = {"excess": [0.30, 0.30, 0.20, 0.40]}  # dropout equal, SS lower, PF higher
-    noisy = runs(world, seeds=4)
-    noisy.loc[(noisy.strategy == "dropout") & (noisy.seed == 0), "excess"] = 0.25
-    noisy.loc[(noisy.strategy == "dropout") & (noisy.seed == 1), "excess"] = 0.36
-    assert claims.against_baseline(noisy, "excess") == (
-        "Paired by seed, beyond the seed noise: scheduled sampling better than the baseline; professor forcing "
-        "worse than the baseline; dropout not told apart from it."
-    )
-    assert claims.against_baseline(runs(world, seeds=2), "excess") == (
-        "With 2 runs per strategy these numbers are an ordering, not a verdict."
-    )
-
-
-def test_the_leader_handles_higher_is_better_missing_values_and_nothing_to_compare():
-    world = {"log_likelihood": [-200.0, -201.0, -300.0, -310.0]}  # baseline and dropout close at the top
-    noisy = runs(world, seeds=4)
-    noisy.loc[(noisy.strategy == "dropout") & (noisy.seed == 0), "log_likelihood"] = -199.0
-    assert claims.leader(noisy, "log_likelihood", lower=False) == (
-        "the baseline's by its mean, but its lead over dropout is within the seed noise (paired intervals include zero)"
-    )
-    gone = runs({"nll": [1.1, 1.0, 1.2, 1.3]})
-    gone.loc[gone.strategy != "dropout", "nll"] = float("nan")  # only dropout has the measure
-    assert claims.leader(gone, "nll") == "dropout's, with no other strategy on the same seeds to compare"
-
-
-def test_against_the_baseline_when_nothing_is_told_apart_and_when_higher_is_better():
-    tied = runs({"excess": [0.30, 0.30, 0.30, 0.30]}, seeds=4)
-    tied.loc[tied.seed == 0, "excess"] += [0.0, 0.05, -0.05, 0.05]  # noise both ways, no direction
-    tied.loc[tied.seed == 1, "excess"] += [0.0, -0.05, 0.05, -0.05]
-    assert claims.against_baseline(tied, "excess") == (
-        "Paired by seed, dropout, scheduled sampling and professor forcing are not told apart from the baseline."
-    )
-    higher = runs({"overlap": [0.80, 0.90, 0.70, 0.80]}, seeds=4)
-    assert claims.against_baseline(higher, "overlap", lower=False).startswith(
-        "Paired by seed, beyond the seed noise: dropout better than the baseline; scheduled sampling worse than"
-    )
+def test_the_margin_is_positive_exactly_where_a_single_value_reads_the_claimed_way():
+    for claim in claims.CLAIMS:
+        wanted = claim.comparisons[0][3]
+        for x in (-0.5, -0.01, 0.01, 0.5, 0.7, 0.8):
+            assert (claims.margin(claim, wanted, x) > 0) == (claims.reading(claim, wanted, x, x) > 0), (claim.text, x)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+from helpers import strategy_runs
 
 from melodyreg.evaluation import claims, observations
 
@@ -137,3 +138,59 @@ def test_states_agreement_reads_the_claim_that_the_states_come_closer():
     assert observations.states_agreement(runs()) == observations.DISAGREES  # scheduled sampling's AUC is the highest
     closer = runs(state_auc=[0.80, 0.75, 0.55, 0.60])
     assert observations.states_agreement(closer) == observations.AGREES
+
+
+def test_the_leader_is_named_with_whether_its_lead_beats_the_seed_noise():
+    world = {"nll": [1.10, 1.05, 1.20, 1.30], "log_likelihood": [-280.0, -235.0, -205.0, -226.0]}
+    assert observations.leader(strategy_runs(world), "nll") == (
+        "dropout's, ahead of every other strategy with paired intervals that exclude zero"
+    )
+    assert observations.leader(strategy_runs(world), "log_likelihood", lower=False).startswith(
+        "scheduled sampling's, ahead"
+    )
+    one = observations.leader(strategy_runs(world, seeds=1), "nll")
+    assert one.startswith("dropout's, in a single run per strategy: an ordering, not a verdict")
+    noisy = strategy_runs(world, seeds=4)
+    noisy.loc[(noisy.strategy == "baseline") & (noisy.seed == 0), "nll"] = 0.98  # one seed where the baseline wins
+    assert observations.leader(noisy, "nll") == (
+        "dropout's by its mean, but its lead over the baseline is within the seed noise (paired intervals include zero)"
+    )
+
+
+def test_against_the_baseline_names_who_is_better_worse_or_not_told_apart():
+    world = {"excess": [0.30, 0.30, 0.20, 0.40]}  # dropout equal, SS lower, PF higher
+    noisy = strategy_runs(world, seeds=4)
+    noisy.loc[(noisy.strategy == "dropout") & (noisy.seed == 0), "excess"] = 0.25
+    noisy.loc[(noisy.strategy == "dropout") & (noisy.seed == 1), "excess"] = 0.36
+    assert observations.against_baseline(noisy, "excess") == (
+        "Paired by seed, beyond the seed noise: scheduled sampling better than the baseline; professor forcing "
+        "worse than the baseline; dropout not told apart from it."
+    )
+    assert observations.against_baseline(strategy_runs(world, seeds=2), "excess") == (
+        "With 2 runs per strategy these numbers are an ordering, not a verdict."
+    )
+
+
+def test_the_leader_handles_higher_is_better_missing_values_and_nothing_to_compare():
+    world = {"log_likelihood": [-200.0, -201.0, -300.0, -310.0]}  # baseline and dropout close at the top
+    noisy = strategy_runs(world, seeds=4)
+    noisy.loc[(noisy.strategy == "dropout") & (noisy.seed == 0), "log_likelihood"] = -199.0
+    assert observations.leader(noisy, "log_likelihood", lower=False) == (
+        "the baseline's by its mean, but its lead over dropout is within the seed noise (paired intervals include zero)"
+    )
+    gone = strategy_runs({"nll": [1.1, 1.0, 1.2, 1.3]})
+    gone.loc[gone.strategy != "dropout", "nll"] = float("nan")  # only dropout has the measure
+    assert observations.leader(gone, "nll") == "dropout's, with no other strategy on the same seeds to compare"
+
+
+def test_against_the_baseline_when_nothing_is_told_apart_and_when_higher_is_better():
+    tied = strategy_runs({"excess": [0.30, 0.30, 0.30, 0.30]}, seeds=4)
+    tied.loc[tied.seed == 0, "excess"] += [0.0, 0.05, -0.05, 0.05]  # noise both ways, no direction
+    tied.loc[tied.seed == 1, "excess"] += [0.0, -0.05, 0.05, -0.05]
+    assert observations.against_baseline(tied, "excess") == (
+        "Paired by seed, dropout, scheduled sampling and professor forcing are not told apart from the baseline."
+    )
+    higher = strategy_runs({"overlap": [0.80, 0.90, 0.70, 0.80]}, seeds=4)
+    assert observations.against_baseline(higher, "overlap", lower=False).startswith(
+        "Paired by seed, beyond the seed noise: dropout better than the baseline; scheduled sampling worse than"
+    )

@@ -16,6 +16,11 @@ zero. A claim is
   says which way those runs go (:data:`CLAIMED_WAY`, :data:`OTHER_WAY` or
   :data:`BOTH_WAYS`, from the mean of each comparison), and the evidence is shown.
 
+Each kind of claim is read in one place: :func:`measured` says what a comparison
+measures per replicate, :func:`reading` where an interval (or a mean) of it lies
+against the kind's thresholds, :func:`margin` how far one value lies from them.
+Sentences about leaders and the baseline are :mod:`melodyreg.evaluation.observations`'.
+
 The intervals are expanded percentile bootstrap intervals
 (:mod:`melodyreg.evaluation.intervals`), whose coverage at a given number of seeds
 :func:`melodyreg.evaluation.intervals.coverage` reports.
@@ -37,7 +42,7 @@ import pandas as pd
 
 from melodyreg import constants as C
 from melodyreg.evaluation import intervals
-from melodyreg.prose import counted, joined, strategy_name
+from melodyreg.prose import counted
 from melodyreg.protocol import MIN_SEEDS
 
 SMALL = 0.02  # relative difference below which two losses count as "minimal difference"
@@ -177,37 +182,70 @@ def _relative(frame: pd.DataFrame, value: str, a: str, b: str, index: str) -> pd
     return (wide[a] - wide[b]) / wide[b]
 
 
+RELATIVE = ("minimal", "not worse")  # the kinds that compare a relative difference with SMALL
+
+
+def measured(claim: Claim, comparison: tuple[str, str, str, int], frame: pd.DataFrame, index: str) -> pd.Series:
+    """What one comparison of ``claim`` measures, one value per replicate: the level of strategy ``a``
+    (``levels``), the relative difference ``(a − b) / b`` (``minimal``, ``not worse``) or the difference
+    ``a − b`` (``paired``)."""
+    value, a, b, _ = comparison
+    if claim.kind == "levels":
+        return frame.loc[frame.strategy == a, value].dropna()
+    if claim.kind in RELATIVE:
+        return _relative(frame, value, a, b, index)
+    return _differences(frame, value, a, b, index)
+
+
+def reading(claim: Claim, wanted: int, low: float, high: float) -> int:
+    """Whether an interval ``[low, high]`` of :func:`measured` goes the claimed way (+1), the other way (-1)
+    or neither (0). A mean reads as the interval ``[mean, mean]``. The one place each kind's thresholds are read.
+    """
+    if claim.kind == "levels":
+        return 1 if low > LEVEL_HIGH else -1 if high < LEVEL_LOW else 0
+    if claim.kind == "minimal":
+        return 1 if -SMALL < low and high < SMALL else -1 if low >= SMALL or high <= -SMALL else 0
+    if claim.kind == "not worse":
+        return 1 if high < SMALL else -1 if low > SMALL else 0
+    return intervals.sign(low, high) * wanted
+
+
+def margin(claim: Claim, wanted: int, x: float) -> float:
+    """How far one value of :func:`measured` lies on the claimed side of the claim's threshold (negative:
+    the other side): above :data:`LEVEL_HIGH` for ``levels``, inside ±:data:`SMALL` for ``minimal``,
+    below +:data:`SMALL` for ``not worse``, the wanted sign for ``paired``."""
+    if claim.kind == "levels":
+        return x - LEVEL_HIGH
+    if claim.kind == "minimal":
+        return SMALL - abs(x)
+    if claim.kind == "not worse":
+        return SMALL - x
+    return x * wanted
+
+
+def _evidence(claim: Claim, comparison: tuple[str, str, str, int], ci: tuple[float, float, float], first: bool) -> str:
+    """One comparison's evidence for the verdicts table (``first``: the first of its claim)."""
+    value, a, b, _ = comparison
+    name = NAMES.get(value, value)
+    if claim.kind in RELATIVE:
+        return f"{name}, ({SHORT[a]} − {SHORT[b]}) / {SHORT[b]}: {intervals.format_ci(*(100 * x for x in ci), 1)} %"
+    if claim.kind == "levels":
+        return f"{name} {SHORT[a]}: {intervals.format_ci(*ci)}"
+    label = f"{SHORT[a]}: {name}" if a == b else f"{SHORT[a]} − {SHORT[b]}"
+    if a != b and first:  # the measure once, before the first difference
+        label = f"{name}, {label}"
+    return f"{label}: {intervals.format_ci(*ci, claim.digits)}"
+
+
 def judge(claim: Claim, frame: pd.DataFrame, index: str = "seed") -> tuple[str, str, int]:
     """Evidence text, verdict and the number of paired replicates behind one claim."""
     texts, signs, counts = [], [], []
-    for value, a, b, wanted in claim.comparisons:
-        if claim.kind in ("minimal", "not worse"):
-            rel = _relative(frame, value, a, b, index)
-            mean, low, high = intervals.bootstrap_ci(rel.to_numpy())
-            counts.append(len(rel))
-            texts.append(
-                f"{NAMES.get(value, value)}, ({SHORT[a]} − {SHORT[b]}) / {SHORT[b]}: "
-                f"{intervals.format_ci(100 * mean, 100 * low, 100 * high, 1)} %"
-            )
-            if claim.kind == "minimal":
-                signs.append(1 if -SMALL < low and high < SMALL else -1 if low >= SMALL or high <= -SMALL else 0)
-            else:
-                signs.append(1 if high < SMALL else -1 if low > SMALL else 0)
-        elif claim.kind == "levels":
-            values = frame.loc[frame.strategy == a, value].dropna().to_numpy()
-            mean, low, high = intervals.bootstrap_ci(values)
-            counts.append(len(values))
-            texts.append(f"{NAMES.get(value, value)} {SHORT[a]}: {intervals.format_ci(mean, low, high)}")
-            signs.append(1 if low > LEVEL_HIGH else -1 if high < LEVEL_LOW else 0)
-        else:
-            diff = _differences(frame, value, a, b, index)
-            mean, low, high = intervals.bootstrap_ci(diff.to_numpy())
-            counts.append(len(diff))
-            label = f"{SHORT[a]}: {NAMES.get(value, value)}" if a == b else f"{SHORT[a]} − {SHORT[b]}"
-            if a != b and not texts:  # the measure once, before the first difference
-                label = f"{NAMES.get(value, value)}, {label}"
-            texts.append(f"{label}: {intervals.format_ci(mean, low, high, claim.digits)}")
-            signs.append(intervals.sign(low, high) * wanted)
+    for comparison in claim.comparisons:
+        values = measured(claim, comparison, frame, index)
+        mean, low, high = intervals.bootstrap_ci(values.to_numpy())
+        counts.append(len(values))
+        texts.append(_evidence(claim, comparison, (mean, low, high), first=not texts))
+        signs.append(reading(claim, comparison[3], low, high))
     n = min(counts)
     if n < MIN_SEEDS:
         replicates = counted(n, "run" if index == "seed" else "round")
@@ -251,16 +289,9 @@ def directions(claim: Claim, frame: pd.DataFrame, index: str = "seed") -> list[i
     """Per comparison of ``claim``, whether the mean over the replicates goes the claimed way (+1), the
     other way (-1) or neither (0: a level between the two thresholds). A description, not a verdict."""
     found = []
-    for value, a, b, wanted in claim.comparisons:
-        if claim.kind == "levels":
-            level = float(frame.loc[frame.strategy == a, value].mean())
-            found.append(1 if level > LEVEL_HIGH else -1 if level < LEVEL_LOW else 0)
-        elif claim.kind in ("minimal", "not worse"):
-            rel = float(_relative(frame, value, a, b, index).mean())
-            found.append(1 if (abs(rel) if claim.kind == "minimal" else rel) < SMALL else -1)
-        else:
-            mean = float(_differences(frame, value, a, b, index).mean()) * wanted
-            found.append(1 if mean > 0 else -1 if mean < 0 else 0)
+    for comparison in claim.comparisons:
+        mean = float(measured(claim, comparison, frame, index).mean())
+        found.append(reading(claim, comparison[3], mean, mean))
     return found
 
 
@@ -271,104 +302,10 @@ def way(signs: list[int]) -> str:
 
 
 def direction(claim: Claim, frame: pd.DataFrame) -> tuple[float, bool]:
-    """At one seed: the claim's smallest signed margin (its comparisons' differences times their wanted signs,
-    the first for ``levels``/relative kinds) and whether every comparison goes the claimed way."""
-    margins = []
-    for value, a, b, wanted in claim.comparisons:
-        if claim.kind == "levels":
-            level = float(frame.loc[frame.strategy == a, value].iloc[0])
-            margins.append(level - LEVEL_HIGH)
-        elif claim.kind in ("minimal", "not worse"):
-            rel = float(_relative(frame, value, a, b, "seed").iloc[0])
-            margins.append(SMALL - abs(rel) if claim.kind == "minimal" else SMALL - rel)
-        else:
-            margins.append(float(_differences(frame, value, a, b, "seed").iloc[0]) * wanted)
-    return min(margins), min(margins) > 0
-
-
-def _prose_name(strategy: str) -> str:
-    """A strategy as named mid-sentence: ``the baseline``, ``dropout``, ``scheduled sampling``."""
-    return "the baseline" if strategy == B else strategy_name(strategy)
-
-
-def _runs(seeds: int) -> str:
-    """``a single run`` or ``n runs``: the paired replicates behind an ordering, for prose."""
-    return "a single run" if seeds == 1 else counted(seeds, "run")
-
-
-def _paired_or_none(runs: pd.DataFrame, value: str, reference: str) -> pd.DataFrame | None:
-    """Paired differences to ``reference`` over the strategies that have ``value`` (None: nothing to pair)."""
-    usable = runs.dropna(subset=[value])
-    if usable.strategy.nunique() < 2 or reference not in set(usable.strategy):
-        return None
-    try:
-        diff = intervals.paired(usable, value, reference=reference)
-    except ValueError:  # a strategy shares no seed with the reference
-        return None
-    return diff if len(diff) else None
-
-
-def leader(runs: pd.DataFrame, value: str, *, lower: bool = True) -> str:
-    """Which strategy leads on ``value`` (mean over seeds), and whether the lead is told apart from the seed noise.
-
-    Below :data:`melodyreg.protocol.MIN_SEEDS` paired seeds the ordering is given as such, never as a verdict.
-    Otherwise the leader's paired difference to every other strategy must have an interval
-    that excludes zero for the lead to count.
-
-    Args:
-        runs: one row per (strategy, seed), as :attr:`melodyreg.evaluation.evidence.Evidence.runs`.
-        lower: whether lower values lead (NLL) or higher ones (log-likelihood).
-
-    Returns:
-        The leader in the possessive with its reading, for example ``"dropout's, ahead of every
-        other strategy with paired intervals that exclude zero"``.
-    """
-    means = runs.groupby("strategy")[value].mean().dropna()
-    if means.empty:
-        return "no strategy's (no values)"
-    best = means.idxmin() if lower else means.idxmax()
-    name = _prose_name(best)
-    diff = _paired_or_none(runs, value, best)
-    if diff is None:
-        return f"{name}'s, with no other strategy on the same seeds to compare"
-    seeds = int(diff.seeds.min())
-    if seeds < MIN_SEEDS:
-        verdict = f"an ordering, not a verdict (no verdict below {MIN_SEEDS} seeds)"
-        return f"{name}'s, in {_runs(seeds)} per strategy: {verdict}"
-    behind = diff.low > 0 if lower else diff.high < 0
-    if behind.all():
-        return f"{name}'s, ahead of every other strategy with paired intervals that exclude zero"
-    close = joined([_prose_name(s) for s in diff.strategy[~behind]])
-    return f"{name}'s by its mean, but its lead over {close} is within the seed noise (paired intervals include zero)"
-
-
-def against_baseline(runs: pd.DataFrame, value: str, *, lower: bool = True) -> str:
-    """One sentence: which strategies beat the baseline on ``value`` beyond the seed noise (paired by seed).
-
-    Below :data:`melodyreg.protocol.MIN_SEEDS` paired seeds it says that the numbers are an ordering, not a verdict.
-
-    Args:
-        runs: one row per (strategy, seed) with ``value``, the baseline among the strategies.
-        lower: whether lower values are better.
-    """
-    diff = _paired_or_none(runs, value, B)
-    if diff is None:
-        return "No strategy shares seeds with the baseline on this measure, so none is compared with it."
-    seeds = int(diff.seeds.min())
-    if seeds < MIN_SEEDS:
-        return f"With {_runs(seeds)} per strategy these numbers are an ordering, not a verdict."
-    better = diff.high < 0 if lower else diff.low > 0
-    worse = diff.low > 0 if lower else diff.high < 0
-    names = {s: _prose_name(s) for s in diff.strategy}
-    rest = diff.strategy[~(better | worse)]
-    if len(rest) == len(diff):
-        verb = "is" if len(names) == 1 else "are"
-        return f"Paired by seed, {joined(list(names.values()))} {verb} not told apart from the baseline."
-    parts = [
-        f"{joined([names[s] for s in diff.strategy[mask]])} {words} the baseline"
-        for mask, words in ((better, "better than"), (worse, "worse than"))
-        if mask.any()
+    """At one seed: the claim's smallest :func:`margin` over its comparisons and whether every comparison
+    goes the claimed way."""
+    margins = [
+        margin(claim, comparison[3], float(measured(claim, comparison, frame, "seed").iloc[0]))
+        for comparison in claim.comparisons
     ]
-    if len(rest):
-        parts.append(f"{joined([names[s] for s in rest])} not told apart from it")
-    return f"Paired by seed, beyond the seed noise: {'; '.join(parts)}."
+    return min(margins), min(margins) > 0

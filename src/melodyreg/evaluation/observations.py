@@ -5,7 +5,9 @@ large effects: a model that collapsed onto holding notes, a measure that moves
 with the sampling temperature alone, hidden states ordered against the poster's
 claim. These functions state such effects as observations of the runs at hand
 (means over seeds where there are several), with the numbers behind them; the
-verdicts stay with :mod:`melodyreg.evaluation.claims`.
+verdicts stay with :mod:`melodyreg.evaluation.claims`. :func:`leader` and
+:func:`against_baseline` name who leads a measure and who beats the baseline,
+and say when the seeds are too few for more than an ordering.
 
 Inputs are the evidence's frames: ``runs`` has one row per (strategy, seed)
 (:attr:`melodyreg.evaluation.evidence.Evidence.runs`, one selection rule),
@@ -17,8 +19,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from melodyreg.evaluation import claims
-from melodyreg.prose import counted, joined
+from melodyreg.evaluation import claims, intervals
+from melodyreg.prose import counted, joined, strategy_name
 from melodyreg.protocol import MIN_SEEDS
 
 COLLAPSE_NOTE = 0.05  # a note-onset accuracy below this ...
@@ -27,10 +29,6 @@ AGREES, DISAGREES, MIXED = "agrees", "goes the other way", "agrees only in part"
 REGULARIZERS_CLAIMED = ("scheduled_sampling", "professor_forcing")  # claim 2: these bring the states closer ...
 REFERENCES = ("baseline", "dropout")  # ... than these
 CLAIM_STATES_CLOSER = 1  # index in claims.CLAIMS: "Scheduled sampling and professor forcing bring ... states closer"
-
-
-def _name(strategy: str) -> str:
-    return claims._prose_name(strategy)
 
 
 def _runs_phrase(runs: pd.DataFrame) -> str:
@@ -226,3 +224,91 @@ def summary(runs: pd.DataFrame, sweep: pd.DataFrame | None = None) -> str:
         found.append(temperature(sweep))
     found.append(states(runs))
     return " ".join(sentence for sentence in found if sentence)
+
+
+def _name(strategy: str) -> str:
+    """A strategy as named mid-sentence: ``the baseline``, ``dropout``, ``scheduled sampling``."""
+    return "the baseline" if strategy == "baseline" else strategy_name(strategy)
+
+
+def _runs(seeds: int) -> str:
+    """``a single run`` or ``n runs``: the paired replicates behind an ordering, for prose."""
+    return "a single run" if seeds == 1 else counted(seeds, "run")
+
+
+def _paired_or_none(runs: pd.DataFrame, value: str, reference: str) -> pd.DataFrame | None:
+    """Paired differences to ``reference`` over the strategies that have ``value`` (None: nothing to pair)."""
+    usable = runs.dropna(subset=[value])
+    if usable.strategy.nunique() < 2 or reference not in set(usable.strategy):
+        return None
+    try:
+        diff = intervals.paired(usable, value, reference=reference)
+    except ValueError:  # a strategy shares no seed with the reference
+        return None
+    return diff if len(diff) else None
+
+
+def leader(runs: pd.DataFrame, value: str, *, lower: bool = True) -> str:
+    """Which strategy leads on ``value`` (mean over seeds), and whether the lead is told apart from the seed noise.
+
+    Below :data:`melodyreg.protocol.MIN_SEEDS` paired seeds the ordering is given as such, never as a verdict.
+    Otherwise the leader's paired difference to every other strategy must have an interval
+    that excludes zero for the lead to count.
+
+    Args:
+        runs: one row per (strategy, seed), as :attr:`melodyreg.evaluation.evidence.Evidence.runs`.
+        lower: whether lower values lead (NLL) or higher ones (log-likelihood).
+
+    Returns:
+        The leader in the possessive with its reading, for example ``"dropout's, ahead of every
+        other strategy with paired intervals that exclude zero"``.
+    """
+    means = runs.groupby("strategy")[value].mean().dropna()
+    if means.empty:
+        return "no strategy's (no values)"
+    best = means.idxmin() if lower else means.idxmax()
+    name = _name(best)
+    diff = _paired_or_none(runs, value, best)
+    if diff is None:
+        return f"{name}'s, with no other strategy on the same seeds to compare"
+    seeds = int(diff.seeds.min())
+    if seeds < MIN_SEEDS:
+        verdict = f"an ordering, not a verdict (no verdict below {MIN_SEEDS} seeds)"
+        return f"{name}'s, in {_runs(seeds)} per strategy: {verdict}"
+    behind = diff.low > 0 if lower else diff.high < 0
+    if behind.all():
+        return f"{name}'s, ahead of every other strategy with paired intervals that exclude zero"
+    close = joined([_name(s) for s in diff.strategy[~behind]])
+    return f"{name}'s by its mean, but its lead over {close} is within the seed noise (paired intervals include zero)"
+
+
+def against_baseline(runs: pd.DataFrame, value: str, *, lower: bool = True) -> str:
+    """One sentence: which strategies beat the baseline on ``value`` beyond the seed noise (paired by seed).
+
+    Below :data:`melodyreg.protocol.MIN_SEEDS` paired seeds it says that the numbers are an ordering, not a verdict.
+
+    Args:
+        runs: one row per (strategy, seed) with ``value``, the baseline among the strategies.
+        lower: whether lower values are better.
+    """
+    diff = _paired_or_none(runs, value, "baseline")
+    if diff is None:
+        return "No strategy shares seeds with the baseline on this measure, so none is compared with it."
+    seeds = int(diff.seeds.min())
+    if seeds < MIN_SEEDS:
+        return f"With {_runs(seeds)} per strategy these numbers are an ordering, not a verdict."
+    better = diff.high < 0 if lower else diff.low > 0
+    worse = diff.low > 0 if lower else diff.high < 0
+    names = {s: _name(s) for s in diff.strategy}
+    rest = diff.strategy[~(better | worse)]
+    if len(rest) == len(diff):
+        verb = "is" if len(names) == 1 else "are"
+        return f"Paired by seed, {joined(list(names.values()))} {verb} not told apart from the baseline."
+    parts = [
+        f"{joined([names[s] for s in diff.strategy[mask]])} {words} the baseline"
+        for mask, words in ((better, "better than"), (worse, "worse than"))
+        if mask.any()
+    ]
+    if len(rest):
+        parts.append(f"{joined([names[s] for s in rest])} not told apart from it")
+    return f"Paired by seed, beyond the seed noise: {'; '.join(parts)}."

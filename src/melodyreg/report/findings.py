@@ -17,7 +17,7 @@ import pandas as pd
 from IPython.display import Markdown
 
 from melodyreg import protocol
-from melodyreg.evaluation import claims, evidence, frontier, intervals, observations, recorded, tuning
+from melodyreg.evaluation import evidence, frontier, intervals, observations, recorded, tuning
 from melodyreg.evaluation.comparison import Comparison
 from melodyreg.prose import counted, joined, plain, strategy_name
 from melodyreg.report import environment
@@ -260,7 +260,7 @@ def exposure_note(exposure: pd.DataFrame) -> str:
         f"After {counted(int(longest.prefix.max()), 'step')} of its own, the excess cost is "
         + ", ".join(f"{strategy_name(name)} **{value:.3f}**" for name, value in means.items())
         + " nats per event. "
-        + claims.against_baseline(longest, "excess")
+        + observations.against_baseline(longest, "excess")
         + " Scheduled sampling and professor forcing were built to lower it; dropout was not."
     )
 
@@ -342,8 +342,8 @@ def closing_glue(c: Comparison, past: recorded.Recorded | None, missing: str) ->
     for name, row in means.iterrows():
         values[f"eval-nll-{name}"] = f"{row.nll:.3f}"
         values[f"eval-ll-{name}"] = f"{row.log_likelihood:.1f}"
-    values["eval-best-nll"] = claims.leader(runs, "nll")
-    values["eval-best-ll"] = claims.leader(runs, "log_likelihood", lower=False)
+    values["eval-best-nll"] = observations.leader(runs, "nll")
+    values["eval-best-ll"] = observations.leader(runs, "log_likelihood", lower=False)
     values["eval-contradicted-list"] = contradicted(verdicts)
     values["eval-frontier"] = frontier.summary(c.frontier)
     values["eval-settings"] = tuning.robustness_summary(c.robustness) if len(c.robustness) else tuning.NO_GRID
