@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import logging
 import os
 import subprocess
 import sys
@@ -77,8 +78,11 @@ def test_tensorflow_is_quiet_unless_verbose_and_a_users_level_is_kept(monkeypatc
     monkeypatch.setenv(console.TF_LOG_LEVEL, "1")
     console.quiet_tensorflow()
     assert console.os.environ[console.TF_LOG_LEVEL] == "1"
+    assert logging.getLogger("tensorflow").getEffectiveLevel() == logging.ERROR  # its Python warnings too
     console.quiet_tensorflow(verbose=True)
     assert console.os.environ[console.TF_LOG_LEVEL] == "0"
+    assert logging.getLogger("tensorflow").level == logging.NOTSET
+    console.quiet_tensorflow()
 
 
 def test_the_terminal_is_the_processs_own_stderr():

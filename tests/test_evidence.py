@@ -1,7 +1,5 @@
 """The evaluation tables of a tuned study: every run measured once, the same numbers on a rerun, the map."""
 
-import dataclasses
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -93,34 +91,42 @@ def test_the_robustness_map_covers_every_setting_of_every_claim(tiny_tuned_study
     assert len(summary) == len(runs_claims) and (summary["holds at"] <= summary.settings).all()
 
 
-def test_step_times_weigh_professor_forcing_by_its_gate(tiny_tuned_study):
-    times = speed.step_times(tiny_tuned_study[2], rounds=2, steps=2)
+def test_step_times_weigh_professor_forcing_by_its_runs_gate_shares(tiny_tuned_study):
+    study = tiny_tuned_study[2]
+    times = speed.step_times(study, rounds=2, steps=2)
     assert set(times.strategy) == set(STRATEGIES) and len(times) == 2 * len(STRATEGIES) and (times.step_ms > 0).all()
     pf = times[times.strategy == "professor_forcing"].iloc[0]
-    expected = (1 - pf.gate_open) * pf.closed_ms + pf.gate_open * pf.open_ms
-    assert pf.step_ms == pytest.approx(expected)
+    histories = [r.history for (name, _), r in study.seed_runs("nll").items() if name == "professor_forcing"]
+    shares = speed.gate_shares(histories)
+    assert sum(shares.values()) == pytest.approx(1.0)
+    trained = pd.concat(h[h.phase == "train"] for h in histories)
+    assert shares[(1, 1)] == pytest.approx(((trained.gate_generator > 0.5) & (trained.gate_discriminator > 0.5)).mean())
+    assert pf.step_ms == pytest.approx(sum(shares[g] * pf[speed.gate_column(g)] for g in speed.GATES))
+    assert pf.step_ms == pytest.approx((1 - pf.gate_open) * pf.closed_ms + pf.gate_open * pf.open_ms)
+    assert pf.gate_open == pytest.approx(shares[(1, 0)] + shares[(1, 1)])
 
 
 def test_step_times_reuse_the_rounds_of_a_setting_already_timed(tiny_tuned_study, monkeypatch):
     study = tiny_tuned_study[2]
     timed = []
 
-    def timer(config, batch):
+    def timer(config, batcher, iterations, gates=None):
         timed.append(config)
-        return lambda count: [(float(len(timed)), False)] * count  # each timer its own time
+        return lambda count: [float(len(timed))] * count  # each timer its own time
 
     monkeypatch.setattr(speed, "_timer", timer)
     nll = speed.step_times(study, rounds=2, steps=1)
     timed.clear()
-    quality = speed.step_times(study, rule="quality", rounds=2, steps=1, reuse=nll)
-    picks = study.selected
-    same = {name for name in study.runs if picks["quality"].get(name, {}) == picks["nll"].get(name, {})}
-    assert same and same != set(study.runs)  # the smoke grid's rules agree on some strategies, not all
-    assert {c.strategy.name for c in timed} == set(study.runs) - same
+    # an earlier table in which dropout and professor forcing were timed at other settings (other runs)
+    earlier = nll.assign(timed=nll.timed.where(~nll.strategy.isin(["dropout", "professor_forcing"]), "another-run"))
+    again = speed.step_times(study, rounds=2, steps=1, reuse=earlier)
+    same = {"baseline", "scheduled_sampling"}
+    assert sorted(c.strategy.name for c in timed) == ["dropout"] + ["professor_forcing"] * len(speed.GATES)
+    assert (again[again.strategy == "dropout"].step_ms != nll[nll.strategy == "dropout"].step_ms.to_numpy()).all()
     for name in same:
-        before, after = nll[nll.strategy == name], quality[quality.strategy == name]
+        before, after = nll[nll.strategy == name], again[again.strategy == name]
         assert after.timed.tolist() == before.timed.tolist()
-        columns = ["closed_ms", "open_ms"] if name == "professor_forcing" else ["step_ms"]
+        columns = [speed.gate_column(g) for g in speed.GATES] if name == "professor_forcing" else ["step_ms"]
         assert after[columns].to_numpy().tolist() == before[columns].to_numpy().tolist()
     with pytest.raises(ValueError, match="2 rounds, not 3"):
         speed.step_times(study, rule="quality", rounds=3, steps=1, reuse=nll)
@@ -130,19 +136,14 @@ def test_step_times_time_the_settings_the_rule_chose(tiny_tuned_study, monkeypat
     study = tiny_tuned_study[2]
     timed = []
     monkeypatch.setattr(
-        speed, "_timer", lambda config, batch: timed.append(config) or (lambda count: [(2.0, False), (2.0, True)])
+        speed, "_timer", lambda config, batcher, iterations, gates=None: timed.append(config) or (lambda n: [2.0] * n)
     )
     times = speed.step_times(study, rule="quality", rounds=1, steps=1)
     chosen = {run.config for (rule, _, seed), run in study.final.items() if rule == "quality" and seed == study.seed}
     timed_pf = [c for c in timed if c.strategy.name == "professor_forcing"]
     assert {c for c in chosen if c.strategy.name != "professor_forcing"} <= set(timed)
-    assert len(timed) == len(chosen) + 1 and len(timed_pf) == 2  # professor forcing: gate closed and open
-    pf_chosen = next(c for c in chosen if c.strategy.name == "professor_forcing")
-    for c in timed_pf:  # the chosen setting, with only the gates changed
-        assert dataclasses.replace(c.strategy, pf_gate_low=0, pf_gate_high=0) == dataclasses.replace(
-            pf_chosen.strategy, pf_gate_low=0, pf_gate_high=0
-        )
-    assert study.selected["quality"] != study.selected["nll"]  # the smoke grid's rules disagree somewhere
+    assert len(timed) == len(chosen) + 3 and len(timed_pf) == 4  # professor forcing: each combination of gates
+    assert set(timed_pf) == {c for c in chosen if c.strategy.name == "professor_forcing"}  # its own setting
     table = speed.step_table(times)
     assert table.strategy.tolist() == list(STRATEGIES) and (table.step_ms == 2.0).all()
     with pytest.raises(ValueError, match="no final runs under the rule 'nope'"):

@@ -356,6 +356,19 @@ def test_pf_step_without_the_generator_update_leaves_the_model_unchanged(pf_setu
     assert_each_changed(d_before, weights_of(pf.discriminator.trainable_variables))
 
 
+@pytest.mark.parametrize("gates", [(0, 0), (0, 1), (1, 0), (1, 1)])
+def test_forced_gates_hold_whatever_the_discriminator_scores_and_decide_what_is_updated(gates):
+    config = tiny_config("professor_forcing")
+    pf = ProfessorForcing(seeded_model(config.model), config)
+    pf.force_gates = gates  # as the speed claim times each combination a run met
+    batch = toy_batch(lengths=[9, 9, 6, 3])
+    d_before = weights_of(pf.discriminator.trainable_variables)
+    out = pf.train_step(batch, 0, training.step_seed(config.seed, 0))
+    assert (out["gate_generator"], out["gate_discriminator"]) == gates
+    changed = [not np.array_equal(a, b) for a, b in zip(d_before, weights_of(pf.discriminator.trainable_variables))]
+    assert all(changed) if gates[1] else not any(changed)
+
+
 def test_pf_free_run_starts_from_the_first_event_and_follows_the_seed(pf_setup):
     pf, (inputs, *_) = pf_setup
     free = pf.free_run(inputs[:, 0], 8, tf.constant([5, 6], tf.int64)).numpy()

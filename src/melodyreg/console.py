@@ -62,10 +62,10 @@ def quiet_tensorflow(verbose: bool | None = None) -> None:
     Sets ``TF_CPP_MIN_LOG_LEVEL`` (a level the user set is kept; children inherit it) and, for the lines
     no level reaches, filters what TensorFlow writes while it is imported (:func:`filtered_stderr`).
     Also silences asyncio's "Task was destroyed but it is pending!", which Dask's clients and workers
-    leave behind when a kernel or worker process ends. ``verbose=True`` undoes all of it; ``None``
-    reads the choice from the environment (``--verbose`` sets the level to 0). Call before TensorFlow
-    is imported; importing ``melodyreg`` does, so the CLI, the chapters' kernels and Dask's workers
-    are quiet alike.
+    leave behind when a kernel or worker process ends, and TensorFlow's Python warnings (errors pass).
+    ``verbose=True`` undoes all of it; ``None`` reads the choice from the environment (``--verbose``
+    sets the level to 0). Call before TensorFlow is imported; importing ``melodyreg`` does, so the
+    CLI, the chapters' kernels and Dask's workers are quiet alike.
     """
     if verbose is None:
         verbose = os.environ.get(TF_LOG_LEVEL) == "0"
@@ -73,9 +73,13 @@ def quiet_tensorflow(verbose: bool | None = None) -> None:
         os.environ[TF_LOG_LEVEL] = "0"
         sys.meta_path[:] = [f for f in sys.meta_path if not isinstance(f, _TensorFlowImportFilter)]
         logging.getLogger("asyncio").setLevel(logging.NOTSET)
+        logging.getLogger("tensorflow").setLevel(logging.NOTSET)
         return
     os.environ.setdefault(TF_LOG_LEVEL, "3")
     logging.getLogger("asyncio").setLevel(logging.CRITICAL)
+    # TensorFlow's Python warnings (e.g. "... triggered tf.function retracing" when the speed claim builds
+    # a compiled step per gate combination) are not errors of this project's making: errors only
+    logging.getLogger("tensorflow").setLevel(logging.ERROR)
     if "tensorflow" not in sys.modules and not any(isinstance(f, _TensorFlowImportFilter) for f in sys.meta_path):
         sys.meta_path.insert(0, _TensorFlowImportFilter())
 

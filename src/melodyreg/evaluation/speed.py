@@ -5,7 +5,8 @@ beside them than about the strategies. :func:`step_times` times each strategy's
 step alone, in this process, in interleaved rounds (so a slow moment of a shared
 machine falls on every strategy alike), on the batches and at the iterations its
 runs trained on, spread over the whole run (scheduled sampling's ε then takes the
-values it had). Professor forcing's step depends on two gates: with the
+values it had); a timed iteration cuts its batch from the run's stream and takes
+the step, as the training loop does. Professor forcing's step depends on two gates: with the
 generator gate open it differentiates through its free run, and with the
 discriminator gate open it updates the discriminator. Each combination of the
 two is timed on its own (:attr:`~melodyreg.model.strategies.ProfessorForcing.force_gates`)
@@ -43,35 +44,36 @@ def gate_shares(histories: list[pd.DataFrame]) -> dict[tuple[int, int], float]:
     return {gates: pairs.count(gates) / max(1, len(pairs)) for gates in GATES}
 
 
-def _timer(config, batches: list[tuple[dict, int]], gates: tuple[int, int] | None = None):
-    """A function timing ``count`` steps of ``config``'s strategy, cycling through ``batches``
-    (``(batch, iteration)`` pairs), with professor forcing's gates held at ``gates``."""
+def _timer(config, batcher: Batcher, iterations: list[int], gates: tuple[int, int] | None = None):
+    """A function timing ``count`` training iterations of ``config``'s strategy as a run takes them (the
+    batch cut from the run's stream, then the step), cycling through ``iterations``, with professor
+    forcing's gates held at ``gates``."""
     training.set_seed(config.seed)
     strategy = strategies.make(build(config.model), config)
     if gates is not None:
         strategy.force_gates = gates
-    for batch, iteration in batches[:2]:  # trace and warm up
-        strategy.train_step(batch, iteration, training.step_seed(config.seed, iteration))
-    cycle = itertools.cycle(batches)
+    for iteration in iterations[:2]:  # trace and warm up
+        strategy.train_step(batcher.batch(iteration), iteration, training.step_seed(config.seed, iteration))
+    cycle = itertools.cycle(iterations)
 
     def time_steps(count: int) -> list[float]:
         times = []
         for _ in range(count):
-            batch, iteration = next(cycle)
+            iteration = next(cycle)
             seed = training.step_seed(config.seed, iteration)
             start = time.perf_counter()
-            strategy.train_step(batch, iteration, seed)
+            strategy.train_step(batcher.batch(iteration), iteration, seed)
             times.append(1000 * (time.perf_counter() - start))
         return times
 
     return time_steps
 
 
-def _batches(study: Study, config, count: int) -> list[tuple[dict, int]]:
-    """``count`` batches of the run's own stream, at iterations spread evenly over its training."""
+def _stream(study: Study, config, count: int) -> tuple[Batcher, list[int]]:
+    """The run's own batch stream, and ``count`` iterations spread evenly over its training."""
     batcher = Batcher(study.melodies("train"), config.train.window, config.train.batch_size, config.seed)
     iterations = np.linspace(0, config.train.iterations - 1, max(2, count)).round().astype(int)
-    return [(batcher.batch(int(i)), int(i)) for i in dict.fromkeys(iterations.tolist())]
+    return batcher, list(dict.fromkeys(iterations.tolist()))
 
 
 def _weighted(row: dict, shares: dict[tuple[int, int], float]) -> dict:
@@ -138,12 +140,12 @@ def step_times(
         shares = gate_shares([r.history for (name, _), r in runs.items() if name == "professor_forcing"])
     timers = {}
     for name in (name for name in configs if name not in kept):
-        batches = _batches(study, configs[name], rounds * steps)
+        batcher, iterations = _stream(study, configs[name], rounds * steps)
         if name == "professor_forcing":
             for gates in GATES:
-                timers[(name, gates)] = _timer(configs[name], batches, gates)
+                timers[(name, gates)] = _timer(configs[name], batcher, iterations, gates)
         else:
-            timers[(name, None)] = _timer(configs[name], batches)
+            timers[(name, None)] = _timer(configs[name], batcher, iterations)
     rows = []
     for round_ in range(rounds):
         measured = {key: float(np.median(timer(steps))) for key, timer in timers.items()}

@@ -238,6 +238,11 @@ class ProfessorForcing(Strategy):
     :class:`melodyreg.config.StrategyConfig`).
     """
 
+    # For timing only (melodyreg.evaluation.speed): ``(generator gate, discriminator gate)`` values used
+    # instead of the accuracy tests, so that each combination a run met can be timed on its own. Set it
+    # before the first step: the compiled step reads it when it is traced.
+    force_gates: tuple[float, float] | None = None
+
     def __init__(self, model: MelodyRNN, config: ExperimentConfig):
         s = config.strategy
         self.discriminator = Discriminator(s.pf_units, s.pf_pool)
@@ -294,6 +299,8 @@ class ProfessorForcing(Strategy):
         )
         gate_g = tf.cast(accuracy >= s.pf_gate_low, tf.float32)
         gate_d = tf.cast(accuracy < s.pf_gate_high, tf.float32)
+        if self.force_gates is not None:
+            gate_g, gate_d = (tf.constant(float(value)) for value in self.force_gates)
         if update_generator:
             variables = self.model.trainable_variables
 
