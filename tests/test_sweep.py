@@ -20,6 +20,7 @@ def cluster():
         yield local
 
 
+@pytest.mark.slow  # starts a Dask cluster: 10 s of the fast suite
 def test_workers_keep_glibcs_adaptive_malloc(cluster):
     """Dask's default MALLOC_TRIM_THRESHOLD_ made every training step 2.3 times slower; workers go without it."""
     import os
@@ -97,10 +98,19 @@ def test_ensure_runs_trains_once_then_loads(folk_corpus, folk_split, tmp_path, m
 
 
 @pytest.mark.slow
-def test_the_default_engine_is_a_local_cluster(folk_corpus, folk_split, tmp_path):
+def test_the_default_engine_is_a_local_cluster(folk_corpus, folk_split, tmp_path, monkeypatch):
+    started = []
+
+    def counted_cluster(workers=None):
+        started.append(workers)
+        return local_cluster(workers)
+
+    local_cluster = sweep.local_cluster
+    monkeypatch.setattr(sweep, "local_cluster", counted_cluster)
     configs = [tiny_config("dropout", iterations=2, seed=seed, split_digest=folk_split.digest) for seed in (1, 2)]
     runs = sweep.ensure_runs(configs, folk_corpus, folk_split, runs_dir=tmp_path, workers=2, progress=False)
-    assert all((r.folder / "weights.npz").is_file() for r in runs)
+    assert started == [2]  # no scheduler given: one local cluster of two workers trained both runs
+    assert [r.config for r in runs] == configs and all((r.folder / "done.json").is_file() for r in runs)
 
 
 @pytest.mark.slow

@@ -4,15 +4,20 @@ Layers, each importing only the ones below it (checked by import-linter, see
 ``pyproject.toml``)::
 
     cli          the command line (python -m melodyreg)
-    report       charts, audio, offline HTML, the book build
-    evaluation   measures, intervals over seeds, the poster's claims
+    report       charts, audio, offline HTML, what the chapters say, the book build
+    evaluation   the comparison, measures, intervals over seeds, the poster's claims
     runs         the run store, training runs on Dask, the study
     model        MelodyRNN, strategies, the training loop, generation
     data         corpus sources, melodies, the prepared corpus, split, windows
     options      every value a user gives, checked before work starts
-    config       frozen settings and profiles
-    constants    event codes, ranges, paths, the poster's numbers
+    protocol     the study's protocol per profile: seeds, tuning grid, sweep sizes
+    config       frozen settings and profiles, the run key
+    typecheck    settings fields checked against their annotations
     files        atomic writes and SHA-256 of result files
+    hardware     the machine a number came from (CPU, vector extensions, oneDNN)
+    console      progress on the terminal, TensorFlow kept quiet
+    prose        counts and lists in sentences built from numbers
+    constants    event codes, ranges, paths, the poster's numbers
 
 The chapters in ``book/`` sit on top and call into ``runs``, ``evaluation`` and
 ``report``.

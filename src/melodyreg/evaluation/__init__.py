@@ -1,6 +1,8 @@
 """Evaluation layer: measures over finished runs, intervals over seeds, the poster's claims.
 
-Modules: ``measures`` (held-out fit, hidden-state tests, exposure bias, feature comparison),
+Modules: ``comparison`` (the evaluation chapter's pipeline from its parameters, computed once),
+``histories`` (numbers read from training histories), ``measures`` (held-out fit, hidden-state
+tests, exposure bias, feature comparison),
 ``features`` (symbolic-music features, Yang & Lerch), ``intervals`` (bootstrap intervals),
 ``states`` (hidden-state sets and t-SNE), ``evidence`` (every measure of every run),
 ``tuning`` (settings chosen on validation data, the robustness map), ``speed`` (isolated step

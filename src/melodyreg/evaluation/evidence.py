@@ -68,7 +68,7 @@ EXPOSURE_PREFIXES = (1, 16, 64, 128, 256)  # beginnings of the exposure-bias cur
 EXPOSURE_MINIMUM = 32  # test melodies that must be long enough for a prefix (plus the continuation)
 
 
-def _shared_model(run, models: dict):
+def shared_model(run, models: dict):
     """``run``'s weights in the one model object kept per architecture (compiled functions trace once)."""
     key = (run.config.model.layers, run.config.model.num_classes)
     if key not in models:
@@ -123,7 +123,7 @@ def measure_run(
         state_batch, test_batch: teacher-forced training and test windows for the hidden-state tests.
         models: a cache of model objects by architecture, shared across calls (see :func:`gather`).
     """
-    model, seed = _shared_model(run, {} if models is None else models), run.config.seed
+    model, seed = shared_model(run, {} if models is None else models), run.config.seed
     row = {
         "strategy": run.config.strategy.name,
         "seed": seed,
@@ -225,7 +225,7 @@ def gather(
         if seed == study.seed:
             samples[name] = sampled
         curve = measures.exposure_curve(
-            _shared_model(run, options["models"]),
+            shared_model(run, options["models"]),
             test,
             prefixes=prefixes,
             continuation=continuation,

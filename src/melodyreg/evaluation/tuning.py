@@ -27,7 +27,7 @@ from tqdm.auto import tqdm
 
 from melodyreg.data.windows import eval_windows, openings
 from melodyreg.evaluation import claims, measures
-from melodyreg.evaluation.evidence import Evidence, _shared_model, history_measures
+from melodyreg.evaluation.evidence import Evidence, history_measures, shared_model
 from melodyreg.model import generation
 from melodyreg.prose import strategy_name
 from melodyreg.runs.study import Study
@@ -71,7 +71,7 @@ def tune(
     models, rows = {}, []
     for item in tqdm(study.grid, desc="scoring tuning runs", disable=not progress):
         run = item["run"]
-        model = _shared_model(run, models)
+        model = shared_model(run, models)
         nll = measures.heldout_fit(model, held_out)["nll"]
         sampled = generation.generate(model, num=num, steps=steps, seed=run.config.seed)
         generated = [sampled.events(i) for i in range(num)]

@@ -1,6 +1,8 @@
 """Report layer: charts, audio, offline HTML, and the book build.
 
 Modules: ``plots`` (Altair charts), ``display`` (offline HTML, players), ``audio``
-(FluidSynth → OGG), ``build`` (papermill + Jupyter Book), ``browser`` (the offline Chromium
-check), ``sphinx_offline`` (a Sphinx extension). The top layer below the chapters and the CLI.
+(FluidSynth → OGG), ``findings`` (what the evaluation chapter says), ``regularizers`` (what the
+chapters on each regularizer say), ``environment`` (the build's environment and times),
+``build`` (papermill + Jupyter Book), ``browser`` (the offline Chromium check),
+``sphinx_offline`` and ``sphinx_captions`` (Sphinx extensions). The top layer below the chapters and the CLI.
 """
