@@ -324,6 +324,65 @@ def test_pf_adversarial_designs_rescale_or_separate_the_fooling_gradient(design)
         np.testing.assert_allclose(after - start, -step.numpy(), rtol=1e-4, atol=1e-6)
 
 
+def adam_first_step(grads, learning_rate, optimizer):
+    """Keras's Adam, first step from zero moments: lr · g / (|g| + ε / √(1 − β₂)), whatever g's scale."""
+    floor = optimizer.epsilon / math.sqrt(1 - optimizer.beta_2)
+    return [learning_rate * g / (tf.abs(g) + floor) for g in grads]
+
+
+@pytest.mark.slow  # two professor-forcing models traced per case
+@pytest.mark.parametrize("design, lam", [("separate", 0.25), ("separate", 4.0), ("raw", 4.0)])
+def test_with_adam_lambda_is_a_step_size_under_separate_and_a_loss_weight_under_raw(design, lam):
+    """With Adam itself (not SGD): ``separate`` takes two Adam steps, NLL's at lr and fooling's at λ·lr, so
+    λ sets how far the adversarial step moves a weight, whatever the size of its gradient; ``raw`` takes one
+    Adam step on NLL + λ·fool, so λ only weighs the two gradients and no weight moves further than lr."""
+    config = tiny_config("professor_forcing", pf_lambda=lam, pf_adversarial=design, learning_rate=1e-3)
+    model, twin = seeded_model(config.model), seeded_model(config.model)
+    pf, reference = ProfessorForcing(model, config), ProfessorForcing(twin, config)
+    pf.force_gates = (1, 0)  # the adversarial term on, whatever the discriminator scores
+    for mine, theirs in zip(reference.discriminator.variables, pf.discriminator.variables):
+        mine.assign(theirs)
+    batch, seed = toy_batch(lengths=[9, 9, 6, 3]), training.step_seed(config.seed, 0)
+    before = weights_of(model.trainable_variables)
+    pf.train_step(batch, 0, seed)
+
+    inputs, labels, mask = batch["inputs"], batch["labels"], batch["mask"]
+    free = reference.free_run(inputs[:, 0], inputs.shape[1], strategies.fold(seed, 1))
+    variables = twin.trainable_variables
+    with tf.GradientTape(persistent=True) as tape:
+        logits, _, h_teacher = twin(inputs, training=True, seed=strategies.fold(seed, 2))
+        _, _, h_free = twin(free, training=True, seed=strategies.fold(seed, 3))
+        scores = reference.discriminator(
+            tf.concat([tf.stop_gradient(h_teacher), h_free], 0) * tf.concat([mask, mask], 0)[..., None]
+        )
+        fool = keras.losses.BinaryCrossentropy(from_logits=True)(tf.ones((4,)), scores[4:])
+        nll = masked_nll(logits, labels, mask)
+    g_nll = [tf.zeros(v.shape) if g is None else g for g, v in zip(tape.gradient(nll, variables), variables)]
+    g_fool = [tf.zeros(v.shape) if g is None else g for g, v in zip(tape.gradient(fool, variables), variables)]
+    lr, clip = config.train.learning_rate, config.train.clip_norm
+    if design == "separate":
+        first, _ = tf.clip_by_global_norm(g_nll, clip)
+        second, _ = tf.clip_by_global_norm(g_fool, clip)
+        steps = [
+            a + b
+            for a, b in zip(
+                adam_first_step(first, lr, pf.optimizer), adam_first_step(second, lam * lr, pf.adv_optimizer)
+            )
+        ]
+    else:
+        combined, _ = tf.clip_by_global_norm([a + lam * b for a, b in zip(g_nll, g_fool)], clip)
+        steps = adam_first_step(combined, lr, pf.optimizer)
+    moved = []
+    for after, start, step in zip(weights_of(model.trainable_variables), before, steps):
+        np.testing.assert_allclose(after - start, -step.numpy(), rtol=1e-3, atol=1e-8)
+        moved.append(np.abs(after - start).ravel() / lr)
+    largest = float(np.concatenate(moved).max())
+    if design == "raw":
+        assert largest <= 1 + 1e-4  # one Adam step: no weight moves further than lr, whatever λ
+    else:
+        assert largest > 1 + lam / 2  # where both steps agree in sign, a weight moves by up to (1 + λ)·lr
+
+
 @pytest.fixture
 def pf_setup():
     config = tiny_config("professor_forcing", pf_gate_high=1.0)
