@@ -49,6 +49,7 @@ def test_the_tuned_protocol_spends_the_same_budget_per_regularizer(tiny_tuned_st
             name,
             seed=seed,
             split_seed=first.seed,
+            split_digest=first.parts.digest,
             data=run.config.data,
             **{**run_overrides(), **tuned.selected[rule][name]},
         )
