@@ -1,0 +1,59 @@
+"""Expected best validation score against the tuning budget (Dodge et al. 2019, "Show your work").
+
+A tuned comparison reports each strategy's best setting out of the settings it was given. Whether
+one strategy beats another can depend on how many settings each got: a method that needs luck to
+find a good setting wins at a large budget and loses at a small one. Given the validation scores of
+B settings drawn at random from a strategy's search space, the expected best score of n settings
+drawn from the same space (n = 1 … B) is estimated from the empirical distribution of the B scores:
+with the scores sorted from worst to best, v₍₁₎ … v₍B₎,
+
+    E[best of n] = Σᵢ v₍ᵢ₎ · ((i / B)ⁿ − ((i − 1) / B)ⁿ),
+
+the chance that the i-th score is the best of n draws with replacement, times that score. At
+n = 1 it is the mean score, at large n the best one. Curves that cross say that the ordering of two
+strategies depends on the budget.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+
+def expected_best(scores: Sequence[float], budget: int, *, lower_is_better: bool = True) -> float:
+    """The expected best of ``budget`` settings drawn at random from the space that gave ``scores``.
+
+    Raises:
+        ValueError: no scores, a non-finite one, or a budget below 1.
+    """
+    x = np.asarray(scores, dtype=float)
+    if x.size == 0 or not np.isfinite(x).all():
+        raise ValueError(f"need finite scores, got {x.tolist()}")
+    if budget < 1:
+        raise ValueError(f"budget must be at least 1, got {budget}")
+    worst_first = np.sort(x)[::-1] if lower_is_better else np.sort(x)
+    rank = np.arange(1, x.size + 1) / x.size
+    chance = rank**budget - (rank - 1 / x.size) ** budget
+    return float(np.dot(worst_first, chance))
+
+
+def expected_best_curves(
+    frame: pd.DataFrame, score: str, by: str = "strategy", *, lower_is_better: bool = True
+) -> pd.DataFrame:
+    """:func:`expected_best` at every budget from 1 to the number of settings each group had.
+
+    Args:
+        frame: one row per tuning run (setting), with the group column ``by`` and the ``score``.
+
+    Returns:
+        ``by``, ``budget`` (settings drawn), ``expected best`` and ``settings`` (the group's B).
+    """
+    rows = []
+    for group, scores in frame.groupby(by, sort=False)[score]:
+        values = scores.dropna().to_numpy()
+        for n in range(1, len(values) + 1):
+            best = expected_best(values, n, lower_is_better=lower_is_better)
+            rows.append({by: group, "budget": n, "expected best": best, "settings": len(values)})
+    return pd.DataFrame(rows, columns=[by, "budget", "expected best", "settings"])

@@ -1,0 +1,43 @@
+"""Expected best score against the tuning budget (melodyreg.evaluation.budget), by hand."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from melodyreg.evaluation import budget
+
+
+def test_expected_best_by_hand():
+    # scores 3, 1, 2 (lower is better); best of 2 draws with replacement:
+    # P(1) = 1 - (2/3)^2 = 5/9, P(2) = (2/3)^2 - (1/3)^2 = 3/9, P(3) = 1/9 -> (5 + 6 + 3) / 9
+    assert budget.expected_best([3, 1, 2], 1) == pytest.approx(2.0)  # the mean
+    assert budget.expected_best([3, 1, 2], 2) == pytest.approx(14 / 9)
+    assert budget.expected_best([3, 1, 2], 200) == pytest.approx(1.0)  # the best, in the limit
+    assert budget.expected_best([3, 1, 2], 2, lower_is_better=False) == pytest.approx((5 * 3 + 3 * 2 + 1) / 9)
+
+
+def test_expected_best_agrees_with_simulated_draws():
+    scores = np.array([1.21, 1.18, 1.30, 1.17, 1.25, 1.19])
+    rng = np.random.default_rng(0)
+    draws = rng.choice(scores, size=(100_000, 3)).min(axis=1).mean()
+    assert budget.expected_best(scores, 3) == pytest.approx(draws, abs=2e-4)
+
+
+def test_curves_per_strategy_fall_with_the_budget():
+    frame = pd.DataFrame({"strategy": ["a"] * 3 + ["b"] * 2, "nll": [1.3, 1.1, 1.2, 1.0, 1.4]})
+    curves = budget.expected_best_curves(frame, "nll")
+    assert curves.groupby("strategy").budget.max().to_dict() == {"a": 3, "b": 2}
+    a = curves[curves.strategy == "a"]["expected best"].to_numpy()
+    assert a[0] == pytest.approx(1.2) and (np.diff(a) < 0).all()
+    assert (curves.settings == curves.strategy.map({"a": 3, "b": 2})).all()
+
+
+def test_bad_input_is_refused():
+    with pytest.raises(ValueError, match="finite scores"):
+        budget.expected_best([], 1)
+    with pytest.raises(ValueError, match="finite scores"):
+        budget.expected_best([1.0, float("nan")], 1)
+    with pytest.raises(ValueError, match="budget must be at least 1"):
+        budget.expected_best([1.0], 0)
