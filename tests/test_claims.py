@@ -1,9 +1,9 @@
 """Verdicts on the poster's claims follow the intervals of paired differences over seeds."""
 
 import pytest
+
 from helpers import POSTER_WORLD
 from helpers import strategy_runs as runs
-
 from melodyreg.evaluation import claims
 
 TIMINGS = {"step_ms": [40.0, 45.0, 50.0, 90.0]}

@@ -6,7 +6,7 @@ import functools
 
 import pytest
 
-from conftest import scale_notes, write_midi
+from helpers import scale_notes, write_midi
 from melodyreg import cli
 from melodyreg.data import dataset
 

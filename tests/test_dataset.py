@@ -8,7 +8,7 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from conftest import A_MINOR, C_MAJOR, maestro_config, write_midi
+from helpers import A_MINOR, C_MAJOR, maestro_config, write_midi
 from melodyreg.config import data_config
 from melodyreg.data import dataset, sources
 

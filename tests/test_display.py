@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import NO_EVENT as NE
+from helpers import NO_EVENT as NE
 from melodyreg.report import display, plots
 
 

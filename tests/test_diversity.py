@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from conftest import seeded_model
+from helpers import seeded_model
 from melodyreg.config import ModelConfig
 from melodyreg.constants import MELODY_NO_EVENT as NO_EVENT
 from melodyreg.evaluation import diversity

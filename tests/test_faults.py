@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import CORRUPT_MIDI, build_maestro, scale_notes, tiny_config, toy_melodies, write_midi
+from helpers import CORRUPT_MIDI, build_maestro, scale_notes, tiny_config, toy_melodies, write_midi
 from melodyreg import cli, config
 from melodyreg.data import dataset
 from melodyreg.model import training
@@ -62,7 +62,7 @@ def sides():
 KILL_SCRIPT = textwrap.dedent(
     """
     import sys
-    from conftest import tiny_config, toy_melodies
+    from helpers import tiny_config, toy_melodies
     from melodyreg.runs import sweep
 
     config = tiny_config("scheduled_sampling", iterations=60, checkpoint_every=4, eval_every=10)

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import seeded_model
+from helpers import seeded_model
 from melodyreg.config import ModelConfig
 from melodyreg.evaluation import frontier
 
@@ -67,7 +67,7 @@ def test_below_three_seeds_nothing_is_judged():
 
 
 def test_the_sweep_measures_every_model_at_every_temperature():
-    from conftest import toy_melodies
+    from helpers import toy_melodies
     from melodyreg.data.melodies import decode
 
     config = ModelConfig(layers=(8, 8))

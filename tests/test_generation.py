@@ -9,7 +9,7 @@ import pretty_midi
 import pytest
 import tensorflow as tf
 
-from conftest import seeded_model, toy_batch
+from helpers import seeded_model, toy_batch
 from melodyreg import constants as C
 from melodyreg.config import ModelConfig
 from melodyreg.data.melodies import encode

@@ -8,7 +8,7 @@ import zipfile
 
 import pytest
 
-from conftest import CORRUPT_MIDI, MAESTRO_COLUMNS, MAESTRO_ROWS, build_maestro, maestro_csv_text
+from helpers import CORRUPT_MIDI, MAESTRO_COLUMNS, MAESTRO_ROWS, build_maestro, maestro_csv_text
 from melodyreg.data import maestro as M
 
 EXPECTED_ENTRIES = [M.MaestroEntry(composer, title, split, midi) for composer, title, split, _, midi, _ in MAESTRO_ROWS]

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from conftest import seeded_model, toy_batch
+from helpers import seeded_model, toy_batch
 from melodyreg import constants as C
 from melodyreg.config import ModelConfig
 from melodyreg.evaluation import measures

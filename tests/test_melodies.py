@@ -7,9 +7,9 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from conftest import NO_EVENT as NE
-from conftest import NOTE_OFF as OFF
-from conftest import make_sequence, quantized, quarters
+from helpers import NO_EVENT as NE
+from helpers import NOTE_OFF as OFF
+from helpers import make_sequence, quantized, quarters
 from melodyreg import constants as C
 from melodyreg.data import melodies as mel
 from melodyreg.data.noteseq import note_seq

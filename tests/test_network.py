@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from conftest import seeded_model, toy_batch
+from helpers import seeded_model, toy_batch
 from melodyreg import constants as C
 from melodyreg.config import ModelConfig
 from melodyreg.model.network import stateless_dropout

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pandas as pd
-from helpers import strategy_runs
 
+from helpers import strategy_runs
 from melodyreg.evaluation import claims, observations
 
 ORDER = ["baseline", "dropout", "scheduled_sampling", "professor_forcing"]

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from conftest import build_maestro, scale_notes, write_midi
+from helpers import build_maestro, scale_notes, write_midi
 from melodyreg import config, options
 from melodyreg import constants as C
 from melodyreg.report import build

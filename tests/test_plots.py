@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import NO_EVENT as NE
-from conftest import NOTE_OFF as OFF
+from helpers import NO_EVENT as NE
+from helpers import NOTE_OFF as OFF
 from melodyreg.report import plots
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import DATA, make_sequence, midi_bytes_of, write_midi
+from helpers import DATA, make_sequence, midi_bytes_of, write_midi
 from melodyreg import constants as C
 from melodyreg.data import melodies, sources
 from melodyreg.data.noteseq import music_pb2

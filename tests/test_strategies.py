@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from conftest import seeded_model, tiny_config, toy_batch, weights_of
+from helpers import seeded_model, tiny_config, toy_batch, weights_of
 from melodyreg.model import strategies, training
 from melodyreg.model.losses import masked_nll
 from melodyreg.model.strategies import Discriminator, ProfessorForcing, ScheduledSampling, Strategy, inverse_sigmoid

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import tiny_config
+from helpers import tiny_config
 from melodyreg.runs import store, sweep
 
 

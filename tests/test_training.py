@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 import tensorflow as tf
 
-from conftest import seeded_model, tiny_config, toy_melodies, weights_of
+from helpers import seeded_model, tiny_config, toy_melodies, weights_of
 from melodyreg import config
 from melodyreg.config import ModelConfig
 from melodyreg.data.windows import eval_windows

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from conftest import as_numpy, toy_melodies
+from helpers import as_numpy, toy_melodies
 from melodyreg.data.melodies import decode
 from melodyreg.data.windows import Batcher, eval_windows, openings
 
