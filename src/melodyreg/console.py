@@ -33,7 +33,7 @@ from typing import TextIO
 from melodyreg.prose import counted
 
 TF_LOG_LEVEL = "TF_CPP_MIN_LOG_LEVEL"  # 0 shows every C++ log line, 3 none
-STEPS = 10  # lines per run where the terminal cannot redraw one
+LINES_PER_RUN = 10  # progress lines per run where the terminal cannot redraw one
 # What TensorFlow 2.21 writes to file descriptor 2 while it is imported, whatever TF_CPP_MIN_LOG_LEVEL
 # says (its start-up logging goes through absl before absl is initialised): absl's notice, then
 # glog-style INFO, WARNING and ERROR lines such as "I0000 00:00:17.9 2104 port.cc:153] oneDNN custom
@@ -205,7 +205,7 @@ class RunProgress:
             )
 
     def _step(self) -> int:
-        return max(1, self.total // STEPS)
+        return max(1, self.total // LINES_PER_RUN)
 
     def eta(self) -> float | None:
         """Seconds left at the pace of this session, or ``None`` before the first iteration."""

@@ -12,10 +12,11 @@ from collections.abc import Sequence
 import pandas as pd
 from IPython.display import Markdown
 
-from melodyreg import constants as C
 from melodyreg.evaluation import histories
 from melodyreg.model import generation
+from melodyreg.prose import joined
 from melodyreg.report import plots
+from melodyreg.report.display import strategy_label
 from melodyreg.runs.study import Study
 
 # History columns drawn for each strategy that logs its own (column → legend label).
@@ -44,7 +45,7 @@ def curves(study: Study, names: Sequence[str] | None = None, smooth: int = 50) -
         held = history[history.phase == "eval"][["iteration", "loss"]].copy()
         held["phase"] = "eval"
         frame = pd.concat([train, held])
-        frame["strategy"] = C.STRATEGY_LABELS[name]
+        frame["strategy"] = strategy_label(name)
         frames.append(frame)
     return pd.concat(frames, ignore_index=True)
 
@@ -55,7 +56,7 @@ def design_curves(study: Study, smooth: int = 50) -> pd.DataFrame:
     for design, run in study.designs.items():
         train = run.history[run.history.phase == "train"][["iteration", "loss"]].copy()
         train["loss"] = train["loss"].rolling(smooth, min_periods=1).mean()
-        frames.append(train.assign(phase="train", strategy=f"{C.STRATEGY_LABELS['professor_forcing']} ({design})"))
+        frames.append(train.assign(phase="train", strategy=f"{strategy_label('professor_forcing')} ({design})"))
     return pd.concat(frames, ignore_index=True)
 
 
@@ -75,7 +76,7 @@ def model_note(study: Study) -> str:
     config = _first_config(study)
     layers = config.model.layers
     count = ("one", "two", "three", "four")[len(layers) - 1] if len(layers) <= 4 else f"{len(layers)}"
-    units = f"{layers[0]}" if len(set(layers)) == 1 else ", ".join(map(str, layers[:-1])) + f" and {layers[-1]}"
+    units = f"{layers[0]}" if len(set(layers)) == 1 else joined([str(n) for n in layers])
     plural = "s" * (len(layers) != 1)
     train = config.train
     return f"{count} LSTM layer{plural} of {units} units, {train.iterations:,} iterations of batch {train.batch_size}"
@@ -85,7 +86,7 @@ def sample_frame(samples: dict[str, generation.Generated]) -> pd.DataFrame:
     """Every generated melody's log-likelihood: strategy (label and name), melody number, value."""
     return pd.DataFrame(
         [
-            {"strategy": C.STRATEGY_LABELS[name], "name": name, "melody": i + 1, "log_likelihood": float(ll)}
+            {"strategy": strategy_label(name), "name": name, "melody": i + 1, "log_likelihood": float(ll)}
             for name, sampled in samples.items()
             for i, ll in enumerate(sampled.log_likelihood)
         ]
