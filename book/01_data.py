@@ -22,13 +22,11 @@ seed = 2017  # seeds the train/validation/test split and the examples shown
 workers = None  # processes that prepare the corpus; None uses every core
 
 # %%
-import numpy as np
 from IPython.display import Markdown, display
 
-from melodyreg import config
 from melodyreg import constants as C
-from melodyreg.data import dataset, splits
-from melodyreg.data.melodies import decode
+from melodyreg.data import splits
+from melodyreg.report import corpus as described
 from melodyreg.report import display as show
 from melodyreg.report import plots
 
@@ -65,23 +63,8 @@ show.enable_offline_charts()
 # only, which is why it is not part of the default build.
 
 # %%
-data = config.data_config(profile, source=source, path=path, maestro_split=maestro_split)
-corpus = dataset.prepare(data, workers=workers)
-parts = splits.split(corpus, seed)
-summary = corpus.summary()
-display(
-    Markdown(
-        f"Read **{summary['pieces read']:,}** pieces from `{data.source}` "
-        f"({', '.join(data.collections) if data.source in ('folk', 'essen') else data.path}); "
-        f"**{summary['pieces with melodies']:,}** gave at least one melody, "
-        f"**{summary['melodies']:,}** melodies of **{summary['steps']:,}** steps in all. "
-        f"The test side holds **{len(parts.test):,}** melodies ({len(parts.test) / len(corpus.melodies):.1%}), "
-        f"the validation side **{len(parts.valid):,}** ({len(parts.valid) / len(corpus.melodies):.1%}). "
-        f"Before splitting, **{parts.duplicate_tunes:,}** tunes were found written down more than once "
-        f"({parts.duplicates:,} copies merged into them, {parts.near_duplicates:,} of them near-copies that "
-        f"no exact comparison finds); each is kept on one side."
-    )
-)
+data, corpus, parts = described.prepare(globals())
+display(Markdown(described.summary_line(data, corpus, parts)))
 
 # %%
 show.table(
@@ -192,8 +175,7 @@ show.listed(
 
 # %%
 train_melodies = parts.melodies(corpus, "train")
-show.glue("common-pitch-classes", plots.common_pitch_classes(train_melodies))
-show.glue("data-no-event", f"{np.mean(np.concatenate(train_melodies) == 0):.0%}")
+show.glue_all(described.training_glue(train_melodies))
 
 # %%
 show.figure(
@@ -228,39 +210,18 @@ show.figure(
 # 256 steps (32 seconds at 120 quarter notes a minute) of each melody, after transposition to C.
 
 # %%
-rng = np.random.default_rng(seed)
-examples = rng.choice(parts.train, size=min(3, len(parts.train)), replace=False)
-first = int(examples[0])
-title = corpus.titles[corpus.melody_piece[first]] or corpus.pieces[corpus.melody_piece[first]]
-shown = corpus.melodies[first][:256]
+examples = described.examples(parts, seed)
 show.figure(
-    plots.piano_roll(shown, title),
+    described.piano_roll(corpus, examples[0]),
     "fig-piano-roll",
-    f"Piano roll of a training melody drawn with the chapter's seed, *{title}*, "
-    + (f"its first {len(shown)} steps" if len(shown) < len(corpus.melodies[first]) else f"all {len(shown)} steps")
-    + "; dotted lines mark every 16 steps (four quarter notes), a grid for reading the rhythm, not the tune's bar "
-    "lines: the encoded melodies keep no time signature, and a tune in 6/8, say, has bars of 12 steps.",
+    described.piano_roll_caption(corpus, examples[0]),
 )
 
 # %%
-for player in show.melody_players(
-    [decode(corpus.melodies[i][:256]) for i in examples],
-    [corpus.titles[corpus.melody_piece[i]] or corpus.pieces[corpus.melody_piece[i]] for i in examples],
-    stem="training-melody",
-):
-    display(player)
+display(*described.players(corpus, examples))
 
 # %%
-show.glue("data-melodies", f"{summary['melodies']:,}")
-show.glue("data-steps", f"{summary['steps']:,}")
-show.glue("data-train", f"{len(parts.train):,}")
-show.glue("data-valid", f"{len(parts.valid):,}")
-show.glue("data-test", f"{len(parts.test):,}")
-show.glue("data-duplicates", f"{parts.duplicate_tunes:,}")
-show.glue("data-near-copies", f"{parts.near_duplicates:,}")
-show.glue("data-near-threshold", f"{C.NEAR_DUPLICATE:g}")
-for side, median in nearest.groupby("side").similarity.median().items():
-    show.glue(f"data-nearest-{side}", f"{median:.2f}")
+show.glue_all(described.closing_glue(corpus, parts, nearest))
 
 # %% [markdown]
 # ## What this shows

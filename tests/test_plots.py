@@ -167,16 +167,6 @@ def test_the_robustness_map_colours_margins_in_seed_spreads():
     assert rect["encoding"]["y"]["field"] == "brief" and spec["height"] == 2 * 22  # one row per claim
 
 
-def test_common_pitch_classes_by_hand():
-    from melodyreg.data.melodies import encode
-
-    # onsets: G4 three times, C4 and C5 (one class) twice, E4 once; NO_EVENT and NOTE_OFF are not onsets
-    melody = encode([67, -2, 67, -1, 67, 60, 72, 64])
-    assert plots.common_pitch_classes([melody]) == "G (dominant), C (tonic) and E (major third)"
-    assert plots.common_pitch_classes([melody], top=1) == "G (dominant)"
-    assert plots.common_pitch_classes([encode([-2, -1])]) == "none"
-
-
 def rendered_size(chart) -> tuple[float, float]:
     """Width and height of a chart as Vega lays it out (axes, title and legend included), by vl-convert."""
     import re

@@ -82,21 +82,6 @@ def event_class_counts(melodies: Sequence[np.ndarray]) -> pd.DataFrame:
     )
 
 
-DEGREES = ("tonic", "raised tonic", "supertonic", "minor third", "major third", "subdominant", "tritone",
-           "dominant", "minor sixth", "major sixth", "minor seventh", "leading tone")  # fmt: skip  # above C
-
-
-def common_pitch_classes(melodies: Sequence[np.ndarray], top: int = 3) -> str:
-    """The ``top`` most frequent pitch classes of note onsets, with their degree above C, most common first."""
-    onsets = event_class_counts(melodies).query("kind == 'note on'")
-    pitch = onsets["class"].to_numpy() - 2 + C.MIN_PITCH
-    per_class = (
-        pd.Series(onsets["count"].to_numpy()).groupby(pitch % 12).sum().sort_values(ascending=False, kind="stable")
-    )
-    names = [f"{PITCH_NAMES[pc]} ({DEGREES[pc]})" for pc in per_class.index[:top] if per_class[pc] > 0]
-    return ", ".join(names[:-1]) + (" and " if len(names) > 1 else "") + names[-1] if names else "none"
-
-
 def event_class_chart(melodies: Sequence[np.ndarray], title: str = "Event classes") -> alt.Chart:
     """Bar chart of how often each class occurs (log scale: NO_EVENT dominates)."""
     frame = event_class_counts(melodies)
