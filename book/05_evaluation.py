@@ -432,29 +432,35 @@ display(Markdown(findings.exposure_note(exposure)))
 
 # %%
 robust = evaluated.robustness  # empty at a profile without tuning settings
+show.figure(
+    plots.robustness_chart(evidence.label(robust), "Each claim at every tuning setting") if len(robust) else None,
+    "fig-robustness",
+    "The verdict robustness map. Each cell recomputes a claim with one strategy at one tuning setting "
+    "(the others at their chosen settings, one seed): blue where it goes the claimed way, red where it "
+    "does not, in units of the seed spread of the final comparison (the darkest cells are three "
+    "spreads or more from zero); a dot marks the chosen setting. A claim that turns red only in pale "
+    "cells does not hinge on a setting.",
+)
+
+# %%
+show.table(
+    tuning.flips(robust) if len(robust) else None,
+    "Where each claim holds and flips across the tuning settings (one seed each). The reading gives, for "
+    "each strategy whose settings split the claim, the threshold along its knob where there is one "
+    "(for example ss_k ≤ 500 flips, ≥ 650 holds) and the other settings by name.",
+    name="tbl-flips",
+)
+
+# %%
+show.table(
+    tuning.hinges(robust) if len(robust) else None,
+    "Claims robust to the settings, and those that hinge on one (a flip beyond the seed spread).",
+    name="tbl-hinges",
+)
+
+# %%
 if len(robust):
     display(
-        show.figure(
-            plots.robustness_chart(evidence.label(robust), "Each claim at every tuning setting"),
-            "fig-robustness",
-            "The verdict robustness map. Each cell recomputes a claim with one strategy at one tuning setting "
-            "(the others at their chosen settings, one seed): blue where it goes the claimed way, red where it "
-            "does not, in units of the seed spread of the final comparison (the darkest cells are three "
-            "spreads or more from zero); a dot marks the chosen setting. A claim that turns red only in pale "
-            "cells does not hinge on a setting.",
-        ),
-        show.table(
-            tuning.flips(robust),
-            "Where each claim holds and flips across the tuning settings (one seed each). The reading gives, for "
-            "each strategy whose settings split the claim, the threshold along its knob where there is one "
-            "(for example ss_k ≤ 500 flips, ≥ 650 holds) and the other settings by name.",
-            name="tbl-flips",
-        ),
-        show.table(
-            tuning.hinges(robust),
-            "Claims robust to the settings, and those that hinge on one (a flip beyond the seed spread).",
-            name="tbl-hinges",
-        ),
         show.listed(
             tuning.robustness_display(robust),
             "Every claim at every tuning setting (one seed each; margin > 0: the claimed direction; a claim "
@@ -462,7 +468,7 @@ if len(robust):
             "robustness.csv",
             name="tbl-robustness",
             data=robust,
-        ),
+        )
     )
 
 # %% [markdown]

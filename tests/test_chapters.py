@@ -185,3 +185,32 @@ def test_the_label_finder_sees_figures_tables_and_conditional_ones(tmp_path):
     assert _defined_labels(source) == {"fig-a", "tbl-b", "tbl-c"}
     assert NUMREF.findall(_glued_myst(source)["cites"]) == ["tbl-b"]
     assert NUMREF.findall("see {numref}`Figure %s <fig-a>` and {numref}`tbl-b`") == ["fig-a", "tbl-b"]
+
+
+def _captioned_per_cell(source) -> list[int]:
+    """How many numbered figures and tables (``show.figure``, ``show.table(..., name=...)``, ``show.listed(...,
+    name=...)``) each code cell of a chapter makes."""
+    counts = []
+    for cell in jupytext.read(source).cells:
+        if cell.cell_type != "code":
+            continue
+        calls = [
+            node
+            for node in ast.walk(ast.parse(cell.source))
+            if isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and isinstance(node.func.value, ast.Name)
+            and node.func.value.id == "show"
+            and (
+                node.func.attr == "figure"
+                or (node.func.attr in ("table", "listed") and any(k.arg == "name" for k in node.keywords))
+            )
+        ]
+        counts.append(len(calls))
+    return counts
+
+
+@pytest.mark.parametrize("source", CHAPTERS, ids=lambda p: p.stem)
+def test_a_numbered_figure_or_table_is_the_only_one_of_its_cell(source):
+    """The build numbers a captioned output only when it is its cell's one display output (fold_code)."""
+    assert max(_captioned_per_cell(source), default=0) <= 1
