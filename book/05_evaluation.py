@@ -56,8 +56,9 @@ show.enable_offline_charts()
 # over seeds with a bootstrap interval {cite}`efron1993bootstrap` that resamples seeds; a
 # difference between strategies is paired by seed. A plain percentile bootstrap is much too narrow
 # for a handful of seeds, so we use Hesterberg's expanded percentile interval
-# {cite}`hesterberg2015teachers` (see `melodyreg.evaluation.intervals`). Below three seeds no claim
-# is judged: it is marked *untested*, with its evidence shown. The one exception is the claim about
+# {cite}`hesterberg2015teachers` (see `melodyreg.evaluation.intervals`). Below
+# {glue:text}`min-seeds` paired seeds no claim is judged: it is marked *untested*, with its
+# evidence shown. The one exception is the claim about
 # training speed, whose replicates are repeated timings of one training step, not seeds.
 
 # %%
@@ -70,7 +71,8 @@ display(Markdown(findings.protocol_line(evaluated)))
 # ## Tuning: the same budget for every strategy, chosen on validation data
 #
 # Each regularizer gets the same number of settings over its own knobs, each trained once at the
-# first seed: scheduled sampling's decay $k$ (from a schedule that still feeds mostly true inputs
+# study's seed (the final comparison then trains the chosen settings at fresh seeds, so no
+# tuning run, and none of its validation luck, enters a verdict): scheduled sampling's decay $k$ (from a schedule that still feeds mostly true inputs
 # at its end to one that feeds almost none) and one schedule with a floor ($\varepsilon \ge 0.5$);
 # dropout's rate; professor forcing's weight $\lambda$, its gates (including off), and a stronger
 # discriminator (every step instead of quarter-note averages; or reading the output distribution
@@ -109,7 +111,9 @@ show.table(
 # together into two dimensions, as the poster did ({numref}`fig-tsne`).
 
 # %%
-hidden = states.hidden_state_sets(evaluated.study, evaluated.evidence.samples, per_side=evaluated.per_side)
+hidden = states.hidden_state_sets(
+    evaluated.study, evaluated.evidence.samples, evaluated.evidence.sample_runs, per_side=evaluated.per_side
+)
 show.figure(
     plots.tsne_chart(states.tsne_frame(hidden, evaluated.study.seed)),
     "fig-tsne",
@@ -189,8 +193,9 @@ show.figure(
 show.glue_all(findings.held_out_glue(evaluated))
 
 # %% [markdown]
-# The two held-out numbers differ on purpose. The curve in {numref}`fig-all-valid` ends, for the
-# baseline, at {glue:text}`curve-end-baseline` nats per event: the mean over the first
+# The two held-out numbers differ on purpose. The baseline's validation curve (drawn in
+# {numref}`fig-all-valid` for its default run) ends, for its first run of the final comparison, at
+# {glue:text}`curve-end-baseline` nats per event: the mean over the first
 # {glue:text}`eval-windows` windows cut from the **validation** side, the quick check made every
 # {glue:text}`eval-every` iterations while training. The tables below score the **test** side,
 # every window of every melody (consecutive windows of {glue:text}`eval-window` steps, each read

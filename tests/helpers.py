@@ -272,7 +272,7 @@ def maestro_config(path, **overrides):
 STRATEGY_ORDER = ["baseline", "dropout", "scheduled_sampling", "professor_forcing"]
 
 
-def strategy_runs(values: dict[str, list[float]], seeds: int = 3, index: str = "seed") -> pd.DataFrame:
+def strategy_runs(values: dict[str, list[float]], seeds: int = 5, index: str = "seed") -> pd.DataFrame:
     """One row per (strategy, seed); ``values`` gives every column's value per strategy as a base level."""
     rows = []
     for s_index, name in enumerate(STRATEGY_ORDER):

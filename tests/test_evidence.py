@@ -27,6 +27,28 @@ def found(tiny_tuned_study):
     return evidence.gather(tiny_tuned_study[2], **OPTIONS)
 
 
+def test_each_state_panel_reads_one_network_the_one_that_generated_its_melodies(tiny_tuned_study, found):
+    from melodyreg.evaluation import states
+    from melodyreg.model import generation
+    from melodyreg.runs.study import state_batch
+
+    study = tiny_tuned_study[2]
+    sets = states.hidden_state_sets(study, found.samples, found.sample_runs, per_side=40, window=16)
+    assert set(sets) == set(found.samples) == set(found.sample_runs) == set(STRATEGIES)
+    batch = state_batch(study, 40, 16)
+    for name, (teacher, _) in sets.items():
+        run = found.sample_runs[name]
+        assert run.folder == study.final[("nll", name, study.seeds[0])].folder  # the run behind the samples
+        assert run.folder != study.runs[name].folder  # a fresh seed: not the default (tuning) run
+        mine, mask = generation.teacher_forced_hidden(run.model(), batch)
+        other, _ = generation.teacher_forced_hidden(study.runs[name].model(), batch)
+        rows = {tuple(np.round(r, 6)) for r in mine[mask]}
+        assert all(tuple(np.round(r, 6)) in rows for r in teacher)  # every state is this network's
+        assert not any(tuple(np.round(r, 6)) in rows for r in other[mask][:5])
+    with pytest.raises(ValueError, match="no run for the samples of baseline"):
+        states.hidden_state_sets(study, found.samples, {}, per_side=40, window=16)
+
+
 def test_every_run_of_the_final_comparison_is_measured(tiny_tuned_study, found):
     final = tiny_tuned_study[2]
     runs = found.runs
@@ -139,7 +161,9 @@ def test_step_times_time_the_settings_the_rule_chose(tiny_tuned_study, monkeypat
         speed, "_timer", lambda config, batcher, iterations, gates=None: timed.append(config) or (lambda n: [2.0] * n)
     )
     times = speed.step_times(study, rule="quality", rounds=1, steps=1)
-    chosen = {run.config for (rule, _, seed), run in study.final.items() if rule == "quality" and seed == study.seed}
+    chosen = {
+        run.config for (rule, _, seed), run in study.final.items() if rule == "quality" and seed == study.seeds[0]
+    }
     timed_pf = [c for c in timed if c.strategy.name == "professor_forcing"]
     assert {c for c in chosen if c.strategy.name != "professor_forcing"} <= set(timed)
     assert len(timed) == len(chosen) + 3 and len(timed_pf) == 4  # professor forcing: each combination of gates

@@ -7,6 +7,7 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 
+from melodyreg import protocol
 from melodyreg.evaluation import intervals
 from melodyreg.evaluation.comparison import Comparison
 from melodyreg.evaluation.evidence import Evidence
@@ -44,16 +45,19 @@ def run(folder: str, history: pd.DataFrame | None = None):
     return SimpleNamespace(folder=folder, history=history, config=SimpleNamespace(train=train))
 
 
-def comparison(*, seeds=(2017,), grid=(), frontier=None, robustness=None, quality=None, **fields) -> Comparison:
-    """A comparison of hand-made tables around a study of ``seeds`` (tuned when ``grid`` is given)."""
+def comparison(
+    *, seeds=(2017,), seed=None, grid=(), frontier=None, robustness=None, quality=None, **fields
+) -> Comparison:
+    """A comparison of hand-made tables around a study of ``seeds`` (tuned when ``grid`` is given; the study's
+    ``seed``, default the first of ``seeds``)."""
     history = pd.DataFrame({"phase": ["eval", "eval"], "loss": [2.0, 1.5], "iteration": [1, 2]})
     study = SimpleNamespace(
         profile="smoke" if grid else "poster",
-        seed=seeds[0],
+        seed=seeds[0] if seed is None else seed,
         seeds=tuple(seeds),
         grid=list(grid),
         runs={name: run(f"{name}-0", history) for name in ORDER},
-        final={("nll", name, s): run(f"{name}-{s}") for name in ORDER for s in seeds},
+        final={("nll", name, s): run(f"{name}-{s}", history) for name in ORDER for s in seeds},
         tuned=bool(grid),
     )
     runs = pd.concat([measured(seeds), quality if quality is not None else measured(seeds).iloc[:0]])
@@ -87,8 +91,10 @@ def test_the_protocol_line_names_the_posters_protocol_without_a_grid():
 
 
 def test_the_protocol_line_counts_the_tuning_runs_of_a_tuned_study():
-    line = findings.protocol_line(comparison(seeds=(2017, 2018), grid=[{}, {}, {}]))
-    assert line.startswith("Profile `smoke`: 3 tuning runs at seed 2017, then 2 seeds per strategy (2017, 2018)")
+    line = findings.protocol_line(comparison(seeds=(2018, 2019), seed=2017, grid=[{}, {}, {}]))
+    assert line.startswith(
+        "Profile `smoke`: 3 tuning runs at seed 2017, then 2 fresh seeds per strategy (2018, 2019, none a tuning run's)"
+    )
     assert "8 runs in the final comparison." in line  # four strategies at two seeds, each its own folder
 
 
@@ -97,6 +103,7 @@ def test_the_opening_glue_cites_the_tuning_tables_only_where_they_exist():
     assert untuned["ll-count"] == "10" and untuned["ll-steps"] == "128"
     assert "poster's protocol" in untuned["tuning-cited"].data
     assert "{numref}`tbl-tuning`" in findings.opening_glue(comparison(grid=[{}]), 10, 128)["tuning-cited"].data
+    assert untuned["min-seeds"] == str(protocol.MIN_SEEDS)
 
 
 def test_the_tuning_table_drops_the_json_and_rounds_and_is_none_without_a_grid():
@@ -163,9 +170,9 @@ def test_the_lengths_caption_warns_only_when_the_sweep_drew_more_melodies():
 @pytest.mark.parametrize(
     ("verdicts", "seeds", "expected"),
     [
-        (["no", "yes", "yes"], 3, "Scheduled sampling and professor forcing beat the temperature-tuned baseline"),
-        (["no", "yes", "no"], 3, "Scheduled sampling beats the temperature-tuned baseline"),
-        (["no", "inconclusive", "no"], 3, "No regularizer beats the temperature-tuned baseline"),
+        (["no", "yes", "yes"], 5, "Scheduled sampling and professor forcing beat the temperature-tuned baseline"),
+        (["no", "yes", "no"], 5, "Scheduled sampling beats the temperature-tuned baseline"),
+        (["no", "inconclusive", "no"], 5, "No regularizer beats the temperature-tuned baseline"),
         (["untested", "untested", "untested"], 2, "With 2 seeds the frontier verdicts are untested"),
     ],
 )

@@ -33,9 +33,9 @@ def test_margins_by_hand():
     assert np.isnan(found.loc[1.3, "margin"])  # beyond the baseline's most diverse point
 
 
-def _three_seeds(shift):
+def _five_seeds(shift):
     rows = []
-    for seed in (1, 2, 3):
+    for seed in (1, 2, 3, 4, 5):
         rows += points("baseline", seed, (0.5, 0.2, 0.9), (1.0, 1.0, 0.5))
         rows += points("dropout", seed, (1.0, 0.6, 0.7 + shift + 0.001 * seed))
     return pd.DataFrame(rows)
@@ -43,11 +43,11 @@ def _three_seeds(shift):
 
 @pytest.mark.parametrize("shift, verdict", [(0.1, "yes"), (-0.1, "no"), (0.0, "inconclusive")])
 def test_verdicts(shift, verdict):
-    frame = _three_seeds(shift)
+    frame = _five_seeds(shift)
     if shift == 0.0:  # margins of both signs: 0.001 - 0.01, ...
-        frame.loc[frame.strategy == "dropout", frontier.QUALITY] = [0.69, 0.71, 0.70]
+        frame.loc[frame.strategy == "dropout", frontier.QUALITY] = [0.69, 0.71, 0.70, 0.695, 0.705]
     row = frontier.verdicts(frame).iloc[0]
-    assert (row.strategy, row.verdict, row.seeds) == ("dropout", verdict, 3)
+    assert (row.strategy, row.verdict, row.seeds) == ("dropout", verdict, 5)
 
 
 def test_the_summary_sentence_names_every_regularizer_and_its_verdict():
@@ -58,11 +58,11 @@ def test_the_summary_sentence_names_every_regularizer_and_its_verdict():
     assert frontier.summary(table.iloc[:0]) == "No regularizer was compared."
 
 
-def test_below_three_seeds_nothing_is_judged():
-    frame = _three_seeds(0.1)
-    row = frontier.verdicts(frame[frame.seed < 3]).iloc[0]
-    assert row.verdict.startswith("untested (2 runs: above it at temperature ")
-    below = frontier.verdicts(_three_seeds(-0.1).query("seed == 1")).iloc[0]
+def test_below_five_seeds_nothing_is_judged():
+    frame = _five_seeds(0.1)
+    row = frontier.verdicts(frame[frame.seed < 5]).iloc[0]
+    assert row.verdict.startswith("untested (4 runs: above it at temperature ")
+    below = frontier.verdicts(_five_seeds(-0.1).query("seed == 1")).iloc[0]
     assert below.verdict == "untested (1 run: below it at every temperature)"
 
 

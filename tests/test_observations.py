@@ -125,12 +125,12 @@ def test_the_claims_summary_counts_what_was_judged_and_says_what_was_not():
     text = observations.claims_summary(poster)
     assert text.startswith("Of the poster's 3 claims, this build can judge one, “Speed”, and finds it contradicted; ")
     assert (
-        "the other 2 need at least 3 seeds per strategy." in text
+        "the other 2 need at least 5 seeds per strategy." in text
         and "1 goes the poster's way and 1 the other way" in text
     )
     none = poster.iloc[1:]
     assert observations.claims_summary(none).startswith(
-        "None of the poster's 2 claims can be judged with so few runs: each needs at least 3 seeds per strategy."
+        "None of the poster's 2 claims can be judged with so few runs: each needs at least 5 seeds per strategy."
     )
 
 
@@ -150,7 +150,7 @@ def test_the_leader_is_named_with_whether_its_lead_beats_the_seed_noise():
     )
     one = observations.leader(strategy_runs(world, seeds=1), "nll")
     assert one.startswith("dropout's, in a single run per strategy: an ordering, not a verdict")
-    noisy = strategy_runs(world, seeds=4)
+    noisy = strategy_runs(world, seeds=6)
     noisy.loc[(noisy.strategy == "baseline") & (noisy.seed == 0), "nll"] = 0.98  # one seed where the baseline wins
     assert observations.leader(noisy, "nll") == (
         "dropout's by its mean, but its lead over the baseline is within the seed noise (paired intervals include zero)"
@@ -159,7 +159,7 @@ def test_the_leader_is_named_with_whether_its_lead_beats_the_seed_noise():
 
 def test_against_the_baseline_names_who_is_better_worse_or_not_told_apart():
     world = {"excess": [0.30, 0.30, 0.20, 0.40]}  # dropout equal, SS lower, PF higher
-    noisy = strategy_runs(world, seeds=4)
+    noisy = strategy_runs(world, seeds=6)
     noisy.loc[(noisy.strategy == "dropout") & (noisy.seed == 0), "excess"] = 0.25
     noisy.loc[(noisy.strategy == "dropout") & (noisy.seed == 1), "excess"] = 0.36
     assert observations.against_baseline(noisy, "excess") == (
@@ -173,7 +173,7 @@ def test_against_the_baseline_names_who_is_better_worse_or_not_told_apart():
 
 def test_the_leader_handles_higher_is_better_missing_values_and_nothing_to_compare():
     world = {"log_likelihood": [-200.0, -201.0, -300.0, -310.0]}  # baseline and dropout close at the top
-    noisy = strategy_runs(world, seeds=4)
+    noisy = strategy_runs(world, seeds=6)
     noisy.loc[(noisy.strategy == "dropout") & (noisy.seed == 0), "log_likelihood"] = -199.0
     assert observations.leader(noisy, "log_likelihood", lower=False) == (
         "the baseline's by its mean, but its lead over dropout is within the seed noise (paired intervals include zero)"
@@ -184,13 +184,15 @@ def test_the_leader_handles_higher_is_better_missing_values_and_nothing_to_compa
 
 
 def test_against_the_baseline_when_nothing_is_told_apart_and_when_higher_is_better():
-    tied = strategy_runs({"excess": [0.30, 0.30, 0.30, 0.30]}, seeds=4)
+    tied = strategy_runs({"excess": [0.30, 0.30, 0.30, 0.30]}, seeds=6)
     tied.loc[tied.seed == 0, "excess"] += [0.0, 0.05, -0.05, 0.05]  # noise both ways, no direction
     tied.loc[tied.seed == 1, "excess"] += [0.0, -0.05, 0.05, -0.05]
     assert observations.against_baseline(tied, "excess") == (
         "Paired by seed, dropout, scheduled sampling and professor forcing are not told apart from the baseline."
     )
-    higher = strategy_runs({"overlap": [0.80, 0.90, 0.70, 0.80]}, seeds=4)
+    higher = strategy_runs({"overlap": [0.80, 0.90, 0.70, 0.80]}, seeds=6)
     assert observations.against_baseline(higher, "overlap", lower=False).startswith(
-        "Paired by seed, beyond the seed noise: dropout better than the baseline; scheduled sampling worse than"
+        # professor forcing's jitter grows with the seed: at six seeds its small lead holds at every one
+        "Paired by seed, beyond the seed noise: dropout and professor forcing better than the baseline; "
+        "scheduled sampling worse than"
     )

@@ -140,7 +140,7 @@ def test_values_are_checked_together_and_make_the_configs():
     assert checked.data == config.data_config("smoke")
     assert options.check({"profile": "smoke"}).experiment is None
     assert options.check({"out": "x"}).data is None
-    with pytest.raises(ConfigError, match=r"^-p seed 4294967292 with 5 seeds reaches seed 4294967296, beyond 42949"):
+    with pytest.raises(ConfigError, match=r"^-p seed 4294967292 with 5 seeds reaches seed 4294967297, beyond 42949"):
         options.check({"profile": "full", "seed": C.SEED_MAX - 3}, label=label)
     with pytest.raises(ConfigError, match=r"^-p primer has 2 events, so -p steps must be more than that, got 2$"):
         options.check({"primer": [60, 62], "steps": 2}, label=label)

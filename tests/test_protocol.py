@@ -12,6 +12,11 @@ def test_study_seeds_per_profile():
     assert protocol.study_seeds("full", 10) == (10, 11, 12, 13, 14)
     assert protocol.study_seeds("poster", 2017) == (2017,)
     assert protocol.study_seeds("smoke", 1, num_seeds=3) == (1, 2, 3)
+    # the tuned protocol's final seeds are fresh: the tuning runs train at the study's seed
+    assert protocol.study_seeds("full", 10, tuned=True) == (11, 12, 13, 14, 15)
+    assert 10 not in protocol.study_seeds("smoke", 10, tuned=True)
+    # every setting that gets a verdict gets at least the seeds a verdict needs
+    assert protocol.QUALITY_SEEDS["full"] >= protocol.MIN_SEEDS and protocol.NUM_SEEDS["full"] >= protocol.MIN_SEEDS
     with pytest.raises(ValueError, match="num_seeds"):
         protocol.study_seeds("full", 1, num_seeds=0)
     with pytest.raises(ValueError, match="unknown profile"):

@@ -40,8 +40,10 @@ def test_the_tuned_protocol_spends_the_same_budget_per_regularizer(tiny_tuned_st
     grid_folders = {row["run"].folder for row in first.grid}
     assert {run.folder for run in first.runs.values()} <= grid_folders
     assert first.final == {} and first.tuned
-    # the final comparison: every rule's choice at its seeds; the first seed reuses the grid run
+    # the final comparison: every rule's choice at fresh seeds; no final run is a tuning run
     assert set(tuned.selected) == {"nll", "quality"}
+    assert first.seed not in first.seeds
+    assert not {run.folder for run in final.final.values()} & grid_folders
     for (rule, name, seed), run in final.final.items():
         assert run.config.split_seed == first.seed
         chosen = config.experiment_config(
@@ -54,8 +56,6 @@ def test_the_tuned_protocol_spends_the_same_budget_per_regularizer(tiny_tuned_st
             **{**run_overrides(), **tuned.selected[rule][name]},
         )
         assert run.config == chosen
-        if seed == first.seed:
-            assert run.folder in grid_folders
     assert {seed for (rule, _, seed) in final.final if rule == "nll"} == set(first.seeds)
 
 

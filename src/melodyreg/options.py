@@ -271,10 +271,10 @@ def check(
     if "seed" in checked:
         profile = checked.get("profile", "poster")
         count = checked.get("num_seeds") or protocol.NUM_SEEDS.get(profile, 1)
-        if checked["seed"] + count - 1 > C.SEED_MAX:
+        last = checked["seed"] + count  # the tuned protocol's final seeds start one after the tuning seed
+        if last > C.SEED_MAX:
             raise ConfigError(
-                f"{label('seed')} {checked['seed']} with {count} seeds reaches seed {checked['seed'] + count - 1}, "
-                f"beyond {C.SEED_MAX}"
+                f"{label('seed')} {checked['seed']} with {count} seeds reaches seed {last}, beyond {C.SEED_MAX}"
             )
     steps = checked.get("steps", checked.get("melody_steps"))
     if "primer" in checked and steps is not None and len(checked["primer"]) >= steps:

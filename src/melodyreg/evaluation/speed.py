@@ -126,8 +126,9 @@ def step_times(
     runs = study.seed_runs(rule)
     if not runs:
         raise ValueError(f"no final runs under the rule {rule!r}")
-    configs = {name: runs[(name, study.seed)].config for name in study.runs if (name, study.seed) in runs}
-    timed = {name: runs[(name, study.seed)].folder.name for name in configs}
+    first = study.seeds[0]  # the final comparison's first seed
+    configs = {name: runs[(name, first)].config for name in study.runs if (name, first) in runs}
+    timed = {name: runs[(name, first)].folder.name for name in configs}
     kept = {}
     if reuse is not None:
         if reuse["round"].nunique() != rounds:

@@ -13,6 +13,7 @@ import pandas as pd
 
 from melodyreg import constants as C
 from melodyreg.model import generation
+from melodyreg.runs import store
 from melodyreg.runs.study import Study, state_batch
 
 
@@ -22,19 +23,38 @@ def subsample(rng: np.random.Generator, count: int, per_side: int) -> np.ndarray
 
 
 def hidden_state_sets(
-    study: Study, samples: dict[str, generation.Generated], *, per_side: int = 1000, window: int = 128
+    study: Study,
+    samples: dict[str, generation.Generated],
+    runs: dict[str, store.Run],
+    *,
+    per_side: int = 1000,
+    window: int = 128,
 ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Per strategy: teacher-forced hidden states on training windows and free-running ones from its samples.
+    """Per strategy: one network's hidden states, teacher-forced on training windows and free-running in
+    the melodies it generated.
 
     Both sides are subsampled (seeded) to at most ``per_side`` states each.
 
+    Args:
+        samples: each strategy's generated melodies, with their hidden states.
+        runs: the run that generated each strategy's ``samples``
+            (:attr:`melodyreg.evaluation.evidence.Evidence.sample_runs`): its network reads the
+            training windows, so a panel never sets one network's states beside another's.
+
     Returns:
-        ``{strategy: (teacher_forced [n, H], free_running [m, H])}``.
+        ``{strategy: (teacher_forced [n, H], free_running [m, H])}``, for the strategies of ``samples``.
+
+    Raises:
+        ValueError: a strategy's samples have no run to read the training windows with.
     """
+    missing = sorted(set(samples) - set(runs))
+    if missing:
+        raise ValueError(f"no run for the samples of {', '.join(missing)}: pass the runs that generated them")
     rng = np.random.default_rng(study.seed)
     batch = state_batch(study, per_side, window)
     out = {}
-    for name, run in study.runs.items():
+    for name in samples:
+        run = runs[name]
         states, mask = generation.teacher_forced_hidden(run.model(), batch)
         teacher = states[mask]
         free = samples[name].hidden.reshape(-1, samples[name].hidden.shape[-1])

@@ -100,8 +100,8 @@ def protocol_line(c: Comparison) -> str:
     seeds = ", ".join(map(str, s.seeds))
     if s.grid:
         plan = (
-            f"{counted(len(s.grid), 'tuning run')} at seed {s.seed}, then {counted(len(s.seeds), 'seed')} per "
-            f"strategy ({seeds}) at each chosen setting; "
+            f"{counted(len(s.grid), 'tuning run')} at seed {s.seed}, then {counted(len(s.seeds), 'fresh seed')} "
+            f"per strategy ({seeds}, none a tuning run's) at each chosen setting; "
         )
     else:
         plan = (
@@ -114,14 +114,20 @@ def protocol_line(c: Comparison) -> str:
 
 
 def opening_glue(c: Comparison, num_melodies: int, melody_steps: int) -> dict[str, object]:
-    """The opening's glue: the generated melodies' count and length, and what the tuning section cites."""
+    """The opening's glue: the generated melodies' count and length, what the tuning section cites, and the
+    fewest paired seeds a verdict takes."""
     cited = (
         "{numref}`tbl-tuning` lists the tuning runs and {numref}`tbl-chosen` the setting each rule chose."
         if len(c.tuning.table)
         else f"The `{c.study.profile}` profile follows the poster's protocol: one untuned setting per strategy. "
         "The `full` profile tunes every strategy with the same budget (`make book PROFILE=full`)."
     )
-    return {"ll-count": f"{num_melodies}", "ll-steps": f"{melody_steps}", "tuning-cited": Markdown(cited)}
+    return {
+        "ll-count": f"{num_melodies}",
+        "ll-steps": f"{melody_steps}",
+        "tuning-cited": Markdown(cited),
+        "min-seeds": f"{protocol.MIN_SEEDS}",
+    }
 
 
 def tuning_table(tuned: tuning.Tuning) -> pd.DataFrame | None:
@@ -163,11 +169,14 @@ def below_chance(runs: pd.DataFrame) -> str:
 
 
 def held_out_glue(c: Comparison) -> dict[str, str]:
-    """The baseline's last validation loss (first seed) beside its test NLL, and how the validation was measured."""
-    history = c.study.runs["baseline"].history
+    """The baseline's last validation loss beside its test NLL, both of one run (the final comparison's first
+    seed), and how the validation was measured."""
+    seed = c.study.seeds[0]
+    run = c.study.final[("nll", "baseline", seed)]
+    history = run.history
     runs = c.nll_runs
-    first = runs[(runs.strategy == "baseline") & (runs.seed == c.study.seed)]
-    train = c.study.runs["baseline"].config.train
+    first = runs[(runs.strategy == "baseline") & (runs.seed == seed)]
+    train = run.config.train
     return {
         "curve-end-baseline": f"{history[history.phase == 'eval'].loss.iloc[-1]:.3f}",
         "test-nll-baseline-first": f"{first.nll.iloc[0]:.3f}",

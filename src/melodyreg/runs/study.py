@@ -6,13 +6,14 @@ Two protocols, by profile:
   of the profile's seeds;
 * **tuned** (``full`` and ``smoke``): every regularizer gets the same budget of
   settings over its own knobs (:data:`melodyreg.protocol.TUNING`), each trained
-  once at the first seed (:func:`run_study`); the evaluation layer chooses a
+  once at the study's seed (:func:`run_study`); the evaluation layer chooses a
   setting per strategy on the validation split, by two rules; then
-  :func:`train_final` trains each choice at every seed, and the verdicts are
-  judged on the test split.
+  :func:`train_final` trains each choice at fresh seeds that no tuning run used
+  (:func:`melodyreg.protocol.study_seeds`), and the verdicts are judged on the
+  test split.
 
-The split is the same for every run of a study (seeded by the study's first
-seed), so runs differ only in their training randomness and pair up by seed.
+The split is the same for every run of a study (seeded by the study's seed), so
+runs differ only in their training randomness and pair up by seed.
 """
 
 from __future__ import annotations
@@ -40,9 +41,10 @@ class Study:
     """A corpus, its split, and every run of the study.
 
     Attributes:
-        seed: the first training seed; it also seeds the split and sampling.
+        seed: the study's seed: it seeds the split, the sampling, and every default and tuning run.
         runs: one run per strategy at its default setting and ``seed`` (what chapters 02 to 04 show).
-        seeds: every training seed of the study (``seed`` first).
+        seeds: the seeds of the final comparison: ``seed`` onward in the poster's protocol, from
+            ``seed + 1`` in the tuned one, so that no final run is a tuning run.
         grid: the tuning runs, one per (strategy, setting) at ``seed``: dicts with ``strategy``,
             ``setting`` (a label), ``overrides`` (the setting's values) and ``run``. The baseline's
             one setting is included; empty for the poster's protocol.
@@ -108,7 +110,7 @@ def run_study(
 
     Poster's protocol: every strategy at its default setting at each seed (the
     final comparison, complete). Tuned protocol: the default runs and the
-    tuning grid at the first seed; :func:`train_final` adds the seeds once the
+    tuning grid at the study's seed; :func:`train_final` adds the final seeds once the
     settings are chosen. Everything wanted at once trains together, on Dask.
 
     Args:
@@ -143,8 +145,8 @@ def run_study(
     corpus = dataset.prepare(options["data"], workers=workers)
     parts = splits.split(corpus, seed)
     options["split_digest"] = parts.digest  # every run is keyed by the melodies it trains on
-    seeds = protocol.study_seeds(profile, seed, num_seeds)
     grid_settings = protocol.TUNING[profile] if tuning else {}
+    seeds = protocol.study_seeds(profile, seed, num_seeds, tuned=bool(grid_settings))
     designs: dict = {}
     defaults = {name: run_config(options, name, seed) for name in strategies}
     rows = []
@@ -265,8 +267,9 @@ def train_final(study: Study, selected: dict[str, dict[str, dict]]) -> Study:
     The first rule's (validation NLL's) choices get every seed of the study; a
     setting that only another rule chose gets :data:`melodyreg.protocol.QUALITY_SEEDS`
     seeds. A setting two rules share is trained once and serves both, at every seed
-    (so a comparison between strategies both rules set alike pairs every seed). Runs
-    at the first seed are the grid's own.
+    (so a comparison between strategies both rules set alike pairs every seed). In the
+    tuned protocol none of these seeds is the tuning runs' seed, so a selected tuning run
+    never becomes a final run and its validation luck never enters a verdict.
 
     Args:
         selected: ``{rule: {strategy: overrides}}``, as the evaluation layer chooses them.
