@@ -111,6 +111,7 @@ def test_the_import_filter_passes_on_what_was_held_when_the_block_raises(capfd):
     assert capfd.readouterr().err == "kept\n"
 
 
+@pytest.mark.slow  # three fresh interpreters importing TensorFlow: 15 s of the fast suite
 @pytest.mark.parametrize("onednn", ["1", "0"])
 def test_importing_tensorflow_after_melodyreg_prints_nothing_unless_verbose(onednn):
     """TF_ENABLE_ONEDNN_OPTS=1 makes TensorFlow log as it does on CPUs with AVX-512 VNNI or BF16."""
