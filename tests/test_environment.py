@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from melodyreg import config
+from melodyreg import config, protocol
 from melodyreg.report import environment
 
 
@@ -32,7 +32,9 @@ def test_the_choices_are_read_from_the_config():
     assert choices["scheduled sampling k"].startswith(f"{defaults.ss_k:g} (ε = 0.02 at iteration 5,000)")
     assert f"p = {defaults.dropout_rate:g}" in choices["dropout"]
     assert choices["learning rate"].startswith(f"{config.TrainConfig().learning_rate:g}")
-    assert choices["tuning budget"].startswith("6 settings per regularizer")
+    assert choices["tuning budget"].startswith(
+        f"{protocol.BUDGET['full']} settings per strategy at the full profile, the baseline included"
+    )
 
 
 def test_run_times_list_each_run_once(tmp_path):

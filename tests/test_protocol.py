@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from melodyreg import config, protocol
@@ -21,27 +22,42 @@ def test_study_seeds_per_profile():
         protocol.study_seeds("full", 1, num_seeds=0)
     with pytest.raises(ValueError, match="unknown profile"):
         protocol.study_seeds("huge", 1)
-    assert set(protocol.TUNING) == set(config.TRAIN_PROFILES) == set(config.PROFILES) == set(protocol.NUM_SEEDS)
+    assert set(protocol.BUDGET) == set(config.TRAIN_PROFILES) == set(config.PROFILES) == set(protocol.NUM_SEEDS)
 
 
 @pytest.mark.parametrize("profile", ["smoke", "full"])
-def test_every_regularizer_gets_the_same_tuning_budget_over_its_own_knobs(profile):
-    grid = protocol.TUNING[profile]
-    assert "baseline" not in grid  # no knob of its own: it spends no budget
-    budgets = {name: len(settings) for name, settings in grid.items()}
-    assert set(budgets) == {"dropout", "scheduled_sampling", "professor_forcing"} and len(set(budgets.values())) == 1
+def test_every_strategy_the_baseline_included_gets_the_same_budget_of_distinct_settings(profile):
+    settings = protocol.tuning_settings(profile, 2017)
+    assert set(settings) == set(config.STRATEGIES)
+    assert {len(drawn) for drawn in settings.values()} == {protocol.BUDGET[profile]}
     if profile == "full":
-        assert budgets["dropout"] >= 6
-    for name, settings in grid.items():
-        configs = [config.experiment_config(profile, name, **extra) for extra in settings]
-        assert len(set(configs)) == len(configs), name  # distinct settings
-        for extra in settings:
-            assert set(extra) <= set(config.OWN_KNOBS[name]), (name, extra)
-    if profile == "full":  # final epsilon from about 0.9 down to about 0, and one schedule with a floor
-        ss = config.experiment_config("full", "scheduled_sampling")
-        finals = [
-            max(e.get("ss_floor", 0.0), inverse_sigmoid(ss.train.iterations, e["ss_k"]))
-            for e in grid["scheduled_sampling"]
-        ]
-        assert max(finals) > 0.85 and min(finals) < 0.01
-        assert any(e.get("ss_floor", 0) > 0 for e in grid["scheduled_sampling"])
+        assert protocol.BUDGET["full"] >= 6
+    for name, drawn in settings.items():
+        assert drawn[0] == {}  # the default is one of the budget
+        configs = [config.experiment_config(profile, name, **extra) for extra in drawn]
+        assert len(set(configs)) == len(configs), name  # each setting trains a run of its own
+        for extra in drawn[1:]:
+            # the learning rate for every strategy, and each regularizer's own knobs; nothing that repeats the default
+            assert set(extra) <= {"learning_rate", *config.OWN_KNOBS[name]}, (name, extra)
+            default = config.experiment_config(profile, name)
+            assert all(value != protocol._field(default, key) for key, value in extra.items())
+    assert protocol.tuning_settings(profile, 2017) == settings  # seeded: a rerun draws the same
+    assert protocol.tuning_settings(profile, 2018) != settings
+
+
+def test_the_search_spaces_cover_the_knobs_the_issue_names():
+    full = protocol.SEARCH["full"]
+    assert all("learning_rate" in space for space in full.values())
+    assert set(full["professor_forcing"]["pf_adversarial"].choices) == {"raw", "normalized", "separate"}
+    rng = np.random.default_rng(0)
+    ks = [full["scheduled_sampling"]["ss_k"].draw(rng) for _ in range(400)]
+    finals = [inverse_sigmoid(config.experiment_config("full", "baseline").train.iterations, k) for k in ks]
+    assert max(finals) > 0.9 and min(finals) < 0.01  # from mostly true inputs at the end to almost none
+    rates = [protocol.Knob("log", 5e-4, 2e-3).draw(rng) for _ in range(400)]
+    assert 5e-4 <= min(rates) and max(rates) <= 2e-3
+    assert all(float(f"{rate:.2g}") == rate for rate in rates)  # two significant digits
+    with pytest.raises(ValueError, match="unknown kind of knob"):
+        protocol.Knob("normal", 0, 1).draw(rng)
+    with pytest.raises(ValueError, match="unknown profile"):
+        protocol.tuning_settings("huge", 1)
+    assert protocol.tuning_settings("poster", 2017) == {}

@@ -85,3 +85,11 @@ def test_the_designs_chart_is_drawn_only_where_the_designs_were_trained():
     spec = regularizers.designs_chart(SimpleNamespace(runs=runs, designs=designs)).to_dict()
     strategies = {row["strategy"] for rows in spec["datasets"].values() for row in rows}
     assert strategies == {"Baseline", "Professor forcing (raw)"}
+
+
+def test_the_gate_reading_says_professor_forcing_fell_behind_only_when_it_did():
+    from melodyreg.report.regularizers import _gate_reading
+
+    assert "ends behind the baseline" in _gate_reading(True, True)
+    assert "level with or ahead of the baseline" in _gate_reading(True, False)
+    assert "behind" not in _gate_reading(True, False) and "behind" not in _gate_reading(False, True)

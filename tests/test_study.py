@@ -31,11 +31,10 @@ def test_the_posters_protocol_trains_every_strategy_at_its_default_at_every_seed
 
 
 @SLOW
-def test_the_tuned_protocol_spends_the_same_budget_per_regularizer(tiny_tuned_study):
+def test_the_tuned_protocol_spends_the_same_budget_on_every_strategy(tiny_tuned_study):
     first, tuned, final = tiny_tuned_study
-    budget = {name: len(protocol.TUNING["smoke"].get(name, ({},))) for name in STRATEGIES}
     counts = {name: sum(row["strategy"] == name for row in first.grid) for name in STRATEGIES}
-    assert counts == budget and budget["baseline"] == 1 and len(set(budget[n] for n in STRATEGIES[1:])) == 1
+    assert counts == {name: protocol.BUDGET["smoke"] for name in STRATEGIES}  # the baseline included
     # the default runs the chapters show are grid runs, not extra ones
     grid_folders = {row["run"].folder for row in first.grid}
     assert {run.folder for run in first.runs.values()} <= grid_folders
@@ -57,6 +56,12 @@ def test_the_tuned_protocol_spends_the_same_budget_per_regularizer(tiny_tuned_st
         )
         assert run.config == chosen
     assert {seed for (rule, _, seed) in final.final if rule == "nll"} == set(first.seeds)
+    # professor forcing as published, at every seed of the comparison, beside the setting its budget chose
+    assert set(final.published) == set(first.seeds)
+    assert all(
+        {k: getattr(run.config.strategy, k) for k in protocol.PUBLISHED_PF} == protocol.PUBLISHED_PF
+        for run in final.published.values()
+    )
 
 
 def run_overrides():

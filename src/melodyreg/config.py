@@ -98,7 +98,7 @@ class DataConfig:
 
 # Profiles: a name → field overrides. `smoke` keeps CI fast (one small
 # collection); `poster` is the default of the book: all four folk collections;
-# `full` is the poster's settings with the tuned protocol (melodyreg.protocol.TUNING) and five seeds.
+# `full` is the poster's settings with the tuned protocol (melodyreg.protocol.tuning_settings) and five seeds.
 PROFILES: dict[str, dict[str, Any]] = {
     "smoke": {"data": {"collections": ("miscFolk",)}},
     "poster": {"data": {}},

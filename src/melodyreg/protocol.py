@@ -1,61 +1,142 @@
-"""The study's protocol per profile: seeds, the tuning grid, and the sizes of the evaluation's sweeps.
+"""The study's protocol per profile: seeds, the tuning search, and the sizes of the evaluation's sweeps.
 
 The ``poster`` profile follows the poster's protocol (every strategy once, at its
-default setting). ``full`` and ``smoke`` follow the tuned one (Melis et al.
-2018; Lucic et al. 2018): every regularizer gets the same budget of settings
-(:data:`TUNING`), each trained once at the study's seed and judged on the
-validation split (by the two rules of :mod:`melodyreg.evaluation.tuning`); each selected setting
-is then trained at :data:`NUM_SEEDS` (or :data:`QUALITY_SEEDS`) fresh seeds, none of them a
-tuning run's (:func:`study_seeds`), and judged on the test split. The settings themselves are the fields of
-:class:`melodyreg.config.StrategyConfig`.
+default setting). ``full`` and ``smoke`` follow the tuned one (Melis et al. 2018;
+Lucic et al. 2018; Dodge et al. 2019): every strategy, the baseline included,
+gets the same budget of settings (:data:`BUDGET`: its default and random draws
+from :data:`SEARCH`, :func:`tuning_settings`), each trained once at the study's
+seed and judged on the validation split (by the two rules of
+:mod:`melodyreg.evaluation.tuning`); each selected setting is then trained at
+:data:`NUM_SEEDS` (or :data:`QUALITY_SEEDS`) fresh seeds, none of them a tuning
+run's (:func:`study_seeds`), and judged on the test split. The settings are
+fields of the model, training and strategy configs (:mod:`melodyreg.config`).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from melodyreg.config import ConfigError
+import numpy as np
+
+from melodyreg.config import ConfigError, experiment_config
 
 # Training seeds per strategy: the study uses seed, seed + 1, ... (the poster ran one).
 NUM_SEEDS = {"smoke": 2, "poster": 1, "full": 5}
 
-# The tuned comparison (Melis et al. 2018): every regularizer gets the same budget of settings over its
-# own knobs, each trained once at the study's seed and judged on the validation split; the selected
-# setting is then trained at fresh seeds and judged on the test split. The baseline has no
-# knob of its own, so it spends no budget (its one setting is the poster's). Full profile:
-# * scheduled sampling: k from 1,000 to 300 puts the final ε (iteration 5,000) at about 0.87, 0.61,
-#   0.23, 0.02 and 0.00; one schedule keeps ε at 0.5 or above (a floor) at k = 500;
-# * dropout: the rate from 0.1 to 0.6 (MelodyRNN's default keep probability is 0.5);
-# * professor forcing: the default; its gates off (always learn, always teach); λ four times
-#   stronger; λ a quarter with gates off; a discriminator reading every step (pool 1); and one
-#   reading the output distribution beside the hidden states, as Lamb et al. do, gates off.
-TUNING: dict[str, dict[str, tuple[dict[str, Any], ...]]] = {
-    "smoke": {
-        "dropout": ({"dropout_rate": 0.25}, {"dropout_rate": 0.5}),
-        "scheduled_sampling": ({"ss_k": 10.0}, {"ss_k": 10.0, "ss_floor": 0.5}),
-        "professor_forcing": ({}, {"pf_gate_low": 0.0, "pf_gate_high": 1.0}),
-    },
-    "poster": {},
-    "full": {
-        "dropout": tuple({"dropout_rate": rate} for rate in (0.1, 0.2, 0.3, 0.4, 0.5, 0.6)),
-        "scheduled_sampling": (
-            {"ss_k": 1000.0},
-            {"ss_k": 800.0},
-            {"ss_k": 650.0},
-            {"ss_k": 500.0},
-            {"ss_k": 300.0},
-            {"ss_k": 500.0, "ss_floor": 0.5},
-        ),
-        "professor_forcing": (
-            {},
-            {"pf_gate_low": 0.0, "pf_gate_high": 1.0},
-            {"pf_lambda": 4.0},
-            {"pf_lambda": 0.25, "pf_gate_low": 0.0, "pf_gate_high": 1.0},
-            {"pf_pool": 1},
-            {"pf_reads": "states+probs", "pf_gate_low": 0.0, "pf_gate_high": 1.0},
-        ),
-    },
+
+@dataclass(frozen=True)
+class Knob:
+    """One dimension of a strategy's search space.
+
+    Attributes:
+        kind: ``log`` (log-uniform between ``low`` and ``high``), ``uniform`` (uniform between them)
+            or ``choice`` (one of ``choices``, with equal chances; a choice that is a dict sets
+            several fields at once).
+    """
+
+    kind: str
+    low: float = 0.0
+    high: float = 0.0
+    choices: tuple = ()
+
+    def draw(self, rng: np.random.Generator) -> Any:
+        """One value, rounded to two significant digits (readable settings, stable run keys)."""
+        if self.kind == "choice":
+            return self.choices[int(rng.integers(len(self.choices)))]
+        if self.kind == "log":
+            value = float(np.exp(rng.uniform(np.log(self.low), np.log(self.high))))
+        elif self.kind == "uniform":
+            value = float(rng.uniform(self.low, self.high))
+        else:
+            raise ConfigError(f"unknown kind of knob {self.kind!r}")
+        return float(f"{value:.2g}")
+
+
+# The tuned comparison (Melis et al. 2018; Dodge et al. 2019): every strategy, the baseline included,
+# gets BUDGET settings: its default (the profile's) and BUDGET - 1 drawn at random from its space in
+# SEARCH, each trained once at the study's seed and judged on the validation split. The spaces:
+# * every strategy: Adam's learning rate, log-uniform from half to twice MelodyRNN's 1e-3 (the knob
+#   Melis et al. tune for every model; a regularizer must beat a baseline whose own knob was tuned);
+# * dropout: the rate from 0.05 to 0.6 (MelodyRNN's default keep probability is 0.5);
+# * scheduled sampling: k log-uniform over a range whose final ε (at the last iteration) runs from
+#   mostly true inputs to almost none (k = 250 ... 1,500 at 5,000 iterations: final ε about 0.00 ...
+#   0.98), and a floor of 0 or 0.5;
+# * professor forcing: λ log-uniform from 1/4 to 4, the gates as Lamb et al. set them or off, how the
+#   adversarial gradient joins the NLL's (raw, normalized, separate: its design is one of its knobs),
+#   a discriminator reading every step or quarter-note averages, states alone or with the output
+#   distribution.
+# Random search rather than a grid: with six settings over up to six knobs a grid cannot cover the
+# space, and random draws make the expected best against budget (evaluation.budget) meaningful.
+BUDGET = {"smoke": 2, "poster": 0, "full": 6}
+_SHARED = {"learning_rate": Knob("log", 5e-4, 2e-3)}
+_PF = {
+    "pf_lambda": Knob("log", 0.25, 4.0),
+    "gates": Knob(
+        "choice", choices=({"pf_gate_low": 0.75, "pf_gate_high": 0.99}, {"pf_gate_low": 0.0, "pf_gate_high": 1.0})
+    ),
+    "pf_adversarial": Knob("choice", choices=("raw", "normalized", "separate")),
+    "pf_pool": Knob("choice", choices=(1, 4)),
+    "pf_reads": Knob("choice", choices=("states", "states+probs")),
 }
+
+
+def _space(ss_k: Knob) -> dict[str, dict[str, Knob]]:
+    return {
+        "baseline": dict(_SHARED),
+        "dropout": {**_SHARED, "dropout_rate": Knob("uniform", 0.05, 0.6)},
+        "scheduled_sampling": {**_SHARED, "ss_k": ss_k, "ss_floor": Knob("choice", choices=(0.0, 0.5))},
+        "professor_forcing": {**_SHARED, **_PF},
+    }
+
+
+SEARCH: dict[str, dict[str, dict[str, Knob]]] = {
+    "smoke": _space(Knob("log", 5.0, 30.0)),  # 60 iterations: k = 5 ... 30 spans the same final ε
+    "poster": {},
+    "full": _space(Knob("log", 250.0, 1500.0)),
+}
+
+PUBLISHED_PF = {"pf_adversarial": "raw", "pf_gate_low": 0.75, "pf_gate_high": 0.99}  # Lamb et al.'s method
+
+
+def _field(experiment, key: str) -> Any:
+    """The value of setting ``key`` in an experiment config (a field of its train, strategy or model config)."""
+    for part in (experiment.strategy, experiment.train, experiment.model):
+        if hasattr(part, key):
+            return getattr(part, key)
+    raise ConfigError(f"unknown setting {key!r}")
+
+
+def tuning_settings(profile: str, seed: int) -> dict[str, tuple[dict[str, Any], ...]]:
+    """Each strategy's settings for tuning: ``{}`` (the profile's default) and ``BUDGET - 1`` random draws.
+
+    The draws are seeded by ``seed`` and the strategy, so a study reruns the same settings, and each
+    trains a run of its own: a draw that makes the same configuration as the default or an earlier
+    draw (a learning rate that rounds to the default's, say) is drawn again. An empty dict for the
+    poster's protocol.
+    """
+    if profile not in BUDGET:
+        raise ConfigError(f"unknown profile {profile!r}; choose one of {sorted(BUDGET)}")
+    settings = {}
+    for index, (name, space) in enumerate(SEARCH[profile].items()):
+        rng = np.random.default_rng([seed, index])
+        drawn: list[dict[str, Any]] = [{}]
+        configs = {experiment_config(profile, name)}
+        while len(drawn) < BUDGET[profile]:
+            setting: dict[str, Any] = {}
+            for knob_name, knob in space.items():
+                value = knob.draw(rng)
+                setting.update(value if isinstance(value, dict) else {knob_name: value})
+            default = experiment_config(profile, name)
+            setting = {k: v for k, v in setting.items() if v != _field(default, k)}  # only what differs
+            made = experiment_config(profile, name, **setting)
+            if made not in configs:
+                configs.add(made)
+                drawn.append(setting)
+        settings[name] = tuple(drawn)
+    return settings
+
+
 # Professor forcing's adversarial gradient, three ways, at its default setting and the first seed (tuned
 # profiles): the chapter on professor forcing shows why the design matters (see StrategyConfig). The
 # tuned profiles train professor forcing "separate": the adversarial step has its own Adam optimizer,
@@ -86,9 +167,7 @@ MIN_SEEDS = 5
 QUALITY_SEEDS = {"smoke": 2, "poster": 1, "full": 5}
 
 
-def study_seeds(
-    profile: str, seed: int, num_seeds: int | None = None, *, tuned: bool = False
-) -> tuple[int, ...]:
+def study_seeds(profile: str, seed: int, num_seeds: int | None = None, *, tuned: bool = False) -> tuple[int, ...]:
     """The seeds of a study's final comparison (default count: the profile's).
 
     Args:

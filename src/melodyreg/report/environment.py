@@ -178,7 +178,7 @@ def choices_table() -> pd.DataFrame:
         config.DataConfig(),
     )
     final_epsilon = strategy.ss_k / (strategy.ss_k + math.exp(train.iterations / strategy.ss_k))
-    budget = "/".join(sorted({str(len(settings)) for settings in protocol.TUNING["full"].values()}))
+    budget = protocol.BUDGET["full"]
     rows = [
         (
             "corpus",
@@ -228,7 +228,8 @@ def choices_table() -> pd.DataFrame:
         ),
         (
             "tuning budget",
-            f"{budget} settings per regularizer at the full profile (melodyreg.protocol.TUNING), first seed",
+            f"{budget} settings per strategy at the full profile, the baseline included: the default and "
+            f"{budget - 1} random draws (melodyreg.protocol.SEARCH), at the study's seed",
             "the same budget for every strategy",
         ),
     ]

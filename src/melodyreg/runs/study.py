@@ -4,8 +4,9 @@ Two protocols, by profile:
 
 * **the poster's** (``poster``): every strategy at its default setting, at each
   of the profile's seeds;
-* **tuned** (``full`` and ``smoke``): every regularizer gets the same budget of
-  settings over its own knobs (:data:`melodyreg.protocol.TUNING`), each trained
+* **tuned** (``full`` and ``smoke``): every strategy, the baseline included, gets
+  the same budget of settings, its default and random draws from its search space
+  (:func:`melodyreg.protocol.tuning_settings`), each trained
   once at the study's seed (:func:`run_study`); the evaluation layer chooses a
   setting per strategy on the validation split, by two rules; then
   :func:`train_final` trains each choice at fresh seeds that no tuning run used
@@ -54,6 +55,9 @@ class Study:
             chose, at every seed of the comparison (see :func:`train_final`). For the poster's
             protocol: the default settings under the rule ``nll``.
         selected: ``{rule: {strategy: overrides}}`` behind ``final``.
+        published: tuned protocol: professor forcing as Lamb et al. published it
+            (:data:`melodyreg.protocol.PUBLISHED_PF`: the raw sum, their gates) at every seed of
+            the comparison, to set beside the setting its budget chose.
     """
 
     profile: str
@@ -66,6 +70,7 @@ class Study:
     designs: dict[str, store.Run] = field(default_factory=dict)
     final: dict[tuple[str, str, int], store.Run] = field(default_factory=dict)
     selected: dict[str, dict[str, dict]] = field(default_factory=dict)
+    published: dict[int, store.Run] = field(default_factory=dict)
     options: dict = field(default_factory=dict, repr=False)
 
     def melodies(self, side: str) -> list[np.ndarray]:
@@ -145,14 +150,14 @@ def run_study(
     corpus = dataset.prepare(options["data"], workers=workers)
     parts = splits.split(corpus, seed)
     options["split_digest"] = parts.digest  # every run is keyed by the melodies it trains on
-    grid_settings = protocol.TUNING[profile] if tuning else {}
+    grid_settings = protocol.tuning_settings(profile, seed) if tuning else {}
     seeds = protocol.study_seeds(profile, seed, num_seeds, tuned=bool(grid_settings))
     designs: dict = {}
     defaults = {name: run_config(options, name, seed) for name in strategies}
     rows = []
     if grid_settings:
         for name in strategies:
-            for extra in grid_settings.get(name, ({},)):
+            for extra in grid_settings[name]:
                 rows.append(
                     {
                         "strategy": name,
@@ -285,9 +290,17 @@ def train_final(study: Study, selected: dict[str, dict[str, dict]]) -> Study:
             count = len(study.seeds) if shared else protocol.QUALITY_SEEDS[study.profile]
             for run_seed in study.seeds[: max(1, count)]:
                 wanted[(rule, name, run_seed)] = run_config(options, name, run_seed, extra)
-    unique = list(dict.fromkeys(wanted.values()))  # a setting two rules share is asked for once
+    published = {}
+    if study.grid and "professor_forcing" in study.runs:  # the method as Lamb et al. wrote it, for comparison
+        published = {s: run_config(options, "professor_forcing", s, protocol.PUBLISHED_PF) for s in study.seeds}
+    unique = list(dict.fromkeys([*wanted.values(), *published.values()]))  # a shared setting is asked for once
     trained = dict(zip(unique, _ensure(options, unique, study.corpus, study.parts)))
-    return dataclasses.replace(study, selected=selected, final={key: trained[c] for key, c in wanted.items()})
+    return dataclasses.replace(
+        study,
+        selected=selected,
+        final={key: trained[c] for key, c in wanted.items()},
+        published={s: trained[c] for s, c in published.items()},
+    )
 
 
 def sample(
