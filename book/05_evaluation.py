@@ -31,9 +31,9 @@ tsne_states = None  # hidden states per side in each t-SNE panel and two-sample 
 # %%
 from IPython.display import Markdown, display
 
-from melodyreg.evaluation import comparison, evidence, intervals, observations, recorded, speed, states, tuning
+from melodyreg.evaluation import comparison, intervals, observations, recorded, speed, states, tuning
 from melodyreg.report import display as show
-from melodyreg.report import findings, plots, regularizers
+from melodyreg.report import findings, plots, regularizers, tables
 
 show.enable_offline_charts()
 
@@ -142,7 +142,7 @@ show.figure(
 # %%
 show.figure(
     plots.interval_chart(
-        evidence.label(nll_runs),
+        tables.label(nll_runs),
         "state_auc",
         "Training vs generation hidden states: classifier AUC",
         "ROC AUC (0.5 = indistinguishable)",
@@ -157,7 +157,7 @@ show.figure(
 
 # %%
 show.table(
-    evidence.interval_table(nll_runs, findings.STATE_TESTS),
+    tables.interval_table(nll_runs, findings.STATE_TESTS),
     "Two-sample tests between teacher-forced and free-running hidden states, and (memorization) between "
     f"teacher-forced states on training and on test windows (mean [interval]; {ci}).",
     name="tbl-state-tests",
@@ -213,7 +213,7 @@ show.glue_all(findings.held_out_glue(evaluated))
 
 # %%
 show.table(
-    evidence.interval_table(nll_runs, findings.FIT),
+    tables.interval_table(nll_runs, findings.FIT),
     f"Test-split fit by kind of event (mean [interval]; {ci}). Look at the note-onset accuracy: most events "
     "are NO_EVENT.",
     name="tbl-fit",
@@ -224,14 +224,14 @@ display(Markdown(findings.fit_note(nll_runs)))
 
 # %%
 show.figure(
-    plots.interval_chart(evidence.label(nll_runs), "nll", "Held-out NLL per event", "nats per event (lower is better)"),
+    plots.interval_chart(tables.label(nll_runs), "nll", "Held-out NLL per event", "nats per event (lower is better)"),
     "fig-test-nll",
     f"Test-split NLL per event, per strategy at its chosen setting (means, {ci}); lower is better.",
 )
 
 # %%
 show.table(
-    evidence.paired_table(nll_runs, findings.PAIRED),
+    tables.paired_table(nll_runs, findings.PAIRED),
     f"Paired differences against the baseline (strategy − baseline, same seed; mean [interval]; {ci}). "
     "An interval that excludes 0 is a difference the seeds agree on.",
     name="tbl-paired",
@@ -249,7 +249,7 @@ show.table(
 
 # %%
 show.table(
-    evidence.likelihood_table(nll_runs),
+    tables.likelihood_table(nll_runs),
     "The poster's table recomputed: log-likelihood of generated melodies (Magenta's measure), the "
     f"poster's and ours, beside the held-out NLL. Compare the orderings, not the values. Seeds: {ci}.",
     name="tbl-likelihood",
@@ -294,7 +294,7 @@ show.figure(
 # %%
 show.figure(
     plots.feature_chart(
-        evidence.feature_overview(evaluated.evidence),
+        tables.feature_overview(evaluated.evidence),
         "Overlap with held-out melodies per feature (mean over seeds; 1 = as close as real melodies)",
     ),
     "fig-features",
@@ -336,7 +336,7 @@ display(Markdown(findings.reference_note(evaluated.evidence)))
 
 # %%
 show.figure(
-    plots.frontier_chart(evidence.label(evaluated.sweep), "overlap", "intra_ratio", "Quality against diversity"),
+    plots.frontier_chart(tables.label(evaluated.sweep), "overlap", "intra_ratio", "Quality against diversity"),
     "fig-frontier",
     f"Quality (overlap with test melodies) against diversity (intra-set distance relative to the test "
     f"melodies') for {evaluated.sweep_melodies} melodies per run at each temperature (each curve's "
@@ -347,7 +347,7 @@ show.figure(
 
 # %%
 show.table(
-    evidence.label(evaluated.frontier),
+    tables.label(evaluated.frontier),
     "Does a regularizer beat the temperature-tuned baseline anywhere on the curve? Its quality minus the best "
     "the baseline reaches at the same diversity (the upper envelope of its temperatures), per temperature, "
     f"paired by seed; *yes* when some temperature's interval lies above 0. Seeds: {ci}.",
@@ -357,7 +357,7 @@ show.table(
 # %%
 show.figure(
     plots.curve_chart(
-        intervals.summarise(evidence.label(evaluated.sweep), "own_ll", by=["strategy", "temperature"]),
+        intervals.summarise(tables.label(evaluated.sweep), "own_ll", by=["strategy", "temperature"]),
         "temperature",
         "sampling temperature",
         "The poster's measure across temperatures",
@@ -371,7 +371,7 @@ show.figure(
 
 # %%
 show.table(
-    evidence.interval_table(evaluated.sweep[evaluated.sweep.temperature == 1.0], findings.DIVERSITY),
+    tables.interval_table(evaluated.sweep[evaluated.sweep.temperature == 1.0], findings.DIVERSITY),
     f"Quality and diversity at temperature 1 (mean [interval]; {ci}). The NLL under a baseline of another "
     "seed scores melodies by a model that did not write them (n/a with one seed); the intra-set overlap "
     "compares how varied the melodies are with how varied test melodies are (Yang and Lerch's intra-set test).",
@@ -404,7 +404,7 @@ display(Markdown(findings.frontier_note(evaluated)))
 exposure = evaluated.evidence.exposure
 show.figure(
     plots.exposure_chart(
-        intervals.summarise(evidence.label(exposure), "excess", by=["strategy", "prefix"]),
+        intervals.summarise(tables.label(exposure), "excess", by=["strategy", "prefix"]),
         f"Exposure bias: NLL after own minus after another melody's beginning ({ci})",
     ),
     "fig-exposure",
@@ -415,7 +415,7 @@ show.figure(
 
 # %%
 show.table(
-    evidence.interval_table(findings.longest_exposure(exposure), findings.EXPOSURE),
+    tables.interval_table(findings.longest_exposure(exposure), findings.EXPOSURE),
     f"Continuation NLL per event after a beginning of {int(exposure.prefix.max())} steps (mean [interval]; {ci}).",
     name="tbl-exposure",
 )
@@ -438,7 +438,7 @@ display(Markdown(findings.exposure_note(exposure)))
 # %%
 robust = evaluated.robustness  # empty at a profile without tuning settings
 show.figure(
-    plots.robustness_chart(evidence.label(robust), "Each claim at every tuning setting") if len(robust) else None,
+    plots.robustness_chart(tables.label(robust), "Each claim at every tuning setting") if len(robust) else None,
     "fig-robustness",
     "The verdict robustness map. Each cell recomputes a claim with one strategy at one tuning setting "
     "(the others at their chosen settings, one seed): blue where it goes the claimed way, red where it "
@@ -510,7 +510,7 @@ show.glue_all(findings.cited_glue(evaluated))  # MyST for the prose: what it cit
 
 # %%
 show.table(
-    evidence.label(speed.step_display(evaluated.timings)),
+    tables.label(speed.step_display(evaluated.timings)),
     "Milliseconds per training step, each strategy alone on one core at its setting chosen by validation NLL "
     "(mean over timing rounds, interleaved). Professor forcing's step is the mean of its step with the "
     "generator gate closed and open, weighted by the share of steps its runs had it open (the claim about "
@@ -520,7 +520,7 @@ show.table(
 
 # %%
 show.table(
-    evidence.interval_table(nll_runs, findings.GENERALIZATION),
+    tables.interval_table(nll_runs, findings.GENERALIZATION),
     f"Generalization: teacher-forced NLL on fixed training windows and on the test split (mean [interval]; {ci}).",
     name="tbl-generalization",
 )

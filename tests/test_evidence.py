@@ -185,15 +185,3 @@ def test_the_study_frontier_sweeps_every_final_run_and_judges_by_the_next_seeds_
     assert set(zip(lengths.strategy, lengths.seed)) == runs and set(lengths.steps) == set(frontier.LENGTHS)
     verdicts = frontier.verdicts(sweep)
     assert verdicts.verdict.str.startswith("untested").all()  # two seeds are below the minimum
-
-
-def test_tables_for_the_chapter(found):
-    nll = found.runs[found.runs.rule == "nll"]
-    table = evidence.interval_table(nll, {"nll": "NLL"})
-    assert table.strategy.tolist() == ["Baseline", "Dropout", "Scheduled sampling", "Professor forcing"]
-    assert (table.seeds == 2).all() and table.NLL.str.contains(r"\[").all()
-    paired = evidence.paired_table(nll, {"nll": "Δ"})
-    assert paired.strategy.tolist() == ["Dropout", "Scheduled sampling", "Professor forcing"]
-    assert evidence.likelihood_table(nll).poster.tolist() == [-280.3, -235.5, -205.4, -226.2]
-    overview = evidence.feature_overview(found)
-    assert set(overview.strategy) == {*table.strategy, "real (training melodies)"} and len(overview) == 5 * 9

@@ -20,7 +20,7 @@ from melodyreg import protocol
 from melodyreg.evaluation import evidence, frontier, intervals, observations, recorded, tuning
 from melodyreg.evaluation.comparison import Comparison
 from melodyreg.prose import counted, joined, plain, strategy_name
-from melodyreg.report import environment
+from melodyreg.report import environment, tables
 from melodyreg.runs import study as studies
 
 # Column → heading of each interval table (mean [interval] over seeds) of the chapter.
@@ -142,7 +142,7 @@ def chosen_settings(c: Comparison) -> pd.DataFrame:
         {"strategy": name, **{rule: studies.setting_label(picks[name]) for rule, picks in c.tuning.selected.items()}}
         for name in c.study.runs
     ]
-    return evidence.label(pd.DataFrame(rows))
+    return tables.label(pd.DataFrame(rows))
 
 
 def below_chance(runs: pd.DataFrame) -> str:
@@ -194,7 +194,7 @@ def fit_note(runs: pd.DataFrame) -> str:
 def feature_comparisons(found: evidence.Evidence) -> pd.DataFrame:
     """Yang and Lerch's three comparisons per strategy, each averaged over the features per run, as intervals."""
     per_run = found.features.groupby(["strategy", "seed"], as_index=False, sort=False)[list(FEATURE_COMPARISONS)]
-    return evidence.interval_table(per_run.mean(), FEATURE_COMPARISONS)
+    return tables.interval_table(per_run.mean(), FEATURE_COMPARISONS)
 
 
 def reference_note(found: evidence.Evidence) -> str:
@@ -210,7 +210,7 @@ def lengths_table(lengths: pd.DataFrame) -> pd.DataFrame:
     """The length points as intervals, one block of rows per melody length (``steps`` second)."""
     table = pd.concat(
         [
-            evidence.interval_table(lengths[lengths.steps == n], LENGTHS).assign(steps=n)
+            tables.interval_table(lengths[lengths.steps == n], LENGTHS).assign(steps=n)
             for n in sorted(lengths.steps.unique())
         ],
         ignore_index=True,
