@@ -41,3 +41,19 @@ def test_bad_input_is_refused():
         budget.expected_best([1.0, float("nan")], 1)
     with pytest.raises(ValueError, match="budget must be at least 1"):
         budget.expected_best([1.0], 0)
+
+
+def test_a_choice_at_the_extreme_of_the_draws_near_a_bound_is_an_edge():
+    from melodyreg.protocol import Knob
+
+    space = {"dropout": {"dropout_rate": Knob("uniform", 0.0, 1.0), "learning_rate": Knob("log", 1e-4, 1e-2)}}
+    settings = {"dropout": ({}, {"dropout_rate": 0.95, "learning_rate": 1e-3}, {"dropout_rate": 0.5})}
+    # 0.95: the highest draw, in the top 10 % of [0, 1]; 1e-3: in the middle of its log range
+    found = budget.edges(settings, {"dropout": settings["dropout"][1]}, space)
+    assert found.to_dict("records") == [
+        {"strategy": "dropout", "knob": "dropout_rate", "chosen": 0.95, "side": "high", "bound": 1.0}
+    ]
+    assert budget.edges(settings, {"dropout": settings["dropout"][2]}, space).empty  # 0.5: inside
+    assert budget.edges(settings, {"dropout": {}}, space).empty  # the default sets no knob
+    low = {"dropout": ({}, {"learning_rate": 1.2e-4}, {"learning_rate": 5e-3})}
+    assert budget.edges(low, {"dropout": {"learning_rate": 1.2e-4}}, space).side.tolist() == ["low"]

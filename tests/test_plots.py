@@ -328,3 +328,13 @@ def test_nearest_chart_shares_per_side_and_the_threshold_rule():
     }
     assert spec["datasets"][rule["data"]["name"]] == [{"x": 0.25}]
     assert spec["width"] == plots.COLUMN_PX
+
+
+def test_budget_chart_draws_a_line_per_strategy_with_display_labels():
+    from melodyreg.evaluation import budget
+
+    frame = pd.DataFrame({"strategy": ["baseline"] * 3 + ["dropout"] * 3, "nll": [1.3, 1.1, 1.2, 1.0, 1.4, 1.2]})
+    spec = plots.budget_chart(budget.expected_best_curves(frame, "nll")).to_dict()
+    data = pd.DataFrame(spec["datasets"][spec["data"]["name"]])
+    assert set(data.strategy) == {"Baseline", "Dropout"} and data.budget.max() == 3
+    assert spec["encoding"]["y"]["field"] == "expected best" and spec["width"] == plots.COLUMN_PX

@@ -57,3 +57,37 @@ def expected_best_curves(
             best = expected_best(values, n, lower_is_better=lower_is_better)
             rows.append({by: group, "budget": n, "expected best": best, "settings": len(values)})
     return pd.DataFrame(rows, columns=[by, "budget", "expected best", "settings"])
+
+
+def edges(
+    settings: dict[str, tuple[dict, ...]], selected: dict[str, dict], space: dict[str, dict], *, share: float = 0.1
+) -> pd.DataFrame:
+    """Chosen settings that sit at the edge of what was tried: a numeric knob whose chosen value is the
+    most extreme of the values the strategy's budget drew, in the outer ``share`` of its search range.
+
+    A choice there says the best value may lie outside the space searched. The space is fixed before
+    any run, and widening it for one strategy after seeing its results would spend budget on it that
+    the others did not get; the table is reported instead, so a reader knows which choices hit a wall.
+
+    Args:
+        settings: each strategy's tuning settings (:func:`melodyreg.protocol.tuning_settings`).
+        selected: each strategy's chosen overrides (one rule's).
+        space: the profile's search space (:data:`melodyreg.protocol.SEARCH`), knobs by strategy.
+
+    Returns:
+        ``strategy``, ``knob``, ``chosen``, ``side`` (``low`` or ``high``) and the space's ``bound``.
+    """
+    rows = []
+    for name, chosen in selected.items():
+        for knob_name, knob in space.get(name, {}).items():
+            if knob.kind not in ("log", "uniform") or knob_name not in chosen:
+                continue
+            drawn = [s[knob_name] for s in settings.get(name, ()) if knob_name in s]
+            value = chosen[knob_name]
+            scale = np.log if knob.kind == "log" else (lambda v: v)
+            low, high, at = scale(knob.low), scale(knob.high), scale(value)
+            if value <= min(drawn) and at <= low + share * (high - low):
+                rows.append({"strategy": name, "knob": knob_name, "chosen": value, "side": "low", "bound": knob.low})
+            elif value >= max(drawn) and at >= high - share * (high - low):
+                rows.append({"strategy": name, "knob": knob_name, "chosen": value, "side": "high", "bound": knob.high})
+    return pd.DataFrame(rows, columns=["strategy", "knob", "chosen", "side", "bound"])

@@ -543,3 +543,21 @@ def nearest_chart(table: pd.DataFrame, threshold: float, bin_width: float = 0.02
     rule = alt.Chart(pd.DataFrame({"x": [threshold]})).mark_rule(strokeDash=[4, 3], color="black").encode(x="x:Q")
     chart = alt.layer(lines, rule, title=_title(title or "How close held-out melodies come to the training side"))
     return _fit(chart, height=220)
+
+
+def budget_chart(curves: pd.DataFrame, title: str = "Expected best validation NLL against the tuning budget"):
+    """Per strategy, the expected best validation NLL of n settings drawn from its search space, n = 1 … B
+    (:func:`melodyreg.evaluation.budget.expected_best_curves`): lines that cross mean the ordering of two
+    strategies depends on the budget."""
+    frame = curves.assign(strategy=curves["strategy"].map(lambda s: C.STRATEGY_LABELS.get(s, s)))
+    chart = (
+        alt.Chart(frame, title=_title(title))
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("budget:O", title="settings drawn (budget)", axis=alt.Axis(labelAngle=0)),
+            y=alt.Y("expected best:Q", title="expected best validation NLL (nats/event)", scale=alt.Scale(zero=False)),
+            color=_strategy_color(frame),
+            tooltip=["strategy", "budget", alt.Tooltip("expected best:Q", format=".4f")],
+        )
+    )
+    return _fit(chart, height=240)
