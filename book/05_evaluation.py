@@ -70,14 +70,21 @@ display(Markdown(findings.protocol_line(evaluated)))
 # %% [markdown]
 # ## Tuning: the same budget for every strategy, chosen on validation data
 #
-# Each regularizer gets the same number of settings over its own knobs, each trained once at the
-# study's seed (the final comparison then trains the chosen settings at fresh seeds, so no
-# tuning run, and none of its validation luck, enters a verdict): scheduled sampling's decay $k$ (from a schedule that still feeds mostly true inputs
-# at its end to one that feeds almost none) and one schedule with a floor ($\varepsilon \ge 0.5$);
-# dropout's rate; professor forcing's weight $\lambda$, its gates (including off), and a stronger
+# Every strategy, the baseline included, gets the same number of settings: its default and random
+# draws from a stated search space (`melodyreg.protocol.SEARCH`), each trained once at the study's
+# seed (the final comparison then trains the chosen settings at fresh seeds, so no tuning run, and
+# none of its validation luck, enters a verdict). Every space holds Adam's learning rate, from half
+# to twice MelodyRNN's, the knob {cite}`melis2018state` tune for every model: a regularizer has to
+# beat a baseline that was tuned too, not one left at its default. Beside it, each regularizer's own
+# knobs: dropout's rate; scheduled sampling's decay $k$ (from a schedule that still feeds mostly true
+# inputs at its end to one that feeds almost none) and a floor ($\varepsilon \ge 0.5$) or none;
+# professor forcing's weight $\lambda$, its gates (as {cite}`lamb2016professor` set them, or off),
+# how its adversarial gradient joins the NLL's (its design is one of its knobs), and a stronger
 # discriminator (every step instead of quarter-note averages; or reading the output distribution
-# beside the hidden states, as {cite}`lamb2016professor` do). The baseline has no knob of its own
-# and spends no budget. Two rules choose a setting per strategy, both on the validation split:
+# beside the hidden states). The draws are random rather than on a grid: a handful of settings cannot cover
+# a grid over up to six knobs, and random draws let a reader ask how the ordering depends on the
+# budget.
+# Two rules choose a setting per strategy, both on the validation split:
 # the lowest **validation NLL** at the final iterate, and the highest **validation sample
 # quality** (mean feature overlap of 32 generated melodies with validation melodies). The NLL at
 # the best validation checkpoint is shown beside the final one. {glue:md}`tuning-cited:myst`
