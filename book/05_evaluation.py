@@ -31,7 +31,7 @@ tsne_states = None  # hidden states per side in each t-SNE panel and two-sample 
 # %%
 from IPython.display import Markdown, display
 
-from melodyreg.evaluation import comparison, intervals, observations, recorded, speed, states, tuning
+from melodyreg.evaluation import claims, comparison, intervals, observations, recorded, speed, states, tuning
 from melodyreg.report import display as show
 from melodyreg.report import findings, plots, regularizers, tables
 
@@ -83,7 +83,7 @@ display(Markdown(findings.protocol_line(evaluated)))
 # discriminator (every step instead of quarter-note averages; or reading the output distribution
 # beside the hidden states). The draws are random rather than on a grid: a handful of settings cannot cover
 # a grid over up to six knobs, and random draws let a reader ask how the ordering depends on the
-# budget.
+# budget {cite}`dodge2019show`.
 # Two rules choose a setting per strategy, both on the validation split:
 # the lowest **validation NLL** at the final iterate, and the highest **validation sample
 # quality** (mean feature overlap of 32 generated melodies with validation melodies). The NLL at
@@ -487,9 +487,12 @@ if len(robust):
 # ## The poster's claims, checked
 #
 # Each claim of the poster's Discussion and Conclusion becomes paired comparisons over seeds (see
-# `melodyreg.evaluation.claims`): **supported** when every comparison goes the claimed way with an
-# interval that excludes zero, **contradicted** when one goes the other way with such an interval,
-# **inconclusive** otherwise. {numref}`tbl-verdicts` judges every strategy at its setting chosen by
+# `melodyreg.evaluation.claims`), each tested by exact one-sided t-tests on its paired differences:
+# **supported** when every comparison goes the claimed way, **contradicted** when one goes the other
+# way (Holm's correction over the claim's comparisons), **inconclusive** otherwise. The claims of a
+# table are one family: each way's p-values are Holm-corrected over its judged claims
+# {cite}`holm1979simple`, so the chance that any verdict of the table is wrong, in either way, stays
+# at the stated level however many claims it holds. {numref}`tbl-verdicts` judges every strategy at its setting chosen by
 # validation NLL. {glue:md}`verdicts-quality-cited:myst` The claim about training speed is judged on
 # the step times of {numref}`tbl-step-times`, the claim that scheduled sampling and professor forcing
 # do worse in training on the training NLL of {numref}`tbl-generalization`, and {numref}`tbl-pf-runs`
@@ -498,8 +501,8 @@ if len(robust):
 # %%
 show.table(
     evaluated.verdicts,
-    "The poster's claims against this study (test split; settings chosen by validation NLL). *Supported* and "
-    f"*contradicted* need every paired comparison's interval to exclude zero. Seeds: {ci}.",
+    "The poster's claims against this study (test split; settings chosen by validation NLL). "
+    f"{claims.family_note(evaluated.verdicts)} Seeds: {ci}.",
     name="tbl-verdicts",
 )
 
@@ -508,7 +511,8 @@ show.table(
     evaluated.quality_verdicts,
     "The same claims with each strategy at the setting chosen by validation sample quality. A setting "
     "both rules chose has every seed; a comparison with a setting only this rule chose pairs fewer "
-    f"(the replicates column). Seeds: {findings.quality_seeds_note(evaluated)}.",
+    f"(the replicates column). {claims.family_note(evaluated.quality_verdicts)} "
+    f"Seeds: {findings.quality_seeds_note(evaluated)}.",
     name="tbl-verdicts-quality",
 )
 

@@ -143,3 +143,28 @@ def test_the_margin_is_positive_exactly_where_a_single_value_reads_the_claimed_w
         wanted = claim.comparisons[0][3]
         for x in (-0.5, -0.01, 0.01, 0.5, 0.7, 0.8):
             assert (claims.margin(claim, wanted, x) > 0) == (claims.reading(claim, wanted, x, x) > 0), (claim.text, x)
+
+
+def test_p_values_of_a_paired_comparison_by_hand():
+    import numpy as np
+
+    # differences 1, 2, 3 on the wanted side: t = 3.4641 on 2 df, one-sided p = 0.0741799 / 2
+    claim = claims.CLAIMS[0].__class__("x", (("nll", "a", "b", 1),))
+    claimed, other = claims.p_values(claim, 1, np.array([1.0, 2.0, 3.0]))
+    assert claimed == pytest.approx(0.0370900, abs=1e-6) and other == pytest.approx(1 - 0.0370900, abs=1e-6)
+    assert claims.p_values(claim, -1, np.array([1.0, 2.0, 3.0]))[::-1] == (claimed, other)  # the wanted sign flips
+
+
+def test_the_table_is_one_family_corrected_by_holm(monkeypatch):
+    # twelve claims, each judged on five seeds alone at 2.5 %: claimed-way p-values 0.001 (x2), 0.02 (x10)
+    ps = iter([0.001, 0.001] + [0.02] * 10)
+    monkeypatch.setattr(claims, "judge", lambda claim, frame, index: ("evidence", "x", 5, next(ps), 1.0))
+    table = claims.verdicts(runs(POSTER_WORLD), runs(TIMINGS, 5, "round"))
+    # Holm: 0.001 x 12 = 0.012 and 0.001 x 11 = 0.011 (supported); 0.02 x 10 = 0.2 ... (inconclusive)
+    assert table.verdict.tolist() == ["supported"] * 2 + ["inconclusive"] * 10
+    assert table["p (claimed way)"].tolist()[:3] == [0.012, 0.012, 0.2]
+    assert "Holm-corrected over the 12 judged claims" in claims.family_note(table)
+    monkeypatch.undo()
+    assert claims.family_note(claims.verdicts(runs(POSTER_WORLD, seeds=1))) == (
+        "No claim has enough replicates to be judged, so no test was made."
+    )

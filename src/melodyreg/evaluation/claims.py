@@ -1,29 +1,33 @@
-"""The poster's Discussion and Conclusion, claim by claim, judged on the study's runs with intervals.
+"""The poster's Discussion and Conclusion, claim by claim, judged on the study's runs at a stated level.
 
 Each claim is a set of paired comparisons (:class:`Claim`): strategy A's value at
-seed *s* against strategy B's at seed *s* (or two measures of one strategy). A
-comparison counts when the bootstrap interval of the mean difference excludes
-zero. A claim is
+seed *s* against strategy B's at seed *s* (or two measures of one strategy). Each
+comparison is tested by exact one-sided t-tests on its paired values (exact when
+they are normal; :func:`p_values`), one for each way it can go, at level
+:data:`ALPHA` (2.5 %, the one-sided level of a two-sided 95 % interval). A claim is
 
-* **supported** when every comparison it needs goes its way with an interval
-  that excludes zero;
-* **contradicted** when at least one goes the other way with an interval that
-  excludes zero (for "minimal difference": when the interval lies wholly outside
-  the ±2 % band);
+* **supported** when every comparison it needs goes its way (the largest of their
+  p-values at most the level);
+* **contradicted** when at least one goes the other way (for "minimal difference":
+  lies outside the ±2 % band), with Holm's correction over the claim's comparisons;
 * **inconclusive** otherwise;
-* **untested (n runs: ...)** when fewer than :data:`melodyreg.protocol.MIN_SEEDS` seeds pair up: one
-  or two runs describe those runs, not what holds in general. The verdict then
+* **untested (n runs: ...)** when fewer than :data:`melodyreg.protocol.MIN_SEEDS` seeds pair up: a
+  few runs describe those runs, not what holds in general. The verdict then
   says which way those runs go (:data:`CLAIMED_WAY`, :data:`OTHER_WAY` or
   :data:`BOTH_WAYS`, from the mean of each comparison), and the evidence is shown.
+
+The claims of a table form a family: :func:`verdicts` corrects each way's p-values by
+Holm's procedure over the judged claims, so that the chance of any wrong verdict in the
+table, of either kind, is at most the level for each kind
+(:mod:`melodyreg.evaluation.significance`).
 
 Each kind of claim is read in one place: :func:`measured` says what a comparison
 measures per replicate, :func:`reading` where an interval (or a mean) of it lies
 against the kind's thresholds, :func:`margin` how far one value lies from them.
 Sentences about leaders and the baseline are :mod:`melodyreg.evaluation.observations`'.
 
-The intervals are expanded percentile bootstrap intervals
-(:mod:`melodyreg.evaluation.intervals`), whose coverage at a given number of seeds
-:func:`melodyreg.evaluation.intervals.coverage` reports.
+The evidence shows each comparison's mean with its 95 % t-interval (uncorrected, for reading;
+the verdicts use the corrected tests).
 
 Measured quantities, one row per (strategy, seed) (see :mod:`melodyreg.evaluation.evidence`):
 ``state_auc`` (training vs generation hidden states, 0.5 = indistinguishable),
@@ -38,10 +42,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
+from scipy import stats
 
 from melodyreg import constants as C
-from melodyreg.evaluation import intervals
+from melodyreg.evaluation import intervals, significance
 from melodyreg.prose import counted
 from melodyreg.protocol import MIN_SEEDS
 
@@ -237,29 +243,79 @@ def _evidence(claim: Claim, comparison: tuple[str, str, str, int], ci: tuple[flo
     return f"{label}: {intervals.format_ci(*ci, claim.digits)}"
 
 
-def judge(claim: Claim, frame: pd.DataFrame, index: str = "seed") -> tuple[str, str, int]:
-    """Evidence text, verdict and the number of paired replicates behind one claim."""
-    texts, signs, counts = [], [], []
+ALPHA = (1 - intervals.LEVEL) / 2  # each one-sided test's level: a two-sided 95 % interval clear of a threshold
+
+
+def _one_sided(values: np.ndarray, threshold: float, above: bool) -> float:
+    """Exact one-sided t-test p-value that the mean of ``values`` lies above (or below) ``threshold``."""
+    if len(values) < 2:
+        return 1.0
+    spread = float(np.std(values, ddof=1))
+    if spread == 0:
+        mean = float(np.mean(values))
+        return 0.0 if (mean > threshold if above else mean < threshold) else 1.0
+    t = (float(np.mean(values)) - threshold) / (spread / np.sqrt(len(values)))
+    return float(stats.t.sf(t, len(values) - 1) if above else stats.t.cdf(t, len(values) - 1))
+
+
+def p_values(claim: Claim, wanted: int, values: np.ndarray) -> tuple[float, float]:
+    """One comparison's exact one-sided t-test p-values: that it goes the claimed way, and the other way.
+
+    The ways are :func:`reading`'s, read as hypotheses about the mean: the wanted sign (``paired``), above
+    :data:`LEVEL_HIGH` or below :data:`LEVEL_LOW` (``levels``), inside ±:data:`SMALL` (``minimal``, two
+    one-sided tests: both must hold) or outside it (either side, doubled), below or above +:data:`SMALL`
+    (``not worse``).
+    """
+    if claim.kind == "levels":
+        return _one_sided(values, LEVEL_HIGH, True), _one_sided(values, LEVEL_LOW, False)
+    if claim.kind == "minimal":
+        inside = max(_one_sided(values, -SMALL, True), _one_sided(values, SMALL, False))
+        outside = min(1.0, 2 * min(_one_sided(values, SMALL, True), _one_sided(values, -SMALL, False)))
+        return inside, outside
+    if claim.kind == "not worse":
+        return _one_sided(values, SMALL, False), _one_sided(values, SMALL, True)
+    return _one_sided(values, 0.0, wanted > 0), _one_sided(values, 0.0, wanted < 0)
+
+
+def judge(claim: Claim, frame: pd.DataFrame, index: str = "seed") -> tuple[str, str, int, float, float]:
+    """Evidence text, verdict, the number of paired replicates, and the claim's p-values for its two ways.
+
+    The claim goes its way when every comparison does (an intersection of tests: the largest of their
+    p-values, no correction needed); it goes the other way when any comparison does (a union: Holm's
+    correction over its comparisons, the smallest adjusted p-value). The verdict here is at level
+    :data:`ALPHA` per way for this claim alone; :func:`verdicts` corrects over the table's claims.
+    """
+    texts, counts, claimed, other = [], [], [], []
     for comparison in claim.comparisons:
-        values = measured(claim, comparison, frame, index)
-        mean, low, high = intervals.bootstrap_ci(values.to_numpy())
+        values = measured(claim, comparison, frame, index).to_numpy(dtype=float)
         counts.append(len(values))
-        texts.append(_evidence(claim, comparison, (mean, low, high), first=not texts))
-        signs.append(reading(claim, comparison[3], low, high))
+        interval = significance.t_interval(values) if len(values) > 1 else (values.mean(),) * 3
+        texts.append(_evidence(claim, comparison, interval, first=not texts))
+        way_p, other_p = p_values(claim, comparison[3], values)
+        claimed.append(way_p)
+        other.append(other_p)
     n = min(counts)
+    p_claimed, p_other = max(claimed), float(np.min(significance.holm(other)))
     if n < MIN_SEEDS:
         replicates = counted(n, "run" if index == "seed" else "round")
         verdict = (
             f"untested ({replicates}: {way(directions(claim, frame, index))})" if n else f"untested ({replicates})"
         )
     else:
-        verdict = "contradicted" if min(signs) < 0 else "supported" if min(signs) > 0 else "inconclusive"
+        verdict = "supported" if p_claimed <= ALPHA else "contradicted" if p_other <= ALPHA else "inconclusive"
     text = "; ".join(texts) + (f" ({claim.note})" if claim.note else "")
-    return text, verdict, n
+    return text, verdict, n, p_claimed, p_other
 
 
 def verdicts(runs: pd.DataFrame, timings: pd.DataFrame | None = None) -> pd.DataFrame:
-    """One row per claim: the poster's words, the evidence with intervals, the verdict and the replicates.
+    """One row per claim: the poster's words, the evidence with t-intervals, the verdict and the replicates.
+
+    Each judged claim (at least :data:`melodyreg.protocol.MIN_SEEDS` replicates) has two p-values
+    (:func:`judge`); each way is corrected by Holm's procedure over the judged claims of the table
+    (:func:`melodyreg.evaluation.significance.holm`), so the chance that any verdict of the table is
+    wrong in a given way is at most :data:`ALPHA`. The columns ``p (claimed way)`` and ``p (other way)``
+    hold the corrected values (to four decimals; empty for an untested claim), and the family is the
+    table's judged claims (:func:`family_note` says so in words).
 
     Args:
         runs: :attr:`melodyreg.evaluation.evidence.Evidence.runs` (all four strategies).
@@ -273,16 +329,43 @@ def verdicts(runs: pd.DataFrame, timings: pd.DataFrame | None = None) -> pd.Data
         if claim.source == "timings" and timings is None:
             continue
         frame, index = (runs, "seed") if claim.source == "runs" else (timings, "round")
-        text, verdict, n = judge(claim, frame, index)
+        text, verdict, n, p_claimed, p_other = judge(claim, frame, index)
         rows.append(
             {
                 "poster's claim": claim.text,
                 "evidence (mean [interval] over seeds)": text,
                 "verdict": verdict,
                 "replicates": n,
+                "p (claimed way)": p_claimed,
+                "p (other way)": p_other,
             }
         )
-    return pd.DataFrame(rows)
+    table = pd.DataFrame(rows)
+    judged = ~table.verdict.str.startswith("untested")
+    for column in ("p (claimed way)", "p (other way)"):
+        table[column] = table[column].where(judged)
+        table.loc[judged, column] = significance.holm(table.loc[judged, column].to_numpy(dtype=float))
+    supported = judged & (table["p (claimed way)"] <= ALPHA)
+    contradicted = judged & ~supported & (table["p (other way)"] <= ALPHA)
+    table.loc[judged, "verdict"] = "inconclusive"
+    table.loc[supported, "verdict"] = "supported"
+    table.loc[contradicted, "verdict"] = "contradicted"
+    return table.round({"p (claimed way)": 4, "p (other way)": 4})
+
+
+def family_note(table: pd.DataFrame | None) -> str:
+    """How the verdicts of a :func:`verdicts` table were tested, with the size of its family, for a caption
+    (empty for no table)."""
+    if table is None:
+        return ""
+    judged = int((~table.verdict.str.startswith("untested")).sum()) if len(table) else 0
+    if not judged:
+        return "No claim has enough replicates to be judged, so no test was made."
+    return (
+        f"Exact one-sided t-tests at {100 * ALPHA:g} % each way, Holm-corrected over the "
+        f"{counted(judged, 'judged claim')} of this table (the corrected p-values are in the last two "
+        "columns); the intervals are 95 % t-intervals, uncorrected."
+    )
 
 
 def directions(claim: Claim, frame: pd.DataFrame, index: str = "seed") -> list[int]:
