@@ -24,7 +24,6 @@ workers = None  # processes that prepare the corpus; None uses every core
 # %%
 from IPython.display import Markdown, display
 
-from melodyreg import constants as C
 from melodyreg.data import splits
 from melodyreg.report import corpus as described
 from melodyreg.report import display as show
@@ -103,7 +102,7 @@ show.table(
 # %%
 nearest = splits.nearest_training(corpus, parts)
 show.figure(
-    plots.nearest_chart(nearest, C.NEAR_DUPLICATE),
+    plots.nearest_chart(nearest),
     "fig-nearest",
     "Each held-out melody's highest n-gram Jaccard index with any training melody, as a share of its side "
     "(validation and test). The dashed line is the near-copy threshold: tunes above it were merged before "
@@ -211,11 +210,8 @@ show.figure(
 
 # %%
 examples = described.examples(parts, seed)
-show.figure(
-    described.piano_roll(corpus, examples[0]),
-    "fig-piano-roll",
-    described.piano_roll_caption(corpus, examples[0]),
-)
+first = examples[0]
+show.figure(described.piano_roll(corpus, first), "fig-piano-roll", described.piano_roll_caption(corpus, first))
 
 # %%
 display(*described.players(corpus, examples))

@@ -509,7 +509,9 @@ def robustness_chart(frame: pd.DataFrame, title: str, limit: float = 3.0) -> alt
 SIDE_NAMES = {"valid": "validation", "test": "test"}
 
 
-def nearest_chart(table: pd.DataFrame, threshold: float, bin_width: float = 0.02, title: str | None = None):
+def nearest_chart(
+    table: pd.DataFrame, threshold: float = C.NEAR_DUPLICATE, bin_width: float = 0.02, title: str | None = None
+):
     """Each held-out melody's closest match on the training side: the share of melodies per bin of
     similarity, a line per side, and a rule at the near-copy ``threshold``.
 
