@@ -13,8 +13,9 @@ baseline** somewhere on the whole curve: at the same diversity, more quality.
 * :func:`margins` puts each regularizer's points against the baseline of the
   same seed: the quality margin at equal diversity, against the best quality
   any of the baseline's temperatures reaches there (:func:`envelope`).
-* :func:`verdicts` turns the margins into one row per regularizer: does it beat
-  the temperature-tuned baseline anywhere, judged over seeds.
+* :func:`verdicts` turns the margins into one row per regularizer: at the
+  temperature chosen on validation melodies, does it beat the temperature-tuned
+  baseline on test melodies, judged over seeds and corrected over regularizers.
 * :func:`length_points` measures melodies of two lengths (the poster's 128 steps
   and the extraction's longest melody, 512) with measures that need no real
   melodies of that length: the judge's NLL, the model's own log-likelihood and
@@ -28,9 +29,10 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from melodyreg.data.windows import openings
-from melodyreg.evaluation import diversity, intervals
+from melodyreg.evaluation import diversity, intervals, significance
 from melodyreg.model import generation
 from melodyreg.prose import counted, strategy_name
 from melodyreg.protocol import MIN_SEEDS, SWEEP_MELODIES
@@ -61,6 +63,7 @@ def sweep(
     models: dict[tuple[str, int], object],
     real_events: Sequence[Sequence[int]],
     *,
+    valid_events: Sequence[Sequence[int]] | None = None,
     judge_of: dict[int, object | None] | None = None,
     temperatures: Sequence[float] = TEMPERATURES,
     num: int = SWEEP_MELODIES["poster"],
@@ -71,7 +74,9 @@ def sweep(
 
     Args:
         models: ``{(strategy, seed): trained model}``.
-        real_events: held-out melodies (note-seq events) to compare with.
+        real_events: test melodies (note-seq events) to compare with: what the verdicts judge on.
+        valid_events: validation melodies, to measure the same sets against (``..._valid`` columns):
+            what a regularizer's temperature is chosen on (:func:`verdicts`).
         judge_of: ``{seed: model}`` scoring that seed's melodies (see :func:`judges`); missing or
             ``None``: no cross-model NLL (NaN).
         temperatures: sampling temperatures.
@@ -99,6 +104,11 @@ def sweep(
                     "seed": seed,
                     "temperature": float(temperature),
                     **diversity.set_measures(events, real_events),
+                    **(
+                        {f"{k}_valid": v for k, v in diversity.set_measures(events, valid_events).items()}
+                        if valid_events is not None
+                        else {}
+                    ),
                     "cross_nll": _judged_nll(judge, sampled),
                     "own_ll": float(sampled.log_likelihood.mean()),
                     "own_ll_per_event": float(sampled.log_probs.mean()),
@@ -133,8 +143,9 @@ def reference_quality(d: float, diversities: np.ndarray, qualities: np.ndarray) 
     return float(np.interp(d, diversities, qualities))  # np.interp holds the first value below the range
 
 
-def margins(frame: pd.DataFrame, reference: str = "baseline") -> pd.DataFrame:
-    """Each regularizer point's quality minus the reference's at the same diversity, per seed.
+def margins(frame: pd.DataFrame, reference: str = "baseline", side: str = "test") -> pd.DataFrame:
+    """Each regularizer point's quality minus the reference's at the same diversity, per seed, measured
+    against the ``side`` (``test``, or ``valid`` with :func:`sweep`'s ``valid_events``).
 
     The reference at a seed is the upper envelope of its points (:func:`envelope`); a point more
     diverse than every reference point gets no margin (NaN): nothing there to compare with.
@@ -143,11 +154,22 @@ def margins(frame: pd.DataFrame, reference: str = "baseline") -> pd.DataFrame:
         One row per (strategy, seed, temperature) of every strategy but ``reference``: its
         ``diversity``, ``quality`` and ``margin``.
     """
+    suffix = "" if side == "test" else "_valid"
+    if side not in ("test", "valid") or f"{QUALITY}{suffix}" not in frame:
+        raise ValueError(f"no {side!r} measures in the sweep (columns: {sorted(frame.columns)})")
+    quality, diversity_ = f"{QUALITY}{suffix}", f"{DIVERSITY}{suffix}"
+    axes = (
+        frame.drop(columns=[QUALITY, DIVERSITY], errors="ignore").rename(
+            columns={quality: QUALITY, diversity_: DIVERSITY}
+        )
+        if suffix
+        else frame
+    )
     rows = []
-    for (strategy, seed), points in frame.groupby(["strategy", "seed"]):
+    for (strategy, seed), points in axes.groupby(["strategy", "seed"]):
         if strategy == reference:
             continue
-        diversities, qualities = envelope(frame[(frame.strategy == reference) & (frame.seed == seed)])
+        diversities, qualities = envelope(axes[(axes.strategy == reference) & (axes.seed == seed)])
         for _, point in points.iterrows():
             d = point[DIVERSITY]
             rows.append(
@@ -164,53 +186,81 @@ def margins(frame: pd.DataFrame, reference: str = "baseline") -> pd.DataFrame:
 
 
 def verdicts(frame: pd.DataFrame, reference: str = "baseline") -> pd.DataFrame:
-    """Does each regularizer beat the temperature-tuned ``reference`` anywhere on the curve?
+    """Does each regularizer beat the temperature-tuned ``reference`` on the curve?
 
-    At each temperature the margins (:func:`margins`) are averaged over the seeds that have one,
-    with a bootstrap interval. **yes**: at some temperature the interval lies above 0; **no**: at
-    every temperature with a margin it lies below 0; **inconclusive** otherwise; **untested (n
-    runs: where they lie)** below :data:`melodyreg.protocol.MIN_SEEDS` paired seeds, saying whether
-    the runs at hand rise above the baseline's envelope at some temperature (the best) or stay below it.
+    The temperature is chosen on validation melodies, and test melodies only judge: for each
+    regularizer, the temperature whose mean validation margin over the seeds is largest
+    (:func:`margins` with ``side="valid"``), then the test margins at that temperature, one per seed,
+    by exact one-sided t-tests at 2.5 % each way (the one-sided level of a 95 % interval),
+    Holm-corrected over the regularizers (one family). **yes**: the test margin lies above 0; **no**:
+    below 0; **inconclusive** otherwise; **untested (n runs: where they lie)** below
+    :data:`melodyreg.protocol.MIN_SEEDS` paired seeds. A sweep without validation measures chooses
+    on test and says so in ``chosen on``.
 
     Returns:
-        One row per regularizer: ``strategy``, ``verdict``, ``best temperature`` and ``best margin``
-        (the largest mean margin, with its interval), ``seeds``.
+        One row per regularizer: ``strategy``, ``verdict``, ``best temperature`` (the one chosen),
+        ``best margin`` (its mean test margin with a 95 % t-interval), ``p (yes)`` and ``p (no)``
+        (Holm-corrected), ``chosen on`` and ``seeds``.
     """
+    chosen_on = "valid" if f"{QUALITY}_valid" in frame else "test"
     found = margins(frame, reference).dropna(subset=["margin"])
+    choosing = margins(frame, reference, chosen_on).dropna(subset=["margin"])
     rows = []
     for strategy in [s for s in dict.fromkeys(frame.strategy) if s != reference]:
-        points = found[found.strategy == strategy]
+        points, options = found[found.strategy == strategy], choosing[choosing.strategy == strategy]
         seeds = points.seed.nunique()
-        if seeds == 0:
+        if seeds == 0 or options.empty:
             rows.append({"strategy": strategy, "verdict": "no comparable points", "best temperature": np.nan,
-                         "best margin": "n/a", "seeds": 0})  # fmt: skip
+                         "best margin": "n/a", "p (yes)": np.nan, "p (no)": np.nan, "chosen on": chosen_on,
+                         "seeds": 0})  # fmt: skip
             continue
-        summary = []
-        for temperature, at in points.groupby("temperature"):
-            mean, low, high = intervals.bootstrap_ci(at.margin.to_numpy())
-            summary.append((temperature, mean, low, high, at.seed.nunique()))
-        best = max(summary, key=lambda row: row[1])
-        signs = [intervals.sign(low, high) for _, _, low, high, n in summary if n >= MIN_SEEDS]
+        best = float(options.groupby("temperature").margin.mean().idxmax())
+        at = points[points.temperature == best].margin.to_numpy(dtype=float)
+        mean, low, high = significance.t_interval(at) if len(at) > 1 else (float(at.mean()),) * 3
+        p_yes = _one_sided(at, True)
+        p_no = _one_sided(at, False)
         if seeds < MIN_SEEDS:
-            # worded as the claims' verdicts, with where these runs lie against the baseline's envelope
-            where = f"above it at temperature {best[0]:g}" if best[1] > 0 else "below it at every temperature"
+            where = f"above it at temperature {best:g}" if mean > 0 else f"below it at temperature {best:g}"
             verdict = f"untested ({counted(seeds, 'run')}: {where})"
-        elif any(s > 0 for s in signs):
-            verdict = "yes"
-        elif signs and all(s < 0 for s in signs):
-            verdict = "no"
         else:
-            verdict = "inconclusive"
+            verdict = ""  # judged below, over the family
         rows.append(
             {
                 "strategy": strategy,
                 "verdict": verdict,
-                "best temperature": best[0],
-                "best margin": intervals.format_ci(best[1], best[2], best[3]),
+                "best temperature": best,
+                "best margin": intervals.format_ci(mean, low, high),
+                "p (yes)": p_yes,
+                "p (no)": p_no,
+                "chosen on": chosen_on,
                 "seeds": seeds,
             }
         )
-    return pd.DataFrame(rows)
+    table = pd.DataFrame(rows)
+    if table.empty:
+        return table
+    judged = table.verdict == ""
+    for column in ("p (yes)", "p (no)"):
+        table[column] = table[column].where(judged)
+        table.loc[judged, column] = significance.holm(table.loc[judged, column].to_numpy(dtype=float))
+    level = (1 - intervals.LEVEL) / 2
+    yes, no = judged & (table["p (yes)"] <= level), judged & (table["p (no)"] <= level)
+    table.loc[judged, "verdict"] = "inconclusive"
+    table.loc[yes, "verdict"] = "yes"
+    table.loc[no & ~yes, "verdict"] = "no"
+    return table.round({"p (yes)": 4, "p (no)": 4})
+
+
+def _one_sided(values: np.ndarray, above: bool) -> float:
+    """Exact one-sided t-test p-value that the mean of ``values`` lies above (or below) 0."""
+    if len(values) < 2:
+        return 1.0
+    spread = float(np.std(values, ddof=1))
+    mean = float(np.mean(values))
+    if spread == 0:
+        return 0.0 if (mean > 0 if above else mean < 0) else 1.0
+    t = mean / (spread / np.sqrt(len(values)))
+    return float(stats.t.sf(t, len(values) - 1) if above else stats.t.cdf(t, len(values) - 1))
 
 
 def summary(table: pd.DataFrame) -> str:
@@ -273,7 +323,8 @@ def study_frontier(
 
     Each seed's melodies are judged by the baseline of the next seed (:func:`judges`); the
     real melodies are ``reference_melodies`` test openings of ``steps`` steps (the same seeded
-    choice as the evaluation's feature comparison).
+    choice as the evaluation's feature comparison), and as many validation openings, on which each
+    regularizer's temperature is chosen (:func:`verdicts`).
 
     Returns:
         ``(sweep, lengths)``: see :func:`sweep` and :func:`length_points`.
@@ -282,5 +333,15 @@ def study_frontier(
     models = {key: run.model() for key, run in runs.items()}
     judge_of = judges({seed: model for (name, seed), model in models.items() if name == "baseline"})
     real = openings(study.melodies("test"), steps, reference_melodies, study.seed)
-    frame = sweep(models, real, judge_of=judge_of, temperatures=temperatures, num=num, steps=steps, progress=progress)
+    valid = openings(study.melodies("valid"), steps, reference_melodies, study.seed)
+    frame = sweep(
+        models,
+        real,
+        valid_events=valid,
+        judge_of=judge_of,
+        temperatures=temperatures,
+        num=num,
+        steps=steps,
+        progress=progress,
+    )
     return frame, length_points(models, judge_of=judge_of, num=length_melodies(num))

@@ -248,11 +248,11 @@ def frontier_note(c: Comparison) -> str:
         )
     winners = [strategy_name(name) for name in table[table.verdict == "yes"].strategy]
     if not winners:
-        return "No regularizer beats the temperature-tuned baseline anywhere on the curve at this profile."
+        return "No regularizer beats the temperature-tuned baseline at this profile."
     verb = "beats" if len(winners) == 1 else "beat"
     return (
-        f"{joined(winners).capitalize()} {verb} the temperature-tuned baseline somewhere on the curve (see the "
-        "table for where)."
+        f"{joined(winners).capitalize()} {verb} the temperature-tuned baseline at the temperature chosen on "
+        "validation melodies (see the table for which)."
     )
 
 
