@@ -109,6 +109,21 @@ show.table(
     name="tbl-chosen",
 )
 
+# %%
+show.figure(
+    findings.budget_figure(evaluated),
+    "fig-budget",
+    "Expected best validation NLL of n settings drawn from each strategy's search space, n = 1 to its budget "
+    "(estimated from the settings trained, the default counted as one of them: n = 1 is their mean, the whole "
+    "budget their best). Lines that cross mean the order of two strategies depends on how many settings each gets.",
+)
+
+# %%
+show.glue_all(findings.tuning_glue(evaluated))
+
+# %% [markdown]
+# {glue:text}`budget-reading` {glue:text}`budget-edges`
+
 # %% [markdown]
 # ## Hidden states in training and in generation
 #

@@ -240,3 +240,28 @@ def test_the_recorded_parameters_are_read_by_name_and_a_missing_one_is_named():
     assert findings.parameters_of(namespace) == {n: i for i, n in enumerate(findings.RECORDED_PARAMETERS)}
     with pytest.raises(KeyError, match="tsne_states"):
         findings.parameters_of({k: v for k, v in namespace.items() if k != "tsne_states"})
+
+
+def test_the_budget_reading_says_whether_the_order_depends_on_the_budget():
+    same = pd.DataFrame(
+        {
+            "strategy": ["baseline"] * 2 + ["dropout"] * 2,
+            "budget": [1, 2, 1, 2],
+            "expected best": [1.2, 1.1, 1.3, 1.2],
+            "settings": [2] * 4,
+        }
+    )
+    assert findings.budget_reading(same).startswith("From one setting to 2 settings, the strategies keep their order")
+    crossed = same.assign(**{"expected best": [1.2, 1.15, 1.25, 1.1]})
+    text = findings.budget_reading(crossed)
+    assert text.startswith("The order changes with the budget: with one setting drawn it is baseline, dropout")
+    assert "with 2 settings dropout, baseline" in text
+    assert findings.budget_reading(None) == ""
+
+
+def test_the_tuning_glue_reports_edges_only_where_there_is_tuning():
+    untuned = findings.tuning_glue(comparison())
+    assert untuned == {"budget-reading": "", "budget-edges": ""}
+    tuned = findings.tuning_glue(comparison(grid=[{}]))
+    assert tuned["budget-edges"] == "No setting the NLL rule chose sits at the edge of its search space."
+    assert findings.budget_figure(comparison()) is None

@@ -17,10 +17,10 @@ import pandas as pd
 from IPython.display import Markdown
 
 from melodyreg import protocol
-from melodyreg.evaluation import evidence, frontier, intervals, observations, recorded, tuning
+from melodyreg.evaluation import budget, evidence, frontier, intervals, observations, recorded, tuning
 from melodyreg.evaluation.comparison import Comparison
 from melodyreg.prose import counted, joined, plain, strategy_name
-from melodyreg.report import environment, tables
+from melodyreg.report import environment, plots, tables
 from melodyreg.runs import study as studies
 
 # Column → heading of each interval table (mean [interval] over seeds) of the chapter.
@@ -117,7 +117,8 @@ def opening_glue(c: Comparison, num_melodies: int, melody_steps: int) -> dict[st
     """The opening's glue: the generated melodies' count and length, what the tuning section cites, and the
     fewest paired seeds a verdict takes."""
     cited = (
-        "{numref}`tbl-tuning` lists the tuning runs and {numref}`tbl-chosen` the setting each rule chose."
+        "{numref}`tbl-tuning` lists the tuning runs and {numref}`tbl-chosen` the setting each rule chose; "
+        "{numref}`fig-budget` shows how the best validation NLL a strategy can expect grows with its budget."
         if len(c.tuning.table)
         else f"The `{c.study.profile}` profile follows the poster's protocol: one untuned setting per strategy. "
         "The `full` profile tunes every strategy with the same budget (`make book PROFILE=full`)."
@@ -385,3 +386,69 @@ def recorded_tables(c: Comparison, chosen: pd.DataFrame) -> dict[str, pd.DataFra
 def parameters_of(namespace: Mapping[str, object], names: tuple[str, ...] = RECORDED_PARAMETERS) -> dict[str, object]:
     """The chapter's parameters that a recorded build keeps in its provenance, from its namespace."""
     return {name: namespace[name] for name in names}
+
+
+def budget_curves(c: Comparison) -> pd.DataFrame | None:
+    """Each strategy's expected best validation NLL against the number of its tuning settings drawn
+    (:func:`melodyreg.evaluation.budget.expected_best_curves`); ``None`` without tuning."""
+    if not len(c.tuning.table):
+        return None
+    return budget.expected_best_curves(c.tuning.table, "valid_nll")
+
+
+def budget_figure(c: Comparison):
+    """:func:`melodyreg.report.plots.budget_chart` of :func:`budget_curves`; ``None`` without tuning."""
+    curves = budget_curves(c)
+    return None if curves is None else plots.budget_chart(curves)
+
+
+def budget_reading(curves: pd.DataFrame | None) -> str:
+    """Whether the strategies' order by expected best validation NLL is the same at one setting as at the
+    whole budget, in words (empty without tuning)."""
+    if curves is None or curves.empty:
+        return ""
+    full = int(curves.groupby("strategy").budget.max().min())
+
+    def order(n: int) -> list[str]:
+        at = curves[curves.budget == n].sort_values("expected best")
+        return [strategy_name(name) for name in at.strategy]
+
+    first, last = order(1), order(full)
+    if first == last:
+        return (
+            f"From one setting to {counted(full, 'setting')}, the strategies keep their order by expected best "
+            f"validation NLL ({', '.join(last)}, best first): here the ranking does not depend on the budget."
+        )
+    return (
+        f"The order changes with the budget: with one setting drawn it is {', '.join(first)} (best first), with "
+        f"{counted(full, 'setting')} {', '.join(last)}. A comparison at another budget could rank them otherwise."
+    )
+
+
+def edges_note(c: Comparison) -> str:
+    """Which chosen settings (validation NLL rule) sit at the edge of their search space, in words (empty
+    without tuning); see :func:`melodyreg.evaluation.budget.edges`."""
+    if not len(c.tuning.table):
+        return ""
+    found = budget.edges(
+        protocol.tuning_settings(c.study.profile, c.study.seed),
+        c.tuning.selected.get("nll", {}),
+        protocol.SEARCH.get(c.study.profile, {}),
+    )
+    if found.empty:
+        return "No setting the NLL rule chose sits at the edge of its search space."
+    parts = [
+        f"{strategy_name(row.strategy)}'s {row.knob} ({row.chosen:g}, the {row.side}est drawn, near the bound "
+        f"{row.bound:g})"
+        for row in found.itertuples()
+    ]
+    return (
+        f"At the edge of the search: {'; '.join(parts)}. The best value may lie beyond the space searched; the "
+        "space was fixed before any run, and widening it for one strategy after seeing its results would spend "
+        "budget the others did not get, so it is reported instead."
+    )
+
+
+def tuning_glue(c: Comparison) -> dict[str, str]:
+    """The tuning section's sentences: how the order depends on the budget, and choices at the edge."""
+    return {"budget-reading": budget_reading(budget_curves(c)), "budget-edges": edges_note(c)}
