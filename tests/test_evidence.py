@@ -51,9 +51,11 @@ def test_each_state_panel_reads_one_network_the_one_that_generated_its_melodies(
 
 def test_every_run_of_the_final_comparison_is_measured(tiny_tuned_study, found):
     final = tiny_tuned_study[2]
-    runs = found.runs
+    runs = found.runs[found.runs.rule != "published"]
     assert len(runs) == len(final.final)
     assert set(zip(runs.rule, runs.strategy, runs.seed)) == set(final.final)
+    published = found.runs[found.runs.rule == "published"]  # professor forcing as published, every final seed
+    assert set(published.seed) == set(final.published) and set(published.strategy) == {"professor_forcing"}
     columns = (
         "nll",
         "nll_best",

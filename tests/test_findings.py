@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from types import SimpleNamespace
 
 import pandas as pd
@@ -265,3 +266,14 @@ def test_the_tuning_glue_reports_edges_only_where_there_is_tuning():
     tuned = findings.tuning_glue(comparison(grid=[{}]))
     assert tuned["budget-edges"] == "No setting the NLL rule chose sits at the edge of its search space."
     assert findings.budget_figure(comparison()) is None
+
+
+def test_the_published_table_marks_professor_forcing_as_published_beside_the_chosen_setting():
+    assert findings.published_table(comparison()) is None  # no published run at the poster's protocol
+    chosen = [{"rule": "nll", "strategy": name, "seed": s, "nll": 1.0 + 0.1 * s} for name in ORDER for s in (1, 2)]
+    published = [{"rule": "published", "strategy": "professor_forcing", "seed": s, "nll": 1.5} for s in (1, 2)]
+    c = comparison(seeds=(1, 2))
+    c = dataclasses.replace(c, evidence=dataclasses.replace(c.evidence, runs=pd.DataFrame(chosen + published)))
+    table = findings.published_table(c, {"nll": "NLL"})
+    assert table.strategy.tolist() == ["Baseline", "Professor forcing", findings.PUBLISHED_LABEL]
+    assert table.seeds.tolist() == [2, 2, 2] and table.NLL.iloc[2].startswith("1.500")

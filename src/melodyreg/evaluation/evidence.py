@@ -20,6 +20,7 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from melodyreg import constants as C
+from melodyreg import protocol
 from melodyreg.data.windows import Batcher, eval_windows, openings
 from melodyreg.evaluation import measures
 from melodyreg.evaluation.histories import column_mean, final_train_loss
@@ -35,7 +36,8 @@ class Evidence:
     """The tables behind the evaluation chapter.
 
     Attributes:
-        runs: one row per (rule, strategy, seed) of the final comparison: ``setting``,
+        runs: one row per (rule, strategy, seed) of the final comparison (and, under the rule
+            ``published``, professor forcing as published at each seed, tuned protocol): ``setting``,
             test fit by kind of event (``nll``... at the final iterate, ``nll_best`` at the
             best validation checkpoint), ``train_nll`` (teacher-forced, fixed training
             windows), ``gap`` (test − training NLL), logged training loss, training
@@ -239,6 +241,9 @@ def gather(
         exposure.append(curve.assign(strategy=name, seed=seed))
         generated = [sampled.events(i) for i in range(len(sampled.classes))]
         feature_rows.append(measures.feature_comparison(generated, reference).assign(strategy=name, seed=seed))
+    for run in tqdm(study.published.values(), desc="measuring published PF", disable=not progress):
+        row, _ = measure(run)  # professor forcing as Lamb et al. wrote it, beside the setting its budget chose
+        rows.append({"rule": "published", "setting": setting_label(protocol.PUBLISHED_PF), **row})
     real = openings(study.melodies("train"), steps, num, study.seed)
     reference_features = measures.feature_comparison(real, reference).assign(strategy="real (training melodies)")
     grid_rows = []

@@ -118,7 +118,8 @@ def opening_glue(c: Comparison, num_melodies: int, melody_steps: int) -> dict[st
     fewest paired seeds a verdict takes."""
     cited = (
         "{numref}`tbl-tuning` lists the tuning runs and {numref}`tbl-chosen` the setting each rule chose; "
-        "{numref}`fig-budget` shows how the best validation NLL a strategy can expect grows with its budget."
+        "{numref}`fig-budget` shows how the best validation NLL a strategy can expect grows with its budget. "
+        "Professor forcing as published, whatever its budget chose, is in {numref}`tbl-published`."
         if len(c.tuning.table)
         else f"The `{c.study.profile}` profile follows the poster's protocol: one untuned setting per strategy. "
         "The `full` profile tunes every strategy with the same budget (`make book PROFILE=full`)."
@@ -452,3 +453,17 @@ def edges_note(c: Comparison) -> str:
 def tuning_glue(c: Comparison) -> dict[str, str]:
     """The tuning section's sentences: how the order depends on the budget, and choices at the edge."""
     return {"budget-reading": budget_reading(budget_curves(c)), "budget-edges": edges_note(c)}
+
+
+PUBLISHED_LABEL = "Professor forcing (as published)"
+
+
+def published_table(c: Comparison, columns: Mapping[str, str] = FIT) -> pd.DataFrame | None:
+    """The baseline and professor forcing at the settings the NLL rule chose, with professor forcing as
+    Lamb et al. published it (raw sum, their gates) as a marked row, each over the same seeds; ``None``
+    where the profile trains no published run."""
+    published = c.evidence.runs[c.evidence.runs["rule"] == "published"]
+    if published.empty:
+        return None
+    chosen = c.nll_runs[c.nll_runs.strategy.isin(["baseline", "professor_forcing"])]
+    return tables.interval_table(pd.concat([chosen, published.assign(strategy=PUBLISHED_LABEL)]), dict(columns))
