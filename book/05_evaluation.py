@@ -464,10 +464,13 @@ display(Markdown(findings.exposure_note(exposure)))
 # ## How far the verdicts depend on the settings
 #
 # Each claim's comparison, recomputed at every tuning setting: the setting's run against the other
-# strategies at their chosen settings, at the first seed. These are not verdicts (one seed each);
+# strategies at their chosen settings, at the study's seed. These are not verdicts (one seed each);
 # the *seed spread* column is the standard deviation of the same margin over the seeds of the
-# final comparison, the yardstick for a margin at one seed. A claim that flips only where the
-# margin is within the seed spread does not hinge on the setting. The claim about training speed
+# final comparison, the yardstick for a margin at one seed. A claim *hinges* on a setting only
+# where that setting's margin lies on the far side of zero, beyond the final comparison's 95 %
+# interval of the margin. One more seed like the final ones would land there now and then, so
+# {numref}`tbl-hinges` also gives how many such reversals chance alone would produce among each
+# claim's rows, if no setting mattered. The claim about training speed
 # is left out: it is judged on timed steps of the chosen settings, not on the runs.
 # {glue:md}`settings-cited:myst`
 
@@ -495,7 +498,9 @@ show.table(
 # %%
 show.table(
     tuning.hinges(robust) if len(robust) else None,
-    "Claims robust to the settings, and those that hinge on one (a flip beyond the seed spread).",
+    "Claims robust to the settings, and those that hinge on one (a reversal beyond the final comparison's "
+    "interval, on the far side of zero), with the number of such reversals expected by chance among the "
+    "claim's one-seed rows if no setting mattered.",
     name="tbl-hinges",
 )
 
@@ -505,7 +510,8 @@ if len(robust):
         show.listed(
             tuning.robustness_display(robust),
             "Every claim at every tuning setting (one seed each; margin > 0: the claimed direction; a claim "
-            "hinges on a setting where its margin flips sign by more than the seed spread)",
+            "hinges on a setting where its margin lies beyond the final comparison's interval, on the far "
+            "side of zero)",
             "robustness.csv",
             name="tbl-robustness",
             data=robust,

@@ -2,8 +2,10 @@
 
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 
 from melodyreg.evaluation import tuning
 from melodyreg.runs.study import setting_label
@@ -99,7 +101,7 @@ def test_a_reading_lists_both_sides_when_the_knob_does_not_order_them():
     assert tuning.reading(mixed) == "holds at default | pf_lambda = 4; flips at pf_pool = 1"
 
 
-def test_a_claim_hinges_only_on_reversals_larger_than_the_seed_spread():
+def test_a_claim_hinges_only_on_reversals_beyond_the_final_interval():
     rows = pd.DataFrame(
         [
             {
@@ -140,9 +142,25 @@ def test_a_claim_hinges_only_on_reversals_larger_than_the_seed_spread():
             },
         ]
     )
+    # the final comparison's interval of each claim's margin: c1 wide enough to hold -0.01, c2 not
+    rows = rows.assign(
+        final_low=[-0.03, -0.03, 0.02, 0.02], final_high=0.13, chance_below=[0.05, 0.05, 0.01, 0.01], chance_above=0.0
+    )
     table = tuning.hinges(rows).set_index("claim")
     assert bool(table.loc["c1", "robust"]) and "no setting reverses it" in table.loc["c1", "because"]
     assert not bool(table.loc["c2", "robust"]) and table.loc["c2", "because"] == "ss: k = 300 (margin -0.3)"
+    assert table["by chance"].tolist() == [0.05, 0.01]  # the non-chosen row's chance, per claim
+
+
+def test_flip_bounds_are_the_final_interval_and_the_chance_of_one_more_seed_beyond_it():
+    bounds = tuning._flip_bounds([0.10, 0.12, 0.08, 0.11, 0.09])
+    mean, low, high = 0.10, bounds["final_low"], bounds["final_high"]
+    assert low < mean < high and low > 0  # every seed goes the claimed way
+    # one more seed below zero (the far side; the interval lies above it): N(0.1, sd 0.0158) below 0
+    spread = np.std([0.10, 0.12, 0.08, 0.11, 0.09], ddof=1)
+    assert bounds["chance_below"] == pytest.approx(stats.norm.cdf(-0.10 / spread))
+    assert bounds["chance_above"] == pytest.approx(stats.norm.sf((high - mean) / spread))
+    assert all(np.isnan(v) for v in tuning._flip_bounds([0.1]).values())
 
 
 def test_the_summary_reads_a_hinge_as_a_threshold_where_a_knob_orders_the_settings():
@@ -153,9 +171,13 @@ def test_the_summary_reads_a_hinge_as_a_threshold_where_a_knob_orders_the_settin
     rows.append({**_row("c1", "professor_forcing", {"pf_pool": 1}, False), "selected": False, "margin": -0.3})
     rows.append({**_row("c2", "ss", {"ss_k": 1000.0}, True), "selected": True, "margin": 0.05})
     rows.append({**_row("c2", "ss", {"ss_k": 300.0}, False), "selected": False, "margin": -0.01})
-    table = pd.DataFrame(rows).assign(seed_spread=0.02)
+    table = pd.DataFrame(rows).assign(
+        seed_spread=0.02, final_low=-0.02, final_high=0.12, chance_below=0.1, chance_above=0.0
+    )
     assert tuning.robustness_summary(table) == (
-        "1 of 2 claims keep their direction at every setting (beyond the seed spread); these hinge on one: "
+        "1 of 2 claims keep their direction at every setting (no setting reverses one beyond the final "
+        "comparison's interval; with no effect of the settings at all, about 0.5 such reversals would appear by "
+        "chance among these one-seed rows); these hinge on one: "
         "“c1” (ss: ss_k ≤ 500 flips, ≥ 800 holds; professor forcing: reverses at pf_pool = 1)."
     )
     assert tuning.robustness_summary(table[table.claim == "c2"]).endswith("; none hinges on a setting.")

@@ -23,10 +23,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 from tqdm.auto import tqdm
 
 from melodyreg.data.windows import eval_windows, openings
-from melodyreg.evaluation import claims, measures
+from melodyreg.evaluation import claims, measures, significance
 from melodyreg.evaluation.evidence import Evidence, history_measures, shared_model
 from melodyreg.model import generation
 from melodyreg.prose import strategy_name
@@ -124,7 +125,10 @@ def robustness(study: Study, found: Evidence) -> pd.DataFrame:
         ``overrides`` (the setting as JSON), ``selected`` (the NLL rule's choice),
         ``margin`` (the claim's smallest signed margin; positive: it goes the claimed
         way), ``holds``, ``seed_spread`` (the standard deviation of the margin over
-        the final comparison's seeds; NaN below two seeds) and ``seeds`` = 1.
+        the final comparison's seeds; NaN below two seeds), ``final_low`` and
+        ``final_high`` (its 95 % t-interval over those seeds), ``chance_below`` and
+        ``chance_above`` (how likely one more such seed lands beyond that interval on
+        the far side of zero) and ``seeds`` = 1.
     """
     if found.grid.empty:
         return pd.DataFrame()
@@ -138,6 +142,7 @@ def robustness(study: Study, found: Evidence) -> pd.DataFrame:
         involved = {s for _, a, b, _ in claim.comparisons for s in (a, b)}
         margins = [claims.direction(claim, final[final.seed == s])[0] for s in sorted(set(final.seed))]
         spread = float(np.std(margins, ddof=1)) if len(margins) > 1 else float("nan")
+        bounds = _flip_bounds(margins)
         for _, row in grid.iterrows():
             if row["strategy"] not in involved:
                 continue
@@ -155,10 +160,27 @@ def robustness(study: Study, found: Evidence) -> pd.DataFrame:
                     "margin": margin,
                     "holds": holds,
                     "seed_spread": spread,
+                    **bounds,
                     "seeds": 1,
                 }
             )
     return pd.DataFrame(rows)
+
+
+def _flip_bounds(margins: list[float]) -> dict[str, float]:
+    """The final comparison's 95 % t-interval of a claim's margin over seeds, and the chance that one more
+    seed like them lands beyond it on the far side of zero, below and above (a normal with their mean and
+    spread); NaN below two seeds."""
+    if len(margins) < 2:
+        return dict.fromkeys(("final_low", "final_high", "chance_below", "chance_above"), float("nan"))
+    mean, low, high = significance.t_interval(margins)
+    spread = float(np.std(margins, ddof=1))
+    if spread == 0:
+        below, above = float(min(low, 0.0) > mean), float(max(high, 0.0) < mean)
+    else:
+        below = float(stats.norm.cdf((min(low, 0.0) - mean) / spread))
+        above = float(stats.norm.sf((max(high, 0.0) - mean) / spread))
+    return {"final_low": low, "final_high": high, "chance_below": below, "chance_above": above}
 
 
 def flips(table: pd.DataFrame) -> pd.DataFrame:
@@ -237,24 +259,42 @@ def _knob(settings: list[dict]) -> str | None:
     return knob if knob is not None and numeric.count(knob) >= 3 else None
 
 
-def _decisive(group: pd.DataFrame) -> pd.DataFrame:
-    """The rows of one claim whose direction differs from the chosen settings' by more than the seed spread."""
+def _direction(group: pd.DataFrame) -> bool:
     chosen = group[group.selected.astype(bool)]
-    direction = bool(chosen.holds.astype(bool).all()) if len(chosen) else True
+    return bool(chosen.holds.astype(bool).all()) if len(chosen) else True
+
+
+def _decisive(group: pd.DataFrame) -> pd.DataFrame:
+    """The rows of one claim that reverse the chosen settings' direction beyond the final comparison's
+    interval: on the far side of zero and outside the 95 % t-interval of the claim's margin over seeds."""
+    direction = _direction(group)
     against = group[(group.holds.astype(bool) != direction)]
-    spread = group.seed_spread.fillna(0.0)
-    return against[against.margin.abs() > spread.loc[against.index]]
+    if direction:
+        edge = np.minimum(against.final_low.fillna(0.0), 0.0)
+        return against[against.margin < edge]
+    edge = np.maximum(against.final_high.fillna(0.0), 0.0)
+    return against[against.margin > edge]
+
+
+def by_chance(group: pd.DataFrame) -> float:
+    """How many of one claim's non-chosen rows would reverse it as :func:`_decisive` reads a reversal if each
+    were just one more seed of the final comparison (the sum of their chances)."""
+    others = group[~group.selected.astype(bool)]
+    column = "chance_below" if _direction(group) else "chance_above"
+    return float(others[column].fillna(0.0).sum())
 
 
 def hinges(table: pd.DataFrame) -> pd.DataFrame:
     """Per claim: does its direction at the chosen settings survive every other setting?
 
-    A claim *hinges on a setting* when some setting reverses its direction by more
-    than the seed spread of the final comparison (a reversal inside the seed spread
-    is what another seed could do as well). Otherwise it is *robust to the settings*.
+    A claim *hinges on a setting* when a setting, at its one seed, reverses the claim's direction beyond
+    the final comparison's 95 % interval of the claim's margin (on the far side of zero). A seed like the
+    final ones lands there too now and then; ``by chance`` says how many of the claim's rows would by
+    chance alone, if no setting mattered. Otherwise the claim is *robust to the settings*.
 
     Returns:
-        ``claim``, ``robust`` (bool) and ``because`` (the settings that reverse it, or why it holds).
+        ``claim``, ``robust`` (bool), ``because`` (the settings that reverse it, or why it holds) and
+        ``by chance`` (the expected number of such reversals with no effect of the setting).
     """
     rows = []
     for claim, group in table.groupby("claim", sort=False):
@@ -263,9 +303,9 @@ def hinges(table: pd.DataFrame) -> pd.DataFrame:
             "; ".join(
                 f"{s}: {v} (margin {m:+.3g})" for s, v, m in zip(decisive.strategy, decisive.setting, decisive.margin)
             )
-            or "no setting reverses it by more than the seed spread"
+            or "no setting reverses it beyond the final comparison's interval"
         )
-        rows.append({"claim": claim, "robust": decisive.empty, "because": because})
+        rows.append({"claim": claim, "robust": decisive.empty, "because": because, "by chance": by_chance(group)})
     return pd.DataFrame(rows)
 
 
@@ -295,7 +335,12 @@ def robustness_summary(table: pd.DataFrame) -> str:
     """
     hinged = hinges(table)
     robust = hinged.robust.astype(bool)
-    text = f"{int(robust.sum())} of {len(hinged)} claims keep their direction at every setting (beyond the seed spread)"
+    expected = float(hinged["by chance"].sum())
+    text = (
+        f"{int(robust.sum())} of {len(hinged)} claims keep their direction at every setting (no setting reverses "
+        f"one beyond the final comparison's interval; with no effect of the settings at all, about {expected:.1f} "
+        "such reversals would appear by chance among these one-seed rows)"
+    )
     if robust.all():
         return text + "; none hinges on a setting."
     described = []
