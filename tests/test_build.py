@@ -266,3 +266,16 @@ def test_a_page_that_pastes_a_chapters_glue_shows_the_new_value_after_a_rebuild(
     _glued_notebook(executed, "second-222")
     build.build_html(root=tmp_path, strict=False)
     assert "second-222" in page.read_text(encoding="utf-8")
+
+
+def test_the_kernel_manager_skips_the_interrupt_only_while_shutting_down():
+    """jupyter_client interrupts a kernel before shutting it down, and an idle ipykernel then logs a
+    KeyboardInterrupt as an ERROR line on the build's terminal; the build's manager skips that interrupt."""
+    import asyncio
+
+    manager = build.quiet_kernel_manager()()
+    manager.shutting_down = True
+    assert asyncio.run(manager._async_interrupt_kernel()) is None  # nothing sent, nothing raised
+    manager.shutting_down = False
+    with pytest.raises(RuntimeError, match="No kernel is running"):  # any other interrupt is passed on
+        asyncio.run(manager._async_interrupt_kernel())

@@ -303,6 +303,26 @@ def _keep_failed(working: Path, name: str, root: Path) -> Path:
     return failed
 
 
+def quiet_kernel_manager() -> type:
+    """A kernel manager that shuts an idle kernel down without a SIGINT first.
+
+    jupyter_client 8 interrupts every kernel before asking it to shut down; a kernel that is idle
+    then logs ``[IPKernelApp] ERROR | KeyboardInterrupt caught in kernel.`` on the terminal, now and
+    then, depending on timing. The chapter has finished when its kernel is shut down, so there is
+    nothing to interrupt: the shutdown request alone ends it. An interrupt asked for at any other
+    time is passed on.
+    """
+    from jupyter_client.manager import AsyncKernelManager
+
+    class QuietShutdownKernelManager(AsyncKernelManager):
+        async def _async_interrupt_kernel(self) -> None:
+            if self.shutting_down:
+                return
+            await super()._async_interrupt_kernel()
+
+    return QuietShutdownKernelManager
+
+
 def execute_chapter(
     source: Path, parameters: dict, *, root: Path = C.REPO_ROOT, log=console.say, verbose: bool = False
 ) -> Path:
@@ -345,6 +365,7 @@ def execute_chapter(
             progress_bar=False,
             log_output=False,
             extra_arguments=[] if verbose else ["--IPKernelApp.log_level=ERROR"],
+            kernel_manager_class=quiet_kernel_manager(),
         )
     except papermill.PapermillExecutionError as error:
         failed = _keep_failed(working, notebook.name, root)
