@@ -63,3 +63,12 @@ def test_holm_keeps_the_familywise_error_at_its_level_under_the_null():
     any_raw = np.mean((families <= 0.05).any(axis=1))
     any_holm = np.mean((np.apply_along_axis(sig.holm, 1, families) <= 0.05).any(axis=1))
     assert any_raw > 0.25 and any_holm <= 0.052  # uncorrected: 1 - 0.95^6 = 26 %
+
+
+def test_one_sided_pvalue_by_hand_and_its_edges():
+    # differences 1, 2, 3: t = 3.4641 on 2 df -> one side 0.0370900, the other 1 - that
+    assert sig.one_sided_pvalue([1.0, 2.0, 3.0]) == pytest.approx(0.0370900, abs=1e-6)
+    assert sig.one_sided_pvalue([1.0, 2.0, 3.0], above=False) == pytest.approx(1 - 0.0370900, abs=1e-6)
+    assert sig.one_sided_pvalue([3.0, 4.0, 5.0], 2.0) == pytest.approx(0.0370900, abs=1e-6)  # against a threshold
+    assert sig.one_sided_pvalue([0.5]) == 1.0
+    assert sig.one_sided_pvalue([0.4, 0.4]) == 0.0 and sig.one_sided_pvalue([0.4, 0.4], 0.5) == 1.0

@@ -281,6 +281,28 @@ def test_pf_update_is_the_gradient_of_nll_plus_lambda_times_fooling():
         np.testing.assert_allclose(after - start, -step.numpy(), rtol=1e-4, atol=1e-6)
 
 
+def twin_gradients(reference, batch, seed):
+    """The NLL's and the fooling term's gradients for ``reference``'s model (a twin of the one trained), by
+    hand: one tape over the teacher-forced and free runs of professor forcing's step at ``seed``; zeros for
+    weights a loss does not reach."""
+    twin = reference.model
+    inputs, labels, mask = batch["inputs"], batch["labels"], batch["mask"]
+    free = reference.free_run(inputs[:, 0], inputs.shape[1], strategies.fold(seed, 1))
+    variables = twin.trainable_variables
+    with tf.GradientTape(persistent=True) as tape:
+        logits, _, h_teacher = twin(inputs, training=True, seed=strategies.fold(seed, 2))
+        _, _, h_free = twin(free, training=True, seed=strategies.fold(seed, 3))
+        scores = reference.discriminator(
+            tf.concat([tf.stop_gradient(h_teacher), h_free], 0) * tf.concat([mask, mask], 0)[..., None]
+        )
+        fool = keras.losses.BinaryCrossentropy(from_logits=True)(tf.ones((4,)), scores[4:])
+        nll = masked_nll(logits, labels, mask)
+    return [
+        [tf.zeros(v.shape) if g is None else g for g, v in zip(tape.gradient(loss, variables), variables)]
+        for loss in (nll, fool)
+    ]
+
+
 @pytest.mark.slow  # two professor-forcing models traced per design: kept out of the fast loop's minute
 @pytest.mark.parametrize("design", ["normalized", "separate"])
 def test_pf_adversarial_designs_rescale_or_separate_the_fooling_gradient(design):
@@ -299,19 +321,7 @@ def test_pf_adversarial_designs_rescale_or_separate_the_fooling_gradient(design)
     before = weights_of(model.trainable_variables)
     pf.train_step(batch, 0, seed)
 
-    inputs, labels, mask = batch["inputs"], batch["labels"], batch["mask"]
-    free = reference.free_run(inputs[:, 0], inputs.shape[1], strategies.fold(seed, 1))
-    variables = twin.trainable_variables
-    with tf.GradientTape(persistent=True) as tape:
-        logits, _, h_teacher = twin(inputs, training=True, seed=strategies.fold(seed, 2))
-        _, _, h_free = twin(free, training=True, seed=strategies.fold(seed, 3))
-        scores = reference.discriminator(
-            tf.concat([tf.stop_gradient(h_teacher), h_free], 0) * tf.concat([mask, mask], 0)[..., None]
-        )
-        fool = keras.losses.BinaryCrossentropy(from_logits=True)(tf.ones((4,)), scores[4:])
-        nll = masked_nll(logits, labels, mask)
-    g_nll = [tf.zeros(v.shape) if g is None else g for g, v in zip(tape.gradient(nll, variables), variables)]
-    g_fool = [tf.zeros(v.shape) if g is None else g for g, v in zip(tape.gradient(fool, variables), variables)]
+    g_nll, g_fool = twin_gradients(reference, batch, seed)
     clip = config.train.clip_norm  # use_sgd: learning rate 1, so a step is the clipped gradient itself
     if design == "normalized":
         scale = tf.linalg.global_norm(g_nll) / tf.linalg.global_norm(g_fool)
@@ -346,19 +356,7 @@ def test_with_adam_lambda_is_a_step_size_under_separate_and_a_loss_weight_under_
     before = weights_of(model.trainable_variables)
     pf.train_step(batch, 0, seed)
 
-    inputs, labels, mask = batch["inputs"], batch["labels"], batch["mask"]
-    free = reference.free_run(inputs[:, 0], inputs.shape[1], strategies.fold(seed, 1))
-    variables = twin.trainable_variables
-    with tf.GradientTape(persistent=True) as tape:
-        logits, _, h_teacher = twin(inputs, training=True, seed=strategies.fold(seed, 2))
-        _, _, h_free = twin(free, training=True, seed=strategies.fold(seed, 3))
-        scores = reference.discriminator(
-            tf.concat([tf.stop_gradient(h_teacher), h_free], 0) * tf.concat([mask, mask], 0)[..., None]
-        )
-        fool = keras.losses.BinaryCrossentropy(from_logits=True)(tf.ones((4,)), scores[4:])
-        nll = masked_nll(logits, labels, mask)
-    g_nll = [tf.zeros(v.shape) if g is None else g for g, v in zip(tape.gradient(nll, variables), variables)]
-    g_fool = [tf.zeros(v.shape) if g is None else g for g, v in zip(tape.gradient(fool, variables), variables)]
+    g_nll, g_fool = twin_gradients(reference, batch, seed)
     lr, clip = config.train.learning_rate, config.train.clip_norm
     if design == "separate":
         first, _ = tf.clip_by_global_norm(g_nll, clip)

@@ -44,7 +44,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from melodyreg import constants as C
 from melodyreg.evaluation import intervals, significance
@@ -246,16 +245,12 @@ def _evidence(claim: Claim, comparison: tuple[str, str, str, int], ci: tuple[flo
 ALPHA = (1 - intervals.LEVEL) / 2  # each one-sided test's level: a two-sided 95 % interval clear of a threshold
 
 
-def _one_sided(values: np.ndarray, threshold: float, above: bool) -> float:
-    """Exact one-sided t-test p-value that the mean of ``values`` lies above (or below) ``threshold``."""
-    if len(values) < 2:
-        return 1.0
-    spread = float(np.std(values, ddof=1))
-    if spread == 0:
-        mean = float(np.mean(values))
-        return 0.0 if (mean > threshold if above else mean < threshold) else 1.0
-    t = (float(np.mean(values)) - threshold) / (spread / np.sqrt(len(values)))
-    return float(stats.t.sf(t, len(values) - 1) if above else stats.t.cdf(t, len(values) - 1))
+def _above(values: np.ndarray, threshold: float) -> float:
+    return significance.one_sided_pvalue(values, threshold, above=True)
+
+
+def _below(values: np.ndarray, threshold: float) -> float:
+    return significance.one_sided_pvalue(values, threshold, above=False)
 
 
 def p_values(claim: Claim, wanted: int, values: np.ndarray) -> tuple[float, float]:
@@ -267,14 +262,16 @@ def p_values(claim: Claim, wanted: int, values: np.ndarray) -> tuple[float, floa
     (``not worse``).
     """
     if claim.kind == "levels":
-        return _one_sided(values, LEVEL_HIGH, True), _one_sided(values, LEVEL_LOW, False)
+        return _above(values, LEVEL_HIGH), _below(values, LEVEL_LOW)
     if claim.kind == "minimal":
-        inside = max(_one_sided(values, -SMALL, True), _one_sided(values, SMALL, False))
-        outside = min(1.0, 2 * min(_one_sided(values, SMALL, True), _one_sided(values, -SMALL, False)))
+        inside = max(_above(values, -SMALL), _below(values, SMALL))
+        outside = min(1.0, 2 * min(_above(values, SMALL), _below(values, -SMALL)))
         return inside, outside
     if claim.kind == "not worse":
-        return _one_sided(values, SMALL, False), _one_sided(values, SMALL, True)
-    return _one_sided(values, 0.0, wanted > 0), _one_sided(values, 0.0, wanted < 0)
+        return _below(values, SMALL), _above(values, SMALL)
+    return significance.one_sided_pvalue(values, above=wanted > 0), significance.one_sided_pvalue(
+        values, above=wanted < 0
+    )
 
 
 def judge(claim: Claim, frame: pd.DataFrame, index: str = "seed") -> tuple[str, str, int, float, float]:

@@ -29,7 +29,6 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from melodyreg.data.windows import openings
 from melodyreg.evaluation import diversity, intervals, significance
@@ -217,8 +216,8 @@ def verdicts(frame: pd.DataFrame, reference: str = "baseline") -> pd.DataFrame:
         best = float(options.groupby("temperature").margin.mean().idxmax())
         at = points[points.temperature == best].margin.to_numpy(dtype=float)
         mean, low, high = significance.t_interval(at) if len(at) > 1 else (float(at.mean()),) * 3
-        p_yes = _one_sided(at, True)
-        p_no = _one_sided(at, False)
+        p_yes = significance.one_sided_pvalue(at, above=True)
+        p_no = significance.one_sided_pvalue(at, above=False)
         if seeds < MIN_SEEDS:
             where = f"above it at temperature {best:g}" if mean > 0 else f"below it at temperature {best:g}"
             verdict = f"untested ({counted(seeds, 'run')}: {where})"
@@ -249,18 +248,6 @@ def verdicts(frame: pd.DataFrame, reference: str = "baseline") -> pd.DataFrame:
     table.loc[yes, "verdict"] = "yes"
     table.loc[no & ~yes, "verdict"] = "no"
     return table.round({"p (yes)": 4, "p (no)": 4})
-
-
-def _one_sided(values: np.ndarray, above: bool) -> float:
-    """Exact one-sided t-test p-value that the mean of ``values`` lies above (or below) 0."""
-    if len(values) < 2:
-        return 1.0
-    spread = float(np.std(values, ddof=1))
-    mean = float(np.mean(values))
-    if spread == 0:
-        return 0.0 if (mean > 0 if above else mean < 0) else 1.0
-    t = mean / (spread / np.sqrt(len(values)))
-    return float(stats.t.sf(t, len(values) - 1) if above else stats.t.cdf(t, len(values) - 1))
 
 
 def summary(table: pd.DataFrame) -> str:

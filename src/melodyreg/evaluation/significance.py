@@ -68,6 +68,20 @@ def t_pvalue(differences: Sequence[float]) -> float:
     return float(2 * stats.t.sf(abs(t), x.size - 1))
 
 
+def one_sided_pvalue(differences: Sequence[float], threshold: float = 0.0, *, above: bool = True) -> float:
+    """Exact one-sided t-test p-value that the mean of ``differences`` lies above (or below) ``threshold``
+    (1.0 with fewer than two values; 0.0 or 1.0 when they are all equal)."""
+    x = np.asarray(differences, dtype=float)
+    if x.size < 2:
+        return 1.0
+    spread = float(x.std(ddof=1))
+    mean = float(x.mean())
+    if spread == 0:
+        return 0.0 if (mean > threshold if above else mean < threshold) else 1.0
+    t = (mean - threshold) / (spread / math.sqrt(x.size))
+    return float(stats.t.sf(t, x.size - 1) if above else stats.t.cdf(t, x.size - 1))
+
+
 def sign_pvalue(differences: Sequence[float]) -> float:
     """Two-sided exact p-value of the sign test (zero differences are dropped; none left: 1.0)."""
     x = _finite(differences)
