@@ -92,7 +92,7 @@ show.table(
 # are merged before the split, so a tune cannot be learned from one printing and tested on another.
 # The threshold was chosen on the poster's corpus by reading pairs on either side of it: above it,
 # most were one tune with an ornament, a rhythm or a pickup changed (the measurements are beside
-# `NEAR_DUPLICATE` in `constants.py`). The n-gram rule adds {glue:text}`data-near-copies` copies to
+# `NEAR_DUPLICATE` in `constants.py`). The n-gram rule adds {glue:text}`data-near-copies` to
 # those exact comparison finds. {numref}`fig-nearest` shows what is left: how close each validation
 # and test melody comes to any training melody (median index {glue:text}`data-nearest-valid` for
 # validation, {glue:text}`data-nearest-test` for test).

@@ -71,6 +71,7 @@ def test_the_closing_glue_counts_the_sides_and_gives_each_sides_median_similarit
     glued = described.closing_glue(corpus(), split(), nearest)
     assert (glued["data-melodies"], glued["data-steps"], glued["data-train"]) == ("4", "370", "2")
     assert (glued["data-nearest-valid"], glued["data-nearest-test"]) == ("0.30", "0.50")
+    assert glued["data-near-copies"] == "1 copy"  # the split's one near-copy, in the right number
 
 
 def test_prepare_names_a_missing_parameter():

@@ -17,7 +17,7 @@ from melodyreg import config
 from melodyreg import constants as C
 from melodyreg.data import dataset, splits
 from melodyreg.data.melodies import decode
-from melodyreg.prose import joined
+from melodyreg.prose import counted, joined
 from melodyreg.report import plots
 from melodyreg.report.display import melody_players
 
@@ -130,7 +130,7 @@ def closing_glue(corpus: dataset.Corpus, parts: splits.Split, nearest: pd.DataFr
         "data-valid": f"{len(parts.valid):,}",
         "data-test": f"{len(parts.test):,}",
         "data-duplicates": f"{parts.duplicate_tunes:,}",
-        "data-near-copies": f"{parts.near_duplicates:,}",
+        "data-near-copies": counted(parts.near_duplicates, "copy", "copies"),
         "data-near-threshold": f"{C.NEAR_DUPLICATE:g}",
     }
     for side, median in nearest.groupby("side").similarity.median().items():
