@@ -130,7 +130,8 @@ show.glue_all(findings.tuning_glue(evaluated))
 # For each strategy (first seed), the hidden states of both LSTM layers (128 numbers per step) are
 # collected in two situations: **teacher-forced on training melodies** (red) and **free-running
 # while generating** (blue), the same number of steps from each. t-SNE maps each strategy's two sets
-# together into two dimensions, as the poster did ({numref}`fig-tsne`).
+# together into two dimensions, as the poster did ({numref}`fig-tsne`), from the poster's
+# two sets: windows cut anywhere in a training tune, and melodies generated from middle C.
 
 # %%
 hidden = states.hidden_state_sets(
@@ -140,48 +141,52 @@ show.figure(
     plots.tsne_chart(states.tsne_frame(hidden, evaluated.study.seed)),
     "fig-tsne",
     "t-SNE of hidden states, teacher-forced on training melodies (red) and free-running in generation "
-    "(blue), first seed. Each panel is its own t-SNE fit, so positions and scales cannot be compared "
-    "between panels; look at how far the two colours separate within a panel.",
+    "(blue), first seed, at the poster's positions. Each panel is its own t-SNE fit, so positions and "
+    "scales cannot be compared between panels; look at how far the two colours separate within a panel.",
 )
 
 # %% [markdown]
-# t-SNE distorts distances and its pictures depend on its settings, so we turn "the two clouds
-# look apart" into two tests, for every seed: the cross-validated **ROC AUC** ({numref}`fig-state-auc`) of a
-# logistic regression telling the two sets apart (0.5: indistinguishable; 1: never confused), with folds
-# that keep each sequence's states together (neighbouring steps are near-copies, and splitting them
-# across folds would inflate the AUC), and the
-# **maximum mean discrepancy** (MMD) with a Gaussian kernel {cite}`gretton2012kernel`, whose
-# permutation p-value says whether the two sets could be one distribution (with 200 permutations
-# the smallest possible p-value is 1/201 ≈ 0.005). Both draw 1,000 states per side (at the `poster`
-# and `full` profiles) from 32 teacher-forced training windows and 32 generated melodies per run;
-# the permutations move whole sequences between the sides, since neighbouring steps of a melody are
-# near-copies. The same tests between training and *test* windows, both teacher-forced (the
-# memorization columns of {numref}`tbl-state-tests`), separate a model that merely knows its training melodies from one thrown by its own
-# output. The two sides are not matched
-# in every respect (training windows start anywhere in a tune, generation starts at middle C), so
-# even a perfect model would not score exactly 0.5.
+# Those two sets differ in more than who wrote the input: a generated melody starts at a tune's
+# beginning, a training window anywhere in a tune, so even a perfect model would not score 0.5 on
+# them. The tests the claims use therefore compare **matched positions**: one network reads the
+# first bar of a real training melody, then either the melody's next four bars (teacher-forced) or
+# four bars it samples itself (free-running), and the states after each of those 64 steps are
+# compared, the same positions of the same melodies on both sides. For every seed we compute the
+# cross-validated **ROC AUC** ({numref}`fig-state-auc`) of a logistic regression telling the two
+# sets apart (0.5: indistinguishable; 1: never confused), with folds that keep each melody's states
+# together (neighbouring steps are near-copies, and splitting them across folds would inflate the
+# AUC), and the **maximum mean discrepancy** (MMD) with a Gaussian kernel {cite}`gretton2012kernel`,
+# whose permutation p-value swaps the sides of whole melodies (with 200 permutations the smallest
+# possible p-value is 1/201 ≈ 0.005). The same tests between training and *test* melodies at the
+# same positions, both teacher-forced (the memorization columns of {numref}`tbl-state-tests`),
+# separate a model that merely knows its training melodies from one thrown by its own output. Each
+# draws 1,000 states per side (at the `poster` and `full` profiles) from
+# {glue:text}`matched-melodies` training melodies; the poster's unmatched comparison stays beside it
+# as a secondary reading.
 
 # %%
 show.figure(
     plots.interval_chart(
         tables.label(nll_runs),
-        "state_auc",
-        "Training vs generation hidden states: classifier AUC",
+        "matched_auc",
+        "Teacher-forced vs free-running hidden states at matched positions: classifier AUC",
         "ROC AUC (0.5 = indistinguishable)",
         reference=0.5,
     ),
     "fig-state-auc",
-    f"How well a classifier tells teacher-forced from free-running hidden states (grouped cross-validated "
-    f"ROC AUC; means, {ci}). Near 0.5 the two are alike. The poster claims scheduled sampling and professor "
-    f"forcing bring them closer than the baseline and dropout; this build {observations.states_agreement(nll_runs)}"
-    " (the verdict, with intervals, is in the claims table below).",
+    f"How well a classifier tells teacher-forced from free-running hidden states at the same positions of "
+    f"the same melodies (grouped cross-validated ROC AUC; means, {ci}). Near 0.5 the two are alike. The "
+    f"poster claims scheduled sampling and professor forcing bring them closer than the baseline and "
+    f"dropout; this build {observations.states_agreement(nll_runs)} (the verdict, with intervals, is in the "
+    "claims table below).",
 )
 
 # %%
 show.table(
     tables.interval_table(nll_runs, findings.STATE_TESTS),
     "Two-sample tests between teacher-forced and free-running hidden states, and (memorization) between "
-    f"teacher-forced states on training and on test windows (mean [interval]; {ci}).",
+    "teacher-forced states on training and on test melodies: at matched positions (the first four columns), "
+    f"then at the poster's positions (mean [interval]; {ci}).",
     name="tbl-state-tests",
 )
 

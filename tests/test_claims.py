@@ -16,10 +16,10 @@ def verdicts(world=POSTER_WORLD, timings=TIMINGS, seeds=5):
 
 def test_a_study_that_behaves_as_the_poster_says_supports_every_claim():
     table = claims.verdicts(runs(POSTER_WORLD), runs(TIMINGS, 5, "round"))
-    assert len(table) == len(claims.CLAIMS) == 12
-    assert table.verdict.tolist() == ["supported"] * 12, table.to_string()
+    assert len(table) == len(claims.CLAIMS) == 16  # the poster's 12 and 4 secondary readings of state claims
+    assert table.verdict.tolist() == ["supported"] * 16, table.to_string()
     assert "[" in table.iloc[3, 1]  # evidence shows intervals
-    assert table.replicates.tolist() == [5] * 12
+    assert table.replicates.tolist() == [5] * 16
 
 
 def test_reversed_differences_contradict_and_noise_is_inconclusive():
@@ -39,7 +39,7 @@ def test_reversed_differences_contradict_and_noise_is_inconclusive():
 
 def test_below_five_seeds_every_claim_is_untested_but_the_evidence_is_shown():
     one = claims.verdicts(runs(POSTER_WORLD, seeds=1))
-    assert one.verdict.tolist() == ["untested (1 run: the claimed way)"] * 11  # no timings: no speed claim
+    assert one.verdict.tolist() == ["untested (1 run: the claimed way)"] * 15  # no timings: no speed claim
     assert "[" not in one.iloc[4, 1] and "SS − baseline" in one.iloc[4, 1]
     two = claims.verdicts(runs(POSTER_WORLD, seeds=2))
     assert set(two.verdict) == {"untested (2 runs: the claimed way)"}
@@ -65,9 +65,9 @@ def test_an_untested_claim_says_which_way_its_runs_go():
     [([0.95, 0.94, 0.55, 0.65], claims.CLAIMED_WAY), ([0.55, 0.52, 0.9, 0.9], claims.OTHER_WAY)],
 )
 def test_directions_of_a_level_claim_read_the_thresholds(auc, way):
-    frame = runs(dict(POSTER_WORLD, state_auc=auc), seeds=1)
+    frame = runs(dict(POSTER_WORLD, matched_auc=auc), seeds=1)
     assert claims.way(claims.directions(claims.CLAIMS[0], frame)) == way
-    between = runs(dict(POSTER_WORLD, state_auc=[0.7, 0.7, 0.5, 0.5]), seeds=1)
+    between = runs(dict(POSTER_WORLD, matched_auc=[0.7, 0.7, 0.5, 0.5]), seeds=1)
     assert claims.directions(claims.CLAIMS[0], between) == [0, 0]
 
 
@@ -77,13 +77,15 @@ def test_training_claim_reads_the_teacher_forced_training_nll():
 
 
 def test_mismatch_against_memorization_compares_two_measures_of_each_strategy():
-    world = dict(POSTER_WORLD, memo_auc=[0.99, 0.60, 0.52, 0.55])  # the baseline memorized more than it mismatched
+    world = dict(POSTER_WORLD, matched_memo_auc=[0.99, 0.60, 0.52, 0.55])  # baseline memorized more than it mismatched
     assert verdicts(world)["The mismatch between training and generation is larger than memorization"] == "contradicted"
+    secondary = "The mismatch between training and generation is larger than memorization, at the poster's positions"
+    assert verdicts(world)[f"{secondary} (secondary)"] == "supported"  # the poster's positions: unchanged
 
 
 def test_claim_one_is_contradicted_when_either_model_shows_no_disparity():
-    assert verdicts(dict(POSTER_WORLD, state_auc=[0.95, 0.52, 0.55, 0.65])).iloc[0] == "contradicted"
-    assert verdicts(dict(POSTER_WORLD, state_auc=[0.95, 0.70, 0.55, 0.65])).iloc[0] == "inconclusive"
+    assert verdicts(dict(POSTER_WORLD, matched_auc=[0.95, 0.52, 0.55, 0.65])).iloc[0] == "contradicted"
+    assert verdicts(dict(POSTER_WORLD, matched_auc=[0.95, 0.70, 0.55, 0.65])).iloc[0] == "inconclusive"
 
 
 def test_direction_at_one_seed_gives_the_smallest_margin():
@@ -114,7 +116,8 @@ def test_all_four_strategies_are_needed():
 
 def test_every_claim_has_its_own_brief_label_short_enough_for_a_chart_axis():
     briefs = [claim.brief for claim in claims.CLAIMS]
-    assert all(0 < len(b) <= 36 for b in briefs), briefs
+    on_axis = [claim.brief for claim in claims.CLAIMS if not claim.secondary]  # the robustness map's rows
+    assert all(0 < len(b) <= 36 for b in on_axis), on_axis
     assert len(set(briefs)) == len(briefs)
 
 
@@ -156,15 +159,37 @@ def test_p_values_of_a_paired_comparison_by_hand():
 
 
 def test_the_table_is_one_family_corrected_by_holm(monkeypatch):
-    # twelve claims, each judged on five seeds alone at 2.5 %: claimed-way p-values 0.001 (x2), 0.02 (x10)
-    ps = iter([0.001, 0.001] + [0.02] * 10)
+    # twelve claims, each judged on five seeds alone at 2.5 %: claimed-way p-values 0.001 (x2), 0.02 (x10);
+    # then the four secondary rows at 0.006 each
+    ps = iter([0.001, 0.001] + [0.02] * 10 + [0.006] * 4)
     monkeypatch.setattr(claims, "judge", lambda claim, frame, index: ("evidence", "x", 5, next(ps), 1.0))
     table = claims.verdicts(runs(POSTER_WORLD), runs(TIMINGS, 5, "round"))
-    # Holm: 0.001 x 12 = 0.012 and 0.001 x 11 = 0.011 (supported); 0.02 x 10 = 0.2 ... (inconclusive)
-    assert table.verdict.tolist() == ["supported"] * 2 + ["inconclusive"] * 10
+    # Holm: 0.001 x 12 = 0.012 and 0.001 x 11 = 0.011 (supported); 0.02 x 10 = 0.2 ... (inconclusive);
+    # the secondary rows among themselves: 0.006 x 4 = 0.024 (supported; in one family of 16 they would not be)
+    assert table.verdict.tolist() == ["supported"] * 2 + ["inconclusive"] * 10 + ["supported"] * 4
     assert table["p (claimed way)"].tolist()[:3] == [0.012, 0.012, 0.2]
-    assert "Holm-corrected over the 12 judged claims" in claims.family_note(table)
+    assert table["p (claimed way)"].tolist()[12:] == [0.024] * 4
+    assert (
+        "Holm-corrected over the 12 judged claims of this table and the 4 judged secondary rows among themselves"
+        in (claims.family_note(table))
+    )
     monkeypatch.undo()
     assert claims.family_note(claims.verdicts(runs(POSTER_WORLD, seeds=1))) == (
         "No claim has enough replicates to be judged, so no test was made."
     )
+
+
+def test_the_state_claims_read_matched_positions_and_the_poster_s_in_secondary_rows():
+    primary = [c for c in claims.CLAIMS if not c.secondary]
+    secondary = [c for c in claims.CLAIMS if c.secondary]
+    measures = {part for c in primary for value, *_ in c.comparisons for part in value.split("-")}
+    assert {"state_auc", "memo_auc"}.isdisjoint(measures) and {"matched_auc", "matched_memo_auc"} <= measures
+    assert [c.text.split(", at the poster's")[0] for c in secondary] == [
+        c.text for c in primary if any("matched" in v for v, *_ in c.comparisons)
+    ]
+    assert {v for c in secondary for v, *_ in c.comparisons} == {"state_auc", "state_auc-memo_auc"}
+    # the poster's positions alone going the other way moves only the secondary rows
+    world = dict(POSTER_WORLD, state_auc=[0.55, 0.52, 0.9, 0.9])
+    table = verdicts(world)
+    assert table[[c.text for c in primary]].eq("supported").all()
+    assert table[secondary[1].text] == "contradicted"

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from melodyreg import protocol
-from melodyreg.evaluation import intervals
+from melodyreg.evaluation import claims, intervals
 from melodyreg.evaluation.comparison import Comparison
 from melodyreg.evaluation.evidence import Evidence
 from melodyreg.evaluation.tuning import Tuning
@@ -23,8 +23,9 @@ def measured(seeds=(2017,), rule="nll", **columns) -> pd.DataFrame:
     base = {
         "nll": [1.10, 1.20, 1.30, 1.40],
         "log_likelihood": [-50.0, -40.0, -60.0, -45.0],
-        "state_auc": [0.45, 0.60, 0.70, 0.52],
-        "memo_auc": [0.55, 0.48, 0.51, 0.50],
+        "matched_auc": [0.45, 0.60, 0.70, 0.52],
+        "matched_memo_auc": [0.55, 0.48, 0.51, 0.50],
+        "matched_melodies": [1200, 1200, 1200, 1200],
         "accuracy_note": [0.4, 0.4, 0.4, 0.4],
         "accuracy_no_event": [0.9, 0.9, 0.9, 0.9],
         "accuracy_note_off": [0.0, 0.0, 0.0, 0.0],
@@ -105,6 +106,7 @@ def test_the_opening_glue_cites_the_tuning_tables_only_where_they_exist():
     assert "poster's protocol" in untuned["tuning-cited"].data
     assert "{numref}`tbl-tuning`" in findings.opening_glue(comparison(grid=[{}]), 10, 128)["tuning-cited"].data
     assert untuned["min-seeds"] == str(protocol.MIN_SEEDS)
+    assert untuned["matched-melodies"] == "1,200"
 
 
 def test_the_tuning_table_drops_the_json_and_rounds_and_is_none_without_a_grid():
@@ -125,7 +127,7 @@ def test_an_auc_below_chance_is_named_with_its_value():
 
 
 def test_without_an_auc_below_chance_the_sentence_says_so():
-    text = findings.below_chance(measured(state_auc=[0.6] * 4, memo_auc=[0.5] * 4))
+    text = findings.below_chance(measured(matched_auc=[0.6] * 4, matched_memo_auc=[0.5] * 4))
     assert text.endswith("No AUC in the table is below 0.5 on average here.")
 
 
@@ -234,6 +236,14 @@ def test_the_closing_glue_counts_the_verdicts_and_gives_each_strategys_means():
     assert values["eval-nll-dropout"] == "1.200" and values["eval-ll-dropout"] == "-40.0"
     assert values["eval-recorded"] == "No tuned comparison is recorded yet: nothing in results/full/."
     assert values["eval-full-cost"] == "not recorded yet"
+    # the secondary rows (the state claims at the poster's positions) are not counted among the poster's claims
+    secondary = pd.DataFrame(
+        {"poster's claim": [c.text for c in claims.CLAIMS if c.secondary], "verdict": "contradicted"}
+    )
+    verdicts = pd.concat([comparison().verdicts, secondary], ignore_index=True)
+    counted = findings.closing_glue(comparison(seeds=(0, 1), verdicts=verdicts), None, "nothing")
+    assert counted["eval-claims"] == "3" and counted["eval-contradicted"] == "1"
+    assert "4 state claims come out as 0 supported, 4 contradicted" in counted["eval-claims-summary"]
 
 
 def test_the_recorded_parameters_are_read_by_name_and_a_missing_one_is_named():

@@ -146,3 +146,26 @@ def test_usable_prefixes_stop_where_too_few_melodies_are_long_enough():
     assert measures.usable_prefixes(melodies, (1, 16, 64, 256), continuation=32, minimum=3) == (1, 16, 64, 256)
     assert measures.usable_prefixes(melodies, (1, 16, 64, 256), continuation=32, minimum=4) == (1, 16, 64)
     assert measures.usable_prefixes(melodies, (256, 1), continuation=32, minimum=9) == (1,)  # too few at all
+
+
+def test_paired_samples_keep_a_sequence_s_two_sides_in_one_fold_and_swap_sides_in_the_null():
+    """Sides that differ only by each sequence's own offset, shared by its two sides: nothing to find."""
+    rng = np.random.default_rng(5)
+    offsets = rng.normal(scale=3.0, size=(20, 1, 8))
+    teacher = (offsets + rng.normal(scale=0.1, size=(20, 10, 8))).reshape(-1, 8)
+    free = (offsets + rng.normal(scale=0.1, size=(20, 10, 8))).reshape(-1, 8)
+    sequence = np.repeat(np.arange(20), 10)
+    paired = measures.two_sample(teacher, free, groups=(sequence, sequence), paired=True, seed=0, permutations=50)
+    assert 0.3 < paired["auc"] < 0.7 and paired["mmd_p"] > 0.05
+    # a shift every sequence shares on its free side: the paired null finds it though the offsets dwarf it,
+    # a null that moves whole sequences between unpaired sides does not
+    shifted = measures.two_sample(
+        teacher, free + 0.5, groups=(sequence, sequence), paired=True, seed=0, permutations=50
+    )
+    assert shifted["mmd_p"] <= 1 / 51 + 1e-12 and shifted["auc"] > paired["auc"]
+    _, unpaired_p = measures.mmd(teacher, free + 0.5, groups=(sequence, sequence + 20), permutations=50, seed=0)
+    assert unpaired_p > 0.05
+    with pytest.raises(ValueError, match="row i of both sides"):
+        measures.mmd(teacher, free, groups=(sequence, sequence[::-1]), paired=True)
+    with pytest.raises(ValueError, match="row i of both sides"):
+        measures.mmd(teacher, free, paired=True)

@@ -16,7 +16,7 @@ def runs(seeds: int = 1, **columns) -> pd.DataFrame:
         "accuracy_note": [0.41, 0.40, 0.001, 0.38],
         "accuracy_no_event": [0.90, 0.90, 0.999, 0.91],
         "nll": [1.130, 1.180, 1.669, 1.140],
-        "state_auc": [0.534, 0.61, 0.884, 0.70],
+        "matched_auc": [0.534, 0.61, 0.884, 0.70],
         "accuracy_note_off": [0.0, 0.0, 0.0, 0.0],
         **columns,
     }
@@ -68,14 +68,14 @@ def test_the_state_order_is_read_against_the_poster():
     opposite = observations.states(runs())
     assert "scheduled sampling's training and generation states are the easiest to tell apart (AUC 0.884)" in opposite
     assert "the baseline's the hardest (0.534)" in opposite and "opposite to the poster" in opposite
-    agree = observations.states(runs(state_auc=[0.95, 0.94, 0.55, 0.65]))
+    agree = observations.states(runs(matched_auc=[0.95, 0.94, 0.55, 0.65]))
     assert "as the poster has it" in agree
-    part = observations.states(runs(state_auc=[0.95, 0.5, 0.55, 0.65]))  # SS and PF closer than B, not than D
+    part = observations.states(runs(matched_auc=[0.95, 0.5, 0.55, 0.65]))  # SS and PF closer than B, not than D
     assert part.endswith(
         "here scheduled sampling's are closer than the baseline only and professor forcing's are closer than the "
         "baseline only."
     )
-    split = observations.states(runs(state_auc=[0.7, 0.75, 0.875, 0.631]))
+    split = observations.states(runs(matched_auc=[0.7, 0.75, 0.875, 0.631]))
     assert split.endswith(
         "here scheduled sampling's are further apart than both the baseline and dropout and professor forcing's are "
         "closer than both the baseline and dropout."
@@ -136,7 +136,7 @@ def test_the_claims_summary_counts_what_was_judged_and_says_what_was_not():
 
 def test_states_agreement_reads_the_claim_that_the_states_come_closer():
     assert observations.states_agreement(runs()) == observations.DISAGREES  # scheduled sampling's AUC is the highest
-    closer = runs(state_auc=[0.80, 0.75, 0.55, 0.60])
+    closer = runs(matched_auc=[0.80, 0.75, 0.55, 0.60])
     assert observations.states_agreement(closer) == observations.AGREES
 
 
@@ -196,3 +196,19 @@ def test_against_the_baseline_when_nothing_is_told_apart_and_when_higher_is_bett
         "Paired by seed, beyond the seed noise: dropout and professor forcing better than the baseline; "
         "scheduled sampling worse than"
     )
+
+
+def test_the_claims_summary_counts_the_poster_s_claims_and_reads_the_secondary_rows_apart():
+    secondary = [c.text for c in claims.CLAIMS if c.secondary]
+    table = pd.DataFrame(
+        {
+            "poster's claim": ["a", "b", *secondary],
+            "verdict": ["supported", "inconclusive", "contradicted", "contradicted", "supported", "inconclusive"],
+        }
+    )
+    assert observations.claims_summary(table) == (
+        "Of the poster's 2 claims, this build supports 1, contradicts 0 and finds 1 inconclusive. Read at the "
+        "poster's own positions, the 4 state claims come out as 1 supported, 2 contradicted and 1 inconclusive."
+    )
+    untested = table.assign(verdict=["supported", "inconclusive"] + ["untested (1 run: both ways)"] * 4)
+    assert "poster's own positions" not in observations.claims_summary(untested)

@@ -7,7 +7,7 @@ import pytest
 
 from helpers import as_numpy, toy_melodies
 from melodyreg.data.melodies import decode
-from melodyreg.data.windows import Batcher, eval_windows, openings
+from melodyreg.data.windows import Batcher, eval_windows, opening_classes, openings
 
 
 def test_batcher_is_a_pure_function_of_seed_and_iteration():
@@ -98,3 +98,7 @@ def test_openings_are_a_seeded_choice_of_long_enough_melodies_cut_to_length():
     # asking for more than there are gives every long melody once, in corpus order
     assert openings(melodies, steps=8, count=10, seed=0) == allowed
     assert openings(melodies, steps=20, count=3, seed=0) == []
+    # the same choice as classes, one row per melody; none long enough: an empty [0, steps] array
+    classes = opening_classes(melodies, steps=8, count=2, seed=5)
+    assert classes.shape == (2, 8) and [decode(row) for row in classes] == picked
+    assert opening_classes(melodies, steps=20, count=3, seed=0).shape == (0, 20)

@@ -97,6 +97,9 @@ RUNS_DIR = Path(os.environ.get("MELODYREG_RUNS_DIR") or REPO_ROOT / "runs")
 RESULTS_DIR = Path(os.environ.get("MELODYREG_RESULTS_DIR") or REPO_ROOT / "results")
 # sequences per side in the hidden-state tests: teacher-forced windows (training; test) and generated melodies
 STATE_SEQUENCES = 32
+# the matched hidden-state tests: real melodies of at least MATCHED_OPENING + MATCHED_LENGTH events read their
+# first bar (16 sixteenths) on both sides, then the next four bars teacher-forced or free-running
+MATCHED_OPENING, MATCHED_LENGTH = 16, 64
 SOUNDFONT_NAME = "TimGM6mb.sf2"  # General-MIDI SoundFont shipped inside pretty_midi
 DOWNLOAD_TIMEOUT = 60.0  # seconds a download waits for the server before it gives up
 AUDIO_SAMPLE_RATE = 22050  # Hz; enough for a piano melody, half the size of 44.1 kHz

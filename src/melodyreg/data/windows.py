@@ -83,10 +83,16 @@ def eval_windows(melodies: Sequence[np.ndarray], window: int, limit: int) -> dic
     return windows_to_batch(np.stack(rows), np.asarray(lengths))
 
 
-def openings(melodies: Sequence[np.ndarray], steps: int, count: int, seed: int) -> list[list[int]]:
-    """Up to ``count`` melodies (a seeded choice among those of at least ``steps`` events), cut to their
-    first ``steps`` events, as note-seq event values."""
+def opening_classes(melodies: Sequence[np.ndarray], steps: int, count: int, seed: int) -> np.ndarray:
+    """[n, steps] event classes: up to ``count`` melodies (a seeded choice among those of at least ``steps``
+    events, in corpus order), cut to their first ``steps`` events; n = 0 when none is long enough."""
     long = [m for m in melodies if len(m) >= steps]
-    rng = np.random.default_rng(seed)
-    picks = rng.choice(len(long), size=min(count, len(long)), replace=False) if long else []
-    return [decode(long[i][:steps]) for i in sorted(picks)]
+    if not long:
+        return np.zeros((0, steps), np.int32)
+    picks = np.random.default_rng(seed).choice(len(long), size=min(count, len(long)), replace=False)
+    return np.stack([np.asarray(long[i][:steps], np.int32) for i in sorted(picks)])
+
+
+def openings(melodies: Sequence[np.ndarray], steps: int, count: int, seed: int) -> list[list[int]]:
+    """:func:`opening_classes` as note-seq event values, one list per melody."""
+    return [decode(row) for row in opening_classes(melodies, steps, count, seed)]

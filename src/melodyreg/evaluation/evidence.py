@@ -21,10 +21,10 @@ from tqdm.auto import tqdm
 
 from melodyreg import constants as C
 from melodyreg import protocol
-from melodyreg.data.windows import Batcher, eval_windows, openings
+from melodyreg.data.windows import Batcher, eval_windows, opening_classes, openings
 from melodyreg.evaluation import measures
 from melodyreg.evaluation.histories import column_mean, final_train_loss
-from melodyreg.evaluation.states import subsample
+from melodyreg.evaluation.states import matched_tests, subsample
 from melodyreg.model import generation
 from melodyreg.model.network import build
 from melodyreg.runs import store
@@ -43,7 +43,9 @@ class Evidence:
             windows), ``gap`` (test − training NLL), logged training loss, training
             seconds, sample log-likelihood (Magenta's, mean over the melodies, and per
             sampled event), hidden-state AUC and MMD against generated melodies
-            (``state_auc``...) and against test windows (``memo_auc``), and from the
+            (``state_auc``...) and against test windows (``memo_auc``), the same at matched positions
+            (``matched_auc``, ``matched_memo_auc``...: :func:`melodyreg.evaluation.states.matched_tests`,
+            over ``matched_melodies`` training melodies), and from the
             training history: professor forcing's gate-open share and discriminator
             accuracy, scheduled sampling's own-input share over the last 10 %.
         exposure: per (strategy, seed, prefix) of the NLL rule: NLL after real, other
@@ -115,6 +117,7 @@ def measure_run(
     train_windows: dict,
     state_batch: dict,
     test_batch: dict,
+    matched: tuple[np.ndarray, np.ndarray],
     num: int,
     steps: int,
     temperature: float,
@@ -127,6 +130,7 @@ def measure_run(
     Args:
         held_out: windows of the test split; train_windows: the fixed training windows.
         state_batch, test_batch: teacher-forced training and test windows for the hidden-state tests.
+        matched: [N, T] classes of training and of test melodies for the tests at matched positions.
         models: a cache of model objects by architecture, shared across calls (see :func:`gather`).
     """
     model, seed = shared_model(run, {} if models is None else models), run.config.seed
@@ -167,6 +171,13 @@ def measure_run(
     row.update({k: state[k] for k in ("state_auc", "state_accuracy", "state_mmd", "state_mmd_p")})
     row.update({"mmd": state["state_mmd"], "mmd_p": state["state_mmd_p"]})
     row.update({k: memo[k] for k in ("memo_auc", "memo_mmd", "memo_mmd_p")})
+    # seed + 2: the continuations' own sampling noise, apart from the melodies' (seed) and the state batch's
+    row.update(
+        matched_tests(
+            model, *matched, per_side=per_side, temperature=temperature, seed=seed + 2, permutations=permutations
+        )
+    )
+    row["matched_melodies"] = len(matched[0])
     return row, sampled
 
 
@@ -199,11 +210,16 @@ def gather(
     test = study.melodies("test")
     held_out = eval_windows(test, window, limit=10**9)
     count = max(C.STATE_SEQUENCES, int(np.ceil(per_side / window)))
+    matched_count = max(C.STATE_SEQUENCES, int(np.ceil(per_side / C.MATCHED_LENGTH)))
     options = {
         "held_out": held_out,
         "train_windows": eval_windows(study.melodies("train"), window, limit=TRAIN_WINDOWS),
         "state_batch": state_batch(study, per_side, window),
         "test_batch": Batcher(test, window, count, study.seed).batch(0),
+        "matched": tuple(
+            opening_classes(melodies, C.MATCHED_OPENING + C.MATCHED_LENGTH, matched_count, study.seed)
+            for melodies in (study.melodies("train"), test)
+        ),
         "num": num,
         "steps": steps,
         "temperature": temperature,

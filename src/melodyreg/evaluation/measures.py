@@ -80,6 +80,7 @@ def mmd(
     y: np.ndarray,
     *,
     groups: tuple[np.ndarray, np.ndarray] | None = None,
+    paired: bool = False,
     permutations: int = 200,
     seed: int = 0,
 ) -> tuple[float, float]:
@@ -90,14 +91,20 @@ def mmd(
     (the sequence of each row, per side), a relabelling moves **whole sequences**
     between the sides: neighbouring steps of one sequence are near-copies, and
     relabelling single steps would treat them as independent and make the
-    p-value far too small.
+    p-value far too small. With ``paired`` as well, the two sides hold the same sequences'
+    states at the same positions (row *i* of ``x`` matches row *i* of ``y``), and a relabelling
+    swaps the sides of whole sequences, each with probability 1/2: the null is that reading one's
+    own output instead of the real continuation changes nothing.
 
     Raises:
-        ValueError: fewer than two points on a side, or different widths.
+        ValueError: fewer than two points on a side, or different widths; ``paired`` sides that
+            do not match row by row.
     """
     x, y = np.asarray(x, np.float64), np.asarray(y, np.float64)
     if len(x) < 2 or len(y) < 2 or x.shape[1] != y.shape[1]:
         raise ValueError(f"need two samples of >= 2 points of one width, got {x.shape} and {y.shape}")
+    if paired and (groups is None or not np.array_equal(groups[0], groups[1])):
+        raise ValueError("paired samples need the same sequence for row i of both sides")
     pooled = np.concatenate([x, y])
     rng = np.random.default_rng(seed)
     probe = pooled[rng.choice(len(pooled), size=min(len(pooled), 500), replace=False)]
@@ -119,6 +126,9 @@ def mmd(
     observed = statistic(labels)
     if groups is None:
         null = [statistic(rng.permutation(labels)) for _ in range(permutations)]
+    elif paired:
+        _, pair = np.unique(np.r_[groups[0], groups[1]], return_inverse=True)
+        null = [statistic(labels ^ (rng.random(pair.max() + 1) < 0.5)[pair]) for _ in range(permutations)]
     else:
         # one id per sequence across both sides; a permutation draws which sequences are "x"
         _, sequence = np.unique(np.r_[np.asarray(groups[0]) * 2, np.asarray(groups[1]) * 2 + 1], return_inverse=True)
@@ -140,6 +150,7 @@ def two_sample(
     free: np.ndarray,
     *,
     groups: tuple[np.ndarray, np.ndarray] | None = None,
+    paired: bool = False,
     seed: int = 0,
     permutations: int = 200,
 ) -> dict[str, float]:
@@ -151,6 +162,9 @@ def two_sample(
             (otherwise the classifier is tested on near-copies of what it was
             trained on and the AUC is inflated). Without groups, states are
             treated as independent.
+        paired: row *i* of both sides is one sequence at one position (see :func:`mmd`); a
+            sequence's two sides then share a fold, so the classifier never meets the sequence
+            it is tested on.
 
     Returns:
         ``auc``: cross-validated ROC AUC (up to 5 folds) of a standardised logistic
@@ -174,11 +188,16 @@ def two_sample(
         counts = [len(np.unique(g)) for g in groups]
         if min(counts) < 2:
             raise ValueError(f"grouped folds need at least two sequences per side, got {counts}")
-        fold_groups = np.concatenate([np.asarray(groups[0]) * 2, np.asarray(groups[1]) * 2 + 1])  # sides never share
+        # paired: one sequence's two sides share a fold; otherwise the sides never share one
+        fold_groups = (
+            np.concatenate(groups)
+            if paired
+            else np.concatenate([np.asarray(groups[0]) * 2, np.asarray(groups[1]) * 2 + 1])
+        )
         folds = StratifiedGroupKFold(min(5, *counts), shuffle=True, random_state=seed)
     clf = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000))
     score = cross_val_predict(clf, x, y, groups=fold_groups, cv=folds, method="predict_proba")[:, 1]
-    statistic, p_value = mmd(teacher, free, groups=groups, permutations=permutations, seed=seed)
+    statistic, p_value = mmd(teacher, free, groups=groups, paired=paired, permutations=permutations, seed=seed)
     return {
         "auc": float(roc_auc_score(y, score)),
         "accuracy": float(np.mean((score > 0.5) == y)),

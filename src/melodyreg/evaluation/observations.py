@@ -124,15 +124,17 @@ def states_agreement(runs: pd.DataFrame) -> str:
 
 
 def states(runs: pd.DataFrame) -> str:
-    """The hidden-state AUC's order across strategies, against the poster's claim that scheduled sampling
-    and professor forcing bring training and generation states closer than the baseline and dropout."""
-    auc = runs.groupby("strategy").state_auc.mean().dropna().sort_values()
+    """The hidden-state AUC's order across strategies at matched positions (``matched_auc``), against the
+    poster's claim that scheduled sampling and professor forcing bring training and generation states closer
+    than the baseline and dropout."""
+    auc = runs.groupby("strategy").matched_auc.mean().dropna().sort_values()
     if len(auc) < 2:
         return ""
     most, least = auc.index[-1], auc.index[0]
     sentence = (
-        f"The hidden-state AUC {_runs_phrase(runs)}: {_name(most)}'s training and generation states are the "
-        f"easiest to tell apart (AUC {auc[most]:.3f}) and {_name(least)}'s the hardest ({auc[least]:.3f})"
+        f"The hidden-state AUC at matched positions {_runs_phrase(runs)}: {_name(most)}'s training and "
+        f"generation states are the easiest to tell apart (AUC {auc[most]:.3f}) and {_name(least)}'s the "
+        f"hardest ({auc[least]:.3f})"
     )
     if not set(REGULARIZERS_CLAIMED + REFERENCES) <= set(auc.index):
         return sentence + "."
@@ -181,16 +183,36 @@ def one_run_directions(verdicts: pd.DataFrame) -> str:
 
 
 def claims_summary(verdicts: pd.DataFrame) -> str:
-    """What the verdict table comes to, in a sentence or three: the counts of the claims judged, how many too
-    few runs leave untested, and which way those runs go."""
-    total = len(verdicts)
-    untested = verdicts.verdict.str.startswith("untested")
-    judged = verdicts[~untested]
+    """What the verdict table comes to, in a sentence or three: the counts of the poster's claims judged, how
+    many too few runs leave untested, and which way those runs go; then what the secondary rows (the state
+    claims at the poster's positions) come to, when they are judged."""
+    secondary = claims.is_secondary(verdicts)
+    second = verdicts[secondary & ~verdicts.verdict.str.startswith("untested")]
+    found = (
+        f" Read at the poster's own positions, the {counted(int(secondary.sum()), 'state claim')} "
+        f"{_outcome(second, 'come out as')}."
+        if len(second)
+        else ""
+    )
+    return _primary_summary(verdicts[~secondary]) + found
+
+
+def _outcome(judged: pd.DataFrame, verb: str = "") -> str:
     counts = judged.verdict.value_counts()
-    outcome = (
+    if verb:
+        parts = [f"{counts.get(v, 0)} {v}" for v in ("supported", "contradicted", "inconclusive")]
+        return f"{verb} {joined(parts)}"
+    return (
         f"supports {counts.get('supported', 0)}, contradicts {counts.get('contradicted', 0)} and finds "
         f"{counts.get('inconclusive', 0)} inconclusive"
     )
+
+
+def _primary_summary(verdicts: pd.DataFrame) -> str:
+    total = len(verdicts)
+    untested = verdicts.verdict.str.startswith("untested")
+    judged = verdicts[~untested]
+    outcome = _outcome(judged)
     contradicted = judged[judged.verdict == "contradicted"]["poster's claim"].tolist()
     named = (
         f" Contradicted: {'; '.join(f'“{claim}”' for claim in contradicted)}."

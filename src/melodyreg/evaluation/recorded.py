@@ -27,6 +27,7 @@ import pandas as pd
 
 from melodyreg import constants as C
 from melodyreg import hardware
+from melodyreg.evaluation import claims
 from melodyreg.files import atomic_write, atomic_write_text, sha256
 from melodyreg.prose import counted, joined, plain
 from melodyreg.runs import store, study
@@ -62,13 +63,16 @@ class Recorded:
     tables: dict[str, pd.DataFrame]
 
     def summary(self) -> str:
-        """The verdict counts in one sentence, e.g. ``supports 1, contradicts 4 and finds 7 inconclusive``."""
-        counts = Counter(self.tables["verdicts"].verdict.str.split(" ").str[0])
+        """The verdict counts of the poster's claims (not the secondary rows) in one sentence, e.g. ``supports 1,
+        contradicts 4 and finds 7 inconclusive of the poster's 12 claims``."""
+        table = self.tables["verdicts"]
+        table = table[~claims.is_secondary(table)]
+        counts = Counter(table.verdict.str.split(" ").str[0])
         parts = [f"supports {counts.get('supported', 0)}", f"contradicts {counts.get('contradicted', 0)}"]
         parts.append(f"finds {counts.get('inconclusive', 0)} inconclusive")
         if counts.get("untested"):
             parts.append(f"leaves {counts['untested']} untested")
-        return f"{', '.join(parts[:-1])} and {parts[-1]} of the poster's {len(self.tables['verdicts'])} claims"
+        return f"{', '.join(parts[:-1])} and {parts[-1]} of the poster's {len(table)} claims"
 
     def origin(self) -> str:
         """Where the findings come from, for a caption: profile, commit, date and machine."""

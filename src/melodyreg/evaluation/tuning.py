@@ -137,7 +137,7 @@ def robustness(study: Study, found: Evidence) -> pd.DataFrame:
     final = found.runs[found.runs.rule == "nll"]
     rows = []
     for claim in claims.CLAIMS:
-        if claim.source != "runs":
+        if claim.source != "runs" or claim.secondary:
             continue
         involved = {s for _, a, b, _ in claim.comparisons for s in (a, b)}
         margins = [claims.direction(claim, final[final.seed == s])[0] for s in sorted(set(final.seed))]

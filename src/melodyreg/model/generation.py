@@ -149,23 +149,43 @@ def generate(
     return Generated(classes.numpy(), log_probs, log_probs.sum(axis=1), hidden.numpy(), len(primer), temperature)
 
 
-def continue_classes(
+def continue_from(
     model: MelodyRNN, primer_classes: np.ndarray, steps: int, *, temperature: float = 1.0, seed: int = 0
-) -> np.ndarray:
-    """Free-running continuations of a different primer per row.
+) -> Generated:
+    """Free-running continuations of a different primer per row, with their hidden states.
 
     Args:
-        primer_classes: [N, P] event classes, one primer per row.
+        primer_classes: [N, P] event classes, one primer per row (for example a real melody's opening).
         steps: total length, the primer included (> P).
 
     Returns:
-        [N, steps] event classes.
+        The continuations as :class:`Generated` (``hidden[:, t]`` is the state after reading event *t*:
+        from *P* on, an event the model sampled itself).
+
+    Raises:
+        ValueError: primers that are not [N, P] with 1 <= P < ``steps``.
     """
     primer_classes = np.asarray(primer_classes, np.int32)
     if primer_classes.ndim != 2 or not 1 <= primer_classes.shape[1] < steps:
         raise ValueError(f"need [N, P] primers with 1 <= P < steps = {steps}, got shape {primer_classes.shape}")
-    classes, _, _ = _sample(model, primer_classes, steps, temperature, seed)
-    return classes.numpy()
+    classes, log_probs, hidden = _sample(model, primer_classes, steps, temperature, seed)
+    log_probs = log_probs.numpy()
+    return Generated(
+        classes.numpy(), log_probs, log_probs.sum(axis=1), hidden.numpy(), primer_classes.shape[1], temperature
+    )
+
+
+def continue_classes(
+    model: MelodyRNN, primer_classes: np.ndarray, steps: int, *, temperature: float = 1.0, seed: int = 0
+) -> np.ndarray:
+    """[N, steps] event classes of :func:`continue_from`'s continuations (one primer per row)."""
+    return continue_from(model, primer_classes, steps, temperature=temperature, seed=seed).classes
+
+
+def teacher_forced_states(model: MelodyRNN, classes: np.ndarray) -> np.ndarray:
+    """[N, T, H] hidden states of a teacher-forced pass over ``classes`` (state *t* after reading event *t*)."""
+    _, _, hidden = model(tf.constant(np.asarray(classes, np.int32)))
+    return hidden.numpy()
 
 
 def teacher_forced_log_probs(model: MelodyRNN, classes: np.ndarray) -> np.ndarray:

@@ -17,20 +17,21 @@ import pandas as pd
 from IPython.display import Markdown
 
 from melodyreg import protocol
-from melodyreg.evaluation import budget, evidence, frontier, intervals, observations, recorded, tuning
+from melodyreg.evaluation import budget, claims, evidence, frontier, intervals, observations, recorded, tuning
 from melodyreg.evaluation.comparison import Comparison
 from melodyreg.prose import counted, joined, plain, strategy_name
 from melodyreg.report import environment, plots, tables
 from melodyreg.runs import study as studies
 
 # Column → heading of each interval table (mean [interval] over seeds) of the chapter.
-STATE_TESTS = {
-    "state_auc": "AUC",
-    "state_accuracy": "accuracy",
-    "mmd": "MMD²",
-    "mmd_p": "MMD p-value",
-    "memo_auc": "memorization AUC",
-    "memo_mmd": "memorization MMD²",
+STATE_TESTS = {  # matched positions first (the claims' measures), then the poster's positions
+    "matched_auc": "AUC",
+    "matched_mmd": "MMD²",
+    "matched_mmd_p": "MMD p-value",
+    "matched_memo_auc": "memorization AUC",
+    "state_auc": "AUC (poster's positions)",
+    "mmd_p": "MMD p-value (poster's)",
+    "memo_auc": "memorization AUC (poster's)",
 }
 FIT = {
     "nll": "NLL / event",
@@ -45,7 +46,7 @@ PAIRED = {
     "nll": "Δ NLL / event",
     "accuracy_note": "Δ accuracy: notes",
     "train_loss": "Δ training loss",
-    "state_auc": "Δ hidden-state AUC",
+    "matched_auc": "Δ hidden-state AUC",
 }
 FEATURE_COMPARISONS = {
     "overlap": "real intra vs inter (overlap)",
@@ -114,8 +115,8 @@ def protocol_line(c: Comparison) -> str:
 
 
 def opening_glue(c: Comparison, num_melodies: int, melody_steps: int) -> dict[str, object]:
-    """The opening's glue: the generated melodies' count and length, what the tuning section cites, and the
-    fewest paired seeds a verdict takes."""
+    """The opening's glue: the generated melodies' count and length, what the tuning section cites, the
+    fewest paired seeds a verdict takes, and how many training melodies the matched state tests read."""
     cited = (
         "{numref}`tbl-tuning` lists the tuning runs and {numref}`tbl-chosen` the setting each rule chose; "
         "{numref}`fig-budget` shows how the best validation NLL a strategy can expect grows with its budget. "
@@ -129,6 +130,7 @@ def opening_glue(c: Comparison, num_melodies: int, melody_steps: int) -> dict[st
         "ll-steps": f"{melody_steps}",
         "tuning-cited": Markdown(cited),
         "min-seeds": f"{protocol.MIN_SEEDS}",
+        "matched-melodies": f"{int(c.nll_runs.matched_melodies.min()):,}",
     }
 
 
@@ -149,10 +151,16 @@ def chosen_settings(c: Comparison) -> pd.DataFrame:
 
 def below_chance(runs: pd.DataFrame) -> str:
     """Why an AUC below 0.5 reads as *indistinguishable*, naming the strategies whose mean AUC is below it."""
-    aucs = runs.groupby("strategy", sort=False)[["state_auc", "memo_auc"]].mean()
+    poster = "at the poster's positions"
+    names = {
+        "matched_auc": "AUC",
+        "matched_memo_auc": "memorization AUC",
+        "state_auc": f"AUC {poster}",
+        "memo_auc": f"memorization AUC {poster}",
+    }
+    aucs = runs.groupby("strategy", sort=False)[[key for key in names if key in runs]].mean()
     below = [
-        f"{strategy_name(name)}'s {'memorization AUC' if column == 'memo_auc' else 'AUC'} "
-        f"({aucs.loc[name, column]:.3f})"
+        f"{strategy_name(name)}'s {names[column]} ({aucs.loc[name, column]:.3f})"
         for column in aucs
         for name in aucs.index[aucs[column] < CHANCE]
     ]
@@ -331,13 +339,14 @@ def contradicted(verdicts: pd.DataFrame) -> str:
 def closing_glue(c: Comparison, past: recorded.Recorded | None, missing: str) -> dict[str, str]:
     """The numbers of the chapter's closing prose and of the introduction's abstract."""
     runs, verdicts = c.nll_runs, c.verdicts
-    counts = verdicts["verdict"].value_counts()
+    poster = verdicts[~claims.is_secondary(verdicts)]  # the counts are of the poster's claims
+    counts = poster["verdict"].value_counts()
     values = {
         "eval-profile": c.study.profile,
         "eval-seeds": counted(len(c.study.seeds), "seed"),
-        "eval-claims": f"{len(verdicts)}",
+        "eval-claims": f"{len(poster)}",
         **{f"eval-{v}": f"{counts.get(v, 0)}" for v in ("supported", "contradicted", "inconclusive")},
-        "eval-untested": f"{int(verdicts['verdict'].str.startswith('untested').sum())}",
+        "eval-untested": f"{int(poster['verdict'].str.startswith('untested').sum())}",
         "eval-claims-summary": observations.claims_summary(verdicts),
         "eval-observations": observations.summary(runs, c.sweep),
         "eval-collapse": observations.collapse(runs),
@@ -355,7 +364,7 @@ def closing_glue(c: Comparison, past: recorded.Recorded | None, missing: str) ->
         values[f"eval-ll-{name}"] = f"{row.log_likelihood:.1f}"
     values["eval-best-nll"] = observations.leader(runs, "nll")
     values["eval-best-ll"] = observations.leader(runs, "log_likelihood", lower=False)
-    values["eval-contradicted-list"] = contradicted(verdicts)
+    values["eval-contradicted-list"] = contradicted(poster)
     values["eval-frontier"] = frontier.summary(c.frontier)
     values["eval-settings"] = tuning.robustness_summary(c.robustness) if len(c.robustness) else tuning.NO_GRID
     return values
