@@ -167,7 +167,7 @@ show.figure(
 # %%
 show.figure(
     plots.interval_chart(
-        tables.label(nll_runs),
+        nll_runs,
         "matched_auc",
         "Teacher-forced vs free-running hidden states at matched positions: classifier AUC",
         "ROC AUC (0.5 = indistinguishable)",
@@ -260,7 +260,7 @@ display(Markdown(findings.fit_note(nll_runs)))
 
 # %%
 show.figure(
-    plots.interval_chart(tables.label(nll_runs), "nll", "Held-out NLL per event", "nats per event (lower is better)"),
+    plots.interval_chart(nll_runs, "nll", "Held-out NLL per event", "nats per event (lower is better)"),
     "fig-test-nll",
     f"Test-split NLL per event, per strategy at its chosen setting (means, {ci}); lower is better.",
 )
@@ -375,7 +375,7 @@ display(Markdown(findings.reference_note(evaluated.evidence)))
 
 # %%
 show.figure(
-    plots.frontier_chart(tables.label(evaluated.sweep), "overlap", "intra_ratio", "Quality against diversity"),
+    plots.frontier_chart(evaluated.sweep, "overlap", "intra_ratio", "Quality against diversity"),
     "fig-frontier",
     f"Quality (overlap with test melodies) against diversity (intra-set distance relative to the test "
     f"melodies') for {evaluated.sweep_melodies} melodies per run at each temperature (each curve's "
@@ -398,7 +398,7 @@ show.table(
 # %%
 show.figure(
     plots.curve_chart(
-        intervals.summarise(tables.label(evaluated.sweep), "own_ll", by=["strategy", "temperature"]),
+        intervals.summarise(evaluated.sweep, "own_ll", by=["strategy", "temperature"]),
         "temperature",
         "sampling temperature",
         "The poster's measure across temperatures",
@@ -445,7 +445,7 @@ display(Markdown(findings.frontier_note(evaluated)))
 exposure = evaluated.evidence.exposure
 show.figure(
     plots.exposure_chart(
-        intervals.summarise(tables.label(exposure), "excess", by=["strategy", "prefix"]),
+        intervals.summarise(exposure, "excess", by=["strategy", "prefix"]),
         f"Exposure bias: NLL after own minus after another melody's beginning ({ci})",
     ),
     "fig-exposure",
@@ -482,7 +482,7 @@ display(Markdown(findings.exposure_note(exposure)))
 # %%
 robust = evaluated.robustness  # empty at a profile without tuning settings
 show.figure(
-    plots.robustness_chart(tables.label(robust), "Each claim at every tuning setting") if len(robust) else None,
+    plots.robustness_chart(robust, "Each claim at every tuning setting") if len(robust) else None,
     "fig-robustness",
     "The verdict robustness map. Each cell recomputes a claim with one strategy at one tuning setting "
     "(the others at their chosen settings, one seed): blue where it goes the claimed way, red where it "
@@ -513,7 +513,7 @@ show.table(
 if len(robust):
     display(
         show.listed(
-            tuning.robustness_display(robust),
+            tables.robustness_display(robust),
             "Every claim at every tuning setting (one seed each; margin > 0: the claimed direction; a claim "
             "hinges on a setting where its margin lies beyond the final comparison's interval, on the far "
             "side of zero)",

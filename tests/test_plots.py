@@ -129,16 +129,16 @@ def test_evaluation_charts_build_from_tidy_frames():
     import pandas as pd
 
     runs = pd.DataFrame(
-        {"strategy": ["Baseline", "Baseline", "Dropout", "Dropout"], "seed": [1, 2, 1, 2], "auc": [0.9, 0.8, 0.7, 0.75]}
+        {"strategy": ["baseline", "baseline", "dropout", "dropout"], "seed": [1, 2, 1, 2], "auc": [0.9, 0.8, 0.7, 0.75]}
     )
     spec = plots.interval_chart(runs, "auc", "AUC", "ROC AUC", reference=0.5).to_dict()
     assert len(spec["layer"]) == 4 and spec["title"] == "AUC"
     summary = pd.DataFrame(
-        {"strategy": ["Baseline"] * 2, "prefix": [1, 8], "mean": [0.0, 0.1], "low": [0.0, 0.05], "high": [0.0, 0.2]}
+        {"strategy": ["baseline"] * 2, "prefix": [1, 8], "mean": [0.0, 0.1], "low": [0.0, 0.05], "high": [0.0, 0.2]}
     )
     assert len(plots.exposure_chart(summary, "gap").to_dict()["layer"]) == 2
     overlap = pd.DataFrame(
-        {"feature": ["pitch_count"] * 2, "strategy": ["Baseline", "real (training melodies)"], "overlap": [0.2, 0.9]}
+        {"feature": ["pitch_count"] * 2, "strategy": ["baseline", "real (training melodies)"], "overlap": [0.2, 0.9]}
     )
     assert plots.feature_chart(overlap, "overlap").to_dict()["layer"][1]["mark"]["type"] == "text"
 
@@ -148,7 +148,7 @@ def test_the_robustness_map_colours_margins_in_seed_spreads():
         {
             "claim": ["claim one", "claim one", "claim two"],
             "brief": ["c1", "c1", "c2"],
-            "strategy": ["Scheduled sampling"] * 3,
+            "strategy": ["scheduled_sampling"] * 3,
             "setting": ["ss_k = 500", "ss_k = 300", "ss_k = 500"],
             "selected": [True, False, True],
             "margin": [0.02, -0.5, 0.01],
@@ -163,7 +163,7 @@ def test_the_robustness_map_colours_margins_in_seed_spreads():
     rows = next(iter(spec["datasets"].values()))
     assert [r["spreads"] for r in rows] == [2.0, -3.0, 3.0]  # 0.02 / 0.01; clipped; no spread: the sign
     assert [r["chosen"] for r in rows] == ["●", "", "●"]
-    assert rows[1]["column"] == "SS: ss_k = 300"
+    assert rows[1]["column"] == "SS: ss_k = 300" and rows[1]["strategy"] == "Scheduled sampling"
     assert rect["encoding"]["y"]["field"] == "brief" and spec["height"] == 2 * 22  # one row per claim
 
 
@@ -178,7 +178,32 @@ def rendered_size(chart) -> tuple[float, float]:
     return float(width), float(height)
 
 
-STRATEGIES = list(plots.STRATEGY_COLORS)
+STRATEGIES = list(plots.STRATEGY_COLORS)  # names: every chart shows their display labels
+LABELS = [plots.strategy_label(name) for name in STRATEGIES]
+
+
+def test_charts_take_strategy_names_and_show_each_label_in_its_colour():
+    curves = pd.DataFrame(
+        {
+            "strategy": ["professor_forcing", "baseline", "seqgan", "Professor forcing (raw)"],
+            "phase": "train",
+            "iteration": 1,
+            "loss": 2.0,
+        }
+    )
+    color = plots.loss_curves(curves, "train", "losses").to_dict()["encoding"]["color"]
+    # the four strategies in their order and colours, then other keys as given, sorted, in the other colours
+    assert color["scale"]["domain"] == ["Baseline", "Professor forcing", "Professor forcing (raw)", "seqgan"]
+    assert color["scale"]["range"] == [
+        plots.STRATEGY_COLORS["baseline"],
+        plots.STRATEGY_COLORS["professor_forcing"],
+        *plots.OTHER_COLORS[:2],
+    ]
+    runs = pd.DataFrame({"strategy": ["scheduled_sampling", "baseline"], "seed": 1, "auc": [0.6, 0.7]})
+    spec = plots.interval_chart(runs, "auc", "AUC", "ROC AUC").to_dict()
+    assert spec["layer"][0]["encoding"]["y"]["sort"] == ["Baseline", "Scheduled sampling"]
+    assert {row["strategy"] for row in chart_data(spec, 0)} == {"Baseline", "Scheduled sampling"}
+    assert runs.strategy.tolist() == ["scheduled_sampling", "baseline"]  # the caller's frame is left as it was
 
 
 def _every_chart() -> dict[str, alt.TopLevelMixin]:
@@ -206,8 +231,8 @@ def _every_chart() -> dict[str, alt.TopLevelMixin]:
         columns=["strategy", "seed", "temperature", "overlap", "intra_ratio"],
     )
     runs = pd.DataFrame({"strategy": np.repeat(STRATEGIES, 2), "seed": [1, 2] * 4, "auc": rng.random(8)})
-    settings = [("Dropout", f"dropout_rate = {r}") for r in (0.1, 0.2, 0.3, 0.4, 0.5, 0.6)] + [
-        ("Professor forcing", "pf_reads = states+probs, pf_gate_low = 0.0, pf_gate_high = 1.0")
+    settings = [("dropout", f"dropout_rate = {r}") for r in (0.1, 0.2, 0.3, 0.4, 0.5, 0.6)] + [
+        ("professor_forcing", "pf_reads = states+probs, pf_gate_low = 0.0, pf_gate_high = 1.0")
     ] * 12
     robust = pd.DataFrame(
         [
@@ -230,7 +255,7 @@ def _every_chart() -> dict[str, alt.TopLevelMixin]:
         "pitches": plots.pitch_chart(MELODIES),
         "lengths": plots.length_chart(MELODIES, title="Melody lengths (all melodies; 512 is the truncation limit)"),
         "piano roll": plots.piano_roll([2, 0, 14, 1] * 64, "Melody 1 of the training side, its first 256 steps"),
-        "piano rolls": plots.piano_rolls({s: [2, 0, 14, 1] * 32 for s in STRATEGIES}),
+        "piano rolls": plots.piano_rolls({label: [2, 0, 14, 1] * 32 for label in LABELS}),
         "loss curves": plots.loss_curves(curves, "train", "Training NLL: the baseline and professor forcing's designs"),
         "history": plots.history_chart(
             history,
@@ -297,7 +322,7 @@ def test_legends_sit_below_the_chart_with_their_labels_in_full():
 
 
 def test_a_bottom_legend_takes_as_many_columns_as_fit():
-    assert plots.bottom_legend(STRATEGIES).columns == 4  # the four strategies side by side
+    assert plots.bottom_legend(LABELS).columns == 4  # the four strategies side by side
     assert plots.bottom_legend(["a", "b"]).columns == 2  # never more columns than labels
     assert plots.bottom_legend(["x" * 120]).columns == 1  # a long label gets a row of its own, uncut
 

@@ -1,4 +1,4 @@
-"""What the chapters on each regularizer say: labelled curves, notes and glue from hand-made histories."""
+"""What the chapters on each regularizer say: curves, notes and glue from hand-made histories."""
 
 from __future__ import annotations
 
@@ -20,10 +20,10 @@ def run(train_loss, eval_loss, strategy: str = "baseline", **columns):
     )
 
 
-def test_the_curves_label_each_strategy_and_smooth_only_the_training_loss():
+def test_the_curves_name_each_strategy_and_smooth_only_the_training_loss():
     s = SimpleNamespace(runs={"dropout": run([4.0, 2.0], [3.0, 1.0], "dropout")})
     curves = regularizers.curves(s, smooth=2)
-    assert set(curves.strategy) == {"Dropout"}
+    assert set(curves.strategy) == {"dropout"}  # by name: the chart shows the label
     assert curves[curves.phase == "train"].loss.tolist() == [4.0, 3.0]
     assert curves[curves.phase == "eval"].loss.tolist() == [3.0, 1.0]
 

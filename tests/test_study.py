@@ -81,7 +81,7 @@ def test_professor_forcings_three_designs_are_trained_once_at_the_first_seed(tin
     assert table.run.tolist() == ["baseline"] + [f"professor forcing ({d})" for d in protocol.PF_DESIGNS["smoke"]]
     assert table["adversarial term on (share)"].iloc[1:].between(0, 1).all()
     curves = regularizers.design_curves(first)
-    assert set(curves.strategy) == {"Baseline"} | {f"Professor forcing ({d})" for d in protocol.PF_DESIGNS["smoke"]}
+    assert set(curves.strategy) == {"baseline"} | {f"Professor forcing ({d})" for d in protocol.PF_DESIGNS["smoke"]}
 
 
 def test_a_setting_only_the_quality_rule_chose_gets_its_own_seeds_and_a_shared_one_trains_once(

@@ -55,4 +55,20 @@ def test_the_feature_overview_adds_real_music_as_one_more_set():
     reference = pd.DataFrame({"strategy": ["real (training melodies)"], "feature": ["pitch_count"], "overlap": [0.9]})
     overview = tables.feature_overview(SimpleNamespace(features=features, reference_features=reference))
     assert len(overview) == 5 and overview.overlap.round(2).tolist() == [0.55, 0.55, 0.55, 0.55, 0.9]
-    assert overview.strategy.tolist()[:2] == ["Baseline", "Dropout"]
+    assert overview.strategy.tolist()[:2] == ["baseline", "dropout"]  # by name: the chart labels them
+
+
+def test_the_robustness_table_reads_as_words():
+    table = pd.DataFrame(
+        [
+            {"brief": "SS short", "strategy": "scheduled_sampling", "setting": "ss_k = 1000", "holds": True},
+            {"brief": "SS short", "strategy": "scheduled_sampling", "setting": "ss_k = 500", "holds": False},
+        ]
+    ).assign(selected=[True, False], margin=[0.01234, -0.2], seed_spread=[0.02, float("nan")])
+    shown = tables.robustness_display(table)
+    assert shown.to_dict("records") == [
+        {"claim": "SS short", "strategy": "scheduled sampling", "setting": "ss_k = 1000", "chosen": "✓",
+         "margin": "+0.012", "seed spread": "0.020", "holds": "yes"},
+        {"claim": "SS short", "strategy": "scheduled sampling", "setting": "ss_k = 500", "chosen": "",
+         "margin": "-0.200", "seed spread": "—", "holds": "no"},
+    ]  # fmt: skip

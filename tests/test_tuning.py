@@ -181,19 +181,3 @@ def test_the_summary_reads_a_hinge_as_a_threshold_where_a_knob_orders_the_settin
         "“c1” (ss: ss_k ≤ 500 flips, ≥ 800 holds; professor forcing: reverses at pf_pool = 1)."
     )
     assert tuning.robustness_summary(table[table.claim == "c2"]).endswith("; none hinges on a setting.")
-
-
-def test_the_robustness_table_reads_as_words():
-    table = pd.DataFrame(
-        [
-            {**_row("a long claim", "scheduled_sampling", {"ss_k": 1000.0}, True), "brief": "SS short"},
-            {**_row("a long claim", "scheduled_sampling", {"ss_k": 500.0}, False), "brief": "SS short"},
-        ]
-    ).assign(selected=[True, False], margin=[0.01234, -0.2], seed_spread=[0.02, float("nan")])
-    shown = tuning.robustness_display(table)
-    assert shown.to_dict("records") == [
-        {"claim": "SS short", "strategy": "scheduled sampling", "setting": "ss_k = 1000", "chosen": "✓",
-         "margin": "+0.012", "seed spread": "0.020", "holds": "yes"},
-        {"claim": "SS short", "strategy": "scheduled sampling", "setting": "ss_k = 500", "chosen": "",
-         "margin": "-0.200", "seed spread": "—", "holds": "no"},
-    ]  # fmt: skip

@@ -147,7 +147,11 @@ def matched_tests(
 
 
 def tsne_frame(states: dict[str, tuple[np.ndarray, np.ndarray]], seed: int) -> pd.DataFrame:
-    """t-SNE (2-D) of each strategy's two hidden-state sets, embedded together per strategy."""
+    """t-SNE (2-D) of each strategy's two hidden-state sets, embedded together per strategy.
+
+    Returns:
+        One row per state: ``x``, ``y``, ``strategy`` (its name) and ``states`` (which set).
+    """
     from sklearn.manifold import TSNE
 
     frames = []
@@ -160,7 +164,7 @@ def tsne_frame(states: dict[str, tuple[np.ndarray, np.ndarray]], seed: int) -> p
                 {
                     "x": xy[:, 0],
                     "y": xy[:, 1],
-                    "strategy": C.STRATEGY_LABELS[name],
+                    "strategy": name,
                     "states": ["training (teacher-forced)"] * len(teacher) + ["generation (free-running)"] * len(free),
                 }
             )

@@ -309,22 +309,6 @@ def hinges(table: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def robustness_display(table: pd.DataFrame) -> pd.DataFrame:
-    """:func:`robustness` for readers: the claim's few words, strategies in words, the chosen setting
-    ticked, margins and the seed spread to three decimals, "holds" as yes or no."""
-    return pd.DataFrame(
-        {
-            "claim": table.brief,
-            "strategy": table.strategy.map(strategy_name),
-            "setting": table.setting,
-            "chosen": table.selected.map(lambda chosen: "✓" if chosen else ""),
-            "margin": table.margin.map(lambda v: f"{v:+.3f}"),
-            "seed spread": table.seed_spread.map(lambda v: "—" if v != v else f"{v:.3f}"),
-            "holds": table.holds.map(lambda held: "yes" if held else "no"),
-        }
-    )
-
-
 def robustness_summary(table: pd.DataFrame) -> str:
     """One sentence for prose: how many claims keep their direction at every setting, and where the others flip.
 

@@ -11,6 +11,7 @@ import pandas as pd
 
 from melodyreg import constants as C
 from melodyreg.data.melodies import decode, notes
+from melodyreg.report.display import strategy_label
 
 # --- Layout ------------------------------------------------------------------
 COLUMN_PX = 640
@@ -180,24 +181,39 @@ def piano_rolls(rolls: dict[str, Sequence[int]], width: int = COLUMN_PX) -> alt.
     return alt.vconcat(*[piano_roll(classes, label, width=width) for label, classes in rolls.items()])
 
 
-STRATEGY_COLORS = {
-    "Baseline": "#4c78a8",
-    "Dropout": "#f58518",
-    "Scheduled sampling": "#54a24b",
-    "Professor forcing": "#b279a2",
+STRATEGY_COLORS = {  # by strategy name; a chart shows the name's display label
+    "baseline": "#4c78a8",
+    "dropout": "#f58518",
+    "scheduled_sampling": "#54a24b",
+    "professor_forcing": "#b279a2",
 }
 
 
 OTHER_COLORS = ("#e45756", "#72b7b2", "#9d755d", "#ff9da6", "#bab0ac")  # variants beyond the four strategies
 
 
+def labelled(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with each ``strategy`` name replaced by its display label; a key without one (a variant
+    such as ``Professor forcing (raw)``, or the real melodies) is shown as given.
+
+    Every chart of strategies takes its frame keyed by strategy name and labels it here.
+    """
+    return frame.assign(strategy=frame["strategy"].map(strategy_label))
+
+
+def _strategy_order() -> list[str]:
+    """The display labels of the strategies with a colour, in the order the charts list them."""
+    return [strategy_label(name) for name in STRATEGY_COLORS]
+
+
 def _strategy_color(frame: pd.DataFrame, legend: bool = True, **legend_options) -> alt.Color:
-    """Each strategy's colour; its legend below the chart (``legend_options`` for :func:`bottom_legend`), or
-    none where an axis already names the strategies."""
+    """Each strategy's colour (``frame`` already :func:`labelled`); its legend below the chart
+    (``legend_options`` for :func:`bottom_legend`), or none where an axis already names the strategies."""
+    by_label = {strategy_label(name): color for name, color in STRATEGY_COLORS.items()}
     present = set(frame["strategy"])
-    known = [n for n in STRATEGY_COLORS if n in present]
+    known = [label for label in by_label if label in present]
     others = sorted(present - set(known))
-    colors = [STRATEGY_COLORS[n] for n in known] + [OTHER_COLORS[i % len(OTHER_COLORS)] for i in range(len(others))]
+    colors = [by_label[label] for label in known] + [OTHER_COLORS[i % len(OTHER_COLORS)] for i in range(len(others))]
     return alt.Color(
         "strategy:N",
         scale=alt.Scale(domain=known + others, range=colors),
@@ -209,10 +225,11 @@ def _strategy_color(frame: pd.DataFrame, legend: bool = True, **legend_options) 
 def loss_curves(frame: pd.DataFrame, phase: str, title: str, width: int = COLUMN_PX) -> alt.Chart:
     """Loss against iteration for one ``phase`` (``train`` or ``eval``), a line per strategy.
 
-    ``frame`` has columns iteration, loss, phase, strategy (see ``study.curves``).
-    Drag to zoom, double-click to reset; click the legend to highlight a strategy.
+    ``frame`` has columns iteration, loss, phase and strategy (a name; see
+    :func:`melodyreg.report.regularizers.curves`). Drag to zoom, double-click to reset; click the
+    legend to highlight a strategy.
     """
-    data = frame[frame["phase"] == phase]
+    data = labelled(frame[frame["phase"] == phase])
     pick = alt.selection_point(fields=["strategy"], bind="legend")
     chart = (
         alt.Chart(data, title=_title(title))
@@ -260,8 +277,10 @@ FACET_SPACING_PX = 20  # Vega-Lite's default gap between facet panels
 def tsne_chart(frame: pd.DataFrame, columns: int = 2) -> alt.FacetChart:
     """One t-SNE panel per strategy: training states red, generation states blue (as on the poster).
 
-    A facet cannot be fitted to a width, so each panel (no axes) takes its share of :data:`COLUMN_PX`.
+    ``frame`` is :func:`melodyreg.evaluation.states.tsne_frame` (strategies by name). A facet cannot be
+    fitted to a width, so each panel (no axes) takes its share of :data:`COLUMN_PX`.
     """
+    frame = labelled(frame)
     kinds = ["training (teacher-forced)", "generation (free-running)"]
     panel = (COLUMN_PX - FACET_SPACING_PX * (columns - 1)) // columns - 10  # 10: the facet's padding
     return (
@@ -279,18 +298,23 @@ def tsne_chart(frame: pd.DataFrame, columns: int = 2) -> alt.FacetChart:
             tooltip=["strategy", "states"],
         )
         .properties(width=panel, height=240)
-        .facet(facet=alt.Facet("strategy:N", title=None, sort=list(STRATEGY_COLORS)), columns=columns)
+        .facet(facet=alt.Facet("strategy:N", title=None, sort=_strategy_order()), columns=columns)
     )
 
 
 def likelihood_chart(samples_ll: pd.DataFrame) -> alt.Chart:
-    """Each generated melody's log-likelihood per strategy (points) with the mean (tick)."""
+    """Each generated melody's log-likelihood per strategy (points) with the mean (tick).
+
+    ``samples_ll`` has columns ``strategy`` (a name), ``melody`` and ``log_likelihood``
+    (:func:`melodyreg.report.regularizers.sample_frame`).
+    """
+    samples_ll = labelled(samples_ll)
     points = (
         alt.Chart(samples_ll)
         .mark_circle(size=40, opacity=0.6)
         .encode(
             x=alt.X("log_likelihood:Q", title="log-likelihood of a generated melody (nats)"),
-            y=alt.Y("strategy:N", title=None, sort=list(STRATEGY_COLORS)),
+            y=alt.Y("strategy:N", title=None, sort=_strategy_order()),
             color=_strategy_color(samples_ll, legend=False),  # the axis names the strategies
             tooltip=["strategy", "melody", alt.Tooltip("log_likelihood:Q", format=".1f")],
         )
@@ -298,7 +322,7 @@ def likelihood_chart(samples_ll: pd.DataFrame) -> alt.Chart:
     means = (
         alt.Chart(samples_ll)
         .mark_tick(thickness=3, size=22, color="black")
-        .encode(x="mean(log_likelihood):Q", y=alt.Y("strategy:N", sort=list(STRATEGY_COLORS)))
+        .encode(x="mean(log_likelihood):Q", y=alt.Y("strategy:N", sort=_strategy_order()))
     )
     return _fit(points + means, height=160)
 
@@ -314,13 +338,14 @@ def interval_chart(
 ) -> alt.LayerChart:
     """Per strategy: each seed's ``value`` (small dots), the mean (large dot) and its 95 % bootstrap interval (bar).
 
-    ``frame`` has columns ``strategy`` (display labels), ``seed`` and ``value``;
+    ``frame`` has columns ``strategy`` (a name), ``seed`` and ``value``;
     ``reference`` draws a dashed vertical line (e.g. 0.5 for an AUC, 0 for a difference).
     """
     from melodyreg.evaluation import intervals
 
+    frame = labelled(frame)
     summary = intervals.summarise(frame, value)
-    order = [n for n in STRATEGY_COLORS if n in set(frame["strategy"])]
+    order = [label for label in _strategy_order() if label in set(frame["strategy"])]
     y = alt.Y("strategy:N", title=None, sort=order)
     seeds = (
         alt.Chart(frame)
@@ -364,8 +389,10 @@ def interval_chart(
 def curve_chart(summary: pd.DataFrame, x: str, x_title: str, title: str, y_title: str) -> alt.LayerChart:
     """A measure against ``x`` (a prefix length, a temperature): mean line and 95 % band per strategy.
 
-    ``summary`` has columns ``strategy`` (labels), ``x``, ``mean``, ``low``, ``high``.
+    ``summary`` has columns ``strategy`` (a name), ``x``, ``mean``, ``low``, ``high``
+    (:func:`melodyreg.evaluation.intervals.summarise` by strategy and ``x``).
     """
+    summary = labelled(summary)
     # the legend's symbols would take the faint band's opacity
     color = _strategy_color(summary, symbolOpacity=1)
     base = alt.Chart(summary, title=_title(title)).encode(
@@ -395,12 +422,13 @@ def exposure_chart(
 def frontier_chart(frame: pd.DataFrame, quality: str, diversity: str, title: str) -> alt.LayerChart:
     """Quality against diversity, one curve per strategy through its temperatures.
 
-    ``frame`` has one row per (strategy label, seed, temperature) with columns ``quality`` and
+    ``frame`` has one row per (strategy name, seed, temperature) with columns ``quality`` and
     ``diversity``; each point is the mean over seeds, with 95 % bootstrap intervals on both axes.
     Each curve's coldest and hottest points are labelled with their temperature.
     """
     from melodyreg.evaluation import intervals
 
+    frame = labelled(frame)
     by = ["strategy", "temperature"]
     q = intervals.summarise(frame, quality, by).rename(columns={"mean": "quality", "low": "q_low", "high": "q_high"})
     d = intervals.summarise(frame, diversity, by).rename(
@@ -443,11 +471,16 @@ def frontier_chart(frame: pd.DataFrame, quality: str, diversity: str, title: str
 def feature_chart(frame: pd.DataFrame, title: str) -> alt.LayerChart:
     """Heat map of mean overlap area per feature (rows) and set (columns), the value written in each cell.
 
-    ``frame`` has columns ``feature``, ``strategy`` (labels) and ``overlap``.
+    ``frame`` has columns ``feature``, ``strategy`` (a name, or ``real (training melodies)`` for the
+    reference set) and ``overlap`` (:func:`melodyreg.report.tables.feature_overview`).
     """
+    frame = labelled(frame)
     base = alt.Chart(frame, title=_title(title)).encode(
         x=alt.X(
-            "strategy:N", title=None, sort=[*STRATEGY_COLORS, "real (training melodies)"], axis=alt.Axis(labelAngle=-30)
+            "strategy:N",
+            title=None,
+            sort=[*_strategy_order(), "real (training melodies)"],
+            axis=alt.Axis(labelAngle=-30),
         ),
         y=alt.Y("feature:N", title=None),
     )
@@ -467,17 +500,16 @@ def feature_chart(frame: pd.DataFrame, title: str) -> alt.LayerChart:
 def robustness_chart(frame: pd.DataFrame, title: str, limit: float = 3.0) -> alt.LayerChart:
     """The verdict robustness map: one cell per claim (rows) and tuning setting (columns).
 
-    ``frame`` is :func:`melodyreg.evaluation.tuning.robustness` with strategy labels. A cell's
+    ``frame`` is :func:`melodyreg.evaluation.tuning.robustness` (strategies by name). A cell's
     colour is the claim's margin at that setting in units of the final comparison's seed
     spread (clipped to ``±limit``; red: the claim fails there, blue: it holds); a dot marks
     the setting the NLL rule chose. Rows are labelled by each claim's ``brief`` and columns by
     the strategy's abbreviation and the setting (the full claim is in the tooltip), so that
     the map fits the page.
     """
-    short = {C.STRATEGY_LABELS[name]: abbreviation for name, abbreviation in C.STRATEGY_SHORT.items()}
     spread = frame.seed_spread.where(frame.seed_spread > 0)
-    cells = frame.assign(
-        column=frame.strategy.map(lambda s: short.get(s, s)) + ": " + frame.setting,
+    cells = labelled(frame).assign(
+        column=frame.strategy.map(lambda name: C.STRATEGY_SHORT.get(name, strategy_label(name))) + ": " + frame.setting,
         spreads=(frame.margin / spread).fillna(np.sign(frame.margin) * limit).clip(-limit, limit),
         chosen=np.where(frame.selected.astype(bool), "●", ""),
     )
@@ -551,7 +583,7 @@ def budget_chart(curves: pd.DataFrame, title: str = "Expected best validation NL
     """Per strategy, the expected best validation NLL of n settings drawn from its search space, n = 1 … B
     (:func:`melodyreg.evaluation.budget.expected_best_curves`): lines that cross mean the ordering of two
     strategies depends on the budget."""
-    frame = curves.assign(strategy=curves["strategy"].map(lambda s: C.STRATEGY_LABELS.get(s, s)))
+    frame = labelled(curves)
     chart = (
         alt.Chart(frame, title=_title(title))
         .mark_line(point=True)

@@ -1,8 +1,8 @@
-"""What the chapters on each regularizer show of its training: labelled loss curves, notes and glue for prose.
+"""What the chapters on each regularizer show of its training: loss curves, notes and glue for prose.
 
-Numbers come from :mod:`melodyreg.evaluation.histories`; here strategies get their
-display labels (:data:`melodyreg.constants.STRATEGY_LABELS`) and a study's settings
-become words for captions.
+Numbers come from :mod:`melodyreg.evaluation.histories`; here a study's settings become
+words for captions. Frames for charts keep strategies by name; :mod:`melodyreg.report.plots`
+shows each name's display label.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ OWN_INPUT_ITERATIONS = 100  # the last iterations over which scheduled sampling'
 
 
 def curves(study: Study, names: Sequence[str] | None = None, smooth: int = 50) -> pd.DataFrame:
-    """Loss curves: training loss (moving mean over ``smooth`` iterations) and evaluation loss."""
+    """Loss curves by strategy name: training loss (moving mean over ``smooth`` iterations) and evaluation loss."""
     frames = []
     for name in names or study.runs:
         history = study.runs[name].history
@@ -45,13 +45,16 @@ def curves(study: Study, names: Sequence[str] | None = None, smooth: int = 50) -
         held = history[history.phase == "eval"][["iteration", "loss"]].copy()
         held["phase"] = "eval"
         frame = pd.concat([train, held])
-        frame["strategy"] = strategy_label(name)
+        frame["strategy"] = name
         frames.append(frame)
     return pd.concat(frames, ignore_index=True)
 
 
 def design_curves(study: Study, smooth: int = 50) -> pd.DataFrame:
-    """Training NLL of the baseline and of professor forcing per adversarial design (moving mean), first seed."""
+    """Training NLL of the baseline and of professor forcing per adversarial design (moving mean), first seed.
+
+    A design is keyed by its display label (``Professor forcing (raw)``), which the chart shows as given.
+    """
     frames = [curves(study, ["baseline"], smooth)]
     for design, run in study.designs.items():
         train = run.history[run.history.phase == "train"][["iteration", "loss"]].copy()
@@ -83,10 +86,10 @@ def model_note(study: Study) -> str:
 
 
 def sample_frame(samples: dict[str, generation.Generated]) -> pd.DataFrame:
-    """Every generated melody's log-likelihood: strategy (label and name), melody number, value."""
+    """Every generated melody's log-likelihood: strategy (a name), melody number, value."""
     return pd.DataFrame(
         [
-            {"strategy": strategy_label(name), "name": name, "melody": i + 1, "log_likelihood": float(ll)}
+            {"strategy": name, "melody": i + 1, "log_likelihood": float(ll)}
             for name, sampled in samples.items()
             for i, ll in enumerate(sampled.log_likelihood)
         ]

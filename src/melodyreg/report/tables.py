@@ -3,7 +3,8 @@
 The evaluation layer keeps strategies by name (:mod:`melodyreg.evaluation.evidence`'s
 frames); the report layer turns a name into its label (:func:`label`) and a column of
 per-seed values into ``mean [low, high]`` with the book's bootstrap intervals
-(:func:`interval_table`, :func:`paired_table`), as the chapters show them.
+(:func:`interval_table`, :func:`paired_table`), as the chapters show them. Frames for charts
+(:func:`feature_overview`) keep strategies by name: :mod:`melodyreg.report.plots` labels them.
 """
 
 from __future__ import annotations
@@ -13,11 +14,13 @@ import pandas as pd
 from melodyreg import constants as C
 from melodyreg.evaluation import intervals
 from melodyreg.evaluation.evidence import Evidence
+from melodyreg.prose import strategy_name
+from melodyreg.report.display import strategy_label
 
 
 def label(frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` with its ``strategy`` names replaced by their display labels."""
-    return frame.assign(strategy=frame["strategy"].map(lambda s: C.STRATEGY_LABELS.get(s, s)))
+    return frame.assign(strategy=frame["strategy"].map(strategy_label))
 
 
 def interval_table(runs: pd.DataFrame, columns: dict[str, str], digits: int = 3) -> pd.DataFrame:
@@ -53,12 +56,29 @@ def likelihood_table(runs: pd.DataFrame) -> pd.DataFrame:
         },
         digits=3,
     )
-    names = {C.STRATEGY_LABELS[k]: v for k, v in C.POSTER_LOG_LIKELIHOOD.items()}
+    names = {strategy_label(k): v for k, v in C.POSTER_LOG_LIKELIHOOD.items()}
     table.insert(1, "poster", table["strategy"].map(names))
     return table
 
 
-def feature_overview(found: Evidence) -> pd.DataFrame:
-    """Mean overlap per (strategy label, feature) over seeds, with the real-vs-real reference as one more set."""
-    overlap = label(found.features).groupby(["strategy", "feature"], as_index=False)["overlap"].mean()
-    return pd.concat([overlap, found.reference_features[["strategy", "feature", "overlap"]]], ignore_index=True)
+def feature_overview(evidence: Evidence) -> pd.DataFrame:
+    """Mean overlap per (strategy name, feature) over seeds, with the real-vs-real reference as one more set
+    (for :func:`melodyreg.report.plots.feature_chart`, which labels the strategies)."""
+    overlap = evidence.features.groupby(["strategy", "feature"], as_index=False)["overlap"].mean()
+    return pd.concat([overlap, evidence.reference_features[["strategy", "feature", "overlap"]]], ignore_index=True)
+
+
+def robustness_display(table: pd.DataFrame) -> pd.DataFrame:
+    """:func:`melodyreg.evaluation.tuning.robustness` for readers: the claim's few words, strategies in
+    words, the chosen setting ticked, margins and the seed spread to three decimals, "holds" as yes or no."""
+    return pd.DataFrame(
+        {
+            "claim": table.brief,
+            "strategy": table.strategy.map(strategy_name),
+            "setting": table.setting,
+            "chosen": table.selected.map(lambda chosen: "✓" if chosen else ""),
+            "margin": table.margin.map(lambda v: f"{v:+.3f}"),
+            "seed spread": table.seed_spread.map(lambda v: "—" if v != v else f"{v:.3f}"),
+            "holds": table.holds.map(lambda held: "yes" if held else "no"),
+        }
+    )
