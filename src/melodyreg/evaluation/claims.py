@@ -50,7 +50,7 @@ import pandas as pd
 
 from melodyreg import constants as C
 from melodyreg.evaluation import intervals, significance
-from melodyreg.prose import counted
+from melodyreg.prose import counted, joined
 from melodyreg.protocol import MIN_SEEDS
 
 SMALL = 0.02  # relative difference below which two losses count as "minimal difference"
@@ -403,10 +403,10 @@ def family_note(table: pd.DataFrame | None) -> str:
         return "No claim has enough replicates to be judged, so no test was made."
     secondary = is_secondary(table)
     primary, second = int((judged & ~secondary).sum()), int((judged & secondary).sum())
-    families = f"the {counted(primary, 'judged claim')} of this table" if primary else ""
-    if second:
-        rows = f"the {counted(second, 'judged secondary row')} among themselves"
-        families = f"{families} and {rows}" if families else rows
+    families = joined(
+        ([f"the {counted(primary, 'judged claim')} of this table"] if primary else [])
+        + ([f"the {counted(second, 'judged secondary row')} among themselves"] if second else [])
+    )
     return (
         f"Exact one-sided t-tests at {100 * ALPHA:g} % each way, Holm-corrected over {families} (the "
         "corrected p-values are in the last two columns); the intervals are 95 % t-intervals, uncorrected."

@@ -72,7 +72,7 @@ class Recorded:
         parts.append(f"finds {counts.get('inconclusive', 0)} inconclusive")
         if counts.get("untested"):
             parts.append(f"leaves {counts['untested']} untested")
-        return f"{', '.join(parts[:-1])} and {parts[-1]} of the poster's {len(table)} claims"
+        return f"{joined(parts)} of the poster's {len(table)} claims"
 
     def origin(self) -> str:
         """Where the findings come from, for a caption: profile, commit, date and machine."""

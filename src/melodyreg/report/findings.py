@@ -231,7 +231,7 @@ def lengths_table(lengths: pd.DataFrame) -> pd.DataFrame:
 
 def lengths_caption(c: Comparison) -> str:
     """The caption of the length table: its lengths, melodies per run, and a warning when the sweep drew more."""
-    steps = " and ".join(str(n) for n in sorted(c.lengths.steps.unique()))
+    steps = joined([str(n) for n in sorted(c.lengths.steps.unique())])
     fewer = c.length_melodies < c.sweep_melodies
     return (
         f"Melodies of {steps} steps at temperature 1 ({counted(c.length_melodies, 'melody', 'melodies')} per run "
