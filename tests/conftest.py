@@ -153,13 +153,13 @@ def tiny_tuned_study(tmp_path_factory):
 
     Returns ``(study before the final comparison, tuning, study with it)``.
     """
-    from melodyreg.evaluation import tuning
+    from melodyreg.evaluation.tuning import tune
     from melodyreg.runs import study
 
     runs_dir = tmp_path_factory.mktemp("tuned-runs")
     first = study.run_study("smoke", workers=1, overrides=TINY_STUDY, runs_dir=runs_dir)
-    tuned = tuning.tune(first, num=4, steps=24, reference_melodies=12, progress=False)
-    return first, tuned, study.train_final(first, tuned.selected)
+    tuning = tune(first, num=4, steps=24, reference_melodies=12, progress=False)
+    return first, tuning, study.train_final(first, tuning.selected)
 
 
 @pytest.fixture

@@ -23,21 +23,21 @@ OPTIONS = {
 
 
 @pytest.fixture(scope="module")
-def found(tiny_tuned_study):
+def gathered(tiny_tuned_study):
     return evidence.gather(tiny_tuned_study[2], **OPTIONS)
 
 
-def test_each_state_panel_reads_one_network_the_one_that_generated_its_melodies(tiny_tuned_study, found):
+def test_each_state_panel_reads_one_network_the_one_that_generated_its_melodies(tiny_tuned_study, gathered):
     from melodyreg.evaluation import states
     from melodyreg.model import generation
     from melodyreg.runs.study import state_batch
 
     study = tiny_tuned_study[2]
-    sets = states.hidden_state_sets(study, found.samples, found.sample_runs, per_side=40, window=16)
-    assert set(sets) == set(found.samples) == set(found.sample_runs) == set(STRATEGIES)
+    sets = states.hidden_state_sets(study, gathered.samples, gathered.sample_runs, per_side=40, window=16)
+    assert set(sets) == set(gathered.samples) == set(gathered.sample_runs) == set(STRATEGIES)
     batch = state_batch(study, 40, 16)
     for name, (teacher, _) in sets.items():
-        run = found.sample_runs[name]
+        run = gathered.sample_runs[name]
         assert run.folder == study.final[("nll", name, study.seeds[0])].folder  # the run behind the samples
         assert run.folder != study.runs[name].folder  # a fresh seed: not the default (tuning) run
         mine, mask = generation.teacher_forced_hidden(run.model(), batch)
@@ -46,15 +46,15 @@ def test_each_state_panel_reads_one_network_the_one_that_generated_its_melodies(
         assert all(tuple(np.round(r, 6)) in rows for r in teacher)  # every state is this network's
         assert not any(tuple(np.round(r, 6)) in rows for r in other[mask][:5])
     with pytest.raises(ValueError, match="no run for the samples of baseline"):
-        states.hidden_state_sets(study, found.samples, {}, per_side=40, window=16)
+        states.hidden_state_sets(study, gathered.samples, {}, per_side=40, window=16)
 
 
-def test_every_run_of_the_final_comparison_is_measured(tiny_tuned_study, found):
+def test_every_run_of_the_final_comparison_is_measured(tiny_tuned_study, gathered):
     final = tiny_tuned_study[2]
-    runs = found.runs[found.runs.rule != "published"]
+    runs = gathered.runs[gathered.runs.rule != "published"]
     assert len(runs) == len(final.final)
     assert set(zip(runs.rule, runs.strategy, runs.seed)) == set(final.final)
-    published = found.runs[found.runs.rule == "published"]  # professor forcing as published, every final seed
+    published = gathered.runs[gathered.runs.rule == "published"]  # professor forcing as published, every final seed
     assert set(published.seed) == set(final.published) and set(published.strategy) == {"professor_forcing"}
     columns = (
         "nll",
@@ -82,30 +82,30 @@ def test_every_run_of_the_final_comparison_is_measured(tiny_tuned_study, found):
     assert pf.gate_open.between(0, 1).all() and pf.d_accuracy.between(0, 1).all()
     assert runs[runs.strategy != "professor_forcing"].gate_open.isna().all()
     nll_runs = (runs.rule == "nll").sum()
-    assert len(found.exposure) == nll_runs * 2 and len(found.features) == nll_runs * 9
+    assert len(gathered.exposure) == nll_runs * 2 and len(gathered.features) == nll_runs * 9
     # the grid is measured on the test split too, one row per tuning run, its choices marked
-    assert len(found.grid) == len(final.grid)
-    assert set(found.grid[found.grid.selected.str.contains("nll")].strategy) == set(STRATEGIES)
+    assert len(gathered.grid) == len(final.grid)
+    assert set(gathered.grid[gathered.grid.selected.str.contains("nll")].strategy) == set(STRATEGIES)
 
 
-def test_a_run_two_rules_share_is_measured_once_with_the_same_numbers(found):
-    runs = found.runs
+def test_a_run_two_rules_share_is_measured_once_with_the_same_numbers(gathered):
+    runs = gathered.runs
     key = ["strategy", "seed", "setting"]
     both = runs.groupby(key).filter(lambda g: set(g.rule) == {"nll", "quality"})
     for _, group in both.groupby(key):
         assert group.nll.nunique() == 1 and group.state_auc.nunique() == 1
 
 
-def test_a_rerun_gives_the_same_tables(tiny_tuned_study, found):
+def test_a_rerun_gives_the_same_tables(tiny_tuned_study, gathered):
     again = evidence.gather(tiny_tuned_study[2], **OPTIONS)
-    pd.testing.assert_frame_equal(again.runs.drop(columns="seconds"), found.runs.drop(columns="seconds"))
-    pd.testing.assert_frame_equal(again.exposure, found.exposure)
-    pd.testing.assert_frame_equal(again.features, found.features)
+    pd.testing.assert_frame_equal(again.runs.drop(columns="seconds"), gathered.runs.drop(columns="seconds"))
+    pd.testing.assert_frame_equal(again.exposure, gathered.exposure)
+    pd.testing.assert_frame_equal(again.features, gathered.features)
 
 
-def test_the_robustness_map_covers_every_setting_of_every_claim(tiny_tuned_study, found):
+def test_the_robustness_map_covers_every_setting_of_every_claim(tiny_tuned_study, gathered):
     first = tiny_tuned_study[0]
-    table = tuning.robustness(tiny_tuned_study[2], found)
+    table = tuning.robustness(tiny_tuned_study[2], gathered)
     runs_claims = [c for c in claims.CLAIMS if c.source == "runs" and not c.secondary]  # secondary rows: not mapped
     assert set(table.claim) == {c.text for c in runs_claims}
     assert dict(zip(table.claim, table.brief)) == {c.text: c.brief for c in runs_claims}

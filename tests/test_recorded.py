@@ -140,8 +140,8 @@ def test_the_wall_time_is_stamped_and_only_tuned_profiles_record(written, tmp_pa
 
 
 def test_the_notice_tells_where_findings_come_from_or_why_there_are_none(written, tmp_path):
-    found, reason = recorded.latest("smoke", tmp_path)
-    text = recorded.notice(found, reason)
+    past, reason = recorded.latest("smoke", tmp_path)
+    text = recorded.notice(past, reason)
     assert (
         text.startswith("From the last `smoke` build, at commit abc123")
         and "5 training runs (5 min of training, summed over runs)" in text
@@ -159,8 +159,8 @@ def test_the_notice_tells_where_findings_come_from_or_why_there_are_none(written
 
 def test_runs_trained_again_on_another_machine_are_compared_with_the_seed_spread(written, tmp_path):
     s, _ = written
-    found = recorded.load("smoke", tmp_path)
-    assert recorded.seed_spread(found) == pytest.approx(0.01 / 2**0.5)  # seeds 7 and 8: losses 1.07 and 1.08
+    past = recorded.load("smoke", tmp_path)
+    assert recorded.seed_spread(past) == pytest.approx(0.01 / 2**0.5)  # seeds 7 and 8: losses 1.07 and 1.08
     same = s.final[("nll", "baseline", 8)]
     elsewhere = dict(MACHINE, cpu="Intel Xeon", extensions=["AVX2", "AVX-512", "AVX-512 VNNI"], onednn=True)
     other = store.Run(
@@ -170,7 +170,7 @@ def test_runs_trained_again_on_another_machine_are_compared_with_the_seed_spread
         50.0,
         hardware=elsewhere,
     )
-    table = recorded.across_machines(found, [other, other, s.runs["baseline"]])
+    table = recorded.across_machines(past, [other, other, s.runs["baseline"]])
     assert table.run.tolist() == ["baseline seed 8", "baseline seed 7"]
     row = table.iloc[0]
     assert row["recorded on"] == "AMD EPYC (AVX2, FMA; oneDNN off)"

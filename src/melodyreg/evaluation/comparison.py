@@ -18,9 +18,9 @@ from dataclasses import dataclass
 import pandas as pd
 
 from melodyreg import protocol
-from melodyreg.evaluation import claims, evidence, frontier, intervals, speed, tuning
-from melodyreg.evaluation.evidence import Evidence
-from melodyreg.evaluation.tuning import Tuning
+from melodyreg.evaluation import claims, frontier, intervals, speed
+from melodyreg.evaluation.evidence import Evidence, gather
+from melodyreg.evaluation.tuning import Tuning, robustness, tune
 from melodyreg.runs import store
 from melodyreg.runs import study as studies
 from melodyreg.runs.study import Study
@@ -110,8 +110,8 @@ def final_study(parameters: Mapping[str, object]) -> tuple[Study, Tuning]:
             ``melody_steps`` sets the length of the melodies that score sample quality.
     """
     first = studies.from_parameters(parameters)
-    tuned = tuning.tune(first, steps=int(parameters.get("melody_steps", 128)))
-    return studies.train_final(first, tuned.selected), tuned
+    tuning = tune(first, steps=int(parameters.get("melody_steps", 128)))
+    return studies.train_final(first, tuning.selected), tuning
 
 
 def every_run(study: Study) -> list[store.Run]:
@@ -144,10 +144,10 @@ def evaluate(parameters: Mapping[str, object]) -> Comparison:
     missing = [name for name in MEASURE_PARAMETERS if name not in parameters]
     if missing:
         raise KeyError(f"the parameters lack {', '.join(missing)}")
-    final, tuned = final_study(parameters)
+    final, tuning = final_study(parameters)
     per_side = tsne_states(final.profile, parameters["tsne_states"])
     steps = int(parameters["melody_steps"])
-    found = evidence.gather(
+    evidence = gather(
         final,
         num=int(parameters["num_melodies"]),
         steps=steps,
@@ -156,12 +156,12 @@ def evaluate(parameters: Mapping[str, object]) -> Comparison:
     )
     melodies = protocol.SWEEP_MELODIES[final.profile]
     swept, lengths = frontier.study_frontier(final, num=melodies, steps=steps)
-    robust = tuning.robustness(final, found)
+    robust = robustness(final, evidence)
     timings = speed.step_times(final)
     return Comparison(
         study=final,
-        tuning=tuned,
-        evidence=found,
+        tuning=tuning,
+        evidence=evidence,
         per_side=per_side,
         sweep=swept,
         lengths=lengths,
@@ -170,6 +170,6 @@ def evaluate(parameters: Mapping[str, object]) -> Comparison:
         frontier=frontier.verdicts(swept),
         robustness=robust,
         timings=timings,
-        verdicts=claims.verdicts(rule_runs(found.runs, "nll"), timings),
-        quality_verdicts=quality_verdicts(found.runs, final, timings),
+        verdicts=claims.verdicts(rule_runs(evidence.runs, "nll"), timings),
+        quality_verdicts=quality_verdicts(evidence.runs, final, timings),
     )

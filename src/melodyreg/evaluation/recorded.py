@@ -231,9 +231,9 @@ def stale(recorded: Recorded) -> list[str]:
     trained on (the split itself is not recomputed here: that needs the record's corpus; a changed
     split shows when its runs are trained again). An empty list: this code would train the same runs.
     """
-    p, found = recorded.provenance, []
+    p, changes = recorded.provenance, []
     if p["training_version"] != store.TRAINING_VERSION:
-        found.append(
+        changes.append(
             f"the training code's version is {store.TRAINING_VERSION}, the record's {p['training_version']}: "
             "runs trained now would differ"
         )
@@ -261,13 +261,13 @@ def stale(recorded: Recorded) -> list[str]:
             != entry["folder"]
         ]
     except (ValueError, TypeError, KeyError) as error:  # a setting the code no longer knows
-        return [*found, f"its settings no longer describe runs of this code ({' '.join(str(error).split())})"]
+        return [*changes, f"its settings no longer describe runs of this code ({' '.join(str(error).split())})"]
     if changed:
-        found.append(
+        changes.append(
             f"{len(changed)} of its {len(p['runs'])} runs would be trained with other settings now (their config "
             f"hashes differ, e.g. {changed[0]['folder']})"
         )
-    return found
+    return changes
 
 
 def latest(profile: str = "full", results_dir: Path | None = None) -> tuple[Recorded | None, str]:
@@ -283,36 +283,37 @@ def _hours(seconds: float) -> str:
     return f"{hours} h {minutes:02d} min" if hours else f"{minutes} min"
 
 
-def cost(found: Recorded) -> str:
+def cost(recorded: Recorded) -> str:
     """What the recorded build cost: ``41 training runs (3 h 28 min of training, 3 h 51 min for the whole build)``.
 
     Training time is summed over runs (two train at a time on two cores); the whole build's wall time is
     there when the build ran every chapter in one go (:func:`stamp`).
     """
-    p = found.provenance
+    p = recorded.provenance
     folders = {entry["folder"] for entry in p["runs"]}
     text = f"{counted(len(folders), 'training run')} ({_hours(p['training_seconds'])} of training, summed over runs"
     return text + (f"; {_hours(p['wall_seconds'])} for the whole build)" if "wall_seconds" in p else ")")
 
 
-def notice(found: Recorded | None, reason: str = "") -> str:
+def notice(recorded: Recorded | None, reason: str = "") -> str:
     """A paragraph for the reader: where the recorded findings come from, what the build cost, and whether
     the code has changed since (a warning), or why there is nothing to show."""
-    if found is None:
+    if recorded is None:
         return f"Nothing to show yet: {reason}."
-    p = found.provenance
+    p = recorded.provenance
     machines = p.get("machines", {})
     where = (
         f"trained on {next(iter(machines))}"
         if len(machines) == 1
         else f"trained on {len(machines)} kinds of machine ({joined([f'{n} on {k}' for k, n in machines.items()])})"
     )
+    folder = recorded.folder
     text = (
-        f"From {found.origin()}: {cost(found)}, {where}, {counted(len(p['seeds']), 'seed')} per strategy in the final "
-        f"comparison ({', '.join(map(str, p['seeds']))}). It {found.summary()}. Every table of that build is in "
-        f"`{found.folder.relative_to(C.REPO_ROOT) if found.folder.is_relative_to(C.REPO_ROOT) else found.folder}/`."
+        f"From {recorded.origin()}: {cost(recorded)}, {where}, {counted(len(p['seeds']), 'seed')} per strategy in the "
+        f"final comparison ({', '.join(map(str, p['seeds']))}). It {recorded.summary()}. Every table of that build is "
+        f"in `{folder.relative_to(C.REPO_ROOT) if folder.is_relative_to(C.REPO_ROOT) else folder}/`."
     )
-    changes = stale(found)
+    changes = stale(recorded)
     if changes:
         text += (
             "\n\n**Warning: the code has changed since that build**, so these findings may not be what it would "
@@ -321,14 +322,14 @@ def notice(found: Recorded | None, reason: str = "") -> str:
     return text
 
 
-def shown(found: Recorded | None, stem: str, reason: str = "") -> pd.DataFrame:
+def shown(recorded: Recorded | None, stem: str, reason: str = "") -> pd.DataFrame:
     """A recorded table for display, or a one-row table saying why there is none (the caption stays valid)."""
-    if found is not None and stem in found.tables:
-        return found.tables[stem]
+    if recorded is not None and stem in recorded.tables:
+        return recorded.tables[stem]
     return pd.DataFrame({"recorded findings": [plain(f"none: {reason or f'the build wrote no {stem} table'}")]})
 
 
-def across_machines(found: Recorded, runs) -> pd.DataFrame:
+def across_machines(recorded: Recorded, runs) -> pd.DataFrame:
     """This build's runs that the recorded build also trained (same folder: same settings and code), side by
     side: the machine and final validation loss of each.
 
@@ -338,7 +339,7 @@ def across_machines(found: Recorded, runs) -> pd.DataFrame:
     Args:
         runs: stored runs of this build (:class:`melodyreg.runs.store.Run`), each listed once or more.
     """
-    recorded_runs = {entry["folder"]: entry for entry in found.provenance["runs"]}
+    recorded_runs = {entry["folder"]: entry for entry in recorded.provenance["runs"]}
     rows, seen = [], set()
     for run in runs:
         entry = recorded_runs.get(run.folder.name)
@@ -369,18 +370,18 @@ def across_machines(found: Recorded, runs) -> pd.DataFrame:
     )
 
 
-def across_machines_shown(found: Recorded | None, reason: str, runs) -> pd.DataFrame:
+def across_machines_shown(recorded: Recorded | None, reason: str, runs) -> pd.DataFrame:
     """:func:`across_machines` for display, or one row saying why there is nothing to compare (no recorded
     build: ``reason``; or no run in common)."""
-    across = across_machines(found, runs) if found else None
+    across = across_machines(recorded, runs) if recorded else None
     return across if across is not None and len(across) else shown(None, "", reason or "no run in common")
 
 
-def seed_spread(found: Recorded) -> float | None:
+def seed_spread(recorded: Recorded) -> float | None:
     """The median, over the recorded final comparison's settings, of the standard deviation of the final
     validation loss across seeds: the yardstick for a difference between two machines."""
     frame = pd.DataFrame(
-        [e for e in found.provenance["runs"] if e["rule"] not in ("default", "tuning", "design")]
+        [e for e in recorded.provenance["runs"] if e["rule"] not in ("default", "tuning", "design")]
     ).drop_duplicates("folder")
     if frame.empty or "valid_loss" not in frame:
         return None

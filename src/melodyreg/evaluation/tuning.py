@@ -113,7 +113,7 @@ def select(table: pd.DataFrame, rule: str) -> dict[str, dict]:
     return chosen
 
 
-def robustness(study: Study, found: Evidence) -> pd.DataFrame:
+def robustness(study: Study, evidence: Evidence) -> pd.DataFrame:
     """Every claim's comparison at every tuning setting, at one seed, beside the seed spread of the final comparison.
 
     For a setting of strategy X, the claim is recomputed with X at that setting and
@@ -130,11 +130,11 @@ def robustness(study: Study, found: Evidence) -> pd.DataFrame:
         ``chance_above`` (how likely one more such seed lands beyond that interval on
         the far side of zero) and ``seeds`` = 1.
     """
-    if found.grid.empty:
+    if evidence.grid.empty:
         return pd.DataFrame()
-    grid = found.grid[found.grid.seed == study.seed]
+    grid = evidence.grid[evidence.grid.seed == study.seed]
     chosen = grid[grid.selected.str.contains("nll")].drop_duplicates("strategy").set_index("strategy")
-    final = found.runs[found.runs.rule == "nll"]
+    final = evidence.runs[evidence.runs.rule == "nll"]
     rows = []
     for claim in claims.CLAIMS:
         if claim.source != "runs" or claim.secondary:

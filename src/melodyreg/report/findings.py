@@ -17,8 +17,10 @@ import pandas as pd
 from IPython.display import Markdown
 
 from melodyreg import protocol
-from melodyreg.evaluation import budget, claims, evidence, frontier, intervals, observations, recorded, tuning
+from melodyreg.evaluation import budget, claims, frontier, intervals, observations, recorded, tuning
 from melodyreg.evaluation.comparison import Comparison
+from melodyreg.evaluation.evidence import Evidence
+from melodyreg.evaluation.tuning import Tuning
 from melodyreg.prose import counted, joined, plain, strategy_name
 from melodyreg.report import environment, plots, tables
 from melodyreg.runs import study as studies
@@ -134,10 +136,10 @@ def opening_glue(c: Comparison, num_melodies: int, melody_steps: int) -> dict[st
     }
 
 
-def tuning_table(tuned: tuning.Tuning) -> pd.DataFrame | None:
+def tuning_table(tuning: Tuning) -> pd.DataFrame | None:
     """The tuning runs for reading: every measure to four decimals, without the settings' JSON (``None``
     without a tuning grid)."""
-    return tuned.table.drop(columns="overrides").round(4) if len(tuned.table) else None
+    return tuning.table.drop(columns="overrides").round(4) if len(tuning.table) else None
 
 
 def chosen_settings(c: Comparison) -> pd.DataFrame:
@@ -201,15 +203,15 @@ def fit_note(runs: pd.DataFrame) -> str:
     return observations.collapse(runs) + " " + observations.note_off(runs)
 
 
-def feature_comparisons(found: evidence.Evidence) -> pd.DataFrame:
+def feature_comparisons(evidence: Evidence) -> pd.DataFrame:
     """Yang and Lerch's three comparisons per strategy, each averaged over the features per run, as intervals."""
-    per_run = found.features.groupby(["strategy", "seed"], as_index=False, sort=False)[list(FEATURE_COMPARISONS)]
+    per_run = evidence.features.groupby(["strategy", "seed"], as_index=False, sort=False)[list(FEATURE_COMPARISONS)]
     return tables.interval_table(per_run.mean(), FEATURE_COMPARISONS)
 
 
-def reference_note(found: evidence.Evidence) -> str:
+def reference_note(evidence: Evidence) -> str:
     """The overlap and KL that two samples of real music reach (Markdown)."""
-    real = found.reference_features
+    real = evidence.reference_features
     return (
         f"Real training melodies against the same held-out ones: mean overlap **{real.overlap.mean():.3f}**, "
         f"mean KL **{real.kl.mean():.3f}**."

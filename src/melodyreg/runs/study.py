@@ -174,7 +174,7 @@ def run_study(
             }
             wanted += list(designs.values())
     else:
-        wanted = [run_config(options, name, s) for s in seeds for name in strategies]
+        wanted = [run_config(options, name, run_seed) for run_seed in seeds for name in strategies]
     trained = dict(zip(wanted, _ensure(options, wanted, corpus, parts)))
     grid = [{**{k: v for k, v in row.items() if k != "config"}, "run": trained[row["config"]]} for row in rows]
     study = Study(
@@ -190,7 +190,11 @@ def run_study(
     )
     if not grid_settings:
         study.selected = {"nll": {name: {} for name in strategies}}
-        study.final = {("nll", name, s): trained[run_config(options, name, s)] for s in seeds for name in strategies}
+        study.final = {
+            ("nll", name, run_seed): trained[run_config(options, name, run_seed)]
+            for run_seed in seeds
+            for name in strategies
+        }
     return study
 
 
@@ -292,14 +296,17 @@ def train_final(study: Study, selected: dict[str, dict[str, dict]]) -> Study:
                 wanted[(rule, name, run_seed)] = run_config(options, name, run_seed, extra)
     published = {}
     if study.grid and "professor_forcing" in study.runs:  # the method as Lamb et al. wrote it, for comparison
-        published = {s: run_config(options, "professor_forcing", s, protocol.PUBLISHED_PF) for s in study.seeds}
+        published = {
+            run_seed: run_config(options, "professor_forcing", run_seed, protocol.PUBLISHED_PF)
+            for run_seed in study.seeds
+        }
     unique = list(dict.fromkeys([*wanted.values(), *published.values()]))  # a shared setting is asked for once
     trained = dict(zip(unique, _ensure(options, unique, study.corpus, study.parts)))
     return dataclasses.replace(
         study,
         selected=selected,
         final={key: trained[c] for key, c in wanted.items()},
-        published={s: trained[c] for s, c in published.items()},
+        published={run_seed: trained[c] for run_seed, c in published.items()},
     )
 
 
