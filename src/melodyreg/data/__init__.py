@@ -5,5 +5,5 @@ Modules: ``sources`` (music21 folk ABC and MIDI files), ``maestro`` (the MAESTRO
 prepared corpus), ``similarity`` (how alike two melodies are, for near-copies), ``splits`` (the
 three-way split by tune), ``windows`` (seeded training batches, held-out windows, openings),
 ``noteseq`` (a quiet import of note-seq).
-Imports only the config layer.
+Imports only the low-level modules ``config``, ``files`` and ``constants``.
 """

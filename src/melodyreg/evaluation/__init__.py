@@ -4,9 +4,11 @@ Modules: ``comparison`` (the evaluation chapter's pipeline from its parameters, 
 ``histories`` (numbers read from training histories), ``measures`` (held-out fit, hidden-state
 tests, exposure bias, feature comparison),
 ``features`` (symbolic-music features, Yang & Lerch), ``intervals`` (bootstrap intervals),
-``states`` (hidden-state sets and t-SNE), ``evidence`` (every measure of every run),
-``tuning`` (settings chosen on validation data, the robustness map), ``speed`` (isolated step
-times), ``diversity`` and ``frontier`` (quality against diversity, the temperature sweep),
-``claims`` (the poster's claims as verdicts), ``observations`` (what the runs at hand show, in
-sentences), ``recorded`` (a full build's findings, written to ``results/`` and read back).
+``significance`` (exact t-tests, the sign test and Holm's correction), ``states`` (hidden-state
+sets and t-SNE), ``evidence`` (every measure of every run), ``tuning`` (settings chosen on
+validation data, the robustness map), ``budget`` (expected best score against the tuning budget),
+``speed`` (isolated step times), ``diversity`` and ``frontier`` (quality against diversity, the
+temperature sweep), ``claims`` (the poster's claims as verdicts), ``observations`` (what the runs
+at hand show, in sentences), ``recorded`` (a full build's findings, written to ``results/`` and
+read back).
 """
