@@ -1,7 +1,8 @@
 """melodyreg: regularization techniques for RNN-generated melodies, rebuilt.
 
 Layers, each importing only the ones below it (checked by import-linter, see
-``pyproject.toml``)::
+``pyproject.toml``); a line marked ``|`` is a sibling of the line above it, in the
+same layer, and siblings do not import each other::
 
     cli          the command line (python -m melodyreg)
     report       charts, audio, offline HTML, what the chapters say, the book build
@@ -12,11 +13,11 @@ Layers, each importing only the ones below it (checked by import-linter, see
     options      every value a user gives, checked before work starts
     protocol     the study's protocol per profile: seeds, tuning grid, sweep sizes
     config       frozen settings and profiles, the run key
+  | console      progress on the terminal, TensorFlow kept quiet
     typecheck    settings fields checked against their annotations
-    files        atomic writes and SHA-256 of result files
-    hardware     the machine a number came from (CPU, vector extensions, oneDNN)
-    console      progress on the terminal, TensorFlow kept quiet
-    prose        counts and lists in sentences built from numbers
+  | files        atomic writes and SHA-256 of result files
+  | hardware     the machine a number came from (CPU, vector extensions, oneDNN)
+  | prose        counts and lists in sentences built from numbers
     constants    event codes, ranges, paths, the poster's numbers
 
 The chapters in ``book/`` sit on top and call into ``runs``, ``evaluation`` and
