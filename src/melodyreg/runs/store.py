@@ -84,12 +84,6 @@ class Run:
             variable.assign(weights[f"v{i}"])
         return model
 
-    def curves(self) -> pd.DataFrame:
-        """Training and evaluation loss by iteration, with the strategy's name."""
-        frame = self.history[["iteration", "phase", "loss"]].copy()
-        frame["strategy"] = self.config.strategy.name
-        return frame
-
 
 def run_folder(config: ExperimentConfig, runs_dir: Path = RUNS_DIR) -> Path:
     """Where ``config``'s run lives."""
