@@ -137,6 +137,8 @@ def config_hash(config: Any, length: int = C.DIGEST_LENGTH) -> str:
 
 
 STRATEGIES = ("baseline", "dropout", "scheduled_sampling", "professor_forcing")
+# every strategy a run can name: the study's four and SeqGAN (Yu et al. 2017), the poster's future work
+KNOWN_STRATEGIES = (*STRATEGIES, "seqgan")
 
 
 @dataclass(frozen=True)
@@ -199,6 +201,19 @@ class StrategyConfig:
         pf_reads: what the discriminator reads per step: ``states`` (the hidden states)
             or ``states+probs`` (the hidden states and the output distribution, as
             Lamb et al. do).
+        sg_steps: SeqGAN's adversarial generator updates, after pre-training (the stored
+            baseline run of the same seed and settings) and ``sg_d_pretrain``
+            discriminator updates (:mod:`melodyreg.model.seqgan`).
+        sg_d_pretrain: discriminator updates on real against generated sequences before
+            the first generator update.
+        sg_d_steps: discriminator updates after each generator update.
+        sg_rollouts: Monte-Carlo completions per reward point (Yu et al.: 16).
+        sg_stride: events between reward points; every event of a block gets the reward
+            of the prefix that ends the block (1 = a reward per event, as in the paper).
+        sg_length: events per generated sequence in the adversarial phase (the paper's: 20).
+        sg_rollout_delay: the rollout policy follows the generator as
+            β ← delay · β + (1 − delay) · θ after each generator update (the paper's 0.8).
+        sg_d_learning_rate: the discriminator's Adam learning rate.
     """
 
     name: str = "baseline"
@@ -214,11 +229,19 @@ class StrategyConfig:
     pf_learning_rate: float = 1e-3
     pf_adversarial: str = "raw"
     pf_reads: str = "states"
+    sg_steps: int = 300
+    sg_d_pretrain: int = 100
+    sg_d_steps: int = 1
+    sg_rollouts: int = 4
+    sg_stride: int = 16
+    sg_length: int = 64
+    sg_rollout_delay: float = 0.8
+    sg_d_learning_rate: float = 1e-4
 
     def __post_init__(self) -> None:
         check_types(self)
-        if self.name not in STRATEGIES:
-            raise ConfigError(f"unknown strategy {self.name!r}; choose one of {STRATEGIES}")
+        if self.name not in KNOWN_STRATEGIES:
+            raise ConfigError(f"unknown strategy {self.name!r}; choose one of {KNOWN_STRATEGIES}")
         if not 0 < self.dropout_rate < 1:
             raise ConfigError(f"dropout_rate must lie in (0, 1), got {self.dropout_rate}")
         if not self.ss_k > 1:
@@ -241,6 +264,19 @@ class StrategyConfig:
         if not 0 <= self.pf_gate_low <= self.pf_gate_high <= 1:
             raise ConfigError(
                 f"need 0 <= pf_gate_low <= pf_gate_high <= 1, got {self.pf_gate_low}, {self.pf_gate_high}"
+            )
+        for name in ("sg_steps", "sg_d_pretrain", "sg_d_steps"):
+            if not 0 <= getattr(self, name) <= C.MAX_COUNT:
+                raise ConfigError(f"{name} must be from 0 to {C.MAX_COUNT}, got {getattr(self, name)}")
+        for name in ("sg_rollouts", "sg_stride", "sg_length"):
+            if not 1 <= getattr(self, name) <= C.MAX_COUNT:
+                raise ConfigError(f"{name} must be from 1 to {C.MAX_COUNT}, got {getattr(self, name)}")
+        if self.sg_length < 2 or self.sg_stride > self.sg_length:
+            raise ConfigError(f"need 2 <= sg_length and sg_stride <= sg_length, got {self.sg_length}, {self.sg_stride}")
+        if not 0 <= self.sg_rollout_delay < 1 or self.sg_d_learning_rate <= 0:
+            raise ConfigError(
+                "sg_rollout_delay must lie in [0, 1) and sg_d_learning_rate be positive, got "
+                f"{self.sg_rollout_delay}, {self.sg_d_learning_rate}"
             )
 
 
@@ -371,7 +407,11 @@ OWN_KNOBS = {
     "dropout": ("dropout_rate",),
     "scheduled_sampling": ("ss_k", "ss_floor", "ss_sampling"),
     "professor_forcing": tuple(f.name for f in dataclasses.fields(StrategyConfig) if f.name.startswith("pf_")),
+    "seqgan": tuple(f.name for f in dataclasses.fields(StrategyConfig) if f.name.startswith("sg_")),
 }
+# Knobs added after runs were first stored: a run key leaves them out while they are at their defaults, so
+# the runs stored before them keep their folders (:func:`melodyreg.runs.store.run_folder`).
+LATER_KNOBS = OWN_KNOBS["seqgan"]
 
 
 def _own_knobs_only(strategy: StrategyConfig) -> StrategyConfig:

@@ -1,4 +1,4 @@
-"""The four training strategies, each a ``train_step`` over the same :class:`~melodyreg.model.network.MelodyRNN`.
+"""The training strategies, each a ``train_step`` over the same :class:`~melodyreg.model.network.MelodyRNN`.
 
 * **baseline** — teacher forcing: every input is the true previous event.
 * **dropout** (Srivastava et al., 2014) — teacher forcing with the model's output
@@ -15,6 +15,7 @@
   gradient through it). Two gates, on the discriminator's accuracy on the batch:
   the adversarial term is used only at accuracy ≥ ``pf_gate_low`` and the
   discriminator is updated only at accuracy < ``pf_gate_high``.
+* **seqgan** (Yu et al., 2017) — the poster's future work, in :mod:`melodyreg.model.seqgan`.
 
 Each step updates only its own variables with its own optimizer. Randomness
 comes from stateless ops keyed by a per-iteration seed tensor the training loop
@@ -82,6 +83,11 @@ class Strategy:
         self.optimizer.build(model.trainable_variables)
         # autograph off: every loop and branch here is over Python values, unrolled at trace time
         self._compiled = tf.function(self._train_step, reduce_retracing=True, autograph=False)
+
+    @property
+    def iterations(self) -> int:
+        """Training iterations of a run (SeqGAN counts its own phases)."""
+        return self.config.train.iterations
 
     @property
     def variables(self) -> list:
@@ -369,4 +375,8 @@ def make(model: MelodyRNN, config: ExperimentConfig) -> Strategy:
         return ScheduledSampling(model, config)
     if name == "professor_forcing":
         return ProfessorForcing(model, config)
+    if name == "seqgan":
+        from melodyreg.model.seqgan import SeqGAN  # seqgan builds on this module's Strategy
+
+        return SeqGAN(model, config)
     raise ValueError(f"unknown strategy {name!r}")

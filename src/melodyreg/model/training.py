@@ -246,6 +246,7 @@ def train(
     tensorboard: bool = True,
     stop_after: int | None = None,
     on_eval: Callable[[int, dict], None] | None = None,
+    initial: Sequence[np.ndarray] | None = None,
 ) -> tuple[strategies.Strategy, pd.DataFrame]:
     """Train ``config``'s strategy, resuming from ``folder``'s checkpoint if there is one.
 
@@ -260,6 +261,8 @@ def train(
         stop_after: stop (after checkpointing) once this iteration is reached, as if
             killed; used by the resume test.
         on_eval: called with ``(iteration, metrics)`` after each evaluation.
+        initial: the model's weights to start from (a SeqGAN run's pre-trained generator), in the order
+            of ``model.variables``; default: fresh weights from the seed.
 
     Returns:
         The trained strategy (its ``model`` holds the final weights) and the
@@ -272,7 +275,10 @@ def train(
     set_seed(config.seed)
     with private_keras_seeds(config.seed):
         model = build(config.model)
+        for variable, value in zip(model.variables, initial or [], strict=initial is not None):
+            variable.assign(value)
         strategy = strategies.make(model, config)
+    iterations = strategy.iterations
     batcher = Batcher(train_melodies, t.window, t.batch_size, config.seed)
     held_out = eval_windows(eval_melodies, t.window, t.eval_windows)
     checkpoint = Checkpoint(folder)
@@ -292,20 +298,22 @@ def train(
 
     if start == 0 and not history:
         record_eval(0)
-    bar = console.RunProgress(config.label(), t.iterations, initial=start, slot=slot, enabled=progress)
-    for iteration in range(start, t.iterations):
+    bar = console.RunProgress(config.label(), iterations, initial=start, slot=slot, enabled=progress)
+    for iteration in range(start, iterations):
         metrics = strategy.train_step(batcher.batch(iteration), iteration, step_seed(config.seed, iteration))
         history.append({"iteration": iteration + 1, "phase": "train", **metrics})
         done = iteration + 1
         scalars.train(done, metrics)
-        evaluated = done % t.eval_every == 0 or done == t.iterations
+        evaluated = done % t.eval_every == 0 or done == iterations
         if evaluated:
             record_eval(done)
         bar.update(done, metrics["loss"], history[-1]["loss"] if evaluated else None)
-        if done % t.checkpoint_every == 0 or done == t.iterations or done == stop_after:
+        if done % t.checkpoint_every == 0 or done == iterations or done == stop_after:
             checkpoint.save(strategy, done, history, spent + time.perf_counter() - clock, best)
         if stop_after is not None and done >= stop_after:
             break
+    if iterations == 0 and not checkpoint.exists:  # nothing to train (SeqGAN without steps): the start is the end
+        checkpoint.save(strategy, 0, history, spent + time.perf_counter() - clock, best)
     bar.close()
     scalars.close()
     return strategy, pd.DataFrame(history)

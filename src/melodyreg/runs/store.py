@@ -34,7 +34,7 @@ import pandas as pd
 
 from melodyreg import constants as C
 from melodyreg import hardware
-from melodyreg.config import ExperimentConfig, config_hash
+from melodyreg.config import LATER_KNOBS, ExperimentConfig, StrategyConfig, config_hash
 from melodyreg.files import atomic_write, atomic_write_text, sha256
 from melodyreg.model.network import build
 
@@ -84,10 +84,29 @@ class Run:
             variable.assign(weights[f"v{i}"])
         return model
 
+    def weights(self, checkpoint: str = "final") -> list[np.ndarray]:
+        """This run's trained weights (``final`` or ``best``, see :meth:`load_into`), in the order of the
+        model's variables."""
+        if checkpoint not in ("final", "best"):
+            raise ValueError(f"checkpoint must be 'final' or 'best', got {checkpoint!r}")
+        with np.load(self.folder / ("weights.npz" if checkpoint == "final" else "best.npz")) as arrays:
+            return [arrays[f"v{i}"] for i in range(len(arrays.files))]
+
 
 def run_folder(config: ExperimentConfig, runs_dir: Path = RUNS_DIR) -> Path:
-    """Where ``config``'s run lives."""
-    key = config_hash({"config": dataclasses.asdict(config), "training_version": TRAINING_VERSION})
+    """Where ``config``'s run lives: a hash of its config and :data:`TRAINING_VERSION`.
+
+    Knobs added after runs were first stored (:data:`melodyreg.config.LATER_KNOBS`) count only away from
+    their defaults, so adding a strategy never moves the runs of the others.
+    """
+    fields = dataclasses.asdict(config)
+    defaults = StrategyConfig()
+    fields["strategy"] = {
+        name: value
+        for name, value in fields["strategy"].items()
+        if name not in LATER_KNOBS or value != getattr(defaults, name)
+    }
+    key = config_hash({"config": fields, "training_version": TRAINING_VERSION})
     return Path(runs_dir) / f"{config.strategy.name}-{key}"
 
 

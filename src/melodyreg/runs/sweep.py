@@ -28,11 +28,13 @@ from melodyreg import console
 from melodyreg.config import ExperimentConfig
 from melodyreg.data.dataset import Corpus
 from melodyreg.data.splits import Split
-from melodyreg.model import training
+from melodyreg.model import seqgan, training
 from melodyreg.runs import store
 
 # Relative cost of one iteration per strategy (benchmarks/train_step.py): long runs start first.
-COST = {"baseline": 1.0, "dropout": 1.0, "scheduled_sampling": 1.5, "professor_forcing": 2.9}
+# SeqGAN's: one adversarial step at its default knobs, rollouts included (measured at 7.3 on this CPU); its
+# pre-training run is costed as the baseline run it is.
+COST = {"baseline": 1.0, "dropout": 1.0, "scheduled_sampling": 1.5, "professor_forcing": 2.9, "seqgan": 7.3}
 
 
 class SweepError(RuntimeError):
@@ -41,6 +43,11 @@ class SweepError(RuntimeError):
 
 def cost(config: ExperimentConfig) -> float:
     """Expected relative cost of training ``config`` (for ordering the queue)."""
+    if config.strategy.name == "seqgan":
+        s = config.strategy
+        return (
+            cost(seqgan.pretraining(config)) + COST["seqgan"] * (s.sg_steps + s.sg_d_pretrain) * config.train.batch_size
+        )
     return COST[config.strategy.name] * config.train.iterations * config.train.batch_size
 
 
@@ -57,14 +64,23 @@ def train_run(
     """Train (or resume) one run in this process and store its artifacts; returns its folder.
 
     The run's lock is held throughout: a second process asking for the same run
-    waits, then finds it finished and returns at once.
+    waits, then finds it finished and returns at once. A SeqGAN run starts from
+    its pre-training run, the stored baseline of the same seed and settings
+    (:func:`melodyreg.model.seqgan.pretraining`), trained first if it is missing.
     """
     training.configure_threads(threads)
+    initial = None
+    if config.strategy.name == "seqgan":
+        base = seqgan.pretraining(config)
+        train_run(base, train_melodies, eval_melodies, runs_dir, threads=threads, progress=progress, slot=slot)
+        initial = store.load(base, runs_dir).weights()
     with store.locked(config, runs_dir):
         if store.load(config, runs_dir) is not None:  # finished by another process meanwhile
             return store.run_folder(config, runs_dir)
         folder = store.open_folder(config, runs_dir)
-        strategy, history = training.train(config, train_melodies, eval_melodies, folder, progress=progress, slot=slot)
+        strategy, history = training.train(
+            config, train_melodies, eval_melodies, folder, progress=progress, slot=slot, initial=initial
+        )
         # training time summed over sessions, so a resumed run reports its whole cost
         seconds, best = training.Checkpoint(folder).summary()  # one read of the final checkpoint
         return store.save(
