@@ -24,56 +24,22 @@ os.environ["MELODYREG_RESULTS_DIR"] = os.path.join(SESSION_STORE, "results")
 import ipaddress  # noqa: E402
 import shutil  # noqa: E402
 import socket  # noqa: E402
-from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
 
-# the builders the fixtures below use; test modules import builders from helpers themselves (test_store,
-# test_splits and test_study, which other work has open, still import some from here)
-from helpers import (  # noqa: E402, F401
+# the builders the fixtures and guards below use; test modules import builders from helpers themselves
+from helpers import (  # noqa: E402
     TINY_STUDY,
     MaestroFixture,
     build_maestro,
     maestro_config,
-    seeded_model,
-    tiny_config,
-    toy_batch,
-    toy_melodies,
-    weights_of,
+    workspace_changes,
+    workspace_snapshot,
 )
-from melodyreg import constants as C  # noqa: E402
 
 # ---------------------------------------------------------------------------
 # The user's workspace is never touched
 # ---------------------------------------------------------------------------
-
-WATCHED = (
-    "runs",
-    "data/cache",
-    "_build",
-    "book",
-    "results",
-)  # folders of the checkout the suite must leave as they were
-
-
-def workspace_snapshot(root: Path = C.REPO_ROOT, watched=WATCHED) -> dict[str, tuple[int, int]]:
-    """Every file under the watched folders of ``root``: relative path → (size, modification time in ns)."""
-    found = {}
-    for name in watched:
-        for path in sorted((root / name).rglob("*")):
-            if path.is_file() and not path.is_symlink():
-                stat = path.stat()
-                found[path.relative_to(root).as_posix()] = (stat.st_size, stat.st_mtime_ns)
-    return found
-
-
-def workspace_changes(before: dict, after: dict) -> list[str]:
-    """What differs between two snapshots: ``added``, ``removed`` or ``changed`` followed by the path."""
-    return sorted(
-        [f"added {p}" for p in after.keys() - before.keys()]
-        + [f"removed {p}" for p in before.keys() - after.keys()]
-        + [f"changed {p}" for p in before.keys() & after.keys() if before[p] != after[p]]
-    )
 
 
 def pytest_sessionstart(session):

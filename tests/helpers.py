@@ -1,4 +1,4 @@
-"""Small fixture builders shared by the tests: NoteSequences, MIDI files, a MAESTRO-shaped release, toy models.
+"""Helpers shared by the tests: NoteSequences, MIDI files, a MAESTRO-shaped release, toy models, workspace snapshots.
 
 Everything here is generated on the fly (in a test's ``tmp_path``) or built in memory,
 so the tests need no network and no download. Time is measured in 16th-note steps: at
@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 import pretty_midi
 
+from melodyreg import constants as C
 from melodyreg.data.noteseq import music_pb2, note_seq
 
 DATA = Path(__file__).parent / "data"
@@ -291,3 +292,36 @@ POSTER_WORLD = {  # what the poster describes: SS best everywhere, PF second, ba
     "nll": [1.100, 1.105, 1.000, 1.200],
     "log_likelihood": [-280.0, -235.0, -205.0, -226.0],
 }
+
+
+# ---------------------------------------------------------------------------
+# The user's workspace (the guard in conftest.py snapshots it before and after the session)
+# ---------------------------------------------------------------------------
+
+WATCHED = (
+    "runs",
+    "data/cache",
+    "_build",
+    "book",
+    "results",
+)  # folders of the checkout the suite must leave as they were
+
+
+def workspace_snapshot(root: Path = C.REPO_ROOT, watched=WATCHED) -> dict[str, tuple[int, int]]:
+    """Every file under the watched folders of ``root``: relative path → (size, modification time in ns)."""
+    found = {}
+    for name in watched:
+        for path in sorted((root / name).rglob("*")):
+            if path.is_file() and not path.is_symlink():
+                stat = path.stat()
+                found[path.relative_to(root).as_posix()] = (stat.st_size, stat.st_mtime_ns)
+    return found
+
+
+def workspace_changes(before: dict, after: dict) -> list[str]:
+    """What differs between two snapshots: ``added``, ``removed`` or ``changed`` followed by the path."""
+    return sorted(
+        [f"added {p}" for p in after.keys() - before.keys()]
+        + [f"removed {p}" for p in before.keys() - after.keys()]
+        + [f"changed {p}" for p in before.keys() & after.keys() if before[p] != after[p]]
+    )

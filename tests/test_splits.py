@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import maestro_config
+from helpers import maestro_config
 from melodyreg.config import data_config
 from melodyreg.data import dataset, splits
 

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import seeded_model, tiny_config, toy_batch, toy_melodies, weights_of
+from helpers import seeded_model, tiny_config, toy_batch, toy_melodies, weights_of
 from melodyreg import hardware
 from melodyreg.config import config_hash, data_config
 from melodyreg.model import training

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from helpers import TINY_STUDY
 from melodyreg import config, protocol
 from melodyreg.config import STRATEGIES
 from melodyreg.evaluation import histories
@@ -32,7 +33,7 @@ def test_the_posters_protocol_trains_every_strategy_at_its_default_at_every_seed
 
 @SLOW
 def test_the_tuned_protocol_spends_the_same_budget_on_every_strategy(tiny_tuned_study):
-    first, tuned, final = tiny_tuned_study
+    first, tuning, final = tiny_tuned_study
     counts = {name: sum(row["strategy"] == name for row in first.grid) for name in STRATEGIES}
     assert counts == {name: protocol.BUDGET["smoke"] for name in STRATEGIES}  # the baseline included
     # the default runs the chapters show are grid runs, not extra ones
@@ -40,7 +41,7 @@ def test_the_tuned_protocol_spends_the_same_budget_on_every_strategy(tiny_tuned_
     assert {run.folder for run in first.runs.values()} <= grid_folders
     assert first.final == {} and first.tuned
     # the final comparison: every rule's choice at fresh seeds; no final run is a tuning run
-    assert set(tuned.selected) == {"nll", "quality"}
+    assert set(tuning.selected) == {"nll", "quality"}
     assert first.seed not in first.seeds
     assert not {run.folder for run in final.final.values()} & grid_folders
     for (rule, name, seed), run in final.final.items():
@@ -52,7 +53,7 @@ def test_the_tuned_protocol_spends_the_same_budget_on_every_strategy(tiny_tuned_
             split_seed=first.seed,
             split_digest=first.parts.digest,
             data=run.config.data,
-            **{**run_overrides(), **tuned.selected[rule][name]},
+            **{**TINY_STUDY, **tuning.selected[rule][name]},
         )
         assert run.config == chosen
     assert {seed for (rule, _, seed) in final.final if rule == "nll"} == set(first.seeds)
@@ -62,12 +63,6 @@ def test_the_tuned_protocol_spends_the_same_budget_on_every_strategy(tiny_tuned_
         {k: getattr(run.config.strategy, k) for k in protocol.PUBLISHED_PF} == protocol.PUBLISHED_PF
         for run in final.published.values()
     )
-
-
-def run_overrides():
-    from conftest import TINY_STUDY
-
-    return TINY_STUDY
 
 
 @SLOW

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 
-from conftest import SESSION_STORE, workspace_changes, workspace_snapshot
+from helpers import workspace_changes, workspace_snapshot
 from melodyreg import constants as C
+
+SESSION_STORE = os.path.dirname(os.environ["MELODYREG_RUNS_DIR"])  # conftest.py's temporary folder
 
 
 def test_the_session_uses_a_temporary_run_store_and_cache():
