@@ -97,20 +97,44 @@ def test_ensure_runs_trains_once_then_loads(folk_corpus, folk_split, tmp_path, m
     assert store.load(tiny_config("baseline", iterations=7, split_digest=folk_split.digest), runs_dir) is None
 
 
-@pytest.mark.slow
 def test_the_default_engine_is_a_local_cluster(folk_corpus, folk_split, tmp_path, monkeypatch):
-    started = []
+    """Without a scheduler, runs train on a Dask client of a ``LocalCluster`` of single-threaded worker
+    processes, one per run up to ``workers``, closed afterwards; with one, on a client of that scheduler.
 
-    def counted_cluster(workers=None):
-        started.append(workers)
-        return local_cluster(workers)
+    Dask's ``LocalCluster`` and ``Client`` are stand-ins here that record what they were given: the engine is
+    chosen before anything trains, so nothing starts (a real cluster trains in the slow tests above)."""
+    import dask.distributed
 
-    local_cluster = sweep.local_cluster
-    monkeypatch.setattr(sweep, "local_cluster", counted_cluster)
+    clusters, engines = [], []
+
+    class Cluster:
+        def __init__(self, **options):
+            self.options, self.closed = options, False
+            clusters.append(self)
+
+        def close(self):
+            self.closed = True
+
+    class Chosen(Exception):
+        """The stand-in client was asked for: the engine is chosen."""
+
+    def client(engine):
+        engines.append(engine)
+        raise Chosen
+
+    monkeypatch.setattr(dask.distributed, "LocalCluster", Cluster)
+    monkeypatch.setattr(dask.distributed, "Client", client)
     configs = [tiny_config("dropout", iterations=2, seed=seed, split_digest=folk_split.digest) for seed in (1, 2)]
-    runs = sweep.ensure_runs(configs, folk_corpus, folk_split, runs_dir=tmp_path, workers=2, progress=False)
-    assert started == [2]  # no scheduler given: one local cluster of two workers trained both runs
-    assert [r.config for r in runs] == configs and all((r.folder / "done.json").is_file() for r in runs)
+    with pytest.raises(Chosen):
+        sweep.ensure_runs(configs, folk_corpus, folk_split, runs_dir=tmp_path, workers=4, progress=False)
+    (cluster,) = clusters
+    assert engines == [cluster] and cluster.closed  # the client ran on the local cluster, closed after it failed
+    assert cluster.options["n_workers"] == 2  # one worker per run to train, not the 4 allowed
+    assert cluster.options["threads_per_worker"] == 1 and cluster.options["processes"] is True
+    address = "tcp://127.0.0.1:8786"
+    with pytest.raises(Chosen):
+        sweep.ensure_runs(configs, folk_corpus, folk_split, runs_dir=tmp_path, scheduler=address, progress=False)
+    assert engines[-1] == address and len(clusters) == 1  # a scheduler given: no local cluster
 
 
 @pytest.mark.slow
