@@ -185,20 +185,28 @@ LABELS = [plots.strategy_label(name) for name in STRATEGIES]
 def test_charts_take_strategy_names_and_show_each_label_in_its_colour():
     curves = pd.DataFrame(
         {
-            "strategy": ["professor_forcing", "baseline", "seqgan", "Professor forcing (raw)"],
+            "strategy": ["professor_forcing", "baseline", "a variant", "Professor forcing (raw)", "seqgan"],
             "phase": "train",
             "iteration": 1,
             "loss": 2.0,
         }
     )
     color = plots.loss_curves(curves, "train", "losses").to_dict()["encoding"]["color"]
-    # the four strategies in their order and colours, then other keys as given, sorted, in the other colours
-    assert color["scale"]["domain"] == ["Baseline", "Professor forcing", "Professor forcing (raw)", "seqgan"]
+    # the strategies in their order and colours, then other keys as given, sorted, in the other colours
+    assert color["scale"]["domain"] == [
+        "Baseline",
+        "Professor forcing",
+        "SeqGAN",
+        "Professor forcing (raw)",
+        "a variant",
+    ]
     assert color["scale"]["range"] == [
         plots.STRATEGY_COLORS["baseline"],
         plots.STRATEGY_COLORS["professor_forcing"],
+        plots.STRATEGY_COLORS["seqgan"],
         *plots.OTHER_COLORS[:2],
     ]
+    assert len(set(plots.STRATEGY_COLORS.values()) | set(plots.OTHER_COLORS)) == 10  # no two keys share a colour
     runs = pd.DataFrame({"strategy": ["scheduled_sampling", "baseline"], "seed": 1, "auc": [0.6, 0.7]})
     spec = plots.interval_chart(runs, "auc", "AUC", "ROC AUC").to_dict()
     assert spec["layer"][0]["encoding"]["y"]["sort"] == ["Baseline", "Scheduled sampling"]
@@ -230,7 +238,9 @@ def _every_chart() -> dict[str, alt.TopLevelMixin]:
         [(s, seed, t, rng.random(), rng.random()) for s in STRATEGIES for seed in (1, 2) for t in (0.5, 1.0, 1.5)],
         columns=["strategy", "seed", "temperature", "overlap", "intra_ratio"],
     )
-    runs = pd.DataFrame({"strategy": np.repeat(STRATEGIES, 2), "seed": [1, 2] * 4, "auc": rng.random(8)})
+    runs = pd.DataFrame(
+        {"strategy": np.repeat(STRATEGIES, 2), "seed": [1, 2] * len(STRATEGIES), "auc": rng.random(2 * len(STRATEGIES))}
+    )
     settings = [("dropout", f"dropout_rate = {r}") for r in (0.1, 0.2, 0.3, 0.4, 0.5, 0.6)] + [
         ("professor_forcing", "pf_reads = states+probs, pf_gate_low = 0.0, pf_gate_high = 1.0")
     ] * 12
@@ -266,15 +276,17 @@ def _every_chart() -> dict[str, alt.TopLevelMixin]:
         "t-SNE": plots.tsne_chart(
             pd.DataFrame(
                 {
-                    "x": rng.normal(size=40),
-                    "y": rng.normal(size=40),
+                    "x": rng.normal(size=10 * len(STRATEGIES)),
+                    "y": rng.normal(size=10 * len(STRATEGIES)),
                     "strategy": np.repeat(STRATEGIES, 10),
-                    "states": ["training (teacher-forced)", "generation (free-running)"] * 20,
+                    "states": ["training (teacher-forced)", "generation (free-running)"] * 5 * len(STRATEGIES),
                 }
             )
         ),
         "likelihoods": plots.likelihood_chart(
-            pd.DataFrame({"strategy": STRATEGIES, "melody": 1, "log_likelihood": [-200.0, -190.0, -180.0, -210.0]})
+            pd.DataFrame(
+                {"strategy": STRATEGIES, "melody": 1, "log_likelihood": np.linspace(-210.0, -180.0, len(STRATEGIES))}
+            )
         ),
         "intervals": plots.interval_chart(runs, "auc", "Training vs generation hidden states: AUC", "ROC AUC"),
         "exposure": plots.exposure_chart(summary, long_title),
@@ -282,7 +294,7 @@ def _every_chart() -> dict[str, alt.TopLevelMixin]:
         "features": plots.feature_chart(
             pd.DataFrame(
                 {
-                    "feature": ["pitch_class_transition_matrix"] * 5,
+                    "feature": ["pitch_class_transition_matrix"] * (len(STRATEGIES) + 1),
                     "strategy": [*STRATEGIES, "real (training melodies)"],
                     "overlap": 0.5,
                 }

@@ -116,5 +116,12 @@ STRATEGY_LABELS = {
     "dropout": "Dropout",
     "scheduled_sampling": "Scheduled sampling",
     "professor_forcing": "Professor forcing",
+    "seqgan": "SeqGAN",
 }
-STRATEGY_SHORT = {"baseline": "baseline", "dropout": "dropout", "scheduled_sampling": "SS", "professor_forcing": "PF"}
+STRATEGY_SHORT = {
+    "baseline": "baseline",
+    "dropout": "dropout",
+    "scheduled_sampling": "SS",
+    "professor_forcing": "PF",
+    "seqgan": "SeqGAN",
+}

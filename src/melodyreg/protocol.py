@@ -66,6 +66,10 @@ class Knob:
 #   adversarial gradient joins the NLL's (raw, normalized, separate: its design is one of its knobs),
 #   a discriminator reading every step or quarter-note averages, states alone or with the output
 #   distribution.
+# * SeqGAN: its adversarial steps (150 or 300), discriminator updates per generator update (1 or 3),
+#   rollouts per reward point (4 or 8; the paper's 16 would cost twice as much) and the events between
+#   reward points (8 or 16), a space whose dearest setting stays within twice a professor-forcing run
+#   (benchmarks/seqgan_cost.py); its learning rate is shared with the baseline run it starts from.
 # Random search rather than a grid: with six settings over up to six knobs a grid cannot cover the
 # space, and random draws make the expected best against budget (evaluation.budget) meaningful.
 BUDGET = {"smoke": 2, "poster": 0, "full": 6}
@@ -81,19 +85,30 @@ _PF = {
 }
 
 
-def _space(ss_k: Knob) -> dict[str, dict[str, Knob]]:
+def _seqgan(steps: tuple[int, ...], rollouts: tuple[int, ...]) -> dict[str, Knob]:
+    return {
+        "sg_steps": Knob("choice", choices=steps),
+        "sg_d_steps": Knob("choice", choices=(1, 3)),
+        "sg_rollouts": Knob("choice", choices=rollouts),
+        "sg_stride": Knob("choice", choices=(8, 16)),
+    }
+
+
+def _space(ss_k: Knob, seqgan: dict[str, Knob]) -> dict[str, dict[str, Knob]]:
     return {
         "baseline": dict(_SHARED),
         "dropout": {**_SHARED, "dropout_rate": Knob("uniform", 0.05, 0.6)},
         "scheduled_sampling": {**_SHARED, "ss_k": ss_k, "ss_floor": Knob("choice", choices=(0.0, 0.5))},
         "professor_forcing": {**_SHARED, **_PF},
+        "seqgan": {**_SHARED, **seqgan},
     }
 
 
 SEARCH: dict[str, dict[str, dict[str, Knob]]] = {
-    "smoke": _space(Knob("log", 5.0, 30.0)),  # 60 iterations: k = 5 ... 30 spans the same final ε
+    # 60 iterations: k = 5 ... 30 spans the same final ε; SeqGAN at toy size
+    "smoke": _space(Knob("log", 5.0, 30.0), _seqgan((4, 8), (2, 4))),
     "poster": {},
-    "full": _space(Knob("log", 250.0, 1500.0)),
+    "full": _space(Knob("log", 250.0, 1500.0), _seqgan((150, 300), (4, 8))),
 }
 
 PUBLISHED_PF = {"pf_adversarial": "raw", "pf_gate_low": 0.75, "pf_gate_high": 0.99}  # Lamb et al.'s method

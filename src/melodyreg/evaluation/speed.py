@@ -69,10 +69,19 @@ def _timer(config, batcher: Batcher, iterations: list[int], gates: tuple[int, in
     return time_steps
 
 
+def timed_span(config) -> tuple[int, int]:
+    """The first and last iteration whose steps are timed: all of a run's, or SeqGAN's adversarial steps
+    (its discriminator pre-training is a different, cheaper step)."""
+    s = config.strategy
+    if s.name == "seqgan":
+        return s.sg_d_pretrain, s.sg_d_pretrain + max(1, s.sg_steps) - 1
+    return 0, config.train.iterations - 1
+
+
 def _stream(study: Study, config, count: int) -> tuple[Batcher, list[int]]:
-    """The run's own batch stream, and ``count`` iterations spread evenly over its training."""
+    """The run's own batch stream, and ``count`` iterations spread evenly over its (timed) training."""
     batcher = Batcher(study.melodies("train"), config.train.window, config.train.batch_size, config.seed)
-    iterations = np.linspace(0, config.train.iterations - 1, max(2, count)).round().astype(int)
+    iterations = np.linspace(*timed_span(config), max(2, count)).round().astype(int)
     return batcher, list(dict.fromkeys(iterations.tolist()))
 
 

@@ -186,10 +186,11 @@ STRATEGY_COLORS = {  # by strategy name; a chart shows the name's display label
     "dropout": "#f58518",
     "scheduled_sampling": "#54a24b",
     "professor_forcing": "#b279a2",
+    "seqgan": "#c9a227",  # a dark gold: apart from every other strategy's and variant's colour
 }
 
 
-OTHER_COLORS = ("#e45756", "#72b7b2", "#9d755d", "#ff9da6", "#bab0ac")  # variants beyond the four strategies
+OTHER_COLORS = ("#e45756", "#72b7b2", "#9d755d", "#ff9da6", "#bab0ac")  # variants beyond the strategies
 
 
 def labelled(frame: pd.DataFrame) -> pd.DataFrame:
