@@ -78,7 +78,7 @@ show.enable_offline_charts()
 # ## Training
 #
 # The first chapter that needs the models trains every run it can at once, on a Dask cluster (by
-# default one single-threaded worker per core): the four strategies at each of the profile's seeds
+# default one single-threaded worker per core): the five strategies at each of the profile's seeds
 # (the `poster` profile), or every strategy's tuning settings at the first seed (the `full`
 # profile; the evaluation chapter then trains the chosen settings at the other seeds). Runs train
 # on the training side of the split and are evaluated on the validation side as they train. Each
@@ -123,7 +123,7 @@ show.table(
 # sixteenth-note steps, primed with middle C, sampled at temperature {glue:text}`melody-temperature`
 # from the model's own distribution. Beside each is its log-likelihood as Magenta reports it: the
 # sum of the log-probabilities of the {glue:text}`melody-sampled` sampled events (the
-# {doc}`evaluation chapter <05_evaluation>` discusses what that number measures).
+# {doc}`evaluation chapter <06_evaluation>` discusses what that number measures).
 
 # %%
 samples = study.sample(s, num=num_melodies, steps=melody_steps, temperature=temperature)

@@ -129,5 +129,5 @@ show.glue_all(regularizers.scheduled_sampling_glue(s))
 # of tuning, which the `full` profile answers in the evaluation chapter with five values of $k$ and
 # one schedule with a floor on $\epsilon$.
 #
-# On the test split, scored in the {doc}`evaluation chapter <05_evaluation>`:
-# {glue:text}`05_evaluation.ipynb::eval-collapse:s`
+# On the test split, scored in the {doc}`evaluation chapter <06_evaluation>`:
+# {glue:text}`06_evaluation.ipynb::eval-collapse:s`

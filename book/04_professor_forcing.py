@@ -165,5 +165,5 @@ show.melody_gallery(samples["professor_forcing"], "Professor forcing", "professo
 # validation.
 #
 # Professor forcing is meant to make the hidden states of generation look like those of training.
-# Measured in the {doc}`evaluation chapter <05_evaluation>` by how well a classifier tells the two apart:
-# {glue:text}`05_evaluation.ipynb::eval-states:s`
+# Measured in the {doc}`evaluation chapter <06_evaluation>` by how well a classifier tells the two apart:
+# {glue:text}`06_evaluation.ipynb::eval-states:s`

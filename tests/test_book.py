@@ -109,7 +109,7 @@ def test_no_page_references_a_remote_script(built_book):
 
 def test_figures_and_tables_are_numbered_and_code_is_folded(pages):
     assert pages["01_data.html"].numbered >= 5
-    assert pages["05_evaluation.html"].numbered >= 15
+    assert pages["06_evaluation.html"].numbered >= 15
     assert all(report.code_shown == 0 for report in pages.values())
     assert all(not report.noise for report in pages.values())
 
@@ -129,7 +129,7 @@ def _glued(notebook: Path) -> dict[str, str]:
 
 
 def test_the_abstract_quotes_the_executed_evaluation(built_book):
-    glued = _glued(book.source_dir(built_book.parent.parent) / "book" / "05_evaluation.ipynb")
+    glued = _glued(book.source_dir(built_book.parent.parent) / "book" / "06_evaluation.ipynb")
     intro = (built_book / "book" / "intro.html").read_text()
     assert "Abstract" in intro
     for key in ("eval-nll-baseline", "eval-ll-scheduled_sampling", "eval-observations", "eval-claims-summary"):

@@ -60,7 +60,7 @@ def test_a_failed_chapter_ends_the_book_with_one_line(monkeypatch, capsys):
     monkeypatch.setenv(console.TF_LOG_LEVEL, "3")
 
     def fail(*_, **__):
-        raise build.ChapterError("05_evaluation failed in cell [7]: KeyError: 'x'\n(the notebook with the error: f)")
+        raise build.ChapterError("06_evaluation failed in cell [7]: KeyError: 'x'\n(the notebook with the error: f)")
 
     monkeypatch.setattr(build, "build", fail)
     with pytest.raises(SystemExit) as exit_:
@@ -68,7 +68,7 @@ def test_a_failed_chapter_ends_the_book_with_one_line(monkeypatch, capsys):
     assert exit_.value.code == 1
     assert (
         capsys.readouterr().err
-        == "error: 05_evaluation failed in cell [7]: KeyError: 'x' (the notebook with the error: f)\n"
+        == "error: 06_evaluation failed in cell [7]: KeyError: 'x' (the notebook with the error: f)\n"
     )
 
 

@@ -93,3 +93,20 @@ def test_the_gate_reading_says_professor_forcing_fell_behind_only_when_it_did():
     assert "ends behind the baseline" in _gate_reading(True, True)
     assert "level with or ahead of the baseline" in _gate_reading(True, False)
     assert "behind" not in _gate_reading(True, False) and "behind" not in _gate_reading(False, True)
+
+
+def test_the_seqgan_glue_reads_its_adversarial_steps_and_its_cost_against_professor_forcing():
+    # 100 discriminator pre-training updates (no reward), then 300 adversarial steps: reward late 0.40 on average
+    reward = [float("nan")] * 100 + [0.2] * 270 + [0.4] * 30
+    accuracy = [0.9] * 370 + [0.7] * 30
+    sg = run([1.0] * 400, [1.30, 1.25, 1.28], "seqgan", reward=reward, d_accuracy=accuracy)
+    sg.seconds = 300.0
+    pf = run([1.0], [1.2], "professor_forcing")
+    pf.seconds = 200.0
+    glued = regularizers.seqgan_glue(SimpleNamespace(runs={"seqgan": sg, "professor_forcing": pf}))
+    assert glued["sg-steps"] == "300" and glued["sg-d-pretrain"] == "100" and glued["sg-rollouts"] == "4"
+    assert glued["sg-reward-late"] == "0.40" and glued["sg-d-accuracy-late"] == "0.70"
+    assert glued["sg-valid-start"] == "1.300" and glued["sg-valid"] == "1.280"
+    assert glued["sg-pf-ratio"] == "1.50"
+    caption = regularizers.seqgan_caption(SimpleNamespace(runs={"seqgan": sg}))
+    assert "(iteration 101, after 100 pre-training updates of the discriminator)" in caption

@@ -137,9 +137,9 @@ def robustness(study: Study, evidence: Evidence) -> pd.DataFrame:
     final = evidence.runs[evidence.runs.rule == "nll"]
     rows = []
     for claim in claims.CLAIMS:
-        if claim.source != "runs" or claim.secondary:
+        involved = claims.involved(claim)
+        if claim.source != "runs" or claim.secondary or not involved <= set(final.strategy):
             continue
-        involved = {s for _, a, b, _ in claim.comparisons for s in (a, b)}
         margins = [claims.direction(claim, final[final.seed == s])[0] for s in sorted(set(final.seed))]
         spread = float(np.std(margins, ddof=1)) if len(margins) > 1 else float("nan")
         bounds = _flip_bounds(margins)

@@ -57,9 +57,10 @@ STUDY_CHAPTERS = (
     "02_dropout",
     "03_scheduled_sampling",
     "04_professor_forcing",
-    "05_evaluation",
-    "06_listening",
-    "07_reproducibility",
+    "05_seqgan",
+    "06_evaluation",
+    "07_listening",
+    "08_reproducibility",
 )
 
 

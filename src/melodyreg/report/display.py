@@ -73,7 +73,7 @@ def _html_of(content) -> str:
 
 def glue(key: str, value) -> None:
     """Store ``value`` under ``key`` for the prose: ``{glue:text}`key``` on this page, or
-    ``{glue:text}`05_evaluation.ipynb::key:s``` on another.
+    ``{glue:text}`06_evaluation.ipynb::key:s``` on another.
 
     Glue text as a ``str`` formatted here ("4,451", "1.180", "+0.012"): myst-nb reads the
     text back with ``ast.literal_eval``, which keeps a string as written but would turn an

@@ -1,6 +1,6 @@
 """What the evaluation chapter says: its tables' columns and headings, its sentences, its glued numbers.
 
-The chapter (``book/05_evaluation.py``) shows a
+The chapter (``book/06_evaluation.py``) shows a
 :class:`~melodyreg.evaluation.comparison.Comparison`; everything it would otherwise
 assemble in its cells lives here, so that a unit test reaches it: the column →
 heading maps of its interval tables, the tables shaped for reading, the sentences

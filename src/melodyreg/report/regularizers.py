@@ -14,7 +14,7 @@ from IPython.display import Markdown
 
 from melodyreg.evaluation import histories
 from melodyreg.model import generation
-from melodyreg.prose import joined
+from melodyreg.prose import counted, joined
 from melodyreg.report import plots
 from melodyreg.report.display import strategy_label
 from melodyreg.runs.study import Study
@@ -232,3 +232,56 @@ def gates_caption(study: Study) -> str:
         f"term is on only where the discriminator is right at least {run.config.strategy.pf_gate_low:.0%} of the "
         f"time: in this run, {share:.1%} of the iterations."
     )
+
+
+SEQGAN_COLUMNS = {
+    "reward": "reward: the discriminator's score of generated sequences",
+    "d_accuracy": "discriminator accuracy",
+}
+
+
+def seqgan_chart(study: Study):
+    """SeqGAN's reward and discriminator accuracy over its iterations (pre-training, then adversarial steps)."""
+    return plots.history_chart(
+        study.runs["seqgan"].history,
+        SEQGAN_COLUMNS,
+        "SeqGAN: reward and discriminator (moving mean over 10 iterations)",
+        "share",
+        smooth=10,
+    )
+
+
+def seqgan_caption(study: Study) -> str:
+    """The reward figure's caption, with where the adversarial phase starts in this run."""
+    s = study.runs["seqgan"].config.strategy
+    return (
+        f"SeqGAN's discriminator accuracy from its first update and the reward from its first adversarial step "
+        f"(iteration {s.sg_d_pretrain + 1}, after {counted(s.sg_d_pretrain, 'pre-training update')} of the "
+        "discriminator), moving mean over 10 iterations. A reward near 0.5 means the discriminator cannot "
+        "tell the generated sequences from real ones; near 0, that it always can."
+    )
+
+
+def seqgan_glue(study: Study) -> dict[str, str]:
+    """SeqGAN's setting, what its last steps show, its validation loss against its start (the baseline run it
+    was pre-trained as) and its training time against professor forcing's."""
+    run = study.runs["seqgan"]
+    s, history = run.config.strategy, run.history
+    train, held = history[history.phase == "train"], history[history.phase == "eval"]
+    adversarial = train[train.iteration > s.sg_d_pretrain]
+    tail = adversarial.tail(max(1, len(adversarial) // 10))
+    pf = study.runs.get("professor_forcing")
+    return {
+        "sg-steps": f"{s.sg_steps:,}",
+        "sg-d-pretrain": f"{s.sg_d_pretrain:,}",
+        "sg-d-steps": f"{s.sg_d_steps}",
+        "sg-rollouts": f"{s.sg_rollouts}",
+        "sg-stride": f"{s.sg_stride}",
+        "sg-length": f"{s.sg_length}",
+        "sg-reward-late": f"{tail.reward.mean():.2f}" if len(tail) else "n/a (no adversarial step)",
+        "sg-d-accuracy-late": f"{tail.d_accuracy.mean():.2f}" if len(tail) else "n/a",
+        "sg-valid-start": f"{held.loss.iloc[0]:.3f}",
+        "sg-valid": f"{held.loss.iloc[-1]:.3f}",
+        "sg-seconds": f"{run.seconds:.0f}",
+        "sg-pf-ratio": f"{run.seconds / pf.seconds:.2f}" if pf is not None and pf.seconds else "n/a",
+    }

@@ -75,9 +75,10 @@ for name, sampled in samples.items():
 # ## What this shows
 #
 # One melody per strategy is an anecdote, not evidence: it shows what the numbers of the other
-# chapters sound like, not which strategy is better. Per sampled event, these four melodies have
+# chapters sound like, not which strategy is better. Per sampled event, these five melodies have
 # log-likelihoods of {glue:text}`listen-ll-baseline` (baseline), {glue:text}`listen-ll-dropout`
-# (dropout), {glue:text}`listen-ll-scheduled_sampling` (scheduled sampling) and
-# {glue:text}`listen-ll-professor_forcing` (professor forcing) under the model that made them: the
+# (dropout), {glue:text}`listen-ll-scheduled_sampling` (scheduled sampling),
+# {glue:text}`listen-ll-professor_forcing` (professor forcing) and {glue:text}`listen-ll-seqgan`
+# (SeqGAN) under the model that made them: the
 # closer to 0, the more predictable the melody is to its own model, which is what the poster's
 # table measures.

@@ -213,7 +213,7 @@ show.figure(
     plots.loss_curves(curves, "eval", "Validation loss, all strategies (teacher-forced, no dropout)"),
     "fig-all-valid",
     f"Validation loss of every strategy, first seed, {regularizers.validation_note(evaluated.study)} from the validation "
-    "side: the same yardstick for all four.",
+    "side: the same yardstick for every strategy (SeqGAN's curve covers its adversarial phase only).",
 )
 
 # %%
