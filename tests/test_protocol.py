@@ -49,6 +49,7 @@ def test_the_search_spaces_cover_the_knobs_the_issue_names():
     full = protocol.SEARCH["full"]
     assert all("learning_rate" in space for space in full.values())
     assert set(full["professor_forcing"]["pf_adversarial"].choices) == {"raw", "normalized", "separate"}
+    assert {"sg_steps", "sg_d_steps", "sg_rollouts", "sg_stride"} <= set(full["seqgan"])  # SeqGAN's own knobs
     rng = np.random.default_rng(0)
     ks = [full["scheduled_sampling"]["ss_k"].draw(rng) for _ in range(400)]
     finals = [inverse_sigmoid(config.experiment_config("full", "baseline").train.iterations, k) for k in ks]

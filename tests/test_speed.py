@@ -22,3 +22,13 @@ def test_the_step_table_for_readers_has_headings_percent_and_dashes_where_nothin
     assert list(shown.columns) == list(speed.STEP_HEADINGS.values())
     assert shown.loc["baseline"].tolist() == ["41.0", "—", "—", "—"]
     assert shown.loc["professor_forcing"].tolist() == ["71.0", "61.0", "252.0", "5.0%"]
+
+
+def test_seqgan_is_timed_over_its_adversarial_steps_and_the_others_over_all_of_theirs():
+    from melodyreg import config
+    from melodyreg.evaluation import speed
+
+    run = config.experiment_config("full", "seqgan", sg_d_pretrain=100, sg_steps=300)
+    assert speed.timed_span(run) == (100, 399)
+    assert speed.timed_span(config.experiment_config("full", "seqgan", sg_steps=0)) == (100, 100)
+    assert speed.timed_span(config.experiment_config("full", "professor_forcing")) == (0, 4999)
