@@ -7,6 +7,10 @@ plus the time to generate 10 melodies x 128 steps.
 Targets on the 2-core CPU: baseline and dropout <= 0.8x the plain Keras step, scheduled
 sampling <= 1.0x, professor forcing <= 2.0x.
 
+SeqGAN's adversarial step (its rollouts included) is timed at its default setting and given as a
+ratio to the baseline's teacher-forced step (benchmarks/seqgan_cost.py sets whole runs beside
+professor forcing's).
+
 Professor forcing is timed twice: with its default gates (on this random batch the
 discriminator is near chance, the generator gate stays closed and the backward pass
 through the free run is skipped, as on most steps of a real run) and with the
@@ -85,14 +89,25 @@ def main() -> None:
         "professor_forcing": (2.0, {}),
         "professor_forcing gate open": (2.0, {"pf_gate_low": 0.0}),
     }
+    measured = {}
     for label, (target, overrides) in targets.items():
         name = label.split()[0]
         cfg = config.experiment_config("poster", name, **overrides)
         training.set_seed(cfg.seed)
         strategy = strategies.make(build(cfg.model), cfg)
         counter = iter(range(10**9))
-        ms = median_ms(functools.partial(step_once, strategy, batch, counter), args.repeats)
+        ms = measured[label] = median_ms(functools.partial(step_once, strategy, batch, counter), args.repeats)
         print(f"{label:>27}: {ms:7.1f} ms  {ms / reference:.2f}x (target <= {target}x)")
+    # SeqGAN's adversarial step (after its discriminator's pre-training), as a ratio to teacher forcing's
+    cfg = config.experiment_config("poster", "seqgan")
+    training.set_seed(cfg.seed)
+    strategy = strategies.make(build(cfg.model), cfg)
+    counter = iter(range(cfg.strategy.sg_d_pretrain, 10**9))
+    ms = median_ms(functools.partial(step_once, strategy, batch, counter), max(3, args.repeats // 10))
+    print(
+        f"{'seqgan adversarial step':>27}: {ms:7.1f} ms  {ms / reference:.2f}x, "
+        f"{ms / measured['baseline']:.1f}x the baseline's"
+    )
     model = build(config.ModelConfig())
     ms = median_ms(lambda: generation.generate(model, num=10, steps=128, seed=1), args.repeats)
     print(f"{'generate 10 x 128':>27}: {ms:7.1f} ms  {ms / reference:.2f}x")
