@@ -639,4 +639,5 @@ show.glue_all(findings.closing_glue(evaluated, past, missing))  # for the prose 
 # {glue:text}`eval-observations` {glue:text}`eval-claims-summary` ({numref}`tbl-verdicts`)
 # Against the temperature-tuned baseline ({numref}`tbl-frontier`):
 # {glue:text}`eval-frontier` Across the tuning settings: {glue:text}`eval-settings`
+# {glue:text}`eval-seqgan`
 # {glue:text}`eval-recorded`

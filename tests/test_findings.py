@@ -287,3 +287,25 @@ def test_the_published_table_marks_professor_forcing_as_published_beside_the_cho
     table = findings.published_table(c, {"nll": "NLL"})
     assert table.strategy.tolist() == ["Baseline", "Professor forcing", findings.PUBLISHED_LABEL]
     assert table.seeds.tolist() == [2, 2, 2] and table.NLL.iloc[2].startswith("1.500")
+
+
+def test_the_seqgan_reading_gives_its_verdict_and_its_frontier_row_or_nothing_without_it():
+    text = claims.CLAIMS[claims.SEQGAN_CLAIM].text
+    verdicts = pd.DataFrame(
+        {
+            "poster's claim": [text],
+            "evidence (mean [interval] over seeds)": [
+                "test NLL, SeqGAN − dropout: 0.010 [0.002, 0.018] (judged also …)"
+            ],
+            "verdict": ["contradicted"],
+        }
+    )
+    frontier = pd.DataFrame(
+        {"strategy": ["seqgan"], "verdict": ["no"], "best margin": ["-0.02 [-0.03, -0.01]"], "best temperature": [0.9]}
+    )
+    assert findings.seqgan_reading(verdicts, frontier) == (
+        "SeqGAN, the poster's future work, against the token-level regularizers on test NLL: contradicted "
+        "(test NLL, SeqGAN − dropout: 0.010 [0.002, 0.018]); on the quality–diversity frontier against the "
+        "temperature-tuned baseline: no (margin -0.02 [-0.03, -0.01] at temperature 0.9)."
+    )
+    assert findings.seqgan_reading(verdicts.iloc[:0], frontier) == ""

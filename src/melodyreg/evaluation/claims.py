@@ -188,6 +188,7 @@ CLAIMS = (
         brief="SeqGAN beats the regularizers (NLL)",
     ),
 )
+SEQGAN_CLAIM = 12  # index in CLAIMS: "A sequence-level adversarial objective (SeqGAN ...) beats ..."
 # the state claims again at the positions the poster compared, as secondary rows
 UNMATCHED = {"matched_auc": "state_auc", "matched_memo_auc": "memo_auc"}
 

@@ -327,6 +327,28 @@ def professor_forcing_runs(measured: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+def seqgan_reading(verdicts: pd.DataFrame, frontier_table: pd.DataFrame) -> str:
+    """What the study says of SeqGAN, the poster's future work: its verdict against the token-level
+    regularizers on test NLL and its frontier verdict against the temperature-tuned baseline (empty for a
+    study without SeqGAN)."""
+    row = verdicts[verdicts["poster's claim"] == claims.CLAIMS[claims.SEQGAN_CLAIM].text]
+    if row.empty:
+        return ""
+    evidence = row["evidence (mean [interval] over seeds)"].iloc[0].split(" (judged also")[0]
+    sentence = (
+        "SeqGAN, the poster's future work, against the token-level regularizers on test NLL: "
+        f"{row.verdict.iloc[0]} ({evidence})"
+    )
+    on_frontier = frontier_table[frontier_table.strategy == claims.G] if len(frontier_table) else frontier_table
+    if len(on_frontier):
+        best = on_frontier.iloc[0]
+        sentence += (
+            f"; on the quality–diversity frontier against the temperature-tuned baseline: {best.verdict} "
+            f"(margin {best['best margin']} at temperature {best['best temperature']:g})"
+        )
+    return sentence + "."
+
+
 def contradicted(verdicts: pd.DataFrame) -> str:
     """The contradicted claims, quoted, or that there are none."""
     judged = verdicts.set_index("poster's claim").verdict
@@ -367,6 +389,7 @@ def closing_glue(c: Comparison, past: recorded.Recorded | None, missing: str) ->
     values["eval-best-nll"] = observations.leader(runs, "nll")
     values["eval-best-ll"] = observations.leader(runs, "log_likelihood", lower=False)
     values["eval-contradicted-list"] = contradicted(poster)
+    values["eval-seqgan"] = seqgan_reading(verdicts, c.frontier)
     values["eval-frontier"] = frontier.summary(c.frontier)
     values["eval-settings"] = tuning.robustness_summary(c.robustness) if len(c.robustness) else tuning.NO_GRID
     return values
