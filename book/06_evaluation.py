@@ -31,9 +31,9 @@ tsne_states = None  # hidden states per side in each t-SNE panel and two-sample 
 # %%
 from IPython.display import Markdown, display
 
-from melodyreg.evaluation import claims, comparison, intervals, observations, recorded, speed, states, tuning
+from melodyreg.evaluation import claims, comparison, intervals, recorded, speed, states, tuning
 from melodyreg.report import display as show
-from melodyreg.report import findings, plots, regularizers, tables
+from melodyreg.report import findings, observations, plots, regularizers, tables
 
 show.enable_offline_charts()
 

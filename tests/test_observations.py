@@ -5,7 +5,8 @@ from __future__ import annotations
 import pandas as pd
 
 from helpers import strategy_runs
-from melodyreg.evaluation import claims, observations
+from melodyreg.evaluation import claims
+from melodyreg.report import observations
 
 ORDER = ["baseline", "dropout", "scheduled_sampling", "professor_forcing"]
 

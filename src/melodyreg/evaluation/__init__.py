@@ -8,7 +8,6 @@ tests, exposure bias, feature comparison),
 sets and t-SNE), ``evidence`` (every measure of every run), ``tuning`` (settings chosen on
 validation data, the robustness map), ``budget`` (expected best score against the tuning budget),
 ``speed`` (isolated step times), ``diversity`` and ``frontier`` (quality against diversity, the
-temperature sweep), ``claims`` (the poster's claims as verdicts), ``observations`` (what the runs
-at hand show, in sentences), ``recorded`` (a full build's findings, written to ``results/`` and
-read back).
+temperature sweep), ``claims`` (the poster's claims as verdicts), ``recorded`` (a full build's
+findings, written to ``results/`` and read back). Sentences about the runs are the report layer's.
 """

@@ -24,7 +24,7 @@ table, of either kind, is at most the level for each kind
 Each kind of claim is read in one place: :func:`measured` says what a comparison
 measures per replicate, :func:`reading` where an interval (or a mean) of it lies
 against the kind's thresholds, :func:`margin` how far one value lies from them.
-Sentences about leaders and the baseline are :mod:`melodyreg.evaluation.observations`'.
+Sentences about leaders and the baseline are :mod:`melodyreg.report.observations`'.
 
 The evidence shows each comparison's mean with its 95 % t-interval (uncorrected, for reading;
 the verdicts use the corrected tests).

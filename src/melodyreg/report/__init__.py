@@ -1,7 +1,8 @@
 """Report layer: charts, audio, offline HTML, and the book build.
 
 Modules: ``plots`` (Altair charts), ``display`` (offline HTML, players), ``audio``
-(FluidSynth → OGG), ``findings`` (what the evaluation chapter says), ``regularizers`` (what the
+(FluidSynth → OGG), ``findings`` (what the evaluation chapter says), ``observations`` (what the runs at hand show, in
+sentences), ``regularizers`` (what the
 chapters on each regularizer say), ``tables`` (the evaluation's tables by display label), ``corpus``
 (what the data chapter says), ``environment`` (the build's environment and times),
 ``build`` (papermill + Jupyter Book), ``browser`` (the offline Chromium check),

@@ -17,12 +17,12 @@ import pandas as pd
 from IPython.display import Markdown
 
 from melodyreg import protocol
-from melodyreg.evaluation import budget, claims, frontier, intervals, observations, recorded, tuning
+from melodyreg.evaluation import budget, claims, frontier, intervals, recorded, tuning
 from melodyreg.evaluation.comparison import Comparison
 from melodyreg.evaluation.evidence import Evidence
 from melodyreg.evaluation.tuning import Tuning
 from melodyreg.prose import counted, joined, plain, strategy_name
-from melodyreg.report import environment, plots, tables
+from melodyreg.report import environment, observations, plots, tables
 from melodyreg.runs import study as studies
 
 # Column → heading of each interval table (mean [interval] over seeds) of the chapter.
