@@ -85,6 +85,8 @@ show.enable_offline_charts()
 # %%
 s = study.from_parameters(globals())
 show.glue_all(regularizers.seqgan_glue(s))
+
+# %%
 show.figure(regularizers.seqgan_chart(s), "fig-sg-reward", regularizers.seqgan_caption(s))
 
 # %%
