@@ -46,8 +46,8 @@ show.enable_offline_charts()
 # if it is missing), so its pre-training costs nothing beyond the baseline it already is.
 #
 # **The discriminator** $D_\phi$ reads event sequences: an embedding of each event, convolutions
-# over 2, 4, 8 and 16 steps (an eighth note to a bar) with 32 filters each, the maximum of each over
-# time, a highway layer and a logistic output, the design of Yu et al. (after Kim's text CNN). A
+# over {glue:text}`sg-widths` steps (sixteenth notes) with {glue:text}`sg-filters` filters each, the
+# maximum of each over time, a highway layer and a logistic output, the design of Yu et al. (after Kim's text CNN). A
 # convolution reads a sequence in parallel, where a recurrent discriminator (professor forcing's
 # GRU) steps through it; since every generator step makes the discriminator read many rollouts, its
 # cost matters here. It is first trained for {glue:text}`sg-d-pretrain` updates on real training
@@ -70,17 +70,17 @@ show.enable_offline_charts()
 #
 # $$\nabla_\theta J = \frac{1}{B (L-1)} \sum_{b, t} Q\big(y^{b}_{1:t}\big)\, \nabla_\theta \log G_\theta\big(y^{b}_t \mid y^{b}_{1:t-1}\big),$$
 #
-# and the rollout policy follows it slowly, $\beta \leftarrow 0.8\,\beta + 0.2\,\theta$, as in the paper's
-# code. All rollouts of a step go through one compiled sampling loop, each row reading its own
-# prefix before it samples.
+# and the rollout policy follows it slowly, $\beta \leftarrow d\,\beta + (1 - d)\,\theta$ with
+# $d$ = {glue:text}`sg-delay` (the paper's code uses 0.8). All rollouts of a step go through one
+# compiled sampling loop, each row reading its own prefix before it samples.
 #
 # **What the choices cost.** The paper rolls out 16 times after each of 20 events per sequence, 200
 # adversarial epochs. Here, at the `full` profile, every SeqGAN setting must cost at most twice a
 # professor-forcing run on this CPU, since the comparison gives every strategy the same budget of
 # settings, not of hours. The rollouts dominate: a step reads $B \cdot N \cdot \lceil (L-1)/\text{stride} \rceil$
-# sequences, so halving the stride or doubling $N$ doubles it, and the tuning space (the
-# evaluation chapter) stops at 8 rollouts, a stride of 8 and 300 steps, the dearest corner
-# measured at about 1.5 to 2 professor-forcing runs (`benchmarks/seqgan_cost.py`).
+# sequences, so halving the stride or doubling $N$ doubles it. The tuning space (the evaluation
+# chapter) stops at {glue:text}`sg-dearest`, a corner chosen so that a run stays within twice a
+# professor-forcing run; `benchmarks/seqgan_cost.py` measures every corner against one.
 
 # %%
 s = study.from_parameters(globals())

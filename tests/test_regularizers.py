@@ -108,5 +108,7 @@ def test_the_seqgan_glue_reads_its_adversarial_steps_and_its_cost_against_profes
     assert glued["sg-reward-late"] == "0.40" and glued["sg-d-accuracy-late"] == "0.70"
     assert glued["sg-valid-start"] == "1.300" and glued["sg-valid"] == "1.280"
     assert glued["sg-pf-ratio"] == "1.50"
+    assert glued["sg-widths"] == "2, 4, 8 and 16" and glued["sg-filters"] == "32" and glued["sg-delay"] == "0.8"
+    assert glued["sg-dearest"] == "300 steps, 8 rollouts and a stride of 8"
     caption = regularizers.seqgan_caption(SimpleNamespace(runs={"seqgan": sg}))
     assert "(iteration 101, after 100 pre-training updates of the discriminator)" in caption

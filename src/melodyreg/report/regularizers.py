@@ -12,8 +12,9 @@ from collections.abc import Sequence
 import pandas as pd
 from IPython.display import Markdown
 
+from melodyreg import protocol
 from melodyreg.evaluation import histories
-from melodyreg.model import generation
+from melodyreg.model import generation, seqgan
 from melodyreg.prose import counted, joined
 from melodyreg.report import plots
 from melodyreg.report.display import strategy_label
@@ -271,7 +272,16 @@ def seqgan_glue(study: Study) -> dict[str, str]:
     adversarial = train[train.iteration > s.sg_d_pretrain]
     tail = adversarial.tail(max(1, len(adversarial) // 10))
     pf = study.runs.get("professor_forcing")
+    space = protocol.SEARCH["full"]["seqgan"]
+    dearest = (
+        f"{max(space['sg_steps'].choices)} steps, {max(space['sg_rollouts'].choices)} rollouts and a stride of "
+        f"{min(space['sg_stride'].choices)}"
+    )
     return {
+        "sg-widths": joined([str(w) for w in seqgan.WIDTHS]),
+        "sg-filters": f"{seqgan.FILTERS}",
+        "sg-delay": f"{s.sg_rollout_delay:g}",
+        "sg-dearest": dearest,
         "sg-steps": f"{s.sg_steps:,}",
         "sg-d-pretrain": f"{s.sg_d_pretrain:,}",
         "sg-d-steps": f"{s.sg_d_steps}",
