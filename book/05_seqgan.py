@@ -62,7 +62,9 @@ show.enable_offline_charts()
 # generator, $G_\beta$, completes the prefix $N$ = {glue:text}`sg-rollouts` times, and the
 # discriminator scores each completion,
 #
-# $$Q(y_{1:t}) = \frac{1}{N} \sum_{n=1}^{N} D_\phi\big(y_{1:t} \,\|\, \tilde y^{(n)}_{t+1:L}\big), \quad \tilde y^{(n)} \sim G_\beta(\cdot \mid y_{1:t}), \qquad Q(y_{1:L}) = D_\phi(y_{1:L}) .$$
+# $$Q(y_{1:t}) = \frac{1}{N} \sum_{n=1}^{N} D_\phi\big(y_{1:t} \,\|\, \tilde y^{(n)}_{t+1:L}\big), \qquad \tilde y^{(n)} \sim G_\beta(\cdot \mid y_{1:t}),$$
+#
+# where $\|$ joins a prefix and its completion, and for the whole sequence $Q(y_{1:L}) = D_\phi(y_{1:L})$.
 #
 # The paper computes $Q$ after every event. Here it is computed every {glue:text}`sg-stride`
 # generated events and held back: each event of a block gets the value of the prefix that ends the
