@@ -144,9 +144,7 @@ def generate(
     if not 1 <= len(primer) < steps:
         raise ValueError(f"primer must hold 1 to {steps - 1} events, got {len(primer)}")
     primer_classes = np.tile(encode(primer).astype(np.int32), (num, 1))
-    classes, log_probs, hidden = _sample(model, primer_classes, steps, temperature, seed)
-    log_probs = log_probs.numpy()
-    return Generated(classes.numpy(), log_probs, log_probs.sum(axis=1), hidden.numpy(), len(primer), temperature)
+    return continue_from(model, primer_classes, steps, temperature=temperature, seed=seed)
 
 
 def continue_from(
@@ -184,7 +182,7 @@ def continue_classes(
 
 def teacher_forced_states(model: MelodyRNN, classes: np.ndarray) -> np.ndarray:
     """[N, T, H] hidden states of a teacher-forced pass over ``classes`` (state *t* after reading event *t*)."""
-    _, _, hidden = model(tf.constant(np.asarray(classes, np.int32)))
+    _, _, hidden = model(tf.cast(classes, tf.int32))
     return hidden.numpy()
 
 
@@ -197,5 +195,4 @@ def teacher_forced_log_probs(model: MelodyRNN, classes: np.ndarray) -> np.ndarra
 
 def teacher_forced_hidden(model: MelodyRNN, batch: dict[str, tf.Tensor]) -> tuple[np.ndarray, np.ndarray]:
     """Hidden states of a teacher-forced pass over ``batch['inputs']`` and the mask of real steps."""
-    _, _, hidden = model(batch["inputs"])
-    return hidden.numpy(), batch["mask"].numpy().astype(bool)
+    return teacher_forced_states(model, batch["inputs"]), batch["mask"].numpy().astype(bool)

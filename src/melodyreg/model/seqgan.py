@@ -54,6 +54,11 @@ def pretraining(config: ExperimentConfig) -> ExperimentConfig:
     return dataclasses.replace(config, strategy=StrategyConfig(name="baseline"))
 
 
+def iterations(config: ExperimentConfig) -> int:
+    """A SeqGAN run's iterations: its discriminator's pre-training updates, then its adversarial steps."""
+    return config.strategy.sg_d_pretrain + config.strategy.sg_steps
+
+
 def windows(x, width: int):
     """[B, T, E] → [B, T, width · E]: at each step, the ``width`` steps from it on (zeros past the end)."""
     padded = tf.pad(x, [[0, 0], [0, width - 1], [0, 0]])
@@ -170,7 +175,7 @@ class SeqGAN(Strategy):
 
     @property
     def iterations(self) -> int:
-        return self.config.strategy.sg_d_pretrain + self.config.strategy.sg_steps
+        return iterations(self.config)
 
     @property
     def variables(self) -> list:

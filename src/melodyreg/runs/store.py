@@ -75,13 +75,11 @@ class Run:
             checkpoint: ``final`` (the last iterate, the poster's) or ``best`` (the
                 weights at the lowest validation loss, iteration ``best_iteration``).
         """
-        if checkpoint not in ("final", "best"):
-            raise ValueError(f"checkpoint must be 'final' or 'best', got {checkpoint!r}")
-        weights = np.load(self.folder / ("weights.npz" if checkpoint == "final" else "best.npz"))
-        if len(weights.files) != len(model.variables):
-            raise ValueError(f"{self.folder} holds {len(weights.files)} arrays, the model has {len(model.variables)}")
-        for i, variable in enumerate(model.variables):
-            variable.assign(weights[f"v{i}"])
+        weights = self.weights(checkpoint)
+        if len(weights) != len(model.variables):
+            raise ValueError(f"{self.folder} holds {len(weights)} arrays, the model has {len(model.variables)}")
+        for variable, value in zip(model.variables, weights):
+            variable.assign(value)
         return model
 
     def weights(self, checkpoint: str = "final") -> list[np.ndarray]:

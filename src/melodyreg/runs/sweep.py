@@ -44,10 +44,7 @@ class SweepError(RuntimeError):
 def cost(config: ExperimentConfig) -> float:
     """Expected relative cost of training ``config`` (for ordering the queue)."""
     if config.strategy.name == "seqgan":
-        s = config.strategy
-        return (
-            cost(seqgan.pretraining(config)) + COST["seqgan"] * (s.sg_steps + s.sg_d_pretrain) * config.train.batch_size
-        )
+        return cost(seqgan.pretraining(config)) + COST["seqgan"] * seqgan.iterations(config) * config.train.batch_size
     return COST[config.strategy.name] * config.train.iterations * config.train.batch_size
 
 
