@@ -56,7 +56,7 @@ show.enable_offline_charts()
 # $$\mathcal{L}_D = -\log D_\phi(\mathbf{x}) - \log\left(1 - D_\phi(\mathbf{y})\right), \qquad \mathbf{y} \sim G_\theta .$$
 #
 # **The adversarial phase** alternates one generator update with {glue:text}`sg-d-steps`
-# discriminator update(s) on fresh samples, {glue:text}`sg-steps` times. The generator samples
+# on fresh samples, {glue:text}`sg-steps` times. The generator samples
 # sequences $y_{1:L}$ of $L$ = {glue:text}`sg-length` events from a real first event. The value of
 # having written the prefix $y_{1:t}$ is estimated by Monte-Carlo search: a delayed copy of the
 # generator, $G_\beta$, completes the prefix $N$ = {glue:text}`sg-rollouts` times, and the

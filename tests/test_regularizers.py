@@ -105,6 +105,7 @@ def test_the_seqgan_glue_reads_its_adversarial_steps_and_its_cost_against_profes
     pf.seconds = 200.0
     glued = regularizers.seqgan_glue(SimpleNamespace(runs={"seqgan": sg, "professor_forcing": pf}))
     assert glued["sg-steps"] == "300" and glued["sg-d-pretrain"] == "100" and glued["sg-rollouts"] == "4"
+    assert glued["sg-d-steps"] == "1 discriminator update"
     assert glued["sg-reward-late"] == "0.40" and glued["sg-d-accuracy-late"] == "0.70"
     assert glued["sg-valid-start"] == "1.300" and glued["sg-valid"] == "1.280"
     assert glued["sg-pf-ratio"] == "1.50"

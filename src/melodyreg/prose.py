@@ -23,8 +23,13 @@ def joined(items: Sequence[str], *, lower: bool = False) -> str:
 
 
 def strategy_name(strategy: str) -> str:
-    """A strategy as named in the middle of a sentence: ``baseline``, ``scheduled sampling``."""
-    return C.STRATEGY_LABELS.get(strategy, strategy).lower()
+    """A strategy as named in the middle of a sentence: ``baseline``, ``scheduled sampling``; a proper name
+    keeps its capitals (``SeqGAN``)."""
+    label = C.STRATEGY_LABELS.get(strategy, strategy)
+    first, space, rest = label.partition(" ")
+    if first[1:] == first[1:].lower():  # a capital only at the start: a common noun
+        first = first.lower()
+    return first + space + rest.lower()
 
 
 def plain(text: str) -> str:

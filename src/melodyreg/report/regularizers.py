@@ -284,7 +284,7 @@ def seqgan_glue(study: Study) -> dict[str, str]:
         "sg-dearest": dearest,
         "sg-steps": f"{s.sg_steps:,}",
         "sg-d-pretrain": f"{s.sg_d_pretrain:,}",
-        "sg-d-steps": f"{s.sg_d_steps}",
+        "sg-d-steps": counted(s.sg_d_steps, "discriminator update"),
         "sg-rollouts": f"{s.sg_rollouts}",
         "sg-stride": f"{s.sg_stride}",
         "sg-length": f"{s.sg_length}",
