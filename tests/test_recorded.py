@@ -139,6 +139,24 @@ def test_the_wall_time_is_stamped_and_only_tuned_profiles_record(written, tmp_pa
         )
 
 
+def test_a_resumed_build_says_its_wall_time_is_the_last_builds_only(written, tmp_path):
+    _, where = written
+    path = where / recorded.PROVENANCE
+    provenance = json.loads(path.read_text())
+    folders = sorted({entry["folder"] for entry in provenance["runs"]})
+    for entry in provenance["runs"]:  # two runs finished before the last build began, the rest during it
+        entry["finished"] = 100.0 if entry["folder"] in folders[:2] else 300.0
+    path.write_text(json.dumps(provenance))
+    recorded.stamp(where, 5400.0, began=200.0)
+    past = recorded.load("smoke", tmp_path)
+    assert past.provenance["reused_runs"] == 2
+    assert recorded.cost(past).endswith(
+        "1 h 30 min for the last build, which resumed the study and found 2 of its runs already trained)"
+    )
+    recorded.stamp(where, 5400.0, began=50.0)  # every run trained by this build
+    assert recorded.cost(recorded.load("smoke", tmp_path)).endswith("; 1 h 30 min for the whole build)")
+
+
 def test_the_notice_tells_where_findings_come_from_or_why_there_are_none(written, tmp_path):
     past, reason = recorded.latest("smoke", tmp_path)
     text = recorded.notice(past, reason)

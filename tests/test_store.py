@@ -36,6 +36,9 @@ def test_a_run_leaves_its_artifacts(trained):
     done = json.loads((run.folder / "done.json").read_text())
     assert done["iterations"] == 6 and done["seconds"] == run.seconds > 0
     assert done["hardware"] == run.hardware == hardware.record()  # the machine that finished it
+    assert run.finished() == (run.folder / "done.json").stat().st_mtime  # when it finished
+    gone = store.Run(run.config, run.folder / "nowhere", run.history, run.seconds)
+    assert gone.finished() is None
     assert run.history[run.history.phase == "train"].iteration.tolist() == [1, 2, 3, 4, 5, 6]
     assert run.history[run.history.phase == "eval"].iteration.tolist() == [0, 4, 6]
     pd.testing.assert_frame_equal(

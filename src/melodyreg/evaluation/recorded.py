@@ -10,7 +10,7 @@ The folder holds small CSV tables (:data:`TABLES`) and ``provenance.json``,
 written last: the profile and parameters, commit, date, the machine
 (:mod:`melodyreg.hardware`) and the kinds of machine its runs were trained on,
 package versions, training time, the build's wall time (:func:`stamp`), the
-training version and the run folder (config hash) of every run behind the
+training version and the run folder (config hash) and finishing time of every run behind the
 tables, and the SHA-256 of every table. A folder that fails those checks is not
 shown; the reader is told why in one line.
 """
@@ -108,6 +108,7 @@ def _run_entry(rule: str, name: str, run_seed: int, overrides: dict, run: store.
         "split_digest": run.config.split_digest,
         "seconds": round(run.seconds, 1),
         "machine": hardware.kind(run.hardware),
+        "finished": run.finished(),
     }
 
 
@@ -184,13 +185,24 @@ def write(
     return where
 
 
-def stamp(where: Path, wall_seconds: float, chapters: dict[str, float] | None = None) -> None:
-    """Add the build's wall time (and its chapters') to a results folder the build wrote."""
+def stamp(
+    where: Path, wall_seconds: float, chapters: dict[str, float] | None = None, *, began: float | None = None
+) -> None:
+    """Add the build's wall time (and its chapters') to a results folder the build wrote.
+
+    Args:
+        began: when the build began (POSIX time): the runs behind the findings that finished before it were
+            trained by an earlier build (a resumed one), so the wall time is not the whole study's; their count
+            is recorded as ``reused_runs``.
+    """
     path = Path(where) / PROVENANCE
     provenance = json.loads(path.read_text())
     provenance["wall_seconds"] = round(float(wall_seconds), 1)
     if chapters is not None:
         provenance["chapter_seconds"] = chapters
+    if began is not None:
+        finished = {e["folder"]: e.get("finished") for e in provenance["runs"]}
+        provenance["reused_runs"] = sum(1 for t in finished.values() if t is not None and t < began)
     atomic_write_text(path, json.dumps(provenance, indent=1, default=str))
 
 
@@ -284,15 +296,25 @@ def _hours(seconds: float) -> str:
 
 
 def cost(recorded: Recorded) -> str:
-    """What the recorded build cost: ``41 training runs (3 h 28 min of training, 3 h 51 min for the whole build)``.
+    """What the recorded build cost: ``41 training runs (3 h 28 min of training, summed over runs; 3 h 51 min for
+    the whole build)``.
 
-    Training time is summed over runs (two train at a time on two cores); the whole build's wall time is
-    there when the build ran every chapter in one go (:func:`stamp`).
+    Training time is summed over runs (two train at a time on two cores). The build's wall time is there when
+    the build ran every chapter in one go (:func:`stamp`); when it reused runs an earlier build had trained
+    (a build resumed after a stop), it is that last build's time only, and the sentence says so.
     """
     p = recorded.provenance
     folders = {entry["folder"] for entry in p["runs"]}
     text = f"{counted(len(folders), 'training run')} ({_hours(p['training_seconds'])} of training, summed over runs"
-    return text + (f"; {_hours(p['wall_seconds'])} for the whole build)" if "wall_seconds" in p else ")")
+    if "wall_seconds" not in p:
+        return text + ")"
+    reused = p.get("reused_runs", 0)
+    if not reused:
+        return text + f"; {_hours(p['wall_seconds'])} for the whole build)"
+    return (
+        text + f"; {_hours(p['wall_seconds'])} for the last build, which resumed the study and found "
+        f"{reused} of its runs already trained)"
+    )
 
 
 def notice(recorded: Recorded | None, reason: str = "") -> str:

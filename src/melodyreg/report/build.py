@@ -461,6 +461,11 @@ def build(
     findings = recorded.folder(profile) / recorded.PROVENANCE
     if not only and findings.is_file() and findings.stat().st_mtime >= began_at:  # this build recorded its findings
         times = chapter_times(root)
-        recorded.stamp(findings.parent, time.perf_counter() - began, dict(zip(times.chapter, times.seconds.map(float))))
+        recorded.stamp(
+            findings.parent,
+            time.perf_counter() - began,
+            dict(zip(times.chapter, times.seconds.map(float))),
+            began=began_at,
+        )
         log(f"findings of the `{profile}` build, with its wall time, written to {findings.parent}")
     return html

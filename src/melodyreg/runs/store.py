@@ -82,6 +82,13 @@ class Run:
             variable.assign(value)
         return model
 
+    def finished(self) -> float | None:
+        """When the run finished (its ``done.json`` was written), as a POSIX time; ``None`` if it is gone."""
+        try:
+            return (self.folder / "done.json").stat().st_mtime
+        except OSError:
+            return None
+
     def weights(self, checkpoint: str = "final") -> list[np.ndarray]:
         """This run's trained weights (``final`` or ``best``, see :meth:`load_into`), in the order of the
         model's variables."""
