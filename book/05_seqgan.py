@@ -72,7 +72,10 @@ show.enable_offline_charts()
 #
 # $$\nabla_\theta J = \frac{1}{B (L-1)} \sum_{b, t} Q\big(y^{b}_{1:t}\big)\, \nabla_\theta \log G_\theta\big(y^{b}_t \mid y^{b}_{1:t-1}\big),$$
 #
-# and the rollout policy follows it slowly, $\beta \leftarrow d\,\beta + (1 - d)\,\theta$ with
+# taken by an Adam optimizer of its own at learning rate {glue:text}`sg-learning-rate` (pre-training
+# used {glue:text}`sg-pretrain-rate`): a fresh Adam moves every weight by about its learning rate at each
+# step, whatever the scale of the rewards, so at the pre-training rate a few dozen REINFORCE steps undo
+# what pre-training learned. The rollout policy follows the generator slowly, $\beta \leftarrow d\,\beta + (1 - d)\,\theta$ with
 # $d$ = {glue:text}`sg-delay` (the paper's code uses 0.8). All rollouts of a step go through one
 # compiled sampling loop, each row reading its own prefix before it samples.
 #

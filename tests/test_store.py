@@ -71,6 +71,13 @@ def test_run_folder_is_named_by_strategy_and_hash(tmp_path, monkeypatch):
     assert all(name.startswith("scheduled_sampling-") for name in names)
 
 
+def test_seqgan_s_own_knobs_count_in_its_key_even_at_their_defaults(tmp_path):
+    run_config = tiny_config("seqgan")
+    fields = dataclasses.asdict(run_config)  # every field: a knob SeqGAN gains later moves its runs
+    key = config_hash({"config": fields, "training_version": store.TRAINING_VERSION})
+    assert store.run_folder(run_config, tmp_path) == tmp_path / f"seqgan-{key}"
+
+
 def test_finished_alike_finds_the_settings_whatever_melodies_they_trained_on(trained, tmp_path):
     run_config, runs_dir, run = trained
     elsewhere = dataclasses.replace(run_config, split_digest="0123456789ab")

@@ -214,6 +214,9 @@ class StrategyConfig:
         sg_rollout_delay: the rollout policy follows the generator as
             β ← delay · β + (1 − delay) · θ after each generator update (the paper's 0.8).
         sg_d_learning_rate: the discriminator's Adam learning rate.
+        sg_learning_rate: the generator's Adam learning rate in the adversarial phase (pre-training used
+            ``learning_rate``). A fresh Adam takes steps of about this size whatever the reward's
+            scale, so at the pre-training rate a few dozen REINFORCE steps undo the pre-training.
     """
 
     name: str = "baseline"
@@ -237,6 +240,7 @@ class StrategyConfig:
     sg_length: int = 64
     sg_rollout_delay: float = 0.8
     sg_d_learning_rate: float = 1e-4
+    sg_learning_rate: float = 1e-5
 
     def __post_init__(self) -> None:
         check_types(self)
@@ -273,10 +277,10 @@ class StrategyConfig:
                 raise ConfigError(f"{name} must be from 1 to {C.MAX_COUNT}, got {getattr(self, name)}")
         if self.sg_length < 2 or self.sg_stride > self.sg_length:
             raise ConfigError(f"need 2 <= sg_length and sg_stride <= sg_length, got {self.sg_length}, {self.sg_stride}")
-        if not 0 <= self.sg_rollout_delay < 1 or self.sg_d_learning_rate <= 0:
+        if not 0 <= self.sg_rollout_delay < 1 or self.sg_d_learning_rate <= 0 or self.sg_learning_rate <= 0:
             raise ConfigError(
-                "sg_rollout_delay must lie in [0, 1) and sg_d_learning_rate be positive, got "
-                f"{self.sg_rollout_delay}, {self.sg_d_learning_rate}"
+                "sg_rollout_delay must lie in [0, 1) and sg_d_learning_rate and sg_learning_rate be positive, got "
+                f"{self.sg_rollout_delay}, {self.sg_d_learning_rate}, {self.sg_learning_rate}"
             )
 
 

@@ -69,7 +69,10 @@ class Knob:
 # * SeqGAN: its adversarial steps (150 or 300), discriminator updates per generator update (1 or 3),
 #   rollouts per reward point (4 or 8; the paper's 16 would cost twice as much) and the events between
 #   reward points (8 or 16), a space whose dearest setting stays within twice a professor-forcing run
-#   (benchmarks/seqgan_cost.py); its learning rate is shared with the baseline run it starts from.
+#   (benchmarks/seqgan_cost.py), and the generator's learning rate in the adversarial phase, log-uniform
+#   from 1e-6 to 1e-4 (a fresh Adam steps every weight by about its rate whatever the reward's scale: at
+#   the pre-training rate a few dozen REINFORCE steps undo the pre-training). The shared learning rate
+#   is the pre-training's, the baseline run it starts from.
 # Random search rather than a grid: with six settings over up to six knobs a grid cannot cover the
 # space, and random draws make the expected best against budget (evaluation.budget) meaningful.
 BUDGET = {"smoke": 2, "poster": 0, "full": 6}
@@ -91,6 +94,7 @@ def _seqgan(steps: tuple[int, ...], rollouts: tuple[int, ...]) -> dict[str, Knob
         "sg_d_steps": Knob("choice", choices=(1, 3)),
         "sg_rollouts": Knob("choice", choices=rollouts),
         "sg_stride": Knob("choice", choices=(8, 16)),
+        "sg_learning_rate": Knob("log", 1e-6, 1e-4),
     }
 
 

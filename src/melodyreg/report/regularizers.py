@@ -281,6 +281,8 @@ def seqgan_glue(study: Study) -> dict[str, str]:
         "sg-widths": joined([str(w) for w in seqgan.WIDTHS]),
         "sg-filters": f"{seqgan.FILTERS}",
         "sg-delay": f"{s.sg_rollout_delay:g}",
+        "sg-learning-rate": f"{s.sg_learning_rate:g}",
+        "sg-pretrain-rate": f"{run.config.train.learning_rate:g}",
         "sg-dearest": dearest,
         "sg-steps": f"{s.sg_steps:,}",
         "sg-d-pretrain": f"{s.sg_d_pretrain:,}",

@@ -34,7 +34,7 @@ import pandas as pd
 
 from melodyreg import constants as C
 from melodyreg import hardware
-from melodyreg.config import LATER_KNOBS, ExperimentConfig, StrategyConfig, config_hash
+from melodyreg.config import LATER_KNOBS, OWN_KNOBS, ExperimentConfig, StrategyConfig, config_hash
 from melodyreg.files import atomic_write, atomic_write_text, sha256
 from melodyreg.model.network import build
 
@@ -101,15 +101,16 @@ class Run:
 def run_folder(config: ExperimentConfig, runs_dir: Path = RUNS_DIR) -> Path:
     """Where ``config``'s run lives: a hash of its config and :data:`TRAINING_VERSION`.
 
-    Knobs added after runs were first stored (:data:`melodyreg.config.LATER_KNOBS`) count only away from
-    their defaults, so adding a strategy never moves the runs of the others.
+    Knobs added after runs were first stored (:data:`melodyreg.config.LATER_KNOBS`) count in the key of a
+    strategy that does not read them only away from their defaults, so adding a strategy never moves the
+    runs of the others; a strategy's own knobs always count.
     """
     fields = dataclasses.asdict(config)
-    defaults = StrategyConfig()
+    defaults, own = StrategyConfig(), OWN_KNOBS[config.strategy.name]
     fields["strategy"] = {
         name: value
         for name, value in fields["strategy"].items()
-        if name not in LATER_KNOBS or value != getattr(defaults, name)
+        if name not in LATER_KNOBS or name in own or value != getattr(defaults, name)
     }
     key = config_hash({"config": fields, "training_version": TRAINING_VERSION})
     return Path(runs_dir) / f"{config.strategy.name}-{key}"
