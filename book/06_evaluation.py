@@ -31,9 +31,9 @@ tsne_states = None  # hidden states per side in each t-SNE panel and two-sample 
 # %%
 from IPython.display import Markdown, display
 
-from melodyreg.evaluation import claims, comparison, intervals, recorded, speed, states, tuning
+from melodyreg.evaluation import comparison, intervals, recorded, speed, states, tuning
 from melodyreg.report import display as show
-from melodyreg.report import findings, observations, plots, regularizers, tables
+from melodyreg.report import findings, observations, plots, regularizers, sentences, tables
 
 show.enable_offline_charts()
 
@@ -542,7 +542,7 @@ if len(robust):
 show.table(
     evaluated.verdicts,
     "The poster's claims against this study (test split; settings chosen by validation NLL). "
-    f"{claims.family_note(evaluated.verdicts)} Seeds: {ci}.",
+    f"{sentences.family_note(evaluated.verdicts)} Seeds: {ci}.",
     name="tbl-verdicts",
 )
 
@@ -551,7 +551,7 @@ show.table(
     evaluated.quality_verdicts,
     "The same claims with each strategy at the setting chosen by validation sample quality. A setting "
     "both rules chose has every seed; a comparison with a setting only this rule chose pairs fewer "
-    f"(the replicates column). {claims.family_note(evaluated.quality_verdicts)} "
+    f"(the replicates column). {sentences.family_note(evaluated.quality_verdicts)} "
     f"Seeds: {findings.quality_seeds_note(evaluated)}.",
     name="tbl-verdicts-quality",
 )
@@ -603,23 +603,20 @@ display(Markdown(observations.claims_summary(evaluated.verdicts)))
 # %%
 findings.record(evaluated, chosen, globals())  # a full build writes its findings to results/full/
 past, missing = recorded.latest("full")
-display(Markdown(recorded.notice(past, missing)))
+display(Markdown(sentences.record_notice(past, missing)))
 
 # %%
 show.table(
-    recorded.shown(past, "verdicts", missing),
-    "The poster's claims as "
-    + (past.origin() if past else "the last `full` build judged them (none recorded yet)")
-    + ": test split, settings chosen by validation NLL, intervals over the final comparison's seeds.",
+    sentences.record_table(past, "verdicts", missing),
+    f"The poster's claims as judged by {sentences.record_origin(past)}: test split, settings chosen by "
+    "validation NLL, intervals over the final comparison's seeds.",
     name="tbl-recorded-verdicts",
 )
 
 # %%
 show.table(
-    recorded.shown(past, "selected", missing),
-    "The setting each rule chose per strategy on the validation split, in "
-    + (past.origin() if past else "the last `full` build (none recorded yet)")
-    + ".",
+    sentences.record_table(past, "selected", missing),
+    f"The setting each rule chose per strategy on the validation split, in {sentences.record_origin(past)}.",
     name="tbl-recorded-selected",
 )
 

@@ -30,7 +30,7 @@ temperature = 1.0  # sampling temperature
 # %%
 from melodyreg.evaluation import comparison, recorded
 from melodyreg.report import display as show
-from melodyreg.report import environment
+from melodyreg.report import environment, sentences
 
 show.enable_offline_charts()
 
@@ -118,7 +118,7 @@ show.table(
 # %%
 past, missing = recorded.latest("full")
 show.table(
-    recorded.across_machines_shown(past, missing, comparison.every_run(final)),
+    sentences.record_across_machines(past, missing, comparison.every_run(final)),
     "Runs of this build that the recorded `full` build also trained: the machine of each and the final "
     "validation loss (on one kind of machine the difference is 0).",
     name="tbl-across-machines",

@@ -6,6 +6,7 @@ import pytest
 from helpers import POSTER_WORLD
 from helpers import strategy_runs as runs
 from melodyreg.evaluation import claims
+from melodyreg.report import sentences
 
 TIMINGS = {"step_ms": [40.0, 45.0, 50.0, 90.0]}
 
@@ -173,10 +174,10 @@ def test_the_table_is_one_family_corrected_by_holm(monkeypatch):
     assert table["p (claimed way)"].tolist()[12:] == [0.024] * 4
     assert (
         "Holm-corrected over the 12 judged claims of this table and the 4 judged secondary rows among themselves"
-        in (claims.family_note(table))
+        in (sentences.family_note(table))
     )
     monkeypatch.undo()
-    assert claims.family_note(claims.verdicts(runs(POSTER_WORLD, seeds=1))) == (
+    assert sentences.family_note(claims.verdicts(runs(POSTER_WORLD, seeds=1))) == (
         "No claim has enough replicates to be judged, so no test was made."
     )
 

@@ -9,6 +9,7 @@ import pytest
 from helpers import seeded_model
 from melodyreg.config import ModelConfig
 from melodyreg.evaluation import frontier
+from melodyreg.report import sentences
 
 
 def points(strategy, seed, *pairs):
@@ -54,8 +55,8 @@ def test_the_summary_sentence_names_every_regularizer_and_its_verdict():
     table = pd.DataFrame(
         [{"strategy": "dropout", "verdict": "no"}, {"strategy": "scheduled_sampling", "verdict": "untested (1 run)"}]
     )
-    assert frontier.summary(table) == "Dropout: no; scheduled sampling: untested (1 run)."
-    assert frontier.summary(table.iloc[:0]) == "No regularizer was compared."
+    assert sentences.frontier_summary(table) == "Dropout: no; scheduled sampling: untested (1 run)."
+    assert sentences.frontier_summary(table.iloc[:0]) == "No regularizer was compared."
 
 
 def test_below_five_seeds_nothing_is_judged():

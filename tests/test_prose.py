@@ -18,12 +18,5 @@ def test_lists_are_joined_for_prose():
     assert prose.joined(["a", "b", "c"]) == "a, b and c"
 
 
-def test_strategies_are_named_mid_sentence():
-    assert prose.strategy_name("scheduled_sampling") == "scheduled sampling"
-    assert prose.strategy_name("baseline") == "baseline"
-    assert prose.strategy_name("seqgan") == "SeqGAN"  # a proper name keeps its capitals
-    assert prose.strategy_name("my_variant") == "my_variant"  # unknown names pass through
-
-
 def test_plain_text_loses_markdown_code_marks():
     assert prose.plain("no `full` build; run `make book`") == "no full build; run make book"

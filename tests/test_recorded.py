@@ -9,6 +9,7 @@ import pytest
 
 from melodyreg import hardware
 from melodyreg.evaluation import recorded
+from melodyreg.report import sentences
 from melodyreg.runs import store, study
 
 MACHINE = {"cpu": "AMD EPYC", "extensions": ["AVX2", "FMA"], "onednn": False, "machine": "x86_64"}
@@ -74,8 +75,12 @@ def test_findings_come_back_as_written_with_their_provenance(written, tmp_path):
     assert len(folders) == 5 and p["machines"] == {hardware.kind(MACHINE): 5}
     assert {run.folder.name for run in s.final.values()} <= folders
     assert p["training_seconds"] == 60.0 * len(folders)
-    assert back.summary() == "supports 1, contradicts 1 and finds 1 inconclusive of the poster's 3 claims"
-    assert "commit abc123 on 2026-12-04 10:00" in back.origin() and "not recomputed here" in back.origin()
+    assert (
+        sentences.record_summary(back) == "supports 1, contradicts 1 and finds 1 inconclusive of the poster's 3 claims"
+    )
+    assert "commit abc123 on 2026-12-04 10:00" in sentences.record_origin(
+        back
+    ) and "not recomputed here" in sentences.record_origin(back)
 
 
 def test_an_unchanged_code_is_not_stale_and_a_changed_one_is(written, tmp_path, monkeypatch):
@@ -150,29 +155,31 @@ def test_a_resumed_build_says_its_wall_time_is_the_last_builds_only(written, tmp
     recorded.stamp(where, 5400.0, began=200.0)
     past = recorded.load("smoke", tmp_path)
     assert past.provenance["reused_runs"] == 2
-    assert recorded.cost(past).endswith(
+    assert sentences.record_cost(past).endswith(
         "1 h 30 min for the last build, which resumed the study and found 2 of its runs already trained)"
     )
     recorded.stamp(where, 5400.0, began=50.0)  # every run trained by this build
-    assert recorded.cost(recorded.load("smoke", tmp_path)).endswith("; 1 h 30 min for the whole build)")
+    assert sentences.record_cost(recorded.load("smoke", tmp_path)).endswith("; 1 h 30 min for the whole build)")
 
 
 def test_the_notice_tells_where_findings_come_from_or_why_there_are_none(written, tmp_path):
     past, reason = recorded.latest("smoke", tmp_path)
-    text = recorded.notice(past, reason)
+    text = sentences.record_notice(past, reason)
     assert (
         text.startswith("From the last `smoke` build, at commit abc123")
         and "5 training runs (5 min of training, summed over runs)" in text
     )
     assert "2 seeds per strategy in the final comparison (7, 8)" in text and "Warning" not in text
     missing, why = recorded.latest("full", tmp_path)
-    assert missing is None and recorded.notice(missing, why).startswith("Nothing to show yet: no `full` build")
-    assert recorded.shown(missing, "verdicts", why).iloc[0, 0].startswith("none: no full build")
+    assert missing is None and sentences.record_notice(missing, why).startswith("Nothing to show yet: no `full` build")
+    assert sentences.record_table(missing, "verdicts", why).iloc[0, 0].startswith("none: no full build")
     provenance = tmp_path / "smoke" / recorded.PROVENANCE
     data = json.loads(provenance.read_text())
     data["training_version"] = -1
     provenance.write_text(json.dumps(data))
-    assert "**Warning: the code has changed since that build**" in recorded.notice(recorded.load("smoke", tmp_path))
+    assert "**Warning: the code has changed since that build**" in sentences.record_notice(
+        recorded.load("smoke", tmp_path)
+    )
 
 
 def test_runs_trained_again_on_another_machine_are_compared_with_the_seed_spread(written, tmp_path):
@@ -197,5 +204,5 @@ def test_runs_trained_again_on_another_machine_are_compared_with_the_seed_spread
 
 
 def test_without_a_recorded_build_the_machine_comparison_says_why():
-    table = recorded.across_machines_shown(None, "no full build recorded", runs=[])
+    table = sentences.record_across_machines(None, "no full build recorded", runs=[])
     assert table.to_dict("records") == [{"recorded findings": "none: no full build recorded"}]

@@ -8,6 +8,7 @@ import pytest
 from scipy import stats
 
 from melodyreg.evaluation import tuning
+from melodyreg.report import sentences
 from melodyreg.runs.study import setting_label
 
 
@@ -174,10 +175,10 @@ def test_the_summary_reads_a_hinge_as_a_threshold_where_a_knob_orders_the_settin
     table = pd.DataFrame(rows).assign(
         seed_spread=0.02, final_low=-0.02, final_high=0.12, chance_below=0.1, chance_above=0.0
     )
-    assert tuning.robustness_summary(table) == (
+    assert sentences.robustness_summary(table) == (
         "1 of 2 claims keep their direction at every setting (no setting reverses one beyond the final "
         "comparison's interval; with no effect of the settings at all, about 0.5 such reversals would appear by "
         "chance among these one-seed rows); these hinge on one: "
         "“c1” (ss: ss_k ≤ 500 flips, ≥ 800 holds; professor forcing: reverses at pf_pool = 1)."
     )
-    assert tuning.robustness_summary(table[table.claim == "c2"]).endswith("; none hinges on a setting.")
+    assert sentences.robustness_summary(table[table.claim == "c2"]).endswith("; none hinges on a setting.")

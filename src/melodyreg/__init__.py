@@ -17,7 +17,7 @@ same layer, and siblings do not import each other::
     typecheck    settings fields checked against their annotations
   | files        atomic writes and SHA-256 of result files
   | hardware     the machine a number came from (CPU, vector extensions, oneDNN)
-  | prose        counts and lists in sentences built from numbers
+  | prose        words for text built from numbers: counts with their nouns, lists
     constants    event codes, ranges, paths, the poster's numbers
 
 The chapters in ``book/`` sit on top and call into ``runs``, ``evaluation`` and

@@ -1,14 +1,15 @@
 """Small words for sentences built from numbers: counts with their nouns, lists joined with "and".
 
 The book's prose is glued from the run, so these are what keep a glued sentence
-grammatical whatever the numbers are ("1 seed", "5 seeds"; "a and b").
+grammatical whatever the numbers are ("1 seed", "5 seeds"; "a and b"). They are words, not
+sentences: the sentences are the report layer's (:mod:`melodyreg.report.sentences`), while the
+progress lines of :mod:`melodyreg.console` and the text cells of the evaluation's tables (a verdict
+"untested (3 runs)") need these words below it, which is why this module sits at the bottom.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-
-from melodyreg import constants as C
 
 
 def counted(n: int, noun: str, plural: str | None = None) -> str:
@@ -20,16 +21,6 @@ def joined(items: Sequence[str], *, lower: bool = False) -> str:
     """``a``, ``a and b``, ``a, b and c`` (each lower-cased with ``lower``, for the middle of a sentence)."""
     words = [item.lower() if lower else item for item in items]
     return " and ".join(words) if len(words) < 3 else f"{', '.join(words[:-1])} and {words[-1]}"
-
-
-def strategy_name(strategy: str) -> str:
-    """A strategy as named in the middle of a sentence: ``baseline``, ``scheduled sampling``; a proper name
-    keeps its capitals (``SeqGAN``)."""
-    label = C.STRATEGY_LABELS.get(strategy, strategy)
-    first, space, rest = label.partition(" ")
-    if first[1:] == first[1:].lower():  # a capital only at the start: a common noun
-        first = first.lower()
-    return first + space + rest.lower()
 
 
 def plain(text: str) -> str:

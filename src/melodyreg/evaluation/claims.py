@@ -50,7 +50,7 @@ import pandas as pd
 
 from melodyreg import constants as C
 from melodyreg.evaluation import intervals, significance
-from melodyreg.prose import counted, joined
+from melodyreg.prose import counted
 from melodyreg.protocol import MIN_SEEDS
 
 SMALL = 0.02  # relative difference below which two losses count as "minimal difference"
@@ -372,7 +372,8 @@ def verdicts(runs: pd.DataFrame, timings: pd.DataFrame | None = None) -> pd.Data
     wrong in a given way is at most :data:`ALPHA`. The columns ``p (claimed way)`` and ``p (other way)``
     hold the corrected values (to four decimals; empty for an untested claim). A family is the table's
     judged claims, the secondary rows (:attr:`Claim.secondary`) a family of their own, so that a second
-    reading of a claim never weakens the test of the first (:func:`family_note` says so in words).
+    reading of a claim never weakens the test of the first (the report layer's ``family_note`` says so
+    in words).
 
     Args:
         runs: :attr:`melodyreg.evaluation.evidence.Evidence.runs` (all four strategies).
@@ -414,26 +415,6 @@ def verdicts(runs: pd.DataFrame, timings: pd.DataFrame | None = None) -> pd.Data
 def is_secondary(table: pd.DataFrame) -> pd.Series:
     """Which rows of a :func:`verdicts` table are secondary readings (:attr:`Claim.secondary`)."""
     return table["poster's claim"].isin([claim.text for claim in CLAIMS if claim.secondary])
-
-
-def family_note(table: pd.DataFrame | None) -> str:
-    """How the verdicts of a :func:`verdicts` table were tested, with the size of each family, for a caption
-    (empty for no table)."""
-    if table is None:
-        return ""
-    judged = ~table.verdict.str.startswith("untested") if len(table) else pd.Series(dtype=bool)
-    if not judged.any():
-        return "No claim has enough replicates to be judged, so no test was made."
-    secondary = is_secondary(table)
-    primary, second = int((judged & ~secondary).sum()), int((judged & secondary).sum())
-    families = joined(
-        ([f"the {counted(primary, 'judged claim')} of this table"] if primary else [])
-        + ([f"the {counted(second, 'judged secondary row')} among themselves"] if second else [])
-    )
-    return (
-        f"Exact one-sided t-tests at {100 * ALPHA:g} % each way, Holm-corrected over {families} (the "
-        "corrected p-values are in the last two columns); the intervals are 95 % t-intervals, uncorrected."
-    )
 
 
 def directions(claim: Claim, frame: pd.DataFrame, index: str = "seed") -> list[int]:

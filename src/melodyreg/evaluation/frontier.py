@@ -33,7 +33,7 @@ import pandas as pd
 from melodyreg.data.windows import openings
 from melodyreg.evaluation import diversity, intervals, significance
 from melodyreg.model import generation
-from melodyreg.prose import counted, strategy_name
+from melodyreg.prose import counted
 from melodyreg.protocol import MIN_SEEDS, SWEEP_MELODIES
 
 TEMPERATURES = (0.5, 0.7, 0.85, 1.0, 1.15, 1.3)
@@ -248,15 +248,6 @@ def verdicts(frame: pd.DataFrame, reference: str = "baseline") -> pd.DataFrame:
     table.loc[yes, "verdict"] = "yes"
     table.loc[no & ~yes, "verdict"] = "no"
     return table.round({"p (yes)": 4, "p (no)": 4})
-
-
-def summary(table: pd.DataFrame) -> str:
-    """One sentence for prose from :func:`verdicts`, e.g. ``Dropout: no; scheduled sampling: yes.``"""
-    if table.empty:
-        return "No regularizer was compared."
-    parts = [f"{strategy_name(row.strategy)}: {row.verdict}" for row in table.itertuples()]
-    text = "; ".join(parts) + "."
-    return text[0].upper() + text[1:]
 
 
 def length_points(

@@ -27,9 +27,7 @@ import pandas as pd
 
 from melodyreg import constants as C
 from melodyreg import hardware
-from melodyreg.evaluation import claims
 from melodyreg.files import atomic_write, atomic_write_text, sha256
-from melodyreg.prose import counted, joined, plain
 from melodyreg.runs import store, study
 
 RECORDED_PROFILES = ("full",)  # the profiles whose builds write their findings to results/<profile>/
@@ -61,26 +59,6 @@ class Recorded:
     folder: Path
     provenance: dict
     tables: dict[str, pd.DataFrame]
-
-    def summary(self) -> str:
-        """The verdict counts of the poster's claims (not the secondary rows) in one sentence, e.g. ``supports 1,
-        contradicts 4 and finds 7 inconclusive of the poster's 12 claims``."""
-        table = self.tables["verdicts"]
-        table = table[~claims.is_secondary(table)]
-        counts = Counter(table.verdict.str.split(" ").str[0])
-        parts = [f"supports {counts.get('supported', 0)}", f"contradicts {counts.get('contradicted', 0)}"]
-        parts.append(f"finds {counts.get('inconclusive', 0)} inconclusive")
-        if counts.get("untested"):
-            parts.append(f"leaves {counts['untested']} untested")
-        return f"{joined(parts)} of the poster's {len(table)} claims"
-
-    def origin(self) -> str:
-        """Where the findings come from, for a caption: profile, commit, date and machine."""
-        p = self.provenance
-        return (
-            f"the last `{p['profile']}` build, at commit {p['commit']} on {p['date']} "
-            f"({hardware.kind(p.get('hardware'))}); recorded, not recomputed here"
-        )
 
 
 def folder(profile: str, results_dir: Path | None = None) -> Path:
@@ -290,67 +268,6 @@ def latest(profile: str = "full", results_dir: Path | None = None) -> tuple[Reco
         return None, str(problem)
 
 
-def _hours(seconds: float) -> str:
-    hours, minutes = divmod(round(seconds / 60), 60)
-    return f"{hours} h {minutes:02d} min" if hours else f"{minutes} min"
-
-
-def cost(recorded: Recorded) -> str:
-    """What the recorded build cost: ``41 training runs (3 h 28 min of training, summed over runs; 3 h 51 min for
-    the whole build)``.
-
-    Training time is summed over runs (two train at a time on two cores). The build's wall time is there when
-    the build ran every chapter in one go (:func:`stamp`); when it reused runs an earlier build had trained
-    (a build resumed after a stop), it is that last build's time only, and the sentence says so.
-    """
-    p = recorded.provenance
-    folders = {entry["folder"] for entry in p["runs"]}
-    text = f"{counted(len(folders), 'training run')} ({_hours(p['training_seconds'])} of training, summed over runs"
-    if "wall_seconds" not in p:
-        return text + ")"
-    reused = p.get("reused_runs", 0)
-    if not reused:
-        return text + f"; {_hours(p['wall_seconds'])} for the whole build)"
-    return (
-        text + f"; {_hours(p['wall_seconds'])} for the last build, which resumed the study and found "
-        f"{reused} of its runs already trained)"
-    )
-
-
-def notice(recorded: Recorded | None, reason: str = "") -> str:
-    """A paragraph for the reader: where the recorded findings come from, what the build cost, and whether
-    the code has changed since (a warning), or why there is nothing to show."""
-    if recorded is None:
-        return f"Nothing to show yet: {reason}."
-    p = recorded.provenance
-    machines = p.get("machines", {})
-    where = (
-        f"trained on {next(iter(machines))}"
-        if len(machines) == 1
-        else f"trained on {len(machines)} kinds of machine ({joined([f'{n} on {k}' for k, n in machines.items()])})"
-    )
-    folder = recorded.folder
-    text = (
-        f"From {recorded.origin()}: {cost(recorded)}, {where}, {counted(len(p['seeds']), 'seed')} per strategy in the "
-        f"final comparison ({', '.join(map(str, p['seeds']))}). It {recorded.summary()}. Every table of that build is "
-        f"in `{folder.relative_to(C.REPO_ROOT) if folder.is_relative_to(C.REPO_ROOT) else folder}/`."
-    )
-    changes = stale(recorded)
-    if changes:
-        text += (
-            "\n\n**Warning: the code has changed since that build**, so these findings may not be what it would "
-            f"find now: {'; '.join(changes)}. Rebuild with `make book PROFILE={p['profile']}` to update them."
-        )
-    return text
-
-
-def shown(recorded: Recorded | None, stem: str, reason: str = "") -> pd.DataFrame:
-    """A recorded table for display, or a one-row table saying why there is none (the caption stays valid)."""
-    if recorded is not None and stem in recorded.tables:
-        return recorded.tables[stem]
-    return pd.DataFrame({"recorded findings": [plain(f"none: {reason or f'the build wrote no {stem} table'}")]})
-
-
 def across_machines(recorded: Recorded, runs) -> pd.DataFrame:
     """This build's runs that the recorded build also trained (same folder: same settings and code), side by
     side: the machine and final validation loss of each.
@@ -390,13 +307,6 @@ def across_machines(recorded: Recorded, runs) -> pd.DataFrame:
             "difference",
         ],
     )
-
-
-def across_machines_shown(recorded: Recorded | None, reason: str, runs) -> pd.DataFrame:
-    """:func:`across_machines` for display, or one row saying why there is nothing to compare (no recorded
-    build: ``reason``; or no run in common)."""
-    across = across_machines(recorded, runs) if recorded else None
-    return across if across is not None and len(across) else shown(None, "", reason or "no run in common")
 
 
 def seed_spread(recorded: Recorded) -> float | None:

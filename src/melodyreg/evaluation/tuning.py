@@ -30,7 +30,6 @@ from melodyreg.data.windows import eval_windows, openings
 from melodyreg.evaluation import claims, measures, significance
 from melodyreg.evaluation.evidence import Evidence, history_measures, shared_model
 from melodyreg.model import generation
-from melodyreg.prose import strategy_name
 from melodyreg.runs.study import Study
 
 RULES = {"nll": ("valid_nll", "min"), "quality": ("valid_quality", "max")}  # rule → (column, best is)
@@ -213,17 +212,16 @@ def flips(table: pd.DataFrame) -> pd.DataFrame:
 def reading(rows: pd.DataFrame) -> str:
     """Where one strategy's settings keep a claim's direction, as a threshold when one knob orders them.
 
-    The ordering knob is the one numeric field that most single-field settings set (at
-    least three, e.g. ``ss_k``); when the claim changes direction once along it, the
-    reading is a threshold (``ss_k ≥ 650 holds, ≤ 500 flips``), otherwise the values
-    on each side. Settings off that axis (a floor, the default) are listed by label.
+    The ordering knob is :func:`ordering_knob`; when the claim changes
+    direction once along it, the reading is a threshold (``ss_k ≤ 500 flips, ≥ 650 holds``), otherwise
+    the values on each side. Settings off that axis (a floor, the default) are listed by label.
 
     Args:
-        rows: rows of :func:`robustness` for one claim and strategy (``setting``,
-            ``overrides`` as JSON, ``holds``).
+        rows: rows of :func:`robustness` for one claim and strategy
+            (``setting``, ``overrides`` as JSON, ``holds``).
     """
     settings = [json.loads(text) for text in rows.overrides]
-    knob = _knob(settings)
+    knob = ordering_knob(settings)
     on_axis = [knob is not None and len(o) == 1 and knob in o for o in settings]
     held = rows.holds.astype(bool).to_numpy()
     parts = []
@@ -251,8 +249,9 @@ def reading(rows: pd.DataFrame) -> str:
     return "; ".join(parts)
 
 
-def _knob(settings: list[dict]) -> str | None:
-    """The numeric field that at least three single-field settings set (the most such; the first of equals)."""
+def ordering_knob(settings: list[dict]) -> str | None:
+    """The knob that orders a strategy's settings: the numeric field that at least three single-field settings
+    set (the most such; the first of equals), e.g. ``ss_k``; ``None`` if there is none."""
     single = [next(iter(o.items())) for o in settings if len(o) == 1]
     numeric = [key for key, value in single if isinstance(value, (int, float)) and not isinstance(value, bool)]
     knob = max(dict.fromkeys(numeric), key=numeric.count) if numeric else None
@@ -264,7 +263,7 @@ def _direction(group: pd.DataFrame) -> bool:
     return bool(chosen.holds.astype(bool).all()) if len(chosen) else True
 
 
-def _decisive(group: pd.DataFrame) -> pd.DataFrame:
+def decisive(group: pd.DataFrame) -> pd.DataFrame:
     """The rows of one claim that reverse the chosen settings' direction beyond the final comparison's
     interval: on the far side of zero and outside the 95 % t-interval of the claim's margin over seeds."""
     direction = _direction(group)
@@ -277,7 +276,7 @@ def _decisive(group: pd.DataFrame) -> pd.DataFrame:
 
 
 def by_chance(group: pd.DataFrame) -> float:
-    """How many of one claim's non-chosen rows would reverse it as :func:`_decisive` reads a reversal if each
+    """How many of one claim's non-chosen rows would reverse it as :func:`decisive` reads a reversal if each
     were just one more seed of the final comparison (the sum of their chances)."""
     others = group[~group.selected.astype(bool)]
     column = "chance_below" if _direction(group) else "chance_above"
@@ -298,46 +297,13 @@ def hinges(table: pd.DataFrame) -> pd.DataFrame:
     """
     rows = []
     for claim, group in table.groupby("claim", sort=False):
-        decisive = _decisive(group)
+        reversing = decisive(group)
         because = (
             "; ".join(
-                f"{s}: {v} (margin {m:+.3g})" for s, v, m in zip(decisive.strategy, decisive.setting, decisive.margin)
+                f"{name}: {setting} (margin {m:+.3g})"
+                for name, setting, m in zip(reversing.strategy, reversing.setting, reversing.margin)
             )
             or "no setting reverses it beyond the final comparison's interval"
         )
-        rows.append({"claim": claim, "robust": decisive.empty, "because": because, "by chance": by_chance(group)})
+        rows.append({"claim": claim, "robust": reversing.empty, "because": because, "by chance": by_chance(group)})
     return pd.DataFrame(rows)
-
-
-def robustness_summary(table: pd.DataFrame) -> str:
-    """One sentence for prose: how many claims keep their direction at every setting, and where the others flip.
-
-    Args:
-        table: :func:`robustness`. A hinging claim (see :func:`hinges`) is described per strategy
-            whose settings reverse it beyond the seed spread: by its :func:`reading` where one knob
-            orders the settings (a threshold), else by the settings that reverse it.
-    """
-    hinged = hinges(table)
-    robust = hinged.robust.astype(bool)
-    expected = float(hinged["by chance"].sum())
-    text = (
-        f"{int(robust.sum())} of {len(hinged)} claims keep their direction at every setting (no setting reverses "
-        f"one beyond the final comparison's interval; with no effect of the settings at all, about {expected:.1f} "
-        "such reversals would appear by chance among these one-seed rows)"
-    )
-    if robust.all():
-        return text + "; none hinges on a setting."
-    described = []
-    for claim in hinged.claim[~robust]:
-        group = table[table.claim == claim]
-        decisive = _decisive(group)
-        parts = []
-        for name in dict.fromkeys(decisive.strategy):
-            rows = group[group.strategy == name]
-            if _knob([json.loads(o) for o in rows.overrides]) is not None:
-                where = reading(rows)
-            else:
-                where = "reverses at " + " | ".join(decisive.setting[decisive.strategy == name])
-            parts.append(f"{strategy_name(name)}: {where}")
-        described.append(f"“{claim}” ({'; '.join(parts)})")
-    return text + "; these hinge on one: " + "; ".join(described) + "."

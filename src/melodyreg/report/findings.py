@@ -17,12 +17,13 @@ import pandas as pd
 from IPython.display import Markdown
 
 from melodyreg import protocol
-from melodyreg.evaluation import budget, claims, frontier, intervals, recorded, tuning
+from melodyreg.evaluation import budget, claims, intervals, recorded
 from melodyreg.evaluation.comparison import Comparison
 from melodyreg.evaluation.evidence import Evidence
 from melodyreg.evaluation.tuning import Tuning
-from melodyreg.prose import counted, joined, plain, strategy_name
-from melodyreg.report import environment, observations, plots, tables
+from melodyreg.prose import counted, joined, plain
+from melodyreg.report import environment, observations, plots, sentences, tables
+from melodyreg.report.sentences import strategy_name
 from melodyreg.runs import study as studies
 
 # Column → heading of each interval table (mean [interval] over seeds) of the chapter.
@@ -375,9 +376,9 @@ def closing_glue(c: Comparison, past: recorded.Recorded | None, missing: str) ->
         "eval-observations": observations.summary(runs, c.sweep),
         "eval-collapse": observations.collapse(runs),
         "eval-states": observations.states(runs),
-        "eval-full-cost": recorded.cost(past) if past else "not recorded yet",
+        "eval-full-cost": sentences.record_cost(past) if past else "not recorded yet",
         "eval-recorded": plain(
-            f"The tuned comparison, as {past.origin()}, {past.summary()}."
+            f"The tuned comparison, as {sentences.record_origin(past)}, {sentences.record_summary(past)}."
             if past
             else f"No tuned comparison is recorded yet: {missing}."
         ),
@@ -390,8 +391,8 @@ def closing_glue(c: Comparison, past: recorded.Recorded | None, missing: str) ->
     values["eval-best-ll"] = observations.leader(runs, "log_likelihood", lower=False)
     values["eval-contradicted-list"] = contradicted(poster)
     values["eval-seqgan"] = seqgan_reading(verdicts, c.frontier)
-    values["eval-frontier"] = frontier.summary(c.frontier)
-    values["eval-settings"] = tuning.robustness_summary(c.robustness) if len(c.robustness) else tuning.NO_GRID
+    values["eval-frontier"] = sentences.frontier_summary(c.frontier)
+    values["eval-settings"] = sentences.robustness_summary(c.robustness)
     return values
 
 

@@ -20,8 +20,9 @@ from __future__ import annotations
 import pandas as pd
 
 from melodyreg.evaluation import claims, intervals
-from melodyreg.prose import counted, joined, strategy_name
+from melodyreg.prose import counted, joined
 from melodyreg.protocol import MIN_SEEDS
+from melodyreg.report.sentences import strategy_name
 
 COLLAPSE_NOTE = 0.05  # a note-onset accuracy below this ...
 COLLAPSE_HOLD = 0.95  # ... with a NO_EVENT accuracy above this: a model that has collapsed onto holding notes

@@ -14,8 +14,8 @@ import pandas as pd
 from melodyreg import constants as C
 from melodyreg.evaluation import intervals
 from melodyreg.evaluation.evidence import Evidence
-from melodyreg.prose import strategy_name
 from melodyreg.report.display import strategy_label
+from melodyreg.report.sentences import strategy_name
 
 
 def label(frame: pd.DataFrame) -> pd.DataFrame:
