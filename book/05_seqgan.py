@@ -106,9 +106,8 @@ show.figure(
 # Over the last tenth of the adversarial steps the generated sequences earned a mean reward of
 # {glue:text}`sg-reward-late` and the discriminator was right {glue:text}`sg-d-accuracy-late` of the
 # time ({numref}`fig-sg-reward`). The validation loss went from {glue:text}`sg-valid-start`, the
-# pre-trained generator's, to {glue:text}`sg-valid` ({numref}`fig-sg-valid`): the adversarial phase
-# optimizes the discriminator's judgement, not the likelihood of real melodies, and the evaluation
-# chapter asks what it buys in sample quality. The run took {glue:text}`sg-seconds` s of training
+# pre-trained generator's, to {glue:text}`sg-valid` ({numref}`fig-sg-valid`); {glue:text}`sg-valid-reading`.
+# The evaluation chapter asks what the adversarial phase buys in sample quality. The run took {glue:text}`sg-seconds` s of training
 # beyond its pre-training, {glue:text}`sg-pf-ratio` times the professor-forcing run of this build.
 
 # %% [markdown]

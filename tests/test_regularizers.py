@@ -108,6 +108,9 @@ def test_the_seqgan_glue_reads_its_adversarial_steps_and_its_cost_against_profes
     assert glued["sg-d-steps"] == "1 discriminator update"
     assert glued["sg-reward-late"] == "0.40" and glued["sg-d-accuracy-late"] == "0.70"
     assert glued["sg-valid-start"] == "1.300" and glued["sg-valid"] == "1.280"
+    assert glued["sg-valid-reading"].startswith("it fell")
+    assert regularizers._likelihood_reading(1.0504, 1.0496).startswith("it did not move")  # both show 1.050
+    assert regularizers._likelihood_reading(1.05, 1.106).startswith("it rose")
     assert glued["sg-pf-ratio"] == "1.50"
     assert glued["sg-widths"] == "2, 4, 8 and 16" and glued["sg-filters"] == "32" and glued["sg-delay"] == "0.8"
     assert glued["sg-dearest"] == "300 steps, 8 rollouts and a stride of 8"

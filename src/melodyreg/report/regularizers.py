@@ -263,6 +263,18 @@ def seqgan_caption(study: Study) -> str:
     )
 
 
+def _likelihood_reading(start: float, end: float) -> str:
+    """What SeqGAN's adversarial phase did to the validation loss, as it is shown (to three decimals)."""
+    if round(end, 3) > round(start, 3):
+        return (
+            "it rose: the adversarial phase optimizes the discriminator's judgement, not the likelihood of real "
+            "melodies"
+        )
+    if round(end, 3) < round(start, 3):
+        return "it fell: rewarding what the discriminator takes for real also made real melodies more likely"
+    return "it did not move at this precision: the adversarial steps left the likelihood where pre-training put it"
+
+
 def seqgan_glue(study: Study) -> dict[str, str]:
     """SeqGAN's setting, what its last steps show, its validation loss against its start (the baseline run it
     was pre-trained as) and its training time against professor forcing's."""
@@ -294,6 +306,7 @@ def seqgan_glue(study: Study) -> dict[str, str]:
         "sg-d-accuracy-late": f"{tail.d_accuracy.mean():.2f}" if len(tail) else "n/a",
         "sg-valid-start": f"{held.loss.iloc[0]:.3f}",
         "sg-valid": f"{held.loss.iloc[-1]:.3f}",
+        "sg-valid-reading": _likelihood_reading(held.loss.iloc[0], held.loss.iloc[-1]),
         "sg-seconds": f"{run.seconds:.0f}",
         "sg-pf-ratio": f"{run.seconds / pf.seconds:.2f}" if pf is not None and pf.seconds else "n/a",
     }
