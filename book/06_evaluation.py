@@ -31,9 +31,9 @@ tsne_states = None  # hidden states per side in each t-SNE panel and two-sample 
 # %%
 from IPython.display import Markdown, display
 
-from melodyreg.evaluation import comparison, intervals, recorded, speed, states, tuning
+from melodyreg.evaluation import comparison
 from melodyreg.report import display as show
-from melodyreg.report import findings, observations, plots, regularizers, sentences, tables
+from melodyreg.report import figures, findings, observations, regularizers, sentences, tables
 
 show.enable_offline_charts()
 
@@ -64,7 +64,7 @@ show.enable_offline_charts()
 # %%
 evaluated = comparison.evaluate(globals())  # tune, train the choices at every seed, measure every run
 nll_runs, ci = evaluated.nll_runs, evaluated.coverage  # the NLL rule's runs; what the intervals are worth
-show.glue_all(findings.opening_glue(evaluated, num_melodies, melody_steps))
+show.glue_all(findings.glue(evaluated, num_melodies, melody_steps))
 display(Markdown(findings.protocol_line(evaluated)))
 
 # %% [markdown]
@@ -102,9 +102,8 @@ show.table(
 )
 
 # %%
-chosen = findings.chosen_settings(evaluated)
 show.table(
-    chosen if evaluated.study.tuned else None,
+    figures.chosen(evaluated),
     "The setting each rule chose per strategy (validation NLL; validation sample quality).",
     name="tbl-chosen",
 )
@@ -117,9 +116,6 @@ show.figure(
     "(estimated from the settings trained, the default counted as one of them: n = 1 is their mean, the whole "
     "budget their best). Lines that cross mean the order of two strategies depends on how many settings each gets.",
 )
-
-# %%
-show.glue_all(findings.tuning_glue(evaluated))
 
 # %% [markdown]
 # {glue:text}`budget-reading` {glue:text}`budget-edges`
@@ -134,11 +130,8 @@ show.glue_all(findings.tuning_glue(evaluated))
 # two sets: windows cut anywhere in a training tune, and melodies generated from middle C.
 
 # %%
-hidden = states.hidden_state_sets(
-    evaluated.study, evaluated.evidence.samples, evaluated.evidence.sample_runs, per_side=evaluated.per_side
-)
 show.figure(
-    plots.tsne_chart(states.tsne_frame(hidden, evaluated.study.seed)),
+    figures.tsne(evaluated),
     "fig-tsne",
     "t-SNE of hidden states, teacher-forced on training melodies (red) and free-running in generation "
     "(blue), first seed, at the poster's positions. Each panel is its own t-SNE fit, so positions and "
@@ -166,13 +159,7 @@ show.figure(
 
 # %%
 show.figure(
-    plots.interval_chart(
-        nll_runs,
-        "matched_auc",
-        "Teacher-forced vs free-running hidden states at matched positions: classifier AUC",
-        "ROC AUC (0.5 = indistinguishable)",
-        reference=0.5,
-    ),
+    figures.state_auc(evaluated),
     "fig-state-auc",
     f"How well a classifier tells teacher-forced from free-running hidden states at the same positions of "
     f"the same melodies (grouped cross-validated ROC AUC; means, {ci}). Near 0.5 the two are alike. The "
@@ -200,9 +187,8 @@ display(Markdown(findings.below_chance(nll_runs)))
 # below cover every seed.
 
 # %%
-curves = regularizers.curves(evaluated.study)
 show.figure(
-    plots.loss_curves(curves, "train", "Training loss, all strategies (moving mean over 50 iterations)"),
+    figures.loss_curves(evaluated, "train"),
     "fig-all-train",
     "Training loss of every strategy at its default setting, first seed (moving mean over 50 iterations). "
     "Each strategy's training loss measures something a little different (dropped units, own inputs).",
@@ -210,14 +196,11 @@ show.figure(
 
 # %%
 show.figure(
-    plots.loss_curves(curves, "eval", "Validation loss, all strategies (teacher-forced, no dropout)"),
+    figures.loss_curves(evaluated, "eval"),
     "fig-all-valid",
     f"Validation loss of every strategy, first seed, {regularizers.validation_note(evaluated.study)} from the validation "
     "side: the same yardstick for every strategy (SeqGAN's curve covers its adversarial phase only).",
 )
-
-# %%
-show.glue_all(findings.held_out_glue(evaluated))
 
 # %% [markdown]
 # The two held-out numbers differ on purpose. The baseline's validation curve (drawn in
@@ -260,7 +243,7 @@ display(Markdown(findings.fit_note(nll_runs)))
 
 # %%
 show.figure(
-    plots.interval_chart(nll_runs, "nll", "Held-out NLL per event", "nats per event (lower is better)"),
+    figures.held_out_nll(evaluated),
     "fig-test-nll",
     f"Test-split NLL per event, per strategy at its chosen setting (means, {ci}); lower is better.",
 )
@@ -293,7 +276,7 @@ show.table(
 
 # %%
 show.figure(
-    plots.likelihood_chart(regularizers.sample_frame(evaluated.evidence.samples)),
+    figures.sample_likelihood(evaluated),
     "fig-likelihood",
     "Log-likelihood of each generated melody (first seed), per strategy: the spread behind the means in the table.",
 )
@@ -329,10 +312,7 @@ show.figure(
 
 # %%
 show.figure(
-    plots.feature_chart(
-        tables.feature_overview(evaluated.evidence),
-        "Overlap with held-out melodies per feature (mean over seeds; 1 = as close as real melodies)",
-    ),
+    figures.features(evaluated),
     "fig-features",
     "Overlap of generated with held-out melodies, per feature (mean over seeds); the last set is real "
     "training melodies, the overlap real music reaches. Look for features where a strategy falls short of it.",
@@ -375,7 +355,7 @@ display(Markdown(findings.reference_note(evaluated.evidence)))
 
 # %%
 show.figure(
-    plots.frontier_chart(evaluated.sweep, "overlap", "intra_ratio", "Quality against diversity"),
+    figures.frontier(evaluated),
     "fig-frontier",
     f"Quality (overlap with test melodies) against diversity (intra-set distance relative to the test "
     f"melodies') for {evaluated.sweep_melodies} melodies per run at each temperature (each curve's "
@@ -397,13 +377,7 @@ show.table(
 
 # %%
 show.figure(
-    plots.curve_chart(
-        intervals.summarise(evaluated.sweep, "own_ll", by=["strategy", "temperature"]),
-        "temperature",
-        "sampling temperature",
-        "The poster's measure across temperatures",
-        "log-likelihood of a generated melody (own model)",
-    ),
+    figures.own_likelihood(evaluated),
     "fig-temperature-ll",
     "The poster's log-likelihood of a model's own melodies at each sampling temperature "
     f"({show.counted(evaluated.sweep_melodies, 'melody', 'melodies')} per run and temperature; {ci}). "
@@ -412,7 +386,7 @@ show.figure(
 
 # %%
 show.table(
-    tables.interval_table(evaluated.sweep[evaluated.sweep.temperature == 1.0], findings.DIVERSITY),
+    figures.diversity(evaluated),
     f"Quality and diversity at temperature 1 (mean [interval]; {ci}). The NLL under a baseline of another "
     "seed scores melodies by a model that did not write them (n/a with one seed); the intra-set overlap "
     "compares how varied the melodies are with how varied test melodies are (Yang and Lerch's intra-set test).",
@@ -442,12 +416,8 @@ display(Markdown(findings.frontier_note(evaluated)))
 # {numref}`tbl-exposure` the three costs after the longest.
 
 # %%
-exposure = evaluated.evidence.exposure
 show.figure(
-    plots.exposure_chart(
-        intervals.summarise(exposure, "excess", by=["strategy", "prefix"]),
-        f"Exposure bias: NLL after own minus after another melody's beginning ({ci})",
-    ),
+    figures.exposure(evaluated),
     "fig-exposure",
     "Exposure bias by length of the beginning: the NLL of a real continuation after the model's own "
     "beginning minus after another real melody's. Higher is worse; a remedy for exposure bias should "
@@ -456,13 +426,14 @@ show.figure(
 
 # %%
 show.table(
-    tables.interval_table(findings.longest_exposure(exposure), findings.EXPOSURE),
-    f"Continuation NLL per event after a beginning of {int(exposure.prefix.max())} steps (mean [interval]; {ci}).",
+    figures.longest_exposure(evaluated),
+    f"Continuation NLL per event after a beginning of {int(evaluated.evidence.exposure.prefix.max())} steps "
+    f"(mean [interval]; {ci}).",
     name="tbl-exposure",
 )
 
 # %%
-display(Markdown(findings.exposure_note(exposure)))
+display(Markdown(findings.exposure_note(evaluated.evidence.exposure)))
 
 # %% [markdown]
 # (sec-settings)=
@@ -480,9 +451,8 @@ display(Markdown(findings.exposure_note(exposure)))
 # {glue:md}`settings-cited:myst`
 
 # %%
-robust = evaluated.robustness  # empty at a profile without tuning settings
 show.figure(
-    plots.robustness_chart(robust, "Each claim at every tuning setting") if len(robust) else None,
+    figures.robustness_map(evaluated),  # None at a profile without tuning settings
     "fig-robustness",
     "The verdict robustness map. Each cell recomputes a claim with one strategy at one tuning setting "
     "(the others at their chosen settings, one seed): blue where it goes the claimed way, red where it "
@@ -493,7 +463,7 @@ show.figure(
 
 # %%
 show.table(
-    tuning.flips(robust) if len(robust) else None,
+    figures.flips(evaluated),
     "Where each claim holds and flips across the tuning settings (one seed each). The reading gives, for "
     "each strategy whose settings split the claim, the threshold along its knob where there is one "
     "(for example ss_k ≤ 500 flips, ≥ 650 holds) and the other settings by name.",
@@ -502,7 +472,7 @@ show.table(
 
 # %%
 show.table(
-    tuning.hinges(robust) if len(robust) else None,
+    figures.hinges(evaluated),
     "Claims robust to the settings, and those that hinge on one (a reversal beyond the final comparison's "
     "interval, on the far side of zero), with the number of such reversals expected by chance among the "
     "claim's one-seed rows if no setting mattered.",
@@ -510,18 +480,15 @@ show.table(
 )
 
 # %%
-if len(robust):
-    display(
-        show.listed(
-            tables.robustness_display(robust),
-            "Every claim at every tuning setting (one seed each; margin > 0: the claimed direction; a claim "
-            "hinges on a setting where its margin lies beyond the final comparison's interval, on the far "
-            "side of zero)",
-            "robustness.csv",
-            name="tbl-robustness",
-            data=robust,
-        )
-    )
+show.listed(
+    figures.robustness_rows(evaluated),  # None at a profile without tuning settings
+    "Every claim at every tuning setting (one seed each; margin > 0: the claimed direction; a claim "
+    "hinges on a setting where its margin lies beyond the final comparison's interval, on the far "
+    "side of zero)",
+    "robustness.csv",
+    name="tbl-robustness",
+    data=evaluated.robustness,
+)
 
 # %% [markdown]
 # ## The poster's claims, checked
@@ -557,11 +524,8 @@ show.table(
 )
 
 # %%
-show.glue_all(findings.cited_glue(evaluated))  # MyST for the prose: what it cites exists only at a profile that tunes
-
-# %%
 show.table(
-    tables.label(speed.step_display(evaluated.timings)),
+    figures.step_times(evaluated),
     "Milliseconds per training step, each strategy alone on one core at its setting chosen by validation NLL "
     "(mean over timing rounds, interleaved). Professor forcing's step is the mean of its step with the "
     "generator gate closed and open, weighted by the share of steps its runs had it open (the claim about "
@@ -601,8 +565,7 @@ display(Markdown(observations.claims_summary(evaluated.verdicts)))
 # changed since in a way that changes those runs, a warning says so.
 
 # %%
-findings.record(evaluated, chosen, globals())  # a full build writes its findings to results/full/
-past, missing = recorded.latest("full")
+past, missing = findings.record(evaluated, globals())  # a full build writes results/full/, then reads it
 display(Markdown(sentences.record_notice(past, missing)))
 
 # %%

@@ -309,3 +309,9 @@ def test_the_seqgan_reading_gives_its_verdict_and_its_frontier_row_or_nothing_wi
         "temperature-tuned baseline: no (margin -0.02 [-0.03, -0.01] at temperature 0.9)."
     )
     assert findings.seqgan_reading(verdicts.iloc[:0], frontier) == ""
+
+
+def test_the_chapter_glue_joins_every_part_before_the_closing_section(monkeypatch):
+    for part, key in (("opening_glue", "a"), ("tuning_glue", "b"), ("held_out_glue", "c"), ("cited_glue", "d")):
+        monkeypatch.setattr(findings, part, lambda *args, key=key: {key: key.upper()})
+    assert findings.glue(None, 10, 128) == {"a": "A", "b": "B", "c": "C", "d": "D"}

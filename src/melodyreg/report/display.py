@@ -210,8 +210,11 @@ def listed(frame, caption: str, filename: str, shown: int = 20, name: str | None
     """The first ``shown`` rows of ``frame`` as a table, with how many there are and a CSV of them all.
 
     With ``name``, a numbered table (see :func:`table`). ``data``, when given, is what the CSV holds
-    instead of ``frame`` (the same rows with every column, where ``frame`` is formatted for reading).
+    instead of ``frame`` (the same rows with every column, where ``frame`` is formatted for reading). A
+    ``frame`` of ``None`` gives ``None``, as in :func:`table`.
     """
+    if frame is None:
+        return None
     more = f" (the first {shown} of {len(frame):,})" if len(frame) > shown else ""
     data = frame if data is None else data
     link = csv_download(data, filename, f"Download all {len(data):,} rows as CSV ({filename})")

@@ -396,23 +396,38 @@ def closing_glue(c: Comparison, past: recorded.Recorded | None, missing: str) ->
     return values
 
 
-def record(c: Comparison, chosen: pd.DataFrame, namespace: Mapping[str, object]) -> None:
+def record(c: Comparison, namespace: Mapping[str, object]) -> tuple[recorded.Recorded | None, str]:
     """Write a ``full`` build's findings to ``results/full/`` with the chapter's parameters and this machine's
-    environment (:func:`melodyreg.evaluation.recorded.write`; the other profiles write nothing)."""
+    environment (:func:`melodyreg.evaluation.recorded.write`; the other profiles write nothing), then read
+    back the latest recorded findings (:func:`melodyreg.evaluation.recorded.latest`): this build's at
+    ``full``, the committed ones elsewhere."""
     recorded.write(
         c.study,
-        recorded_tables(c, chosen),
+        recorded_tables(c),
         parameters=parameters_of(namespace),
         environment=dict(environment.environment_table().values),
     )
+    return recorded.latest("full")
 
 
-def recorded_tables(c: Comparison, chosen: pd.DataFrame) -> dict[str, pd.DataFrame | None]:
+def glue(c: Comparison, num_melodies: int, melody_steps: int) -> dict[str, object]:
+    """Every value the chapter's prose glues before its closing section: :func:`opening_glue`,
+    :func:`tuning_glue`, :func:`held_out_glue` and :func:`cited_glue` (the closing section's,
+    :func:`closing_glue`, needs the recorded build)."""
+    return {
+        **opening_glue(c, num_melodies, melody_steps),
+        **tuning_glue(c),
+        **held_out_glue(c),
+        **cited_glue(c),
+    }
+
+
+def recorded_tables(c: Comparison) -> dict[str, pd.DataFrame | None]:
     """What a ``full`` build writes to ``results/full/`` (:func:`melodyreg.evaluation.recorded.write`)."""
     return {
         "verdicts": c.verdicts,
         "verdicts_quality": c.quality_verdicts,
-        "selected": chosen,
+        "selected": chosen_settings(c),
         "tuning": c.tuning.table.drop(columns="overrides") if len(c.tuning.table) else None,
         "runs": c.evidence.runs,
         "timings": c.timings,
