@@ -122,17 +122,23 @@ def _strings(node) -> list[str]:
     return [n.value for n in ast.walk(node) if isinstance(n, ast.Constant) and isinstance(n.value, str)]
 
 
-def _package_function(call: ast.Call) -> ast.FunctionDef | None:
+def _package_function(call: ast.Call) -> ast.Module | None:
     """The definition of ``module.function`` called as ``show.glue_all(module.function(...))``, where ``module``
-    is one of :mod:`melodyreg.report`'s."""
+    is one of :mod:`melodyreg.report`'s, with the definitions of the functions of that module it calls by name
+    (a glue function may gather others); ``None`` if there is no such call."""
     if not (call.args and isinstance(call.args[0], ast.Call) and isinstance(call.args[0].func, ast.Attribute)):
         return None
     inner = call.args[0].func
     module = build.BOOK_DIR.parent / "src" / "melodyreg" / "report" / f"{getattr(inner.value, 'id', '')}.py"
     if not module.exists():
         return None
-    functions = [n for n in ast.parse(module.read_text()).body if isinstance(n, ast.FunctionDef)]
-    return next((f for f in functions if f.name == inner.attr), None)
+    functions = {n.name: n for n in ast.parse(module.read_text()).body if isinstance(n, ast.FunctionDef)}
+    if inner.attr not in functions:
+        return None
+    called = {
+        n.func.id for n in ast.walk(functions[inner.attr]) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
+    }
+    return ast.Module(body=[functions[inner.attr], *(functions[name] for name in sorted(called & set(functions)))])
 
 
 def _glued_myst(source) -> dict[str, str]:
