@@ -29,11 +29,14 @@ def test_rule_runs_keeps_the_rows_of_one_selection_rule():
     assert comparison.rule_runs(measured, "quality").seed.tolist() == [1]
 
 
-def test_every_run_lists_the_defaults_the_grid_the_designs_and_the_final_comparison():
+def test_every_run_lists_the_defaults_the_grid_the_designs_the_final_comparison_and_seqgan_s_baselines(
+    monkeypatch,
+):
     final = SimpleNamespace(
-        runs={"baseline": "b"}, grid=[{"run": "g1"}, {"run": "g2"}], designs={"raw": "d"}, final={("nll", "b", 1): "f"}
+        runs={"baseline": "b"}, grid=[{"run": "g1"}, {"run": "sg"}], designs={"raw": "d"}, final={("nll", "b", 1): "f"}
     )
-    assert comparison.every_run(final) == ["b", "g1", "g2", "d", "f"]
+    monkeypatch.setattr(study, "pretraining_run", lambda s, run: "pre-sg" if run == "sg" else None)
+    assert comparison.every_run(final) == ["b", "g1", "sg", "d", "f", "pre-sg"]
 
 
 def test_without_a_setting_of_the_quality_rule_for_every_strategy_there_are_no_quality_verdicts():

@@ -144,6 +144,33 @@ def test_the_wall_time_is_stamped_and_only_tuned_profiles_record(written, tmp_pa
         )
 
 
+def test_the_baseline_runs_seqgan_started_from_are_recorded_and_counted_in_the_cost(tmp_path, monkeypatch):
+    s, options = fake_study(), study.plan("smoke", seed=7)
+    sg_config = study.run_config(options, "seqgan", 8, {"learning_rate": 0.002, "sg_steps": 4})
+    sg_run = store.Run(sg_config, store.run_folder(sg_config), s.final[("nll", "baseline", 8)].history, 30.0)
+    s.final[("nll", "seqgan", 8)] = sg_run
+    s.selected["nll"]["seqgan"] = {"learning_rate": 0.002, "sg_steps": 4}
+    base_config = study.run_config(options, "baseline", 8, {"learning_rate": 0.002})
+    base = store.Run(base_config, store.run_folder(base_config), sg_run.history, 90.0, hardware=MACHINE)
+    monkeypatch.setattr(study, "pretraining_run", lambda _, run: base if run is sg_run else None)
+    where = recorded.write(
+        s,
+        {"verdicts": VERDICTS},
+        parameters=PARAMETERS,
+        environment=ENVIRONMENT,
+        results_dir=tmp_path,
+        profiles=("smoke",),
+    )
+    p = json.loads((where / recorded.PROVENANCE).read_text())
+    pre = [e for e in p["runs"] if e["rule"] == "pretraining"]
+    assert [(e["strategy"], e["seed"], e["overrides"], e["folder"]) for e in pre] == [
+        ("baseline", 8, {"learning_rate": 0.002}, base.folder.name)
+    ]
+    stand_ins = {e["folder"] for e in p["runs"] if e["strategy"] != "seqgan" and e["rule"] != "pretraining"}
+    assert p["training_seconds"] == 60.0 * len(stand_ins) + 30.0 + 90.0  # with the SeqGAN run and its baseline
+    assert recorded.stale(recorded.load("smoke", tmp_path)) == []  # the record names its runs again
+
+
 def test_a_resumed_build_says_its_wall_time_is_the_last_builds_only(written, tmp_path):
     _, where = written
     path = where / recorded.PROVENANCE

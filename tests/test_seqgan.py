@@ -1,6 +1,7 @@
 """SeqGAN: rewards from rollouts, the policy-gradient step, pre-training from the stored baseline, resume."""
 
 import dataclasses
+from types import SimpleNamespace
 
 import keras
 import numpy as np
@@ -11,7 +12,7 @@ import tensorflow as tf
 from helpers import seeded_model, tiny_config, toy_melodies, weights_of
 from melodyreg.config import LATER_KNOBS, ModelConfig, config_hash
 from melodyreg.model import seqgan, strategies, training
-from melodyreg.runs import store, sweep
+from melodyreg.runs import store, study, sweep
 
 SEQGAN = {"sg_steps": 3, "sg_d_pretrain": 2, "sg_length": 8, "sg_stride": 4, "sg_rollouts": 2, "iterations": 6}
 
@@ -122,6 +123,9 @@ def test_without_adversarial_steps_a_run_is_its_stored_baseline(tmp_path):
     sweep.train_run(config, melodies, melodies, tmp_path, progress=False)
     trained, pretrained = store.load(config, tmp_path), store.load(base, tmp_path)  # the baseline was trained first
     assert pretrained is not None and trained.folder != pretrained.folder
+    held = SimpleNamespace(options={"runs_dir": tmp_path})  # a study's store, as study.pretraining_run reads it
+    assert study.pretraining_run(held, trained).folder == pretrained.folder  # counted in what the study cost
+    assert study.pretraining_run(held, pretrained) is None  # only SeqGAN starts from another run
     for a, b in zip(trained.weights(), pretrained.weights()):
         assert np.array_equal(a, b)
     with pytest.raises(ValueError, match="pre-training run"):

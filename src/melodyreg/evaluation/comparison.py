@@ -115,9 +115,10 @@ def final_study(parameters: Mapping[str, object]) -> tuple[Study, Tuning]:
 
 
 def every_run(study: Study) -> list[store.Run]:
-    """Every run of ``study``: the default runs, the tuning grid, professor forcing's designs and the final
-    comparison (a run that serves two roles is listed for each)."""
-    return [*study.runs.values(), *(item["run"] for item in study.grid), *study.designs.values(), *study.final.values()]
+    """Every run of ``study``: the default runs, the tuning grid, professor forcing's designs, the final
+    comparison and the baseline runs SeqGAN started from (a run that serves two roles is listed for each)."""
+    runs = [*study.runs.values(), *(item["run"] for item in study.grid), *study.designs.values(), *study.final.values()]
+    return runs + [base for run in runs if (base := studies.pretraining_run(study, run)) is not None]
 
 
 def quality_verdicts(measured: pd.DataFrame, study: Study, timings: pd.DataFrame) -> pd.DataFrame | None:

@@ -91,7 +91,8 @@ def _run_entry(rule: str, name: str, run_seed: int, overrides: dict, run: store.
 
 
 def _study_runs(s: study.Study) -> list[dict]:
-    """Every run behind the findings: the defaults, the tuning grid, the designs and the final comparison."""
+    """Every run behind the findings: the defaults, the tuning grid, the designs, the final comparison and the
+    baseline runs SeqGAN started from."""
     entries = [_run_entry("default", name, s.seed, {}, run) for name, run in s.runs.items()]
     entries += [_run_entry("tuning", g["strategy"], s.seed, g["overrides"], g["run"]) for g in s.grid]
     entries += [
@@ -101,7 +102,26 @@ def _study_runs(s: study.Study) -> list[dict]:
         _run_entry(rule, name, run_seed, s.selected.get(rule, {}).get(name, {}), run)
         for (rule, name, run_seed), run in s.final.items()
     ]
-    return entries
+    return entries + _pretraining_entries(s)
+
+
+def _pretraining_entries(s: study.Study) -> list[dict]:
+    """The baseline runs the study's SeqGAN runs started from (rule ``pretraining``): trained for them, so
+    their time is part of the build's cost (a SeqGAN run's own time leaves it out)."""
+    seqgan_runs = [(s.seed, {}, run) for name, run in s.runs.items() if name == "seqgan"]
+    seqgan_runs += [(s.seed, g["overrides"], g["run"]) for g in s.grid if g["strategy"] == "seqgan"]
+    seqgan_runs += [
+        (run_seed, s.selected.get(rule, {}).get(name, {}), run)
+        for (rule, name, run_seed), run in s.final.items()
+        if name == "seqgan"
+    ]
+    found = []
+    for run_seed, overrides, run in seqgan_runs:
+        base = study.pretraining_run(s, run)
+        if base is not None:
+            shared = {k: v for k, v in overrides.items() if not k.startswith("sg_")}
+            found.append(_run_entry("pretraining", "baseline", run_seed, shared, base))
+    return found
 
 
 def write(
@@ -313,7 +333,7 @@ def seed_spread(recorded: Recorded) -> float | None:
     """The median, over the recorded final comparison's settings, of the standard deviation of the final
     validation loss across seeds: the yardstick for a difference between two machines."""
     frame = pd.DataFrame(
-        [e for e in recorded.provenance["runs"] if e["rule"] not in ("default", "tuning", "design")]
+        [e for e in recorded.provenance["runs"] if e["rule"] not in ("default", "tuning", "design", "pretraining")]
     ).drop_duplicates("folder")
     if frame.empty or "valid_loss" not in frame:
         return None

@@ -33,7 +33,7 @@ from melodyreg.config import STRATEGIES
 from melodyreg.data import dataset, splits
 from melodyreg.data.melodies import encode
 from melodyreg.data.windows import Batcher
-from melodyreg.model import generation
+from melodyreg.model import generation, seqgan
 from melodyreg.runs import store, sweep
 
 
@@ -268,6 +268,14 @@ def _ensure(options: dict, configs, corpus, parts) -> list[store.Run]:
     return sweep.ensure_runs(
         configs, corpus, parts, runs_dir=options["runs_dir"], workers=options["workers"], scheduler=options["scheduler"]
     )
+
+
+def pretraining_run(study: Study, run: store.Run) -> store.Run | None:
+    """The stored baseline run a SeqGAN ``run`` started from (``None`` for another strategy, or if it is gone):
+    trained for SeqGAN, so part of what the study cost."""
+    if run.config.strategy.name != "seqgan":
+        return None
+    return store.load(seqgan.pretraining(run.config), Path((study.options or {}).get("runs_dir") or store.RUNS_DIR))
 
 
 def train_final(study: Study, selected: dict[str, dict[str, dict]]) -> Study:
