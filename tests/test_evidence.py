@@ -81,6 +81,9 @@ def test_every_run_of_the_final_comparison_is_measured(tiny_tuned_study, gathere
     pf = runs[runs.strategy == "professor_forcing"]
     assert pf.gate_open.between(0, 1).all() and pf.d_accuracy.between(0, 1).all()
     assert runs[runs.strategy != "professor_forcing"].gate_open.isna().all()
+    sg, others = runs[runs.strategy == "seqgan"], runs[runs.strategy != "seqgan"]
+    assert len(sg) and sg.pretrained_nll.notna().all() and others.pretrained_nll.isna().all()  # its own start
+    assert np.allclose(sg.pretrained_gain, sg.nll - sg.pretrained_nll)
     nll_runs = (runs.rule == "nll").sum()
     assert len(gathered.exposure) == nll_runs * 2 and len(gathered.features) == nll_runs * 9
     # the grid is measured on the test split too, one row per tuning run, its choices marked

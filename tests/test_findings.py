@@ -315,3 +315,19 @@ def test_the_chapter_glue_joins_every_part_before_the_closing_section(monkeypatc
     for part, key in (("opening_glue", "a"), ("tuning_glue", "b"), ("held_out_glue", "c"), ("cited_glue", "d")):
         monkeypatch.setattr(findings, part, lambda *args, key=key: {key: key.upper()})
     assert findings.glue(None, 10, 128) == {"a": "A", "b": "B", "c": "C", "d": "D"}
+
+
+def test_seqgan_s_adversarial_phase_is_read_against_its_own_pre_training():
+    runs = pd.DataFrame(
+        {
+            "strategy": ["seqgan"] * 5 + ["baseline"],
+            "pretrained_gain": [-0.010, -0.012, -0.008, -0.011, -0.009, float("nan")],
+        }
+    )
+    text = findings.adversarial_effect(runs)
+    assert text.startswith("Against the baseline run each SeqGAN run started from, its test NLL moved by -0.010 [")
+    assert "(5 seeds; 95 % t-interval, below 0): the adversarial phase itself lowered the NLL." in text
+    noisy = runs.assign(pretrained_gain=[-0.02, 0.02, -0.01, 0.01, 0.0, float("nan")])
+    assert findings.adversarial_effect(noisy).endswith("moved the NLL by no more than seed noise.")
+    assert findings.adversarial_effect(runs.assign(pretrained_gain=float("nan"))) == ""  # not measured
+    assert findings.adversarial_effect(runs.drop(columns="pretrained_gain")) == ""  # an older record

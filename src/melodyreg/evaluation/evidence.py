@@ -28,7 +28,7 @@ from melodyreg.evaluation.states import matched_tests, subsample
 from melodyreg.model import generation
 from melodyreg.model.network import build
 from melodyreg.runs import store
-from melodyreg.runs.study import Study, setting_label, state_batch
+from melodyreg.runs.study import Study, pretraining_run, setting_label, state_batch
 
 
 @dataclass
@@ -47,7 +47,9 @@ class Evidence:
             (``matched_auc``, ``matched_memo_auc``...: :func:`melodyreg.evaluation.states.matched_tests`,
             over ``matched_melodies`` training melodies), and from the
             training history: professor forcing's gate-open share and discriminator
-            accuracy, scheduled sampling's own-input share over the last 10 %.
+            accuracy, scheduled sampling's own-input share over the last 10 %. For SeqGAN,
+            ``pretrained_nll``: the test NLL of the baseline run it started from, and
+            ``pretrained_gain`` (``nll`` minus it: the adversarial phase's own effect; NaN for the others).
         exposure: per (strategy, seed, prefix) of the NLL rule: NLL after real, other
             and own prefixes, and the differences.
         features: per (strategy, seed, feature) of the NLL rule: overlap and KL against test melodies.
@@ -144,6 +146,11 @@ def measure_run(
         **history_measures(run),
     }
     row["gap"] = row["nll"] - row["train_nll"]
+    # SeqGAN: the same held-out NLL of the baseline run it started from, so that the adversarial phase's own
+    # effect (pretrained_gain: below 0, it helped) is read apart from the pre-training's learning rate
+    base = pretraining_run(study, run)
+    row["pretrained_nll"] = measures.heldout_fit(base.load_into(model), held_out)["nll"] if base else np.nan
+    row["pretrained_gain"] = row["nll"] - row["pretrained_nll"]
     run.load_into(model, "best")
     row["nll_best"] = measures.heldout_fit(model, held_out)["nll"]
     run.load_into(model, "final")

@@ -17,7 +17,7 @@ import pandas as pd
 from IPython.display import Markdown
 
 from melodyreg import protocol
-from melodyreg.evaluation import budget, claims, intervals, recorded
+from melodyreg.evaluation import budget, claims, intervals, recorded, significance
 from melodyreg.evaluation.comparison import Comparison
 from melodyreg.evaluation.evidence import Evidence
 from melodyreg.evaluation.tuning import Tuning
@@ -328,10 +328,35 @@ def professor_forcing_runs(measured: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def seqgan_reading(verdicts: pd.DataFrame, frontier_table: pd.DataFrame) -> str:
+def adversarial_effect(runs: pd.DataFrame) -> str:
+    """SeqGAN's adversarial phase on its own: its test NLL minus that of the baseline run it started from,
+    paired by seed (mean and 95 % t-interval); empty without SeqGAN runs measured against their
+    pre-training. A SeqGAN run's NLL is mostly its pre-training's, so without this its verdict on NLL
+    would mostly read the learning rate its selection picked for the pre-training."""
+    if "pretrained_gain" not in runs:
+        return ""
+    gains = runs.loc[runs.strategy == claims.G, "pretrained_gain"].dropna()
+    if gains.empty:
+        return ""
+    mean, low, high = significance.t_interval(gains.to_numpy())
+    where = "below" if high < 0 else "above" if low > 0 else "on both sides of"
+    reading = {
+        "below": "the adversarial phase itself lowered the NLL",
+        "above": "the adversarial phase itself raised the NLL",
+        "on both sides of": "the adversarial phase itself moved the NLL by no more than seed noise",
+    }[where]
+    return (
+        f"Against the baseline run each SeqGAN run started from, its test NLL moved by "
+        f"{intervals.format_ci(mean, low, high)} ({counted(len(gains), 'seed')}; 95 % t-interval, {where} 0): "
+        f"{reading}."
+    )
+
+
+def seqgan_reading(verdicts: pd.DataFrame, frontier_table: pd.DataFrame, runs: pd.DataFrame | None = None) -> str:
     """What the study says of SeqGAN, the poster's future work: its verdict against the token-level
-    regularizers on test NLL and its frontier verdict against the temperature-tuned baseline (empty for a
-    study without SeqGAN)."""
+    regularizers on test NLL, its frontier verdict against the temperature-tuned baseline, and with
+    ``runs`` the adversarial phase's own effect (:func:`adversarial_effect`); empty for a study without
+    SeqGAN."""
     row = verdicts[verdicts["poster's claim"] == claims.CLAIMS[claims.SEQGAN_CLAIM].text]
     if row.empty:
         return ""
@@ -347,7 +372,8 @@ def seqgan_reading(verdicts: pd.DataFrame, frontier_table: pd.DataFrame) -> str:
             f"; on the quality–diversity frontier against the temperature-tuned baseline: {best.verdict} "
             f"(margin {best['best margin']} at temperature {best['best temperature']:g})"
         )
-    return sentence + "."
+    effect = adversarial_effect(runs) if runs is not None else ""
+    return sentence + "." + (f" {effect}" if effect else "")
 
 
 def contradicted(verdicts: pd.DataFrame) -> str:
@@ -390,7 +416,7 @@ def closing_glue(c: Comparison, past: recorded.Recorded | None, missing: str) ->
     values["eval-best-nll"] = observations.leader(runs, "nll")
     values["eval-best-ll"] = observations.leader(runs, "log_likelihood", lower=False)
     values["eval-contradicted-list"] = contradicted(poster)
-    values["eval-seqgan"] = seqgan_reading(verdicts, c.frontier)
+    values["eval-seqgan"] = seqgan_reading(verdicts, c.frontier, runs)
     values["eval-frontier"] = sentences.frontier_summary(c.frontier)
     values["eval-settings"] = sentences.robustness_summary(c.robustness)
     return values
