@@ -162,3 +162,9 @@ def test_a_seqgan_run_costs_its_pre_training_and_its_steps():
     base = sweep.cost(seqgan.pretraining(config))
     assert sweep.cost(config) == base + sweep.COST["seqgan"] * 5 * config.train.batch_size
     assert sweep.queue([seqgan.pretraining(config), config])[0] == config  # the longer run starts first
+
+
+def test_the_adversarial_phase_takes_its_own_learning_rate():
+    strategy = made(sg_learning_rate=3e-5)
+    assert strategy.learning_rate == 3e-5 and np.isclose(float(strategy.optimizer.learning_rate), 3e-5)
+    assert strategy.config.train.learning_rate != 3e-5  # the pre-training's rate stays the baseline's

@@ -170,14 +170,17 @@ class SeqGAN(Strategy):
         for mine, theirs in zip(self.rollout_model.variables, model.variables):
             mine.assign(theirs)
         super().__init__(model, config)
-        self.optimizer = keras.optimizers.Adam(s.sg_learning_rate)  # the adversarial phase's own step size
-        self.optimizer.build(model.trainable_variables)
         self._pretrain = tf.function(self._pretraining_step, autograph=False)
         self._adversarial = tf.function(self._adversarial_step, autograph=False)
 
     @property
     def iterations(self) -> int:
         return iterations(self.config)
+
+    @property
+    def learning_rate(self) -> float:
+        """The generator's rate in the adversarial phase (``sg_learning_rate``), not the pre-training's."""
+        return self.config.strategy.sg_learning_rate
 
     @property
     def variables(self) -> list:

@@ -79,7 +79,7 @@ class Strategy:
     def __init__(self, model: MelodyRNN, config: ExperimentConfig):
         self.model = model
         self.config = config
-        self.optimizer = keras.optimizers.Adam(config.train.learning_rate)
+        self.optimizer = keras.optimizers.Adam(self.learning_rate)
         self.optimizer.build(model.trainable_variables)
         # autograph off: every loop and branch here is over Python values, unrolled at trace time
         self._compiled = tf.function(self._train_step, reduce_retracing=True, autograph=False)
@@ -88,6 +88,11 @@ class Strategy:
     def iterations(self) -> int:
         """Training iterations of a run (SeqGAN counts its own phases)."""
         return self.config.train.iterations
+
+    @property
+    def learning_rate(self) -> float:
+        """The Adam learning rate of the model's updates (SeqGAN's adversarial phase has its own)."""
+        return self.config.train.learning_rate
 
     @property
     def variables(self) -> list:
