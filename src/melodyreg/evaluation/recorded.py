@@ -92,36 +92,20 @@ def _run_entry(rule: str, name: str, run_seed: int, overrides: dict, run: store.
 
 def _study_runs(s: study.Study) -> list[dict]:
     """Every run behind the findings: the defaults, the tuning grid, the designs, the final comparison and the
-    baseline runs SeqGAN started from."""
-    entries = [_run_entry("default", name, s.seed, {}, run) for name, run in s.runs.items()]
-    entries += [_run_entry("tuning", g["strategy"], s.seed, g["overrides"], g["run"]) for g in s.grid]
-    entries += [
-        _run_entry("design", "professor_forcing", s.seed, {"pf_adversarial": d}, run) for d, run in s.designs.items()
-    ]
-    entries += [
-        _run_entry(rule, name, run_seed, s.selected.get(rule, {}).get(name, {}), run)
+    baseline runs SeqGAN started from (rule ``pretraining``: trained for SeqGAN, so their time is part of the
+    build's cost, while a SeqGAN run's own time leaves it out)."""
+    roles = [("default", name, s.seed, {}, run) for name, run in s.runs.items()]
+    roles += [("tuning", g["strategy"], s.seed, g["overrides"], g["run"]) for g in s.grid]
+    roles += [("design", "professor_forcing", s.seed, {"pf_adversarial": d}, run) for d, run in s.designs.items()]
+    roles += [
+        (rule, name, run_seed, s.selected.get(rule, {}).get(name, {}), run)
         for (rule, name, run_seed), run in s.final.items()
     ]
-    return entries + _pretraining_entries(s)
-
-
-def _pretraining_entries(s: study.Study) -> list[dict]:
-    """The baseline runs the study's SeqGAN runs started from (rule ``pretraining``): trained for them, so
-    their time is part of the build's cost (a SeqGAN run's own time leaves it out)."""
-    seqgan_runs = [(s.seed, {}, run) for name, run in s.runs.items() if name == "seqgan"]
-    seqgan_runs += [(s.seed, g["overrides"], g["run"]) for g in s.grid if g["strategy"] == "seqgan"]
-    seqgan_runs += [
-        (run_seed, s.selected.get(rule, {}).get(name, {}), run)
-        for (rule, name, run_seed), run in s.final.items()
-        if name == "seqgan"
-    ]
-    found = []
-    for run_seed, overrides, run in seqgan_runs:
-        base = study.pretraining_run(s, run)
-        if base is not None:
+    for _, name, run_seed, overrides, run in list(roles):
+        if name == "seqgan" and (base := study.pretraining_run(s, run)) is not None:
             shared = {k: v for k, v in overrides.items() if not k.startswith("sg_")}
-            found.append(_run_entry("pretraining", "baseline", run_seed, shared, base))
-    return found
+            roles.append(("pretraining", "baseline", run_seed, shared, base))
+    return [_run_entry(*role) for role in roles]
 
 
 def write(
