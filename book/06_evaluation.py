@@ -29,7 +29,6 @@ temperature = 1.0  # sampling temperature
 tsne_states = None  # hidden states per side in each t-SNE panel and two-sample test; None: the profile's
 
 # %%
-from IPython.display import Markdown, display
 
 from melodyreg.evaluation import comparison
 from melodyreg.report import display as show
@@ -39,6 +38,9 @@ show.enable_offline_charts()
 
 # %% [markdown]
 # # Evaluation: a fair comparison, the poster's results recomputed, and measures that can disagree
+#
+# ```{glue:md} protocol-line
+# ```
 #
 # The poster trained each strategy once, at one setting it did not tune, and judged it on data it
 # also reported training curves on. At the `full` profile this chapter first gives every strategy
@@ -65,7 +67,6 @@ show.enable_offline_charts()
 evaluated = comparison.evaluate(globals())  # tune, train the choices at every seed, measure every run
 nll_runs, ci = evaluated.nll_runs, evaluated.coverage  # the NLL rule's runs; what the intervals are worth
 show.glue_all(findings.glue(evaluated, num_melodies, melody_steps))
-display(Markdown(findings.protocol_line(evaluated)))
 
 # %% [markdown]
 # ## Tuning: the same budget for every strategy, chosen on validation data
@@ -94,8 +95,8 @@ show.table(
     findings.tuning_table(evaluated.tuning),
     "Tuning runs on the validation split (one seed each): validation NLL at the final iterate and at "
     "the best checkpoint, and validation sample quality. Each strategy's setting is chosen from its rows. "
-    "gate_open: the share of steps with professor forcing's adversarial term on; d_accuracy: its "
-    "discriminator's accuracy (both means over all iterations); own_input_share: the share of scheduled "
+    "Gate open: the share of steps with professor forcing's adversarial term on; discriminator accuracy: "
+    "its discriminator's accuracy (both means over all iterations); own-input share: the share of scheduled "
     "sampling's inputs over the last 10 % of iterations that were its own samples and differed from the "
     "truth.",
     name="tbl-tuning",
@@ -177,10 +178,10 @@ show.table(
     name="tbl-state-tests",
 )
 
-# %%
-display(Markdown(findings.below_chance(nll_runs)))
-
 # %% [markdown]
+# ```{glue:md} below-chance
+# ```
+#
 # ## Training and held-out loss
 #
 # Loss curves of the first seed ({numref}`fig-all-train`, {numref}`fig-all-valid`); the tables
@@ -238,8 +239,9 @@ show.table(
     name="tbl-published",
 )
 
-# %%
-display(Markdown(findings.fit_note(nll_runs)))
+# %% [markdown]
+# ```{glue:md} fit-note
+# ```
 
 # %%
 show.figure(
@@ -327,10 +329,10 @@ show.table(
     name="tbl-features",
 )
 
-# %%
-display(Markdown(findings.reference_note(evaluated.evidence)))
-
 # %% [markdown]
+# ```{glue:md} reference-note
+# ```
+#
 # ## Quality against diversity
 #
 # A model sampled at a lower temperature plays safer: its melodies look more like the most common
@@ -396,10 +398,10 @@ show.table(
 # %%
 show.table(findings.lengths_table(evaluated.lengths), findings.lengths_caption(evaluated), name="tbl-lengths")
 
-# %%
-display(Markdown(findings.frontier_note(evaluated)))
-
 # %% [markdown]
+# ```{glue:md} frontier-note
+# ```
+#
 # ## Exposure bias, made visible
 #
 # Scheduled sampling and professor forcing exist because of *exposure bias*: a teacher-forced
@@ -432,10 +434,10 @@ show.table(
     name="tbl-exposure",
 )
 
-# %%
-display(Markdown(findings.exposure_note(evaluated.evidence.exposure)))
-
 # %% [markdown]
+# ```{glue:md} exposure-note
+# ```
+#
 # (sec-settings)=
 # ## How far the verdicts depend on the settings
 #
@@ -549,9 +551,6 @@ show.table(
     name="tbl-pf-runs",
 )
 
-# %%
-display(Markdown(observations.claims_summary(evaluated.verdicts)))
-
 # %% [markdown]
 # (sec-recorded)=
 # ## The tuned comparison, as last recorded
@@ -566,7 +565,10 @@ display(Markdown(observations.claims_summary(evaluated.verdicts)))
 
 # %%
 past, missing = findings.record(evaluated, globals())  # a full build writes results/full/, then reads it
-display(Markdown(sentences.record_notice(past, missing)))
+
+# %% [markdown]
+# ```{glue:md} record-notice
+# ```
 
 # %%
 show.table(

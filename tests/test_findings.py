@@ -112,7 +112,8 @@ def test_the_opening_glue_cites_the_tuning_tables_only_where_they_exist():
 def test_the_tuning_table_drops_the_json_and_rounds_and_is_none_without_a_grid():
     assert findings.tuning_table(comparison().tuning) is None
     table = findings.tuning_table(comparison(grid=[{}]).tuning)
-    assert list(table.columns) == ["strategy", "valid_nll"] and table.valid_nll.iloc[0] == 1.2346
+    assert list(table.columns) == ["strategy", "valid NLL (final)"]
+    assert table["valid NLL (final)"].iloc[0] == 1.2346 and table.strategy.iloc[0] == "Dropout"
 
 
 def test_the_chosen_settings_have_one_column_per_rule_and_display_labels():
@@ -236,6 +237,7 @@ def test_the_closing_glue_counts_the_verdicts_and_gives_each_strategys_means():
     assert values["eval-nll-dropout"] == "1.200" and values["eval-ll-dropout"] == "-40.0"
     assert values["eval-recorded"] == "No tuned comparison is recorded yet: nothing in results/full/."
     assert values["eval-full-cost"] == "not recorded yet"
+    assert values["record-notice"].data == "Nothing to show yet: nothing in results/full/."
     # the secondary rows (the state claims at the poster's positions) are not counted among the poster's claims
     secondary = pd.DataFrame(
         {"poster's claim": [c.text for c in claims.CLAIMS if c.secondary], "verdict": "contradicted"}
@@ -312,9 +314,26 @@ def test_the_seqgan_reading_gives_its_verdict_and_its_frontier_row_or_nothing_wi
 
 
 def test_the_chapter_glue_joins_every_part_before_the_closing_section(monkeypatch):
-    for part, key in (("opening_glue", "a"), ("tuning_glue", "b"), ("held_out_glue", "c"), ("cited_glue", "d")):
+    parts = ("opening_glue", "tuning_glue", "held_out_glue", "cited_glue", "notes_glue")
+    for part, key in zip(parts, "abcde", strict=True):
         monkeypatch.setattr(findings, part, lambda *args, key=key: {key: key.upper()})
-    assert findings.glue(None, 10, 128) == {"a": "A", "b": "B", "c": "C", "d": "D"}
+    assert findings.glue(None, 10, 128) == {"a": "A", "b": "B", "c": "C", "d": "D", "e": "E"}
+
+
+def test_each_pasted_note_is_its_paragraph_as_markdown(monkeypatch):
+    notes = {
+        "protocol-line": "protocol_line",
+        "below-chance": "below_chance",
+        "fit-note": "fit_note",
+        "reference-note": "reference_note",
+        "frontier-note": "frontier_note",
+        "exposure-note": "exposure_note",
+    }
+    for function in notes.values():
+        monkeypatch.setattr(findings, function, lambda *args, function=function: f"written by {function}")
+    c = SimpleNamespace(nll_runs=None, evidence=SimpleNamespace(exposure=None))
+    pasted = findings.notes_glue(c)
+    assert {key: note.data for key, note in pasted.items()} == {k: f"written by {f}" for k, f in notes.items()}
 
 
 def test_seqgan_s_adversarial_phase_is_read_against_its_own_pre_training():

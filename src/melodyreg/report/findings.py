@@ -36,6 +36,15 @@ STATE_TESTS = {  # matched positions first (the claims' measures), then the post
     "mmd_p": "MMD p-value (poster's)",
     "memo_auc": "memorization AUC (poster's)",
 }
+TUNING = {  # the tuning table's measures (one run each); headings break between words, so the table fits
+    "valid_nll": "valid NLL (final)",
+    "valid_nll_best": "valid NLL (best)",
+    "valid_quality": "valid quality",
+    "best_iteration": "best iteration",
+    "gate_open": "gate open",
+    "d_accuracy": "discriminator accuracy",
+    "own_input_share": "own-input share",
+}
 FIT = {
     "nll": "NLL / event",
     "perplexity": "perplexity",
@@ -138,9 +147,11 @@ def opening_glue(c: Comparison, num_melodies: int, melody_steps: int) -> dict[st
 
 
 def tuning_table(tuning: Tuning) -> pd.DataFrame | None:
-    """The tuning runs for reading: every measure to four decimals, without the settings' JSON (``None``
-    without a tuning grid)."""
-    return tuning.table.drop(columns="overrides").round(4) if len(tuning.table) else None
+    """The tuning runs for reading: display labels, every measure to four decimals under a heading of
+    :data:`TUNING`, without the settings' JSON (``None`` without a tuning grid)."""
+    if not len(tuning.table):
+        return None
+    return tables.label(tuning.table.drop(columns="overrides").round(4)).rename(columns=TUNING)
 
 
 def chosen_settings(c: Comparison) -> pd.DataFrame:
@@ -387,8 +398,9 @@ def contradicted(verdicts: pd.DataFrame) -> str:
     )
 
 
-def closing_glue(c: Comparison, past: recorded.Recorded | None, missing: str) -> dict[str, str]:
-    """The numbers of the chapter's closing prose and of the introduction's abstract."""
+def closing_glue(c: Comparison, past: recorded.Recorded | None, missing: str) -> dict[str, object]:
+    """The numbers of the chapter's closing prose and of the introduction's abstract, and the paragraph
+    that introduces the recorded build (``record-notice``, :func:`~melodyreg.report.sentences.record_notice`)."""
     runs, verdicts = c.nll_runs, c.verdicts
     poster = verdicts[~claims.is_secondary(verdicts)]  # the counts are of the poster's claims
     counts = poster["verdict"].value_counts()
@@ -408,6 +420,7 @@ def closing_glue(c: Comparison, past: recorded.Recorded | None, missing: str) ->
             if past
             else f"No tuned comparison is recorded yet: {missing}."
         ),
+        "record-notice": Markdown(sentences.record_notice(past, missing)),
     }
     means = runs.groupby("strategy")[["nll", "log_likelihood"]].mean()
     for name, row in means.iterrows():
@@ -445,6 +458,21 @@ def glue(c: Comparison, num_melodies: int, melody_steps: int) -> dict[str, objec
         **tuning_glue(c),
         **held_out_glue(c),
         **cited_glue(c),
+        **notes_glue(c),
+    }
+
+
+def notes_glue(c: Comparison) -> dict[str, Markdown]:
+    """The paragraphs the chapter pastes between its tables, each written from the numbers it reads:
+    :func:`protocol_line`, :func:`below_chance`, :func:`fit_note`, :func:`reference_note`,
+    :func:`frontier_note` and :func:`exposure_note`."""
+    return {
+        "protocol-line": Markdown(protocol_line(c)),
+        "below-chance": Markdown(below_chance(c.nll_runs)),
+        "fit-note": Markdown(fit_note(c.nll_runs)),
+        "reference-note": Markdown(reference_note(c.evidence)),
+        "frontier-note": Markdown(frontier_note(c)),
+        "exposure-note": Markdown(exposure_note(c.evidence.exposure)),
     }
 
 
