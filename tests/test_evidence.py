@@ -106,6 +106,21 @@ def test_a_rerun_gives_the_same_tables(tiny_tuned_study, gathered):
     pd.testing.assert_frame_equal(again.features, gathered.features)
 
 
+def test_measuring_side_by_side_gives_the_same_tables(tiny_tuned_study, gathered):
+    # two worker processes of one thread each against this process's threads: sums taken in another order
+    # move the last bits (a difference such as the gap, ~1e-3 here, by ~1e-7), nothing more
+    apart = evidence.gather(tiny_tuned_study[2], workers=2, **OPTIONS)
+    same = {"check_exact": False, "rtol": 1e-5, "atol": 1e-6}
+    pd.testing.assert_frame_equal(apart.runs, gathered.runs, **same)
+    pd.testing.assert_frame_equal(apart.grid, gathered.grid, **same)
+    pd.testing.assert_frame_equal(apart.exposure, gathered.exposure, **same)
+    pd.testing.assert_frame_equal(apart.features, gathered.features, **same)
+    assert {k: r.folder for k, r in apart.sample_runs.items()} == {k: r.folder for k, r in gathered.sample_runs.items()}
+    for name, sampled in gathered.samples.items():
+        np.testing.assert_array_equal(apart.samples[name].classes, sampled.classes)
+        np.testing.assert_allclose(apart.samples[name].hidden, sampled.hidden, rtol=1e-5, atol=1e-6)
+
+
 def test_the_robustness_map_covers_every_setting_of_every_claim(tiny_tuned_study, gathered):
     first = tiny_tuned_study[0]
     table = tuning.robustness(tiny_tuned_study[2], gathered)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 
 import numpy as np
 import pandas as pd
@@ -31,6 +32,31 @@ def test_workers_keep_glibcs_adaptive_malloc(cluster):
         environments = client.run(lambda: {name: os.environ.get(name) for name in sweep.UNSET_WORKER_ENV})
     assert len(environments) == 2
     assert all(value is None for env in environments.values() for value in env.values())
+
+
+def _squared_where(job, *, offset):
+    return job * job + offset, os.getpid()
+
+
+@pytest.mark.slow  # uses the Dask cluster
+def test_jobs_run_in_the_workers_and_come_back_in_order(cluster):
+    import sys
+
+    import cloudpickle
+
+    cloudpickle.register_pickle_by_value(sys.modules[__name__])  # the workers cannot import a test module
+    results = sweep.map_jobs(
+        _squared_where, [3, 1, 2, 5], {"offset": 10}, scheduler=cluster.scheduler_address, progress=False
+    )
+    assert [value for value, _ in results] == [19, 11, 14, 35]
+    assert os.getpid() not in {pid for _, pid in results}
+
+
+def test_one_worker_runs_the_jobs_here_in_order():
+    assert sweep.map_jobs(_squared_where, [3, 1], {"offset": 0}, workers=1, progress=False) == [
+        (9, os.getpid()),
+        (1, os.getpid()),
+    ]
 
 
 @pytest.mark.slow

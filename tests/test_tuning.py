@@ -182,3 +182,11 @@ def test_the_summary_reads_a_hinge_as_a_threshold_where_a_knob_orders_the_settin
         "“c1” (ss: ss_k ≤ 500 flips, ≥ 800 holds; professor forcing: reverses at pf_pool = 1)."
     )
     assert sentences.robustness_summary(table[table.claim == "c2"]).endswith("; none hinges on a setting.")
+
+
+@pytest.mark.slow  # trains the tiny tuned study
+def test_scoring_side_by_side_gives_the_same_table_and_choices(tiny_tuned_study):
+    first, scored, _ = tiny_tuned_study  # scored in this process
+    apart = tuning.tune(first, num=4, steps=24, reference_melodies=12, workers=2, progress=False)
+    pd.testing.assert_frame_equal(apart.table, scored.table, check_exact=False, rtol=1e-5, atol=1e-6)
+    assert apart.selected == scored.selected

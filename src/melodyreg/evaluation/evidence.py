@@ -12,12 +12,12 @@ seed, so the tables repeat exactly.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from tqdm.auto import tqdm
 
 from melodyreg import constants as C
 from melodyreg import protocol
@@ -27,7 +27,7 @@ from melodyreg.evaluation.histories import column_mean, final_train_loss
 from melodyreg.evaluation.states import matched_tests, subsample
 from melodyreg.model import generation
 from melodyreg.model.network import build
-from melodyreg.runs import store
+from melodyreg.runs import store, sweep
 from melodyreg.runs.study import Study, pretraining_run, setting_label, state_batch
 
 
@@ -113,7 +113,7 @@ def _two_sample(first, second, groups, *, per_side: int, seed: int, permutations
 
 def measure_run(
     run,
-    study: Study,
+    pretrained: store.Run | None = None,
     *,
     held_out: dict,
     train_windows: dict,
@@ -130,6 +130,8 @@ def measure_run(
     """The scalar measures of one run (see :attr:`Evidence.runs`) and its generated melodies.
 
     Args:
+        pretrained: for a SeqGAN run, the stored baseline run it started from
+            (:func:`~melodyreg.runs.study.pretraining_run`); ``None`` otherwise.
         held_out: windows of the test split; train_windows: the fixed training windows.
         state_batch, test_batch: teacher-forced training and test windows for the hidden-state tests.
         matched: [N, T] classes of training and of test melodies for the tests at matched positions.
@@ -148,7 +150,7 @@ def measure_run(
     row["gap"] = row["nll"] - row["train_nll"]
     # SeqGAN: the same held-out NLL of the baseline run it started from, so that the adversarial phase's own
     # effect (pretrained_gain: below 0, it helped) is read apart from the pre-training's learning rate
-    base = pretraining_run(study, run)
+    base = pretrained
     row["pretrained_nll"] = measures.heldout_fit(base.load_into(model), held_out)["nll"] if base else np.nan
     row["pretrained_gain"] = row["nll"] - row["pretrained_nll"]
     run.load_into(model, "best")
@@ -188,6 +190,36 @@ def measure_run(
     return row, sampled
 
 
+@dataclass(frozen=True)
+class Job:
+    """One run to measure (:func:`measure_job`): the run, the baseline a SeqGAN run started from, and whether
+    its exposure-bias curve is drawn (the NLL rule's final runs)."""
+
+    run: store.Run
+    pretrained: store.Run | None
+    exposure: bool
+
+
+_MODELS: dict = {}  # this process's model objects by architecture, shared by its measurement jobs
+
+
+def process_model(run):
+    """``run``'s weights in this process's model object for its architecture (:func:`shared_model` over one
+    cache per process, so that a worker traces its compiled functions once for all its jobs)."""
+    return shared_model(run, _MODELS)
+
+
+def measure_job(job: Job, *, exposure: dict, **options) -> tuple[dict, generation.Generated, pd.DataFrame | None]:
+    """A run's measures and melodies (:func:`measure_run` with ``options``) and, when the job asks for it, its
+    exposure-bias curve (:func:`measures.exposure_curve` with ``exposure``, seeded by the run); here or on a
+    worker (:func:`melodyreg.runs.sweep.map_jobs`)."""
+    row, sampled = measure_run(job.run, job.pretrained, models=_MODELS, **options)
+    curve = None
+    if job.exposure:
+        curve = measures.exposure_curve(process_model(job.run), seed=job.run.config.seed, **exposure)
+    return row, sampled, curve
+
+
 def gather(
     study: Study,
     *,
@@ -200,9 +232,15 @@ def gather(
     prefixes=EXPOSURE_PREFIXES,
     continuation: int = 32,
     exposure_melodies: int = 128,
+    workers: int | None = None,
     progress: bool = True,
 ) -> Evidence:
     """Measure every run of ``study``'s final comparison and its tuning grid (see :class:`Evidence`).
+
+    Each distinct run is measured once (:func:`measure_job`), side by side on the study's workers
+    (:func:`melodyreg.runs.sweep.map_jobs`). The tables do not depend on how many, beyond the last bits:
+    a worker computes with one thread, and one process measuring alone with all its threads sums in
+    another order (same parameters, same machine: the same numbers).
 
     Args:
         num, steps, temperature: the generated melodies per run (the poster's 10 × 128 at 1.0).
@@ -212,14 +250,17 @@ def gather(
         prefixes, continuation, exposure_melodies: the exposure-bias curve (:func:`measures.exposure_curve`);
             only the prefixes for which at least :data:`EXPOSURE_MINIMUM` test melodies (or
             ``exposure_melodies``, if fewer) are long enough.
+        workers: processes that measure runs (default: the study's ``workers``, else one per core);
+            a study on a Dask ``scheduler`` measures there.
     """
     window = study.runs[next(iter(study.runs))].config.train.window
     test = study.melodies("test")
-    held_out = eval_windows(test, window, limit=10**9)
     count = max(C.STATE_SEQUENCES, int(np.ceil(per_side / window)))
     matched_count = max(C.STATE_SEQUENCES, int(np.ceil(per_side / C.MATCHED_LENGTH)))
-    options = {
-        "held_out": held_out,
+    # a prefix needs EXPOSURE_MINIMUM long-enough test melodies, or all exposure_melodies when fewer are asked for
+    prefixes = measures.usable_prefixes(test, prefixes, continuation, min(EXPOSURE_MINIMUM, exposure_melodies))
+    shared = {
+        "held_out": eval_windows(test, window, limit=10**9),
         "train_windows": eval_windows(study.melodies("train"), window, limit=TRAIN_WINDOWS),
         "state_batch": state_batch(study, per_side, window),
         "test_batch": Batcher(test, window, count, study.seed).batch(0),
@@ -232,46 +273,47 @@ def gather(
         "temperature": temperature,
         "per_side": per_side,
         "permutations": permutations,
-        "models": {},
+        "exposure": {"melodies": test, "prefixes": prefixes, "continuation": continuation, "num": exposure_melodies},
     }
     reference = openings(test, steps, reference_melodies, study.seed)
-    # a prefix needs EXPOSURE_MINIMUM long-enough test melodies, or all exposure_melodies when fewer are asked for
-    prefixes = measures.usable_prefixes(test, prefixes, continuation, min(EXPOSURE_MINIMUM, exposure_melodies))
-    measured: dict = {}  # run folder → (row, samples): a run two rules share is measured once
-
-    def measure(run):
-        if run.folder not in measured:
-            measured[run.folder] = measure_run(run, study, **options)
-        return measured[run.folder]
+    drawn = {run.folder for (rule, _, _), run in study.final.items() if rule == "nll"}  # exposure curves
+    jobs: dict = {}  # run folder → job: a run two rules share is measured once
+    for run in [*study.final.values(), *study.published.values(), *(item["run"] for item in study.grid)]:
+        if run.folder not in jobs:
+            sent = dataclasses.replace(run, _model=None)  # the run's record, without a built model
+            jobs[run.folder] = Job(sent, pretraining_run(study, run), run.folder in drawn)
+    options = study.options or {}
+    results = sweep.map_jobs(
+        measure_job,
+        list(jobs.values()),
+        shared,
+        workers=workers or options.get("workers"),
+        scheduler=options.get("scheduler"),
+        desc="measuring runs",
+        progress=progress,
+    )
+    measured = dict(zip(jobs, results, strict=True))
 
     rows, exposure, feature_rows, samples, sample_runs = [], [], [], {}, {}
-    for (rule, name, seed), run in tqdm(study.final.items(), desc="measuring runs", disable=not progress):
-        row, sampled = measure(run)
+    for (rule, name, seed), run in study.final.items():
+        row, sampled, curve = measured[run.folder]
         setting = setting_label(study.selected.get(rule, {}).get(name, {}))
         rows.append({"rule": rule, "setting": setting, **row})
         if rule != "nll":
             continue
         if seed == study.seeds[0]:
             samples[name], sample_runs[name] = sampled, run
-        curve = measures.exposure_curve(
-            shared_model(run, options["models"]),
-            test,
-            prefixes=prefixes,
-            continuation=continuation,
-            num=exposure_melodies,
-            seed=seed,
-        )
         exposure.append(curve.assign(strategy=name, seed=seed))
         generated = [sampled.events(i) for i in range(len(sampled.classes))]
         feature_rows.append(measures.feature_comparison(generated, reference).assign(strategy=name, seed=seed))
-    for run in tqdm(study.published.values(), desc="measuring published PF", disable=not progress):
-        row, _ = measure(run)  # professor forcing as Lamb et al. wrote it, beside the setting its budget chose
+    for run in study.published.values():
+        row, _, _ = measured[run.folder]  # professor forcing as Lamb et al. wrote it, beside its budget's choice
         rows.append({"rule": "published", "setting": setting_label(protocol.PUBLISHED_PF), **row})
     real = openings(study.melodies("train"), steps, num, study.seed)
     reference_features = measures.feature_comparison(real, reference).assign(strategy="real (training melodies)")
     grid_rows = []
-    for item in tqdm(study.grid, desc="measuring tuning runs", disable=not progress):
-        row, _ = measure(item["run"])
+    for item in study.grid:
+        row, _, _ = measured[item["run"].folder]
         chosen = [r for r, picks in study.selected.items() if picks.get(item["strategy"]) == item["overrides"]]
         overrides = json.dumps(item["overrides"])
         grid_rows.append({"setting": item["setting"], "overrides": overrides, "selected": ", ".join(chosen), **row})

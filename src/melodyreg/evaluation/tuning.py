@@ -18,18 +18,19 @@ chapter shows them beside the seed spread of the final comparison.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 from scipy import stats
-from tqdm.auto import tqdm
 
 from melodyreg.data.windows import eval_windows, openings
 from melodyreg.evaluation import claims, measures, significance
-from melodyreg.evaluation.evidence import Evidence, history_measures, shared_model
+from melodyreg.evaluation.evidence import Evidence, history_measures, process_model
 from melodyreg.model import generation
+from melodyreg.runs import sweep
 from melodyreg.runs.study import Study
 
 RULES = {"nll": ("valid_nll", "min"), "quality": ("valid_quality", "max")}  # rule → (column, best is)
@@ -56,41 +57,64 @@ class Tuning:
 
 
 def tune(
-    study: Study, *, num: int = 32, steps: int = 128, reference_melodies: int = 100, progress: bool = True
+    study: Study,
+    *,
+    num: int = 32,
+    steps: int = 128,
+    reference_melodies: int = 100,
+    workers: int | None = None,
+    progress: bool = True,
 ) -> Tuning:
     """Score every tuning run of ``study`` on the validation split and apply both rules (see module docstring).
 
-    A study without a grid (the poster's protocol) keeps its default settings.
+    A study without a grid (the poster's protocol) keeps its default settings. The runs are scored side
+    by side (:func:`score_run` on ``workers`` processes; default: the study's ``workers``, else one per core).
     """
     if not study.grid:
         return Tuning(pd.DataFrame(), dict(study.selected))
     valid = study.melodies("valid")
     window = study.grid[0]["run"].config.train.window
-    held_out = eval_windows(valid, window, limit=10**9)
-    reference = openings(valid, steps, reference_melodies, study.seed)
-    models, rows = {}, []
-    for item in tqdm(study.grid, desc="scoring tuning runs", disable=not progress):
-        run = item["run"]
-        model = shared_model(run, models)
-        nll = measures.heldout_fit(model, held_out)["nll"]
-        sampled = generation.generate(model, num=num, steps=steps, seed=run.config.seed)
-        generated = [sampled.events(i) for i in range(num)]
-        quality = float(measures.feature_comparison(generated, reference)["overlap"].mean())
-        run.load_into(model, "best")
-        best = measures.heldout_fit(model, held_out)["nll"]
-        rows.append(
-            {
-                "strategy": item["strategy"],
-                "setting": item["setting"],
-                "overrides": json.dumps(item["overrides"], sort_keys=True),
-                "valid_nll": nll,
-                "valid_nll_best": best,
-                "valid_quality": quality,
-                **history_measures(run),
-            }
-        )
+    shared = {
+        "held_out": eval_windows(valid, window, limit=10**9),
+        "reference": openings(valid, steps, reference_melodies, study.seed),
+        "num": num,
+        "steps": steps,
+    }
+    options = study.options or {}
+    scores = sweep.map_jobs(
+        score_run,
+        [dataclasses.replace(item["run"], _model=None) for item in study.grid],  # the records, no built models
+        shared,
+        workers=workers or options.get("workers"),
+        scheduler=options.get("scheduler"),
+        desc="scoring tuning runs",
+        progress=progress,
+    )
+    rows = [
+        {
+            "strategy": item["strategy"],
+            "setting": item["setting"],
+            "overrides": json.dumps(item["overrides"], sort_keys=True),
+            **score,
+        }
+        for item, score in zip(study.grid, scores, strict=True)
+    ]
     table = pd.DataFrame(rows)
     return Tuning(table, {rule: select(table, rule) for rule in RULES})
+
+
+def score_run(run, *, held_out: dict, reference: list, num: int, steps: int) -> dict:
+    """One tuning run on the validation split: NLL at the final iterate and the best checkpoint, sample quality
+    (``num`` melodies of ``steps`` against the ``reference`` openings) and its history measures; here or on
+    a worker (:func:`melodyreg.runs.sweep.map_jobs`)."""
+    model = process_model(run)
+    nll = measures.heldout_fit(model, held_out)["nll"]
+    sampled = generation.generate(model, num=num, steps=steps, seed=run.config.seed)
+    generated = [sampled.events(i) for i in range(num)]
+    quality = float(measures.feature_comparison(generated, reference)["overlap"].mean())
+    run.load_into(model, "best")
+    best = measures.heldout_fit(model, held_out)["nll"]
+    return {"valid_nll": nll, "valid_nll_best": best, "valid_quality": quality, **history_measures(run)}
 
 
 def select(table: pd.DataFrame, rule: str) -> dict[str, dict]:

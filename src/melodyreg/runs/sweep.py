@@ -1,4 +1,4 @@
-"""Training the runs a study needs: one in this process, or many side by side on Dask.
+"""Training the runs a study needs, and measuring them: one in this process, or many side by side on Dask.
 
 :func:`ensure_runs` is the entry point: finished runs are loaded from the store
 (:mod:`melodyreg.runs.store`), the missing ones trained by :func:`train_run`
@@ -16,13 +16,18 @@ A rerun skips what is finished: :func:`ensure_runs` passes only the missing runs
 to :func:`train_all`, and a run that was interrupted resumes from its last
 checkpoint. A failing run does not stop the others; every failure is reported
 together at the end, after the finished runs have been written.
+
+:func:`map_jobs` runs other independent work on stored runs (the evaluation's
+measurements) the same way: one single-threaded process per core.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+
+from tqdm.auto import tqdm
 
 from melodyreg import console
 from melodyreg.config import ExperimentConfig
@@ -206,6 +211,57 @@ def train_all(
     if failures:
         raise SweepError(f"{len(failures)} of {len(dict.fromkeys(configs))} runs failed:\n" + "\n".join(failures))
     return [folders[_key(c, runs_dir)] for c in configs]
+
+
+def _job_task(function: Callable, job, shared: dict):
+    return function(job, **shared)
+
+
+def map_jobs(
+    function: Callable,
+    jobs: Sequence,
+    shared: dict,
+    *,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    desc: str = "",
+    progress: bool = True,
+) -> list:
+    """``function(job, **shared)`` for every job, results in the order of ``jobs``: side by side on Dask.
+
+    Used to measure stored runs: a job reads its run from the store and returns numbers, so jobs are
+    independent and their results do not depend on where or in which order they ran (every random
+    choice is keyed by the run's seed, and every worker computes with one thread).
+
+    Args:
+        function: a module-level function (workers import it by name).
+        shared: keyword arguments of every call, sent to each worker once.
+        workers: processes of the local cluster (default: one per core, at most one per job); 1 runs
+            the jobs here, one after another.
+        scheduler: address of a Dask scheduler to run on instead (its workers need this package).
+        desc: the progress bar's label.
+
+    Raises:
+        Exception: the first job's error that failed (the others' results are dropped).
+    """
+    workers = max(1, min(workers or os.cpu_count() or 1, len(jobs)))
+    if scheduler is None and workers == 1:
+        return [function(job, **shared) for job in tqdm(jobs, desc=desc, disable=not progress)]
+    from dask.distributed import Client, as_completed
+
+    cluster = None if scheduler else local_cluster(workers)
+    try:
+        with Client(scheduler or cluster) as client:
+            # one thread per worker, as in training; set before a job's imports start TensorFlow's runtime
+            client.run(training.configure_threads, 1)
+            [sent] = client.scatter([shared], broadcast=True)
+            futures = [client.submit(_job_task, function, job, sent, pure=False) for job in jobs]
+            for _ in tqdm(as_completed(futures), total=len(futures), desc=desc, disable=not progress):
+                pass
+            return client.gather(futures)
+    finally:
+        if cluster is not None:
+            cluster.close()
 
 
 def ensure_runs(
