@@ -95,6 +95,24 @@ def test_finished_alike_finds_the_settings_whatever_melodies_they_trained_on(tra
     assert store.damage_at(run.folder) is None and store.damage_at(unfinished) is None
 
 
+def test_a_pickled_run_keeps_its_record_and_leaves_its_model_behind(trained):
+    import pickle
+
+    _, _, run = trained
+    run.model()  # built: it must not travel to a worker
+    copy = pickle.loads(pickle.dumps(run))
+    assert copy._model is None and run._model is not None
+    assert (copy.config, copy.folder, copy.seconds, copy.best_iteration) == (
+        run.config,
+        run.folder,
+        run.seconds,
+        run.best_iteration,
+    )
+    pd.testing.assert_frame_equal(copy.history, run.history)
+    for a, b in zip(weights_of(copy.model().variables), weights_of(run.model().variables)):
+        np.testing.assert_array_equal(a, b)
+
+
 def test_run_model_reproduces_the_trained_weights(trained):
     run_config, _, run = trained
     # the run's final checkpoint, restored by the training loop (nothing is left to train)

@@ -12,7 +12,6 @@ seed, so the tables repeat exactly.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from dataclasses import dataclass, field
 
@@ -280,8 +279,7 @@ def gather(
     jobs: dict = {}  # run folder → job: a run two rules share is measured once
     for run in [*study.final.values(), *study.published.values(), *(item["run"] for item in study.grid)]:
         if run.folder not in jobs:
-            sent = dataclasses.replace(run, _model=None)  # the run's record, without a built model
-            jobs[run.folder] = Job(sent, pretraining_run(study, run), run.folder in drawn)
+            jobs[run.folder] = Job(run, pretraining_run(study, run), run.folder in drawn)
     options = study.options or {}
     results = sweep.map_jobs(
         measure_job,

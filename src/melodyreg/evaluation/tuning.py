@@ -18,7 +18,6 @@ chapter shows them beside the seed spread of the final comparison.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from dataclasses import dataclass, field
 
@@ -83,7 +82,7 @@ def tune(
     options = study.options or {}
     scores = sweep.map_jobs(
         score_run,
-        [dataclasses.replace(item["run"], _model=None) for item in study.grid],  # the records, no built models
+        [item["run"] for item in study.grid],
         shared,
         workers=workers or options.get("workers"),
         scheduler=options.get("scheduler"),

@@ -59,6 +59,10 @@ class Run:
     hardware: dict | None = None  # the machine that finished it (None: trained before this was recorded)
     _model: object = field(default=None, repr=False)
 
+    def __getstate__(self) -> dict:
+        """A pickled run (sent to a worker) is its record: the built model stays behind and is rebuilt there."""
+        return {**self.__dict__, "_model": None}
+
     def model(self):
         """The trained :class:`~melodyreg.model.network.MelodyRNN` (final weights), built once."""
         if self._model is None:
