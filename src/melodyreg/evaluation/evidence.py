@@ -85,6 +85,15 @@ def shared_model(run, models: dict):
     return run.load_into(models[key])
 
 
+_MODELS: dict = {}  # this process's model objects by architecture, shared by its measurement jobs
+
+
+def process_model(run):
+    """``run``'s weights in this process's model object for its architecture (:func:`shared_model` over one
+    cache per process, so that a worker traces its compiled functions once for all its jobs)."""
+    return shared_model(run, _MODELS)
+
+
 def history_measures(run) -> dict:
     """Measures read from a run's training history: gate-open share and discriminator accuracy (professor
     forcing), the share of inputs that were the model's own and differed from the truth over the last 10 %
@@ -124,7 +133,6 @@ def measure_run(
     temperature: float,
     per_side: int,
     permutations: int,
-    models: dict | None = None,
 ) -> tuple[dict, generation.Generated]:
     """The scalar measures of one run (see :attr:`Evidence.runs`) and its generated melodies.
 
@@ -134,9 +142,8 @@ def measure_run(
         held_out: windows of the test split; train_windows: the fixed training windows.
         state_batch, test_batch: teacher-forced training and test windows for the hidden-state tests.
         matched: [N, T] classes of training and of test melodies for the tests at matched positions.
-        models: a cache of model objects by architecture, shared across calls (see :func:`gather`).
     """
-    model, seed = shared_model(run, {} if models is None else models), run.config.seed
+    model, seed = process_model(run), run.config.seed
     row = {
         "strategy": run.config.strategy.name,
         "seed": seed,
@@ -149,8 +156,7 @@ def measure_run(
     row["gap"] = row["nll"] - row["train_nll"]
     # SeqGAN: the same held-out NLL of the baseline run it started from, so that the adversarial phase's own
     # effect (pretrained_gain: below 0, it helped) is read apart from the pre-training's learning rate
-    base = pretrained
-    row["pretrained_nll"] = measures.heldout_fit(base.load_into(model), held_out)["nll"] if base else np.nan
+    row["pretrained_nll"] = measures.heldout_fit(pretrained.load_into(model), held_out)["nll"] if pretrained else np.nan
     row["pretrained_gain"] = row["nll"] - row["pretrained_nll"]
     run.load_into(model, "best")
     row["nll_best"] = measures.heldout_fit(model, held_out)["nll"]
@@ -199,20 +205,11 @@ class Job:
     exposure: bool
 
 
-_MODELS: dict = {}  # this process's model objects by architecture, shared by its measurement jobs
-
-
-def process_model(run):
-    """``run``'s weights in this process's model object for its architecture (:func:`shared_model` over one
-    cache per process, so that a worker traces its compiled functions once for all its jobs)."""
-    return shared_model(run, _MODELS)
-
-
 def measure_job(job: Job, *, exposure: dict, **options) -> tuple[dict, generation.Generated, pd.DataFrame | None]:
     """A run's measures and melodies (:func:`measure_run` with ``options``) and, when the job asks for it, its
     exposure-bias curve (:func:`measures.exposure_curve` with ``exposure``, seeded by the run); here or on a
     worker (:func:`melodyreg.runs.sweep.map_jobs`)."""
-    row, sampled = measure_run(job.run, job.pretrained, models=_MODELS, **options)
+    row, sampled = measure_run(job.run, job.pretrained, **options)
     curve = None
     if job.exposure:
         curve = measures.exposure_curve(process_model(job.run), seed=job.run.config.seed, **exposure)
