@@ -28,9 +28,11 @@ lint: install
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
 
-# The contributors' fast loop: everything but the slow tests (training, clusters, whole collections, the book).
+# The contributors' fast loop: everything but the slow tests (training, clusters, whole collections, the book),
+# on FAST_WORKERS processes (pytest-xdist; each test module may be split between them).
+FAST_WORKERS ?= 2
 fast: install
-	$(PY) -m pytest -m "not slow" -q
+	$(PY) -m pytest -m "not slow" -q -n $(FAST_WORKERS) --dist worksteal
 
 install: $(VENV)/.installed
 	@$(MAKE) --no-print-directory system PROGRAMS="fluidsynth"

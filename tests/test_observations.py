@@ -83,6 +83,17 @@ def test_the_state_order_is_read_against_the_poster():
     )
 
 
+def test_with_enough_seeds_an_order_within_the_noise_is_not_read_for_or_against_the_poster():
+    noisy = runs(seeds=5)
+    noisy["matched_auc"] = [0.52, 0.49, 0.55, 0.47, 0.50, 0.45, 0.50, 0.53, 0.55, 0.52] * 2  # means close
+    sentence = observations.states(noisy)
+    assert "on average over 5 seeds" in sentence and "lie within the noise between seeds" in sentence
+    assert "opposite to the poster" not in sentence and "as the poster has it" not in sentence
+    clear = runs(seeds=5)  # every seed alike: scheduled sampling and PF clearly further apart
+    clear["matched_auc"] += [0.001 * (i % 5) for i in range(len(clear))]
+    assert "opposite to the poster" in observations.states(clear)
+
+
 def test_untested_claims_are_counted_by_the_way_their_runs_go():
     table = pd.DataFrame(
         {

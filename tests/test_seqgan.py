@@ -98,6 +98,7 @@ def test_steps_count_both_phases_and_report_the_real_nll():
         np.testing.assert_allclose(now, 0.8 * old + 0.2 * new, rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.slow  # three tiny trainings, like the other strategies' resume tests
 def test_resume_is_bit_identical(tmp_path):
     config = tiny_config("seqgan", **{**SEQGAN, "checkpoint_every": 2, "eval_every": 2})
     melodies = toy_melodies()
