@@ -20,7 +20,7 @@ SESSION_STORE = tempfile.mkdtemp(prefix="melodyreg-tests-")
 os.environ["MELODYREG_RUNS_DIR"] = os.path.join(SESSION_STORE, "runs")
 os.environ["MELODYREG_CACHE_DIR"] = os.path.join(SESSION_STORE, "cache")
 os.environ["MELODYREG_RESULTS_DIR"] = os.path.join(SESSION_STORE, "results")
-if os.environ.get("PYTEST_XDIST_WORKER"):  # `make fast` runs a worker per core: one TensorFlow thread each
+if os.environ.get("PYTEST_XDIST_WORKER"):  # `make fast` runs parallel workers: one TensorFlow thread each
     os.environ.setdefault("TF_NUM_INTRAOP_THREADS", "1")
     os.environ.setdefault("TF_NUM_INTEROP_THREADS", "1")
 
