@@ -9,7 +9,7 @@ import pytest
 
 from melodyreg import hardware
 from melodyreg.evaluation import recorded
-from melodyreg.report import sentences
+from melodyreg.report import findings, sentences
 from melodyreg.runs import store, study
 
 MACHINE = {"cpu": "AMD EPYC", "extensions": ["AVX2", "FMA"], "onednn": False, "machine": "x86_64"}
@@ -81,6 +81,19 @@ def test_findings_come_back_as_written_with_their_provenance(written, tmp_path):
     assert "commit abc123 on 2026-12-04 10:00" in sentences.record_origin(
         back
     ) and "not recomputed here" in sentences.record_origin(back)
+
+
+def test_a_build_reading_its_own_findings_back_does_not_call_them_recorded(written, tmp_path):
+    back = recorded.load("smoke", tmp_path)
+    own = findings.mark_own(back, recorded.folder("smoke", tmp_path))
+    assert own.own and not back.own
+    assert not findings.mark_own(back, None).own and not findings.mark_own(back, tmp_path / "other").own
+    assert findings.mark_own(None, tmp_path) is None
+    origin = sentences.record_origin(own)
+    assert origin.startswith("this `smoke` build, at commit abc123") and "not recomputed" not in origin
+    assert (
+        sentences.record_notice(own).startswith("From this `smoke` build") and "written to `results/smoke/`" in origin
+    )
 
 
 def test_an_unchanged_code_is_not_stale_and_a_changed_one_is(written, tmp_path, monkeypatch):

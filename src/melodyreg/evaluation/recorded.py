@@ -54,11 +54,14 @@ class Recorded:
         folder: where they were read from.
         provenance: ``provenance.json`` (see the module docstring).
         tables: ``{stem: DataFrame}`` for the tables of :data:`TABLES` that the build wrote.
+        own: written by the build that reads it (a ``full`` build reading its own findings back), not
+            recorded by an earlier one.
     """
 
     folder: Path
     provenance: dict
     tables: dict[str, pd.DataFrame]
+    own: bool = False
 
 
 def folder(profile: str, results_dir: Path | None = None) -> Path:

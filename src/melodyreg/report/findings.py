@@ -11,7 +11,9 @@ Strategies arrive by name and are turned into display labels here, in the report
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
+from pathlib import Path
 
 import pandas as pd
 from IPython.display import Markdown
@@ -439,14 +441,23 @@ def record(c: Comparison, namespace: Mapping[str, object]) -> tuple[recorded.Rec
     """Write a ``full`` build's findings to ``results/full/`` with the chapter's parameters and this machine's
     environment (:func:`melodyreg.evaluation.recorded.write`; the other profiles write nothing), then read
     back the latest recorded findings (:func:`melodyreg.evaluation.recorded.latest`): this build's at
-    ``full``, the committed ones elsewhere."""
-    recorded.write(
+    ``full`` (marked :attr:`~melodyreg.evaluation.recorded.Recorded.own`), the committed ones elsewhere."""
+    written = recorded.write(
         c.study,
         recorded_tables(c),
         parameters=parameters_of(namespace),
         environment=dict(environment.environment_table().values),
     )
-    return recorded.latest("full")
+    past, missing = recorded.latest("full")
+    return mark_own(past, written), missing
+
+
+def mark_own(past: recorded.Recorded | None, written: Path | None) -> recorded.Recorded | None:
+    """``past`` marked as :attr:`~melodyreg.evaluation.recorded.Recorded.own` when it was read from the folder
+    this build has just ``written`` (a ``full`` build reading its findings back), else as it is."""
+    if past is not None and written is not None and past.folder == written:
+        return dataclasses.replace(past, own=True)
+    return past
 
 
 def glue(c: Comparison, num_melodies: int, melody_steps: int) -> dict[str, object]:

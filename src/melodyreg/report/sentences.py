@@ -110,14 +110,14 @@ def record_summary(record: recorded.Recorded) -> str:
 
 def record_origin(record: recorded.Recorded | None) -> str:
     """Where recorded findings come from, for a caption: profile, commit, date and machine (or that no
-    ``full`` build is recorded yet)."""
+    ``full`` build is recorded yet); a build reading back its own findings says so, not "recorded"."""
     if record is None:
         return "the last `full` build (none recorded yet)"
     p = record.provenance
-    return (
-        f"the last `{p['profile']}` build, at commit {p['commit']} on {p['date']} "
-        f"({hardware.kind(p.get('hardware'))}); recorded, not recomputed here"
-    )
+    where = f"at commit {p['commit']} on {p['date']} ({hardware.kind(p.get('hardware'))})"
+    if record.own:  # the build being read wrote them a moment ago
+        return f"this `{p['profile']}` build, {where}; written to `results/{p['profile']}/` for other builds to show"
+    return f"the last `{p['profile']}` build, {where}; recorded, not recomputed here"
 
 
 def _hours(seconds: float) -> str:
