@@ -92,6 +92,8 @@ def test_with_enough_seeds_an_order_within_the_noise_is_not_read_for_or_against_
     clear = runs(seeds=5)  # every seed alike: scheduled sampling and PF clearly further apart
     clear["matched_auc"] += [0.001 * (i % 5) for i in range(len(clear))]
     assert "opposite to the poster" in observations.states(clear)
+    assert observations.states_agreement(noisy).endswith("by its means, within the noise between seeds")
+    assert observations.states_agreement(clear) == observations.DISAGREES
 
 
 def test_untested_claims_are_counted_by_the_way_their_runs_go():
