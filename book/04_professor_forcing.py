@@ -62,7 +62,8 @@ show.enable_offline_charts()
 # gradient). Padding steps of short windows are zeroed in both runs so they cannot give the
 # teacher-forced run away. While the first gate is closed the adversarial term is zero, so the
 # step skips the backward pass through the free-running run; a test checks that the update with
-# the gate open equals the gradient of $\mathcal{L}_G$ taken in one piece.
+# the gate open equals the gradient of $\mathcal{L}_G$ taken in one piece (for this sum, the
+# design called **raw** below; the other two designs are checked against their own definitions).
 
 # %%
 s = study.from_parameters(globals())
@@ -118,10 +119,13 @@ show.glue_all(regularizers.professor_forcing_glue(s))
 # adversarial gradient its own Adam optimizer (learning rate $\lambda$ times the generator's), so the
 # NLL's moments only ever see NLL gradients. What $\lambda$ means changes with the design: under
 # **raw** it weighs the adversarial gradient against the NLL's before one Adam step, so a weight
-# moves by at most the learning rate whatever $\lambda$ is; under **separate** it scales the
-# adversarial step's own learning rate, so it sets how far that step moves a weight (up to
-# $\lambda$ times the learning rate), whatever the size of its gradient (a test checks both with
-# Adam itself). The tuned profiles (`full`, and `smoke` for tests) train all three at the default
+# moves by at most the learning rate whatever $\lambda$ is; under **normalized** it is the
+# adversarial gradient's norm as a multiple of the NLL gradient's, fixed before the same single
+# Adam step, so it sets how much of each open step's direction the adversarial signal takes,
+# whatever the size of its own gradient, and a weight still moves by at most the learning rate;
+# under **separate** it scales the adversarial step's own learning rate, so it sets how far that
+# step moves a weight (up to $\lambda$ times the learning rate), whatever the size of its gradient
+# (a test checks all three with Adam itself). The tuned profiles (`full`, and `smoke` for tests) train all three at the default
 # setting and the study's seed to show the difference; which design the verdicts use is not fixed
 # here: the design is one of professor forcing's knobs, drawn inside its tuning budget like any
 # other and chosen on validation data. The method as {cite}`lamb2016professor` published it (raw,

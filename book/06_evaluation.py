@@ -373,7 +373,7 @@ show.table(
     "at the same diversity (the upper envelope of its temperatures), paired by seed, at the temperature chosen "
     "on validation melodies (chosen on), judged on test melodies by one-sided t-tests at 2.5 % each way, "
     f"Holm-corrected over the {len(evaluated.frontier)} regularizers (p columns); *yes* when the margin lies "
-    f"above 0. Seeds: {ci}.",
+    f"above 0. Seeds: {findings.verdict_seeds_note(evaluated)}.",
     name="tbl-frontier",
 )
 
@@ -511,7 +511,7 @@ show.listed(
 show.table(
     evaluated.verdicts,
     "The poster's claims against this study (test split; settings chosen by validation NLL). "
-    f"{sentences.family_note(evaluated.verdicts)} Seeds: {ci}.",
+    f"{sentences.family_note(evaluated.verdicts)} Seeds: {findings.verdict_seeds_note(evaluated)}.",
     name="tbl-verdicts",
 )
 
@@ -521,7 +521,7 @@ show.table(
     "The same claims with each strategy at the setting chosen by validation sample quality. A setting "
     "both rules chose has every seed; a comparison with a setting only this rule chose pairs fewer "
     f"(the replicates column). {sentences.family_note(evaluated.quality_verdicts)} "
-    f"Seeds: {findings.quality_seeds_note(evaluated)}.",
+    f"Seeds: {findings.verdict_seeds_note(evaluated, 'quality')}.",
     name="tbl-verdicts-quality",
 )
 

@@ -9,11 +9,11 @@ import pandas as pd
 import pytest
 
 from melodyreg import protocol
-from melodyreg.evaluation import claims, intervals
+from melodyreg.evaluation import claims
 from melodyreg.evaluation.comparison import Comparison
 from melodyreg.evaluation.evidence import Evidence
 from melodyreg.evaluation.tuning import Tuning
-from melodyreg.report import findings
+from melodyreg.report import findings, sentences
 
 ORDER = ["baseline", "dropout", "scheduled_sampling", "professor_forcing"]
 
@@ -217,11 +217,15 @@ def test_the_professor_forcing_table_has_one_row_per_run_and_rule():
     assert table["gate open"].iloc[0] == "25.0%" and table["discriminator accuracy"].iloc[0] == 0.612
 
 
-def test_the_quality_seeds_note_gives_one_coverage_per_number_of_seeds_most_first():
+def test_the_verdicts_seeds_note_gives_the_t_intervals_worth_per_number_of_seeds_most_first():
     quality = measured((0, 1, 2), rule="quality")
     quality = quality[(quality.seed < 2) | quality.strategy.isin(["baseline", "dropout"])]  # the rest at two seeds
-    note = findings.quality_seeds_note(comparison(seeds=(0, 1, 2), quality=quality))
-    assert note == f"{intervals.coverage_note(3)}; {intervals.coverage_note(2)}"
+    c = comparison(seeds=(0, 1, 2), quality=quality)
+    note = findings.verdict_seeds_note(c, "quality")
+    assert note == f"{sentences.t_interval_note(3)}; {sentences.t_interval_note(2)}"
+    assert findings.verdict_seeds_note(c) == sentences.t_interval_note(3)  # the NLL rule's runs: three seeds each
+    assert "2 degrees of freedom" in note and "95%" in note and "simulated" not in note
+    assert sentences.t_interval_note(1) == "one seed, so single runs and no interval"
 
 
 def test_the_contradicted_claims_are_quoted_or_said_to_be_none():

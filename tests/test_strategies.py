@@ -341,11 +341,15 @@ def adam_first_step(grads, learning_rate, optimizer):
 
 
 @pytest.mark.slow  # two professor-forcing models traced per case
-@pytest.mark.parametrize("design, lam", [("separate", 0.25), ("separate", 4.0), ("raw", 4.0)])
+@pytest.mark.parametrize(
+    "design, lam", [("separate", 0.25), ("separate", 4.0), ("raw", 4.0), ("normalized", 0.25), ("normalized", 4.0)]
+)
 def test_with_adam_lambda_is_a_step_size_under_separate_and_a_loss_weight_under_raw(design, lam):
     """With Adam itself (not SGD): ``separate`` takes two Adam steps, NLL's at lr and fooling's at λ·lr, so
     λ sets how far the adversarial step moves a weight, whatever the size of its gradient; ``raw`` takes one
-    Adam step on NLL + λ·fool, so λ only weighs the two gradients and no weight moves further than lr."""
+    Adam step on NLL + λ·fool, so λ only weighs the two gradients and no weight moves further than lr;
+    ``normalized`` takes one Adam step on NLL + λ·(|NLL| / |fool|)·fool, so λ is the adversarial gradient's
+    norm as a multiple of the NLL's, and no weight moves further than lr either."""
     config = tiny_config("professor_forcing", pf_lambda=lam, pf_adversarial=design, learning_rate=1e-3)
     model, twin = seeded_model(config.model), seeded_model(config.model)
     pf, reference = ProfessorForcing(model, config), ProfessorForcing(twin, config)
@@ -368,14 +372,15 @@ def test_with_adam_lambda_is_a_step_size_under_separate_and_a_loss_weight_under_
             )
         ]
     else:
-        combined, _ = tf.clip_by_global_norm([a + lam * b for a, b in zip(g_nll, g_fool)], clip)
+        scale = tf.linalg.global_norm(g_nll) / tf.linalg.global_norm(g_fool) if design == "normalized" else 1.0
+        combined, _ = tf.clip_by_global_norm([a + lam * scale * b for a, b in zip(g_nll, g_fool)], clip)
         steps = adam_first_step(combined, lr, pf.optimizer)
     moved = []
     for after, start, step in zip(weights_of(model.trainable_variables), before, steps):
         np.testing.assert_allclose(after - start, -step.numpy(), rtol=1e-3, atol=1e-8)
         moved.append(np.abs(after - start).ravel() / lr)
     largest = float(np.concatenate(moved).max())
-    if design == "raw":
+    if design != "separate":
         assert largest <= 1 + 1e-4  # one Adam step: no weight moves further than lr, whatever λ
     else:
         assert largest > 1 + lam / 2  # where both steps agree in sign, a weight moves by up to (1 + λ)·lr

@@ -300,10 +300,12 @@ def exposure_note(exposure: pd.DataFrame) -> str:
     )
 
 
-def quality_seeds_note(c: Comparison) -> str:
-    """What the intervals of the quality rule's verdicts are worth, per number of seeds its strategies have."""
-    counts = sorted({int(n) for n in c.quality_runs.groupby("strategy").seed.nunique()}, reverse=True)
-    return "; ".join(intervals.coverage_note(n) for n in counts)
+def verdict_seeds_note(c: Comparison, rule: str = "nll") -> str:
+    """What the paired t-intervals of a rule's verdicts (and of the frontier, at the NLL rule) are worth, per
+    number of seeds its strategies have, most first (:func:`~melodyreg.report.sentences.t_interval_note`)."""
+    runs = c.nll_runs if rule == "nll" else c.quality_runs
+    counts = sorted({int(n) for n in runs.groupby("strategy").seed.nunique()}, reverse=True)
+    return "; ".join(sentences.t_interval_note(n) for n in counts)
 
 
 def cited_glue(c: Comparison) -> dict[str, Markdown]:

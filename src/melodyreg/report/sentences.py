@@ -15,7 +15,7 @@ import pandas as pd
 
 from melodyreg import constants as C
 from melodyreg import hardware
-from melodyreg.evaluation import claims, recorded, tuning
+from melodyreg.evaluation import claims, intervals, recorded, tuning
 from melodyreg.prose import counted, joined, plain
 
 
@@ -55,6 +55,17 @@ def family_note(table: pd.DataFrame | None) -> str:
     return (
         f"Exact one-sided t-tests at {100 * claims.ALPHA:g} % each way, Holm-corrected over {families} (the "
         "corrected p-values are in the last two columns); the intervals are 95 % t-intervals, uncorrected."
+    )
+
+
+def t_interval_note(n: int) -> str:
+    """Caption text for paired t-intervals over ``n`` seeds, the intervals the verdicts are judged on (the
+    bootstrap intervals of descriptive tables have their own, :func:`melodyreg.evaluation.intervals.coverage_note`)."""
+    if n < 2:
+        return "one seed, so single runs and no interval"
+    return (
+        f"{n} paired seeds, so t-intervals with {n - 1} degrees of freedom, which cover the mean difference "
+        f"{intervals.LEVEL:.0%} of the time when the seeds' differences are normal"
     )
 
 
