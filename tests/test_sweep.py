@@ -34,6 +34,19 @@ def test_workers_keep_glibcs_adaptive_malloc(cluster):
     assert all(value is None for env in environments.values() for value in env.values())
 
 
+@pytest.mark.slow  # shares the module's Dask cluster
+def test_workers_print_only_critical_lines_of_dask_s_own_logs(cluster):
+    """A worker's heartbeat that races the scheduler's shutdown logs an ERROR with a traceback; on a busy
+    machine it reached the build's output. Workers keep Dask's logs to critical lines."""
+    import logging
+
+    from dask.distributed import Client
+
+    with Client(cluster) as client:
+        levels = client.run(lambda: logging.getLogger("distributed.worker").getEffectiveLevel())
+    assert len(levels) == 2 and set(levels.values()) == {logging.CRITICAL}
+
+
 def _squared_where(job, *, offset):
     return job * job + offset, os.getpid()
 

@@ -126,10 +126,16 @@ def _key(config: ExperimentConfig, runs_dir) -> str:
 # On this CPU that made a training step 2.3 times slower (a third of the workers' time went to the
 # kernel); our workers hold one model each and need no trimming.
 UNSET_WORKER_ENV = ("MALLOC_TRIM_THRESHOLD_",)
+# Environment variables set in every worker process before it starts (so before `distributed` sets up its
+# logging at import): only critical lines of Dask's own logs reach the terminal. Otherwise a worker whose
+# heartbeat races the scheduler's shutdown on a busy machine prints an ERROR with a traceback into the
+# build's output; a job's own error still reaches the caller through its future.
+WORKER_ENV = {"DASK_LOGGING__DISTRIBUTED": "critical"}
 
 
 def local_cluster(workers: int | None = None):
-    """A ``LocalCluster`` of ``workers`` single-threaded processes (default: one per core), no dashboard.
+    """A ``LocalCluster`` of ``workers`` single-threaded processes (default: one per core), no dashboard,
+    with :data:`WORKER_ENV` set and :data:`UNSET_WORKER_ENV` left unset in every worker.
 
     The scheduler's HTTP server (health and metrics, served even without a dashboard) takes a free
     port, so a second cluster on the machine does not collide with the first on port 8787.
@@ -137,8 +143,11 @@ def local_cluster(workers: int | None = None):
     import dask
     from dask.distributed import LocalCluster
 
-    unset = {f"distributed.nanny.pre-spawn-environ.{name}": None for name in UNSET_WORKER_ENV}
-    with dask.config.set(unset):
+    environ = {
+        **{f"distributed.nanny.pre-spawn-environ.{name}": None for name in UNSET_WORKER_ENV},
+        **{f"distributed.nanny.pre-spawn-environ.{name}": value for name, value in WORKER_ENV.items()},
+    }
+    with dask.config.set(environ):
         return LocalCluster(
             n_workers=workers or os.cpu_count() or 1,
             threads_per_worker=1,
