@@ -226,6 +226,7 @@ def test_the_verdicts_seeds_note_gives_the_t_intervals_worth_per_number_of_seeds
     assert findings.verdict_seeds_note(c) == sentences.t_interval_note(3)  # the NLL rule's runs: three seeds each
     assert "2 degrees of freedom" in note and "95%" in note and "simulated" not in note
     assert sentences.t_interval_note(1) == "one seed, so single runs and no interval"
+    assert "with 1 degree of freedom" in sentences.t_interval_note(2)
 
 
 def test_the_contradicted_claims_are_quoted_or_said_to_be_none():

@@ -64,7 +64,7 @@ def t_interval_note(n: int) -> str:
     if n < 2:
         return "one seed, so single runs and no interval"
     return (
-        f"{n} paired seeds, so t-intervals with {n - 1} degrees of freedom, which cover the mean difference "
+        f"{n} paired seeds, so t-intervals with {counted(n - 1, 'degree')} of freedom, which cover the mean difference "
         f"{intervals.LEVEL:.0%} of the time when the seeds' differences are normal"
     )
 
