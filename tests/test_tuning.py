@@ -153,6 +153,23 @@ def test_a_claim_hinges_only_on_reversals_beyond_the_final_interval():
     assert table["by chance"].tolist() == [0.05, 0.01]  # the non-chosen row's chance, per claim
 
 
+def test_a_flip_is_read_against_the_final_comparison_not_the_chosen_setting_s_one_seed():
+    """The chosen setting's tuning run (one seed) goes the claimed way, but the final comparison (5 fresh
+    seeds) goes the other: a reversal is a setting beyond the final interval on the claimed side of zero."""
+    rows = pd.DataFrame(
+        [
+            {"setting": "chosen", "selected": True, "margin": 0.01, "holds": True},
+            {"setting": "same side", "selected": False, "margin": -0.40, "holds": False},
+            {"setting": "far side", "selected": False, "margin": 0.30, "holds": True},
+        ]
+    ).assign(claim="c", strategy="ss", seed_spread=0.05, final_low=-0.20, final_high=-0.05)
+    rows = rows.assign(chance_below=0.0, chance_above=[0.02, 0.03, 0.04])
+    assert tuning.decisive(rows).setting.tolist() == ["far side"]  # not the chosen row, not the same side
+    assert tuning.by_chance(rows) == pytest.approx(0.07)  # the non-chosen rows' chances above the interval
+    no_final = rows.assign(final_low=np.nan, final_high=np.nan)  # one final seed: the chosen row's direction
+    assert tuning.decisive(no_final).setting.tolist() == ["same side"]  # and any reversal past zero counts
+
+
 def test_flip_bounds_are_the_final_interval_and_the_chance_of_one_more_seed_beyond_it():
     bounds = tuning._flip_bounds([0.10, 0.12, 0.08, 0.11, 0.09])
     mean, low, high = 0.10, bounds["final_low"], bounds["final_high"]

@@ -282,15 +282,21 @@ def ordering_knob(settings: list[dict]) -> str | None:
 
 
 def _direction(group: pd.DataFrame) -> bool:
+    """Whether one claim goes its claimed way in the final comparison (the mean margin over its seeds, the
+    centre of its t-interval); with fewer than two seeds there, at the chosen settings' own rows."""
+    low, high = float(group.final_low.iloc[0]), float(group.final_high.iloc[0])
+    if np.isfinite(low) and np.isfinite(high):
+        return (low + high) / 2 > 0
     chosen = group[group.selected.astype(bool)]
     return bool(chosen.holds.astype(bool).all()) if len(chosen) else True
 
 
 def decisive(group: pd.DataFrame) -> pd.DataFrame:
-    """The rows of one claim that reverse the chosen settings' direction beyond the final comparison's
-    interval: on the far side of zero and outside the 95 % t-interval of the claim's margin over seeds."""
+    """The rows of one claim whose setting reverses the final comparison's direction beyond its interval: on
+    the far side of zero and outside the 95 % t-interval of the claim's margin over seeds. The chosen
+    settings' own rows are one more seed of that comparison, not another setting, so they never count."""
     direction = _direction(group)
-    against = group[(group.holds.astype(bool) != direction)]
+    against = group[(group.holds.astype(bool) != direction) & ~group.selected.astype(bool)]
     if direction:
         edge = np.minimum(against.final_low.fillna(0.0), 0.0)
         return against[against.margin < edge]
@@ -307,7 +313,7 @@ def by_chance(group: pd.DataFrame) -> float:
 
 
 def hinges(table: pd.DataFrame) -> pd.DataFrame:
-    """Per claim: does its direction at the chosen settings survive every other setting?
+    """Per claim: does its direction in the final comparison survive every other setting?
 
     A claim *hinges on a setting* when a setting, at its one seed, reverses the claim's direction beyond
     the final comparison's 95 % interval of the claim's margin (on the far side of zero). A seed like the
