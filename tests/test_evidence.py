@@ -45,6 +45,16 @@ def test_each_state_panel_reads_one_network_the_one_that_generated_its_melodies(
         rows = {tuple(np.round(r, 6)) for r in mine[mask]}
         assert all(tuple(np.round(r, 6)) in rows for r in teacher)  # every state is this network's
         assert not any(tuple(np.round(r, 6)) in rows for r in other[mask][:5])
+        sampled = gathered.samples[name]  # the free-running side: melodies this same network generates
+        again = generation.generate(
+            run.model(),
+            num=len(sampled.classes),
+            steps=sampled.classes.shape[1],
+            temperature=sampled.temperature,
+            seed=run.config.seed,
+        )
+        np.testing.assert_array_equal(again.classes, sampled.classes)
+        np.testing.assert_allclose(again.hidden, sampled.hidden, rtol=1e-5, atol=1e-6)
     with pytest.raises(ValueError, match="no run for the samples of baseline"):
         states.hidden_state_sets(study, gathered.samples, {}, per_side=40, window=16)
 
