@@ -125,10 +125,10 @@ show.glue_all(regularizers.professor_forcing_glue(s))
 # whatever the size of its own gradient, and a weight still moves by at most the learning rate;
 # under **separate** it scales the adversarial step's own learning rate, so it sets how far that
 # step moves a weight (up to $\lambda$ times the learning rate), whatever the size of its gradient
-# (a test checks all three with Adam itself). The tuned profiles (`full`, and `smoke` for tests) train all three at the default
-# setting and the study's seed to show the difference; which design the verdicts use is not fixed
-# here: the design is one of professor forcing's knobs, drawn inside its tuning budget like any
-# other and chosen on validation data. The method as {cite}`lamb2016professor` published it (raw,
+# (a test checks all three with Adam itself). The tuned profiles (`full`, and `smoke` for tests)
+# train all three at the default setting and the study's seed to show the difference; which design
+# the verdicts use is not fixed here: the design is one of professor forcing's knobs, drawn inside
+# its tuning budget like any other and chosen on validation data. The method as {cite}`lamb2016professor` published it (raw,
 # with their gates) is trained at the final comparison's seeds as well, for a reader of the poster.
 # {glue:md}`pf-designs-cited:myst`
 

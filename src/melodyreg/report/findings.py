@@ -20,7 +20,7 @@ from IPython.display import Markdown
 
 from melodyreg import protocol
 from melodyreg.evaluation import budget, claims, intervals, recorded, significance
-from melodyreg.evaluation.comparison import Comparison
+from melodyreg.evaluation.comparison import Comparison, rule_runs
 from melodyreg.evaluation.evidence import Evidence
 from melodyreg.evaluation.tuning import Tuning
 from melodyreg.prose import counted, joined, plain
@@ -303,8 +303,7 @@ def exposure_note(exposure: pd.DataFrame) -> str:
 def verdict_seeds_note(c: Comparison, rule: str = "nll") -> str:
     """What the paired t-intervals of a rule's verdicts (and of the frontier, at the NLL rule) are worth, per
     number of seeds its strategies have, most first (:func:`~melodyreg.report.sentences.t_interval_note`)."""
-    runs = c.nll_runs if rule == "nll" else c.quality_runs
-    counts = sorted({int(n) for n in runs.groupby("strategy").seed.nunique()}, reverse=True)
+    counts = sorted({int(n) for n in rule_runs(c.evidence.runs, rule).groupby("strategy").seed.nunique()}, reverse=True)
     return "; ".join(sentences.t_interval_note(n) for n in counts)
 
 

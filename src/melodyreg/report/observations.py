@@ -32,9 +32,14 @@ REFERENCES = ("baseline", "dropout")  # ... than these
 CLAIM_STATES_CLOSER = 1  # index in claims.CLAIMS: "Scheduled sampling and professor forcing bring ... states closer"
 
 
+def _seeds(runs: pd.DataFrame) -> int:
+    """The seeds every strategy of ``runs`` has (the fewest any has)."""
+    return int(runs.groupby("strategy").seed.nunique().min())
+
+
 def _runs_phrase(runs: pd.DataFrame) -> str:
     """``in this run`` (one seed) or ``on average over n seeds``."""
-    seeds = int(runs.groupby("strategy").seed.nunique().min())
+    seeds = _seeds(runs)
     return "in this run" if seeds == 1 else f"on average over {counted(seeds, 'seed')}"
 
 
@@ -121,8 +126,7 @@ def agreement(claim: claims.Claim, runs: pd.DataFrame) -> str:
 def within_noise(claim: claims.Claim, runs: pd.DataFrame) -> bool:
     """Whether ``runs`` have the seeds for a verdict (:data:`~melodyreg.protocol.MIN_SEEDS`) and the paired
     test of ``claim`` leaves it inconclusive: then an ordering of means is no finding either way."""
-    seeds = int(runs.groupby("strategy").seed.nunique().min())
-    return seeds >= MIN_SEEDS and claims.judge(claim, runs)[1] == "inconclusive"
+    return _seeds(runs) >= MIN_SEEDS and claims.judge(claim, runs)[1] == "inconclusive"
 
 
 def states_agreement(runs: pd.DataFrame) -> str:

@@ -62,7 +62,7 @@ def t_interval_note(n: int) -> str:
     """Caption text for paired t-intervals over ``n`` seeds, the intervals the verdicts are judged on (the
     bootstrap intervals of descriptive tables have their own, :func:`melodyreg.evaluation.intervals.coverage_note`)."""
     if n < 2:
-        return "one seed, so single runs and no interval"
+        return intervals.coverage_note(n)
     return (
         f"{n} paired seeds, so t-intervals with {counted(n - 1, 'degree')} of freedom, which cover the mean difference "
         f"{intervals.LEVEL:.0%} of the time when the seeds' differences are normal"
