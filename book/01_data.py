@@ -93,11 +93,33 @@ show.table(
 # The threshold was chosen on the poster's corpus by reading pairs on either side of it: above it,
 # most were one tune with an ornament, a rhythm or a pickup changed (the measurements are beside
 # `NEAR_DUPLICATE` in `constants.py`). The n-gram rule adds {glue:text}`data-near-copies` to
-# those exact comparison finds. {numref}`fig-nearest` shows what is left: how close each validation
-# and test melody comes to any training melody (median index {glue:text}`data-nearest-valid` for
-# validation, {glue:text}`data-nearest-test` for test).
-# MAESTRO is split by composition instead (two performances of one piece stay
-# together), or with `maestro_split="official"` by MAESTRO's own train, validation and test lists.
+# those exact comparison finds. MAESTRO is split by composition instead (two performances of one
+# piece stay together), or with `maestro_split="official"` by MAESTRO's own train, validation and
+# test lists.
+#
+# Judge the line yourself. Within {glue:text}`data-near-band` of the threshold lie
+# {glue:text}`data-near-above` of melodies from different tunes at or above it and
+# {glue:text}`data-near-below` below it; {numref}`tbl-near-sample` draws a few of each with the
+# chapter's seed (rerun with another `seed` for a fresh sample), and the players below it play the
+# pair nearest the line on each side. Titles help: two printings of one tune often keep a word of
+# its name, though many variants travel under different names.
+
+# %%
+near = splits.threshold_sample(corpus, seed)
+show.glue_all(described.threshold_glue(near))
+show.table(
+    described.threshold_table(corpus, near),
+    "Pairs of melodies from different tunes close to the near-copy threshold, drawn with the chapter's seed: "
+    "pairs at or above it are merged into one tune before the split, pairs below it are not (unless other "
+    "copies link them). Each melody is named by its title and collection.",
+    name="tbl-near-sample",
+)
+display(*described.threshold_players(corpus, near))
+
+# %% [markdown]
+# {numref}`fig-nearest` shows what is left after merging: how close each validation and test melody
+# comes to any training melody (median index {glue:text}`data-nearest-valid` for validation,
+# {glue:text}`data-nearest-test` for test).
 
 # %%
 nearest = splits.nearest_training(corpus, parts)

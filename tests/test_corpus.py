@@ -77,3 +77,47 @@ def test_the_closing_glue_counts_the_sides_and_gives_each_sides_median_similarit
 def test_prepare_names_a_missing_parameter():
     with pytest.raises(KeyError, match="source"):
         described.prepare({"profile": "smoke", "seed": 1})
+
+
+def near_sample():
+    return pd.DataFrame(
+        {
+            "side": ["at or above", "at or above", "below", "below"],
+            "jaccard": [0.29, 0.26, 0.24, 0.21],
+            "first": [0, 1, 0, 2],
+            "second": [2, 3, 3, 3],
+            "pairs in band": [5, 5, 9, 9],
+        }
+    )
+
+
+def test_the_threshold_table_names_each_melody_by_title_and_collection():
+    named = corpus()
+    named.collections = ["oneills", "ryans", "airds", "misc"]
+    table = described.threshold_table(named, near_sample())
+    assert table.columns.tolist() == ["side of the threshold", "Jaccard index", "one melody", "the other"]
+    assert table.iloc[1].tolist() == ["at or above", 0.26, "piece1.abc (ryans)", "Air (misc)"]
+
+
+def test_the_pairs_played_are_the_nearest_to_the_threshold_on_each_side(monkeypatch):
+    nearest = described.threshold_pairs(near_sample())
+    assert nearest[["side", "first", "second"]].values.tolist() == [["at or above", 1, 3], ["below", 0, 3]]
+    played = {}
+    monkeypatch.setattr(described, "melody_players", lambda melodies, labels, stem: played.update(labels=labels))
+    described.threshold_players(corpus(), near_sample())
+    assert played["labels"] == [
+        "piece1.abc (a pair at or above the threshold, index 0.260)",
+        "Air (a pair at or above the threshold, index 0.260)",
+        "Reel (a pair below the threshold, index 0.240)",
+        "Air (a pair below the threshold, index 0.240)",
+    ]
+    assert described.threshold_pairs(near_sample().iloc[:0]).empty
+
+
+def test_the_threshold_glue_counts_the_pairs_in_the_band_on_each_side():
+    assert described.threshold_glue(near_sample(), band=0.05) == {
+        "data-near-band": "0.05",
+        "data-near-above": "5 pairs",
+        "data-near-below": "9 pairs",
+    }
+    assert described.threshold_glue(near_sample().iloc[:0])["data-near-above"] == "0 pairs"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from test_splits import make_corpus
 
@@ -104,3 +105,53 @@ def test_nearest_training_gives_every_held_out_melody_its_closest_training_match
     np.testing.assert_allclose(table[table.side == "test"].similarity, expected)
     assert table.similarity.between(0, 1).all()
     assert similarity.nearest([], parts.melodies(corpus, "train")).shape == (0,)
+
+
+def test_pair_jaccard_is_the_matrix_entry_of_each_pair():
+    rng = np.random.default_rng(4)
+    melodies = [encode(TUNE), *(encode(v) for v in VARIANTS.values()), encode(OTHER)]
+    melodies += [rng.integers(2, 38, 30).astype(np.int8), encode(TUNE[:3])]  # the last has no n-gram
+    pairs = [(i, j) for i in range(len(melodies)) for j in range(i + 1, len(melodies))]
+    full = similarity.jaccard(melodies)
+    np.testing.assert_allclose(similarity.pair_jaccard(melodies, pairs), [full[i, j] for i, j in pairs])
+    assert similarity.pair_jaccard(melodies, []).shape == (0,)
+
+
+def threshold_corpus():
+    """The tune, its variants, an exact copy of it under another name, an unrelated tune and random fillers."""
+    names = ["tune", *VARIANTS, "copy", "other"] + [f"filler{i}" for i in range(12)]
+    rng = np.random.default_rng(5)
+    melodies = [encode(TUNE), *(encode(v) for v in VARIANTS.values()), encode(TUNE), encode(OTHER)]
+    melodies += [rng.integers(2, 38, 40).astype(np.int8) for _ in range(12)]
+    return make_corpus(names, melodies=melodies)
+
+
+def test_the_threshold_sample_draws_cross_tune_pairs_on_each_side_of_the_threshold():
+    corpus = threshold_corpus()
+    threshold, band = 0.6, 0.55  # pairs from 0.05 up: the variants, the exact copy (left out) and more
+    sample = splits.threshold_sample(corpus, seed=0, threshold=threshold, band=band, count=2)
+    full = similarity.jaccard(corpus.melodies)
+    pairs = [(i, j) for i in range(len(full)) for j in range(i + 1, len(full)) if {i, j} != {0, 4}]  # 4: the copy
+    above = [p for p in pairs if threshold <= full[p] < threshold + band]
+    below = [p for p in pairs if threshold - band <= full[p] < threshold]
+    assert len(above) >= 2 and len(below) >= 2  # the fixture fills both sides
+    assert sample.side.tolist() == ["at or above"] * 2 + ["below"] * 2
+    for side, expected in (("at or above", above), ("below", below)):
+        rows = sample[sample.side == side]
+        assert set(zip(rows["first"], rows["second"])) <= set(expected)
+        assert (rows["pairs in band"] == len(expected)).all()
+        assert rows.jaccard.is_monotonic_decreasing
+    np.testing.assert_allclose(sample.jaccard, [full[i, j] for i, j in zip(sample["first"], sample["second"])])
+    pd.testing.assert_frame_equal(sample, splits.threshold_sample(corpus, 0, threshold, band, count=2))
+    assert sample["first"].dtype == sample["second"].dtype == np.int64
+    everything = splits.threshold_sample(corpus, 0, threshold, band, count=100)
+    assert len(everything) == len(above) + len(below)  # an exact copy's pair is never shown: it is no question
+    with pytest.raises(ValueError, match="band"):
+        splits.threshold_sample(corpus, 0, threshold=0.2, band=0.2)
+
+
+def test_the_threshold_sample_is_empty_for_maestro_and_for_a_corpus_without_close_pairs():
+    assert splits.threshold_sample(make_corpus(["a", "b", "c"], source="maestro"), 0).empty
+    assert splits.threshold_sample(make_corpus(["a", "b", "c"]), 0).empty  # no melody has an n-gram
+    one_side = splits.threshold_sample(threshold_corpus(), 0, threshold=0.98, band=0.03)  # none just below
+    assert set(one_side.side) == {"at or above"} and one_side["first"].dtype == np.int64

@@ -111,6 +111,23 @@ def nearest(queries: Sequence[np.ndarray], references: Sequence[np.ndarray], n: 
     return jaccard(queries, references, n).max(axis=1)
 
 
+def pair_jaccard(melodies: Sequence[np.ndarray], pairs: Sequence[tuple[int, int]], n: int = NGRAM) -> np.ndarray:
+    """The :func:`jaccard` index of each pair ``(i, j)`` of ``melodies``, one number per pair."""
+    sets: dict[int, set] = {}
+
+    def grams(i: int) -> set:
+        if i not in sets:
+            sets[i] = ngrams(melodies[i], n)
+        return sets[i]
+
+    values = []
+    for i, j in pairs:
+        a, b = grams(i), grams(j)
+        union = len(a | b)
+        values.append(len(a & b) / union if union else 0.0)
+    return np.asarray(values, dtype=np.float64)
+
+
 def similar_pairs(melodies: Sequence[np.ndarray], threshold: float, n: int = NGRAM) -> list[tuple[int, int]]:
     """Every pair ``(i, j)``, ``i < j``, of melodies whose :func:`jaccard` index is at least ``threshold``.
 

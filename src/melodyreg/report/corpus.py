@@ -119,6 +119,54 @@ def players(corpus: dataset.Corpus, indices: Sequence[int]) -> list:
     )
 
 
+def threshold_table(corpus: dataset.Corpus, sample: pd.DataFrame) -> pd.DataFrame:
+    """The pairs of :func:`~melodyreg.data.splits.threshold_sample` as a reader sees them: which side of the
+    near-copy threshold, the Jaccard index, and each melody's title and collection."""
+
+    def named(column: str) -> list[str]:
+        return [f"{title(corpus, i)} ({corpus.collections[corpus.melody_piece[i]]})" for i in sample[column]]
+
+    return pd.DataFrame(
+        {
+            "side of the threshold": sample["side"],
+            "Jaccard index": sample["jaccard"].round(3),
+            "one melody": named("first"),
+            "the other": named("second"),
+        }
+    )
+
+
+def threshold_glue(sample: pd.DataFrame, band: float = splits.NEAR_BAND) -> dict[str, str]:
+    """How many cross-tune pairs lie just above and just below the near-copy threshold, and the band's width."""
+    held = sample.groupby("side", sort=False)["pairs in band"].first()
+    return {
+        "data-near-band": f"{band:g}",
+        "data-near-above": counted(int(held.get("at or above", 0)), "pair"),
+        "data-near-below": counted(int(held.get("below", 0)), "pair"),
+    }
+
+
+def threshold_pairs(sample: pd.DataFrame) -> pd.DataFrame:
+    """Of each side's sampled pairs (:func:`~melodyreg.data.splits.threshold_sample`), the one nearest the
+    threshold: the pairs the chapter plays."""
+    nearest = [
+        rows.loc[rows["jaccard"].idxmin() if side == "at or above" else rows["jaccard"].idxmax()]
+        for side, rows in sample.groupby("side", sort=False)
+    ]
+    return pd.DataFrame(nearest).reset_index(drop=True)
+
+
+def threshold_players(corpus: dataset.Corpus, sample: pd.DataFrame) -> list:
+    """Audio players for both melodies of each of :func:`threshold_pairs`, labelled with their titles, the
+    pair's side of the threshold and its index."""
+    indices, labels = [], []
+    for _, row in threshold_pairs(sample).iterrows():
+        for i in (int(row["first"]), int(row["second"])):
+            indices.append(i)
+            labels.append(f"{title(corpus, i)} (a pair {row['side']} the threshold, index {row['jaccard']:.3f})")
+    return melody_players([decode(corpus.melodies[i][:SHOWN_STEPS]) for i in indices], labels, stem="near-copy")
+
+
 def closing_glue(corpus: dataset.Corpus, parts: splits.Split, nearest: pd.DataFrame) -> dict[str, str]:
     """The chapter's counts: melodies, steps, each side, merged tunes and near-copies, and each held-out
     side's median similarity to its nearest training melody."""
