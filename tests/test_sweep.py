@@ -208,6 +208,32 @@ def test_a_run_is_keyed_by_its_melodies_and_never_used_with_another_split(folk_c
     assert not any(tmp_path.iterdir())  # refused before anything was trained
 
 
+def test_regrouping_the_tunes_trains_anew_and_keeps_the_runs_of_the_old_grouping(
+    folk_corpus, folk_split, tmp_path, monkeypatch
+):
+    """The run key holds the split's digest: a change of grouping (here, the near-copy rule switched off)
+    that moves melodies between sides retrains, and the runs of the old grouping stay as they were."""
+    from melodyreg.data import splits
+
+    assert folk_split.near_duplicates >= 1  # the smoke corpus has a near-copy for the rule to merge
+    before = tiny_config("baseline", iterations=2, split_digest=folk_split.digest)
+    (old,) = sweep.ensure_runs([before], folk_corpus, folk_split, runs_dir=tmp_path, workers=1, progress=False)
+    grouped = splits.duplicate_groups
+    monkeypatch.setattr(
+        splits,
+        "duplicate_groups",
+        lambda corpus, opening=splits.OPENING_STEPS, near=None: grouped(corpus, opening, None),
+    )
+    regrouped = splits.split(folk_corpus, 2017)
+    assert regrouped.near_duplicates == 0 and regrouped.digest != folk_split.digest
+    after = dataclasses.replace(before, split_digest=regrouped.digest)
+    trained = []
+    monkeypatch.setattr(sweep, "train_run", lambda *args, **kwargs: trained.append(args) or old)
+    sweep.ensure_runs([after], folk_corpus, regrouped, runs_dir=tmp_path, workers=1, progress=False)
+    assert len(trained) == 1  # the same settings on other melodies are a new run
+    assert store.load(before, tmp_path).folder == old.folder  # the old grouping's run is kept
+
+
 def test_expensive_runs_are_queued_first():
     cheap, dear = tiny_config("baseline"), tiny_config("professor_forcing")
     middle, long_cheap = tiny_config("scheduled_sampling"), tiny_config("baseline", iterations=1000)
