@@ -105,7 +105,8 @@ show.table(
 # %%
 show.table(
     figures.chosen(evaluated),
-    "The setting each rule chose per strategy (validation NLL; validation sample quality).",
+    "The setting each rule chose per strategy (validation NLL; validation sample quality). The last column "
+    f"names the numeric knobs of those choices that sit at the edge of what was searched: {findings.EDGE_RULE}.",
     name="tbl-chosen",
 )
 

@@ -118,8 +118,18 @@ def test_the_tuning_table_drops_the_json_and_rounds_and_is_none_without_a_grid()
 
 def test_the_chosen_settings_have_one_column_per_rule_and_display_labels():
     chosen = findings.chosen_settings(comparison(grid=[{}]))
-    assert list(chosen.columns) == ["strategy", "nll", "quality"]
-    assert chosen.set_index("strategy").loc["Dropout"].tolist() == ["default", "dropout_rate = 0.25"]
+    assert list(chosen.columns) == ["strategy", "nll", "quality", findings.EDGE_COLUMN]
+    assert chosen.set_index("strategy").loc["Dropout"].tolist() == ["default", "dropout_rate = 0.25", "no"]
+
+
+def test_the_chosen_settings_flag_a_choice_at_the_edge_of_its_search(monkeypatch):
+    c = comparison(grid=[{}])
+    c.tuning.selected["quality"]["dropout"] = {"dropout_rate": 0.58}  # smoke's space: 0.05 to 0.6
+    monkeypatch.setattr(findings.protocol, "tuning_settings", lambda *_: {"dropout": ({}, {"dropout_rate": 0.58})})
+    flagged = findings.chosen_settings(c).set_index("strategy")[findings.EDGE_COLUMN]
+    assert flagged["Dropout"] == "quality: dropout_rate 0.58 (highest drawn; bound 0.6)"
+    assert (flagged.drop("Dropout") == "no").all()
+    assert findings.chosen_edges(c, "nll").empty and len(findings.chosen_edges(c, "quality")) == 1
 
 
 def test_an_auc_below_chance_is_named_with_its_value():

@@ -21,6 +21,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+EDGE_SHARE = 0.1  # a choice is at the edge when it is the most extreme draw within this share of a bound
+
 
 def expected_best(scores: Sequence[float], budget: int, *, lower_is_better: bool = True) -> float:
     """The expected best of ``budget`` settings drawn at random from the space that gave ``scores``.
@@ -60,7 +62,11 @@ def expected_best_curves(
 
 
 def edges(
-    settings: dict[str, tuple[dict, ...]], selected: dict[str, dict], space: dict[str, dict], *, share: float = 0.1
+    settings: dict[str, tuple[dict, ...]],
+    selected: dict[str, dict],
+    space: dict[str, dict],
+    *,
+    share: float = EDGE_SHARE,
 ) -> pd.DataFrame:
     """Chosen settings that sit at the edge of what was tried: a numeric knob whose chosen value is the
     most extreme of the values the strategy's budget drew, in the outer ``share`` of its search range.

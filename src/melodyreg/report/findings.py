@@ -156,13 +156,39 @@ def tuning_table(tuning: Tuning) -> pd.DataFrame | None:
     return tables.label(tuning.table.drop(columns="overrides").round(4)).rename(columns=TUNING)
 
 
+EDGE_COLUMN = "at the edge of the search"
+EDGE_RULE = f"the most extreme value its draws reached, in the outer {budget.EDGE_SHARE:.0%} of its search range"
+
+
 def chosen_settings(c: Comparison) -> pd.DataFrame:
-    """The setting each rule chose per strategy (display labels), one column per rule."""
-    rows = [
-        {"strategy": name, **{rule: studies.setting_label(picks[name]) for rule, picks in c.tuning.selected.items()}}
-        for name in c.study.runs
-    ]
+    """The setting each rule chose per strategy (display labels), one column per rule, and a column naming
+    the numeric knobs of those choices that sit at the edge of their search space (:func:`chosen_edges`)."""
+    found = {rule: chosen_edges(c, rule) for rule in c.tuning.selected}
+    rows = []
+    for name in c.study.runs:
+        at_edge = [
+            f"{rule}: {row.knob} {row.chosen:g} ({row.side}est drawn; bound {row.bound:g})"
+            for rule, edges in found.items()
+            for row in edges[edges.strategy == name].itertuples()
+        ]
+        rows.append(
+            {
+                "strategy": name,
+                **{rule: studies.setting_label(picks[name]) for rule, picks in c.tuning.selected.items()},
+                EDGE_COLUMN: "; ".join(at_edge) or "no",
+            }
+        )
     return tables.label(pd.DataFrame(rows))
+
+
+def chosen_edges(c: Comparison, rule: str = "nll") -> pd.DataFrame:
+    """The settings ``rule`` chose that sit at the edge of their search space (see
+    :func:`melodyreg.evaluation.budget.edges`); no rows without tuning."""
+    return budget.edges(
+        protocol.tuning_settings(c.study.profile, c.study.seed),
+        c.tuning.selected.get(rule, {}),
+        protocol.SEARCH.get(c.study.profile, {}),
+    )
 
 
 def below_chance(runs: pd.DataFrame) -> str:
@@ -547,11 +573,7 @@ def edges_note(c: Comparison) -> str:
     without tuning); see :func:`melodyreg.evaluation.budget.edges`."""
     if not len(c.tuning.table):
         return ""
-    found = budget.edges(
-        protocol.tuning_settings(c.study.profile, c.study.seed),
-        c.tuning.selected.get("nll", {}),
-        protocol.SEARCH.get(c.study.profile, {}),
-    )
+    found = chosen_edges(c)
     if found.empty:
         return "No setting the NLL rule chose sits at the edge of its search space."
     parts = [
