@@ -18,7 +18,7 @@ profile = "poster"  # "smoke" (CI: one small collection); "poster" and "full" (t
 source = "folk"  # "folk", "essen" (non-commercial licence), "maestro" or "midi"
 path = None  # a MAESTRO zip or folder, or a folder of MIDI files, for those sources
 maestro_split = None  # "random" (the poster's 90:10 by work, then validation from the 90) or "official"
-seed = 2017  # seeds the train/validation/test split and the examples shown
+seed = 2017  # seeds the train/validation/test split, the examples shown and the near-copy sample
 workers = None  # processes that prepare the corpus; None uses every core
 
 # %%
@@ -90,36 +90,39 @@ show.table(
 # of starting beat. Tunes whose melodies agree in full, in their first 32 sixteenth-note steps (two
 # bars of 4/4), or whose n-gram sets reach a Jaccard index of {glue:text}`data-near-threshold`
 # are merged before the split, so a tune cannot be learned from one printing and tested on another.
-# The threshold was chosen on the poster's corpus by reading pairs on either side of it: above it,
-# most were one tune with an ornament, a rhythm or a pickup changed (the measurements are beside
-# `NEAR_DUPLICATE` in `constants.py`). The n-gram rule adds {glue:text}`data-near-copies` to
-# those exact comparison finds. MAESTRO is split by composition instead (two performances of one
-# piece stay together), or with `maestro_split="official"` by MAESTRO's own train, validation and
-# test lists.
+# The threshold was chosen on the `poster` profile's folk corpus by reading pairs on either side of
+# it: above it, most were one tune with an ornament, a rhythm or a pickup changed (the measurements
+# are beside `NEAR_DUPLICATE` in `constants.py`). The n-gram rule adds {glue:text}`data-near-copies`
+# to those exact comparison finds.
 #
-# Judge the line yourself. Within {glue:text}`data-near-band` of the threshold lie
-# {glue:text}`data-near-above` of melodies from different tunes at or above it and
-# {glue:text}`data-near-below` below it; {numref}`tbl-near-sample` draws a few of each with the
-# chapter's seed (rerun with another `seed` for a fresh sample), and the players below it play the
-# pair nearest the line on each side. Titles help: two printings of one tune often keep a word of
-# its name, though many variants travel under different names.
+# Judge the line yourself. {glue:text}`data-near-sample` {numref}`tbl-near-sample` draws a few
+# pairs from each side with the chapter's seed (another `seed` draws others, and splits the corpus
+# differently too), and the players below it play the opening of both melodies of the drawn pair
+# nearest the line on each side. Titles help: two printings of one tune often keep a word of its
+# name, though many variants travel under different names.
 
 # %%
 near = splits.threshold_sample(corpus, seed)
-show.glue_all(described.threshold_glue(near))
+show.glue("data-near-sample", described.threshold_note(near))
+
+# %%
 show.table(
     described.threshold_table(corpus, near),
     "Pairs of melodies from different tunes close to the near-copy threshold, drawn with the chapter's seed: "
     "pairs at or above it are merged into one tune before the split, pairs below it are not (unless other "
-    "copies link them). Each melody is named by its title and collection.",
+    "copies link them). Each melody is named by its title and collection; the index is rounded down.",
     name="tbl-near-sample",
 )
+
+# %%
 display(*described.threshold_players(corpus, near))
 
 # %% [markdown]
 # {numref}`fig-nearest` shows what is left after merging: how close each validation and test melody
 # comes to any training melody (median index {glue:text}`data-nearest-valid` for validation,
-# {glue:text}`data-nearest-test` for test).
+# {glue:text}`data-nearest-test` for test). MAESTRO is split by composition instead (two
+# performances of one piece stay together), or with `maestro_split="official"` by MAESTRO's own
+# train, validation and test lists.
 
 # %%
 nearest = splits.nearest_training(corpus, parts)

@@ -582,7 +582,8 @@ show.table(
 # %%
 show.table(
     sentences.record_table(past, "selected", missing),
-    f"The setting each rule chose per strategy on the validation split, in {sentences.record_origin(past)}.",
+    f"The setting each rule chose per strategy on the validation split, in {sentences.record_origin(past)}; "
+    f"a build that flags the choices at the edge of the search ({findings.EDGE_RULE}) adds a column for them.",
     name="tbl-recorded-selected",
 )
 

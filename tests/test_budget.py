@@ -55,5 +55,6 @@ def test_a_choice_at_the_extreme_of_the_draws_near_a_bound_is_an_edge():
     ]
     assert budget.edges(settings, {"dropout": settings["dropout"][2]}, space).empty  # 0.5: inside
     assert budget.edges(settings, {"dropout": {}}, space).empty  # the default sets no knob
+    assert budget.edges({"dropout": ({},)}, {"dropout": {"dropout_rate": 0.99}}, space).empty  # no draw to compare
     low = {"dropout": ({}, {"learning_rate": 1.2e-4}, {"learning_rate": 5e-3})}
     assert budget.edges(low, {"dropout": {"learning_rate": 1.2e-4}}, space).side.tolist() == ["low"]

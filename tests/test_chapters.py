@@ -216,6 +216,75 @@ def _captioned_per_cell(source) -> list[int]:
     return counts
 
 
+def _numbered(node) -> bool:
+    """A call of ``show.figure``, or of ``show.table`` or ``show.listed`` with a ``name``: a numbered output."""
+    return (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and isinstance(node.func.value, ast.Name)
+        and node.func.value.id == "show"
+        and (
+            node.func.attr == "figure"
+            or (node.func.attr in ("table", "listed") and any(k.arg == "name" for k in node.keywords))
+        )
+    )
+
+
+def _displays(node) -> bool:
+    """A call that shows something itself: ``display(...)`` or glue (``show.glue``, ``show.glue_all``)."""
+    if not isinstance(node, ast.Call):
+        return False
+    func = node.func
+    return (isinstance(func, ast.Name) and func.id == "display") or (
+        isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "show"
+        and func.attr in ("glue", "glue_all")
+    )  # fmt: skip
+
+
+def _unshown_numbered(source) -> list[str]:
+    """Numbered outputs a chapter makes but does not show: each must be its cell's last expression, or
+    the argument of ``display``, in a cell that shows nothing else (a cell's other displays would make
+    :func:`melodyreg.report.build.fold_code` refuse it, and a value that is not last is dropped)."""
+    problems = []
+    for cell in jupytext.read(source).cells:
+        if cell.cell_type != "code":
+            continue
+        tree = ast.parse(cell.source)
+        numbered = [node for node in ast.walk(tree) if _numbered(node)]
+        if not numbered:
+            continue
+        last = tree.body[-1].value if tree.body and isinstance(tree.body[-1], ast.Expr) else None
+        shown_by = {id(arg) for node in ast.walk(tree) if _displays(node) for arg in node.args}
+        others = [node for node in ast.walk(tree) if _displays(node) and not any(_numbered(a) for a in node.args)]
+        for node in numbered:
+            if node is not last and id(node) not in shown_by:
+                problems.append(f"{ast.get_source_segment(cell.source, node)[:60]}… is not shown")
+            elif others:
+                problems.append(f"{ast.get_source_segment(cell.source, node)[:60]}… shares its cell with other output")
+    return problems
+
+
+@pytest.mark.parametrize("source", CHAPTERS, ids=lambda p: p.stem)
+def test_every_numbered_figure_or_table_is_shown(source):
+    """A numbered output that is not shown leaves its label undefined, and a {numref} to it breaks the build."""
+    assert _unshown_numbered(source) == []
+
+
+def test_the_shown_check_finds_a_dropped_table_and_one_beside_other_output(tmp_path):
+    source = tmp_path / "09_x.py"
+    source.write_text(
+        '# %% tags=["parameters"]\nprofile = "poster"\n\n'
+        '# %%\nshow.table(rows, "A.", name="tbl-a")\ndisplay(*players)\n\n'
+        '# %%\nshow.glue_all(values)\nshow.figure(chart, "fig-b", "B.")\n\n'
+        '# %%\nif len(rows):\n    display(show.table(rows, "C.", name="tbl-c"))\n\n'
+        '# %%\nx = 1\nshow.figure(chart, "fig-d", "D.")\n'
+    )
+    assert [p.split("…")[1] for p in _unshown_numbered(source)] == [
+        " is not shown",
+        " shares its cell with other output",
+    ]
+
+
 @pytest.mark.parametrize("source", CHAPTERS, ids=lambda p: p.stem)
 def test_a_numbered_figure_or_table_is_the_only_one_of_its_cell(source):
     """The build numbers a captioned output only when it is its cell's one display output (fold_code)."""

@@ -79,45 +79,51 @@ def test_prepare_names_a_missing_parameter():
         described.prepare({"profile": "smoke", "seed": 1})
 
 
-def near_sample():
-    return pd.DataFrame(
+def near_sample(pairs=None, merges=True):
+    from melodyreg.data.splits import ThresholdSample
+
+    frame = pd.DataFrame(
         {
             "side": ["at or above", "at or above", "below", "below"],
-            "jaccard": [0.29, 0.26, 0.24, 0.21],
+            "jaccard": [0.29, 0.26, 0.249996, 0.21],
             "first": [0, 1, 0, 2],
             "second": [2, 3, 3, 3],
-            "pairs in band": [5, 5, 9, 9],
         }
     )
+    return ThresholdSample(frame if pairs is None else pairs, {"at or above": 5, "below": 9}, 0.25, 0.05, merges)
 
 
-def test_the_threshold_table_names_each_melody_by_title_and_collection():
+def named_corpus():
     named = corpus()
     named.collections = ["oneills", "ryans", "airds", "misc"]
-    table = described.threshold_table(named, near_sample())
+    return named
+
+
+def test_the_threshold_table_names_each_melody_by_title_and_collection_and_rounds_down():
+    table = described.threshold_table(named_corpus(), near_sample())
     assert table.columns.tolist() == ["side of the threshold", "Jaccard index", "one melody", "the other"]
-    assert table.iloc[1].tolist() == ["at or above", 0.26, "piece1.abc (ryans)", "Air (misc)"]
+    assert table.iloc[1].tolist() == ["at or above", "0.2600", "piece1.abc (ryans)", "Air (misc)"]
+    assert table["Jaccard index"].iloc[2] == "0.2499"  # below the threshold never shows as reaching it
 
 
-def test_the_pairs_played_are_the_nearest_to_the_threshold_on_each_side(monkeypatch):
+def test_the_pairs_played_are_the_drawn_pairs_nearest_to_the_threshold_on_each_side(monkeypatch):
     nearest = described.threshold_pairs(near_sample())
     assert nearest[["side", "first", "second"]].values.tolist() == [["at or above", 1, 3], ["below", 0, 3]]
     played = {}
     monkeypatch.setattr(described, "melody_players", lambda melodies, labels, stem: played.update(labels=labels))
-    described.threshold_players(corpus(), near_sample())
+    described.threshold_players(named_corpus(), near_sample())
     assert played["labels"] == [
-        "piece1.abc (a pair at or above the threshold, index 0.260)",
-        "Air (a pair at or above the threshold, index 0.260)",
-        "Reel (a pair below the threshold, index 0.240)",
-        "Air (a pair below the threshold, index 0.240)",
+        "piece1.abc (ryans): a pair at or above the threshold, index 0.2600",
+        "Air (misc): a pair at or above the threshold, index 0.2600",
+        "Reel (oneills): a pair below the threshold, index 0.2499",
+        "Air (misc): a pair below the threshold, index 0.2499",
     ]
-    assert described.threshold_pairs(near_sample().iloc[:0]).empty
+    empty = near_sample(pairs=near_sample().pairs.iloc[:0])
+    assert described.threshold_pairs(empty).empty
 
 
-def test_the_threshold_glue_counts_the_pairs_in_the_band_on_each_side():
-    assert described.threshold_glue(near_sample(), band=0.05) == {
-        "data-near-band": "0.05",
-        "data-near-above": "5 pairs",
-        "data-near-below": "9 pairs",
-    }
-    assert described.threshold_glue(near_sample().iloc[:0])["data-near-above"] == "0 pairs"
+def test_the_threshold_note_counts_the_pairs_in_the_band_or_says_why_there_are_none():
+    assert described.threshold_note(near_sample()) == (
+        "Pairs of melodies from different tunes with an index from 0.2 to 0.3: 5 at or above the threshold, 9 below it."
+    )
+    assert "merges no near-copies, so no pairs are drawn" in described.threshold_note(near_sample(merges=False))

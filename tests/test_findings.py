@@ -116,7 +116,8 @@ def test_the_tuning_table_drops_the_json_and_rounds_and_is_none_without_a_grid()
     assert table["valid NLL (final)"].iloc[0] == 1.2346 and table.strategy.iloc[0] == "Dropout"
 
 
-def test_the_chosen_settings_have_one_column_per_rule_and_display_labels():
+def test_the_chosen_settings_have_one_column_per_rule_and_display_labels(monkeypatch):
+    monkeypatch.setattr(findings.protocol, "tuning_settings", lambda *_: {"dropout": ({}, {"dropout_rate": 0.25})})
     chosen = findings.chosen_settings(comparison(grid=[{}]))
     assert list(chosen.columns) == ["strategy", "nll", "quality", findings.EDGE_COLUMN]
     assert chosen.set_index("strategy").loc["Dropout"].tolist() == ["default", "dropout_rate = 0.25", "no"]

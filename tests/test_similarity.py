@@ -128,30 +128,39 @@ def threshold_corpus():
 
 def test_the_threshold_sample_draws_cross_tune_pairs_on_each_side_of_the_threshold():
     corpus = threshold_corpus()
-    threshold, band = 0.6, 0.55  # pairs from 0.05 up: the variants, the exact copy (left out) and more
-    sample = splits.threshold_sample(corpus, seed=0, threshold=threshold, band=band, count=2)
     full = similarity.jaccard(corpus.melodies)
     pairs = [(i, j) for i in range(len(full)) for j in range(i + 1, len(full)) if {i, j} != {0, 4}]  # 4: the copy
-    above = [p for p in pairs if threshold <= full[p] < threshold + band]
-    below = [p for p in pairs if threshold - band <= full[p] < threshold]
-    assert len(above) >= 2 and len(below) >= 2  # the fixture fills both sides
-    assert sample.side.tolist() == ["at or above"] * 2 + ["below"] * 2
-    for side, expected in (("at or above", above), ("below", below)):
-        rows = sample[sample.side == side]
-        assert set(zip(rows["first"], rows["second"])) <= set(expected)
-        assert (rows["pairs in band"] == len(expected)).all()
-        assert rows.jaccard.is_monotonic_decreasing
-    np.testing.assert_allclose(sample.jaccard, [full[i, j] for i, j in zip(sample["first"], sample["second"])])
-    pd.testing.assert_frame_equal(sample, splits.threshold_sample(corpus, 0, threshold, band, count=2))
-    assert sample["first"].dtype == sample["second"].dtype == np.int64
-    everything = splits.threshold_sample(corpus, 0, threshold, band, count=100)
-    assert len(everything) == len(above) + len(below)  # an exact copy's pair is never shown: it is no question
+    for threshold, band in ((0.8, 0.15), (0.8, 0.75)):  # the band ends below 1.0 (the octave variant), or not
+        sample = splits.threshold_sample(corpus, seed=0, threshold=threshold, band=band, count=2)
+        above = [p for p in pairs if threshold <= full[p] <= threshold + band]
+        below = [p for p in pairs if threshold - band <= full[p] < threshold]
+        assert len(above) >= 2 and len(below) >= 3  # the fixture fills both sides
+        assert sample.in_band == {"at or above": len(above), "below": len(below)}
+        assert (sample.threshold, sample.band, sample.merges) == (threshold, band, True)
+        drawn = sample.pairs
+        assert drawn.side.tolist() == ["at or above"] * 2 + ["below"] * 2
+        for side, expected in (("at or above", above), ("below", below)):
+            rows = drawn[drawn.side == side]
+            assert set(zip(rows["first"], rows["second"])) <= set(expected)
+            assert rows.jaccard.is_monotonic_decreasing
+        np.testing.assert_allclose(drawn.jaccard, [full[i, j] for i, j in zip(drawn["first"], drawn["second"])])
+        assert drawn["first"].dtype == drawn["second"].dtype == np.int64
+        everything = splits.threshold_sample(corpus, 0, threshold, band, count=100).pairs
+        assert len(everything) == len(above) + len(below)  # an exact copy's pair is never shown: it is no question
+    pd.testing.assert_frame_equal(drawn, splits.threshold_sample(corpus, 0, threshold, band, count=2).pairs)
+    below_draws = {
+        tuple(map(tuple, splits.threshold_sample(corpus, seed, threshold, band, count=2).pairs.iloc[2:, 2:].values))
+        for seed in range(6)
+    }
+    assert len(below_draws) > 1  # the seed draws, not the order of the pairs
     with pytest.raises(ValueError, match="band"):
         splits.threshold_sample(corpus, 0, threshold=0.2, band=0.2)
 
 
 def test_the_threshold_sample_is_empty_for_maestro_and_for_a_corpus_without_close_pairs():
-    assert splits.threshold_sample(make_corpus(["a", "b", "c"], source="maestro"), 0).empty
-    assert splits.threshold_sample(make_corpus(["a", "b", "c"]), 0).empty  # no melody has an n-gram
+    maestro = splits.threshold_sample(make_corpus(["a", "b", "c"], source="maestro"), 0)
+    assert maestro.pairs.empty and not maestro.merges and maestro.pairs["first"].dtype == np.int64
+    none = splits.threshold_sample(make_corpus(["a", "b", "c"]), 0)  # no melody has an n-gram
+    assert none.pairs.empty and none.in_band == {"at or above": 0, "below": 0} and none.merges
     one_side = splits.threshold_sample(threshold_corpus(), 0, threshold=0.98, band=0.03)  # none just below
-    assert set(one_side.side) == {"at or above"} and one_side["first"].dtype == np.int64
+    assert set(one_side.pairs.side) == {"at or above"} and one_side.pairs["first"].dtype == np.int64

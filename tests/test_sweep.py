@@ -227,11 +227,10 @@ def test_regrouping_the_tunes_trains_anew_and_keeps_the_runs_of_the_old_grouping
     regrouped = splits.split(folk_corpus, 2017)
     assert regrouped.near_duplicates == 0 and regrouped.digest != folk_split.digest
     after = dataclasses.replace(before, split_digest=regrouped.digest)
-    trained = []
-    monkeypatch.setattr(sweep, "train_run", lambda *args, **kwargs: trained.append(args) or old)
-    sweep.ensure_runs([after], folk_corpus, regrouped, runs_dir=tmp_path, workers=1, progress=False)
-    assert len(trained) == 1  # the same settings on other melodies are a new run
-    assert store.load(before, tmp_path).folder == old.folder  # the old grouping's run is kept
+    (new,) = sweep.ensure_runs([after], folk_corpus, regrouped, runs_dir=tmp_path, workers=1, progress=False)
+    assert new.folder != old.folder  # the same settings on other melodies are a new run, trained anew
+    assert store.load(before, tmp_path).folder == old.folder  # and the old grouping's run is still there
+    assert store.load(after, tmp_path).folder == new.folder
 
 
 def test_expensive_runs_are_queued_first():

@@ -171,53 +171,64 @@ def nearest_training(corpus: Corpus, parts: Split) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
+@dataclass(frozen=True)
+class ThresholdSample:
+    """Pairs of melodies from different tunes near the near-copy threshold (:func:`threshold_sample`).
+
+    Attributes:
+        pairs: one row per pair drawn, pairs at or above the threshold first, each side by falling index:
+            ``side`` (``"at or above"`` or ``"below"``), ``jaccard``, ``first`` and ``second`` (melody
+            indices).
+        in_band: how many pairs each side holds, of which ``pairs`` were drawn.
+        threshold, band: the pairs' indices lie from ``threshold - band`` to ``threshold + band``.
+        merges: whether the corpus's split merges near-copies at all (not for MAESTRO, whose groups are
+            compositions); without, nothing is drawn.
+    """
+
+    pairs: pd.DataFrame
+    in_band: dict[str, int]
+    threshold: float
+    band: float
+    merges: bool = True
+
+
 def threshold_sample(
     corpus: Corpus, seed: int, threshold: float = C.NEAR_DUPLICATE, band: float = NEAR_BAND, count: int = NEAR_SHOWN
-) -> pd.DataFrame:
+) -> ThresholdSample:
     """Pairs of melodies from different tunes whose n-gram Jaccard index lies within ``band`` of the
     near-copy ``threshold``: the sample a reader inspects to judge the threshold by eye and by ear.
 
     Pairs that exact comparison already merges (:func:`duplicate_groups` with ``near=None``) are left
     out; of the rest, up to ``count`` pairs are drawn with ``seed`` on each side: ``"at or above"``
-    (``threshold`` up to ``threshold + band``: this pair alone merges the two tunes) and ``"below"``
+    (``threshold`` to ``threshold + band``: this pair alone merges the two tunes) and ``"below"``
     (``threshold - band`` up to ``threshold``: the two tunes stay apart unless other copies link them).
-
-    Returns:
-        One row per pair, pairs at or above the threshold first, each side by falling index: ``side``,
-        ``jaccard``, ``first`` and ``second`` (melody indices), and ``pairs in band`` (how many pairs that
-        side holds, of which these were drawn). No rows for MAESTRO, whose split merges no near-copies.
 
     Raises:
         ValueError: ``band`` is not positive and below ``threshold``, or ``threshold`` is above 1.
     """
     if not 0 < band < threshold <= 1:
         raise ValueError(f"need 0 < band < threshold <= 1, got band {band} and threshold {threshold}")
-    if corpus.config.source == "maestro":
-        return pd.DataFrame(columns=["side", "jaccard", "first", "second", "pairs in band"])
-    exact = duplicate_groups(corpus, near=None)
-    tune = [exact.get(g, g) for g in (corpus.groups[p] for p in corpus.melody_piece)]
-    pairs = [(i, j) for i, j in similarity.similar_pairs(corpus.melodies, threshold - band) if tune[i] != tune[j]]
+    merges = corpus.config.source != "maestro"
+    pairs: list[tuple[int, int]] = []
+    if merges:
+        exact = duplicate_groups(corpus, near=None)
+        tune = [exact.get(g, g) for g in (corpus.groups[p] for p in corpus.melody_piece)]
+        pairs = [(i, j) for i, j in similarity.similar_pairs(corpus.melodies, threshold - band) if tune[i] != tune[j]]
     index = similarity.pair_jaccard(corpus.melodies, pairs)
+    first = np.asarray([i for i, _ in pairs], dtype=np.int64)
+    second = np.asarray([j for _, j in pairs], dtype=np.int64)
     rng = np.random.default_rng(seed)
-    frames = []
+    frames, in_band = [], {}
     for side, inside in (
-        ("at or above", (index >= threshold) & (index < threshold + band)),
+        ("at or above", (index >= threshold) & (index <= threshold + band)),
         ("below", index < threshold),
     ):
         where = np.flatnonzero(inside)
-        drawn = np.sort(rng.choice(where, size=min(count, len(where)), replace=False))
-        frames.append(
-            pd.DataFrame(
-                {
-                    "side": side,
-                    "jaccard": index[drawn],
-                    "first": np.asarray([pairs[k][0] for k in drawn], dtype=np.int64),
-                    "second": np.asarray([pairs[k][1] for k in drawn], dtype=np.int64),
-                    "pairs in band": len(where),
-                }
-            ).sort_values("jaccard", ascending=False, kind="stable")
-        )
-    return pd.concat(frames, ignore_index=True)
+        in_band[side] = len(where)
+        drawn = rng.choice(where, size=min(count, len(where)), replace=False)
+        frame = pd.DataFrame({"side": side, "jaccard": index[drawn], "first": first[drawn], "second": second[drawn]})
+        frames.append(frame.sort_values("jaccard", ascending=False, kind="stable"))
+    return ThresholdSample(pd.concat(frames, ignore_index=True), in_band, threshold, band, merges)
 
 
 def collection_table(corpus: Corpus, parts: Split) -> pd.DataFrame:

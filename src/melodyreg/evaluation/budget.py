@@ -89,6 +89,8 @@ def edges(
             if knob.kind not in ("log", "uniform") or knob_name not in chosen:
                 continue
             drawn = [s[knob_name] for s in settings.get(name, ()) if knob_name in s]
+            if not drawn:  # a value no draw set (a hand-made choice): nothing to be the extreme of
+                continue
             value = chosen[knob_name]
             scale = np.log if knob.kind == "log" else (lambda v: v)
             low, high, at = scale(knob.low), scale(knob.high), scale(value)

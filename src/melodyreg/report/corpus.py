@@ -119,51 +119,60 @@ def players(corpus: dataset.Corpus, indices: Sequence[int]) -> list:
     )
 
 
-def threshold_table(corpus: dataset.Corpus, sample: pd.DataFrame) -> pd.DataFrame:
-    """The pairs of :func:`~melodyreg.data.splits.threshold_sample` as a reader sees them: which side of the
-    near-copy threshold, the Jaccard index, and each melody's title and collection."""
+def threshold_note(sample: splits.ThresholdSample) -> str:
+    """How many pairs of melodies from different tunes lie on each side of the near-copy threshold, within
+    the sample's band, and what the table and players show of them; for a split that merges no
+    near-copies (MAESTRO), that there is nothing to show."""
+    if not sample.merges:
+        return "This corpus is split by composition, and its split merges no near-copies, so no pairs are drawn here."
+    low, high = sample.threshold - sample.band, sample.threshold + sample.band
+    return (
+        f"Pairs of melodies from different tunes with an index from {low:g} to {high:g}: "
+        f"{sample.in_band['at or above']:,} at or above the threshold, {sample.in_band['below']:,} below it."
+    )
 
-    def named(column: str) -> list[str]:
-        return [f"{title(corpus, i)} ({corpus.collections[corpus.melody_piece[i]]})" for i in sample[column]]
 
+def _index(value: float) -> str:
+    """A Jaccard index to four decimals, rounded down: a pair below the threshold never shows as reaching it."""
+    return f"{np.floor(value * 1e4) / 1e4:.4f}"
+
+
+def _named(corpus: dataset.Corpus, index: int) -> str:
+    return f"{title(corpus, index)} ({corpus.collections[corpus.melody_piece[index]]})"
+
+
+def threshold_table(corpus: dataset.Corpus, sample: splits.ThresholdSample) -> pd.DataFrame:
+    """The pairs of a :class:`~melodyreg.data.splits.ThresholdSample` as a reader sees them: which side of
+    the near-copy threshold, the Jaccard index (four decimals, so that no pair below the threshold
+    shows as reaching it), and each melody's title and collection."""
+    pairs = sample.pairs
     return pd.DataFrame(
         {
-            "side of the threshold": sample["side"],
-            "Jaccard index": sample["jaccard"].round(3),
-            "one melody": named("first"),
-            "the other": named("second"),
+            "side of the threshold": pairs["side"],
+            "Jaccard index": pairs["jaccard"].map(_index),
+            "one melody": [_named(corpus, i) for i in pairs["first"]],
+            "the other": [_named(corpus, i) for i in pairs["second"]],
         }
     )
 
 
-def threshold_glue(sample: pd.DataFrame, band: float = splits.NEAR_BAND) -> dict[str, str]:
-    """How many cross-tune pairs lie just above and just below the near-copy threshold, and the band's width."""
-    held = sample.groupby("side", sort=False)["pairs in band"].first()
-    return {
-        "data-near-band": f"{band:g}",
-        "data-near-above": counted(int(held.get("at or above", 0)), "pair"),
-        "data-near-below": counted(int(held.get("below", 0)), "pair"),
-    }
-
-
-def threshold_pairs(sample: pd.DataFrame) -> pd.DataFrame:
-    """Of each side's sampled pairs (:func:`~melodyreg.data.splits.threshold_sample`), the one nearest the
-    threshold: the pairs the chapter plays."""
+def threshold_pairs(sample: splits.ThresholdSample) -> pd.DataFrame:
+    """Of each side's drawn pairs, the one nearest the threshold: the pairs the chapter plays."""
     nearest = [
         rows.loc[rows["jaccard"].idxmin() if side == "at or above" else rows["jaccard"].idxmax()]
-        for side, rows in sample.groupby("side", sort=False)
+        for side, rows in sample.pairs.groupby("side", sort=False)
     ]
-    return pd.DataFrame(nearest).reset_index(drop=True)
+    return pd.DataFrame(nearest, columns=sample.pairs.columns).reset_index(drop=True)
 
 
-def threshold_players(corpus: dataset.Corpus, sample: pd.DataFrame) -> list:
-    """Audio players for both melodies of each of :func:`threshold_pairs`, labelled with their titles, the
-    pair's side of the threshold and its index."""
+def threshold_players(corpus: dataset.Corpus, sample: splits.ThresholdSample) -> list:
+    """Audio players for the first :data:`SHOWN_STEPS` steps of both melodies of each of
+    :func:`threshold_pairs`, labelled with title, collection, the pair's side of the threshold and its index."""
     indices, labels = [], []
     for _, row in threshold_pairs(sample).iterrows():
         for i in (int(row["first"]), int(row["second"])):
             indices.append(i)
-            labels.append(f"{title(corpus, i)} (a pair {row['side']} the threshold, index {row['jaccard']:.3f})")
+            labels.append(f"{_named(corpus, i)}: a pair {row['side']} the threshold, index {_index(row['jaccard'])}")
     return melody_players([decode(corpus.melodies[i][:SHOWN_STEPS]) for i in indices], labels, stem="near-copy")
 
 

@@ -157,7 +157,9 @@ def tuning_table(tuning: Tuning) -> pd.DataFrame | None:
 
 
 EDGE_COLUMN = "at the edge of the search"
-EDGE_RULE = f"the most extreme value its draws reached, in the outer {budget.EDGE_SHARE:.0%} of its search range"
+EDGE_RULE = (
+    f"the most extreme value a knob's draws reached, in the outer {budget.EDGE_SHARE * 100:g} % of its search range"
+)
 
 
 def chosen_settings(c: Comparison) -> pd.DataFrame:
