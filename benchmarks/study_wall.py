@@ -13,8 +13,11 @@ below the profile's, the wall time is also scaled to the profile's iterations: t
 runs' time that grows with iterations is scaled, SeqGAN's adversarial phase (a fixed
 number of steps, ``sg_steps``) is not, and the wall time is taken to fill the workers as
 well as it did here (start-up and scoring make the scaling slightly pessimistic, PF's
-gate and SS's sampling share, which differ early in training, either way). The
-evaluation chapter's measuring and the HTML build are not included.
+gate and SS's sampling share, which differ early in training, either way). Short runs can
+choose other settings than full-length ones, and settings differ in cost (a professor-forcing
+discriminator that reads every step costs 1.4x one that reads quarter notes), so the scaled time
+predicts the full-length study only where the choices agree. The evaluation chapter's measuring
+and the HTML build are not included.
 """
 
 import argparse
