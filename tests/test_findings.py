@@ -131,6 +131,9 @@ def test_the_chosen_settings_flag_a_choice_at_the_edge_of_its_search(monkeypatch
     assert flagged["Dropout"] == "quality: dropout_rate 0.58 (highest drawn; bound 0.6)"
     assert (flagged.drop("Dropout") == "no").all()
     assert findings.chosen_edges(c, "nll").empty and len(findings.chosen_edges(c, "quality")) == 1
+    c.tuning.selected["nll"]["dropout"] = {"dropout_rate": 0.58}  # both rules chose it: named once
+    flagged = findings.chosen_settings(c).set_index("strategy")[findings.EDGE_COLUMN]
+    assert flagged["Dropout"] == "nll and quality: dropout_rate 0.58 (highest drawn; bound 0.6)"
 
 
 def test_an_auc_below_chance_is_named_with_its_value():

@@ -168,16 +168,17 @@ def chosen_settings(c: Comparison) -> pd.DataFrame:
     found = {rule: chosen_edges(c, rule) for rule in c.tuning.selected}
     rows = []
     for name in c.study.runs:
-        at_edge = [
-            f"{rule}: {row.knob} {row.chosen:g} ({row.side}est drawn; bound {row.bound:g})"
-            for rule, edges in found.items()
-            for row in edges[edges.strategy == name].itertuples()
-        ]
+        at_edge: dict[str, list[str]] = {}  # a knob at the edge, and the rules whose choice it is
+        for rule, edges in found.items():
+            for row in edges[edges.strategy == name].itertuples():
+                at_edge.setdefault(f"{row.knob} {row.chosen:g} ({row.side}est drawn; bound {row.bound:g})", []).append(
+                    rule
+                )
         rows.append(
             {
                 "strategy": name,
                 **{rule: studies.setting_label(picks[name]) for rule, picks in c.tuning.selected.items()},
-                EDGE_COLUMN: "; ".join(at_edge) or "no",
+                EDGE_COLUMN: "; ".join(f"{' and '.join(rules)}: {knob}" for knob, rules in at_edge.items()) or "no",
             }
         )
     return tables.label(pd.DataFrame(rows))
