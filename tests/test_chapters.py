@@ -193,29 +193,6 @@ def test_the_label_finder_sees_figures_tables_and_conditional_ones(tmp_path):
     assert NUMREF.findall("see {numref}`Figure %s <fig-a>` and {numref}`tbl-b`") == ["fig-a", "tbl-b"]
 
 
-def _captioned_per_cell(source) -> list[int]:
-    """How many numbered figures and tables (``show.figure``, ``show.table(..., name=...)``, ``show.listed(...,
-    name=...)``) each code cell of a chapter makes."""
-    counts = []
-    for cell in jupytext.read(source).cells:
-        if cell.cell_type != "code":
-            continue
-        calls = [
-            node
-            for node in ast.walk(ast.parse(cell.source))
-            if isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Attribute)
-            and isinstance(node.func.value, ast.Name)
-            and node.func.value.id == "show"
-            and (
-                node.func.attr == "figure"
-                or (node.func.attr in ("table", "listed") and any(k.arg == "name" for k in node.keywords))
-            )
-        ]
-        counts.append(len(calls))
-    return counts
-
-
 def _numbered(node) -> bool:
     """A call of ``show.figure``, or of ``show.table`` or ``show.listed`` with a ``name``: a numbered output."""
     return (
@@ -228,6 +205,16 @@ def _numbered(node) -> bool:
             or (node.func.attr in ("table", "listed") and any(k.arg == "name" for k in node.keywords))
         )
     )
+
+
+def _captioned_per_cell(source) -> list[int]:
+    """How many numbered figures and tables (``show.figure``, ``show.table(..., name=...)``, ``show.listed(...,
+    name=...)``) each code cell of a chapter makes."""
+    return [
+        sum(1 for node in ast.walk(ast.parse(cell.source)) if _numbered(node))
+        for cell in jupytext.read(source).cells
+        if cell.cell_type == "code"
+    ]
 
 
 def _displays(node) -> bool:
