@@ -107,14 +107,15 @@ def test_nearest_training_gives_every_held_out_melody_its_closest_training_match
     assert similarity.nearest([], parts.melodies(corpus, "train")).shape == (0,)
 
 
-def test_pair_jaccard_is_the_matrix_entry_of_each_pair():
+def test_scored_pairs_carry_the_matrix_entry_of_each_pair():
     rng = np.random.default_rng(4)
     melodies = [encode(TUNE), *(encode(v) for v in VARIANTS.values()), encode(OTHER)]
     melodies += [rng.integers(2, 38, 30).astype(np.int8), encode(TUNE[:3])]  # the last has no n-gram
-    pairs = [(i, j) for i in range(len(melodies)) for j in range(i + 1, len(melodies))]
     full = similarity.jaccard(melodies)
-    np.testing.assert_allclose(similarity.pair_jaccard(melodies, pairs), [full[i, j] for i, j in pairs])
-    assert similarity.pair_jaccard(melodies, []).shape == (0,)
+    scored = similarity.scored_pairs(melodies, 0.01)
+    assert [(i, j) for i, j, _ in scored] == similarity.similar_pairs(melodies, 0.01)
+    np.testing.assert_allclose([score for _, _, score in scored], [full[i, j] for i, j, _ in scored])
+    assert similarity.scored_pairs([], 0.5) == []
 
 
 def threshold_corpus():

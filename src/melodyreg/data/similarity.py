@@ -111,25 +111,14 @@ def nearest(queries: Sequence[np.ndarray], references: Sequence[np.ndarray], n: 
     return jaccard(queries, references, n).max(axis=1)
 
 
-def pair_jaccard(melodies: Sequence[np.ndarray], pairs: Sequence[tuple[int, int]], n: int = NGRAM) -> np.ndarray:
-    """The :func:`jaccard` index of each pair ``(i, j)`` of ``melodies``, one number per pair."""
-    sets: dict[int, set] = {}
-
-    def grams(i: int) -> set:
-        if i not in sets:
-            sets[i] = ngrams(melodies[i], n)
-        return sets[i]
-
-    values = []
-    for i, j in pairs:
-        a, b = grams(i), grams(j)
-        union = len(a | b)
-        values.append(len(a & b) / union if union else 0.0)
-    return np.asarray(values, dtype=np.float64)
-
-
 def similar_pairs(melodies: Sequence[np.ndarray], threshold: float, n: int = NGRAM) -> list[tuple[int, int]]:
-    """Every pair ``(i, j)``, ``i < j``, of melodies whose :func:`jaccard` index is at least ``threshold``.
+    """Every pair ``(i, j)``, ``i < j``, of melodies whose :func:`jaccard` index is at least ``threshold``
+    (:func:`scored_pairs` without the index)."""
+    return [(i, j) for i, j, _ in scored_pairs(melodies, threshold, n)]
+
+
+def scored_pairs(melodies: Sequence[np.ndarray], threshold: float, n: int = NGRAM) -> list[tuple[int, int, float]]:
+    """Every pair ``(i, j, index)``, ``i < j``, of melodies whose :func:`jaccard` index is at least ``threshold``.
 
     Computed in blocks of :data:`BLOCK` rows, so memory grows with the corpus, not its square.
     """
@@ -148,6 +137,5 @@ def similar_pairs(melodies: Sequence[np.ndarray], threshold: float, n: int = NGR
         union = sizes[start : start + BLOCK, None] + sizes[None, :] - shared
         index = np.divide(shared, union, out=np.zeros_like(shared), where=union > 0)
         rows, cols = np.nonzero(index >= threshold)
-        rows = rows + start
-        pairs += [(int(i), int(j)) for i, j in zip(rows, cols) if i < j]
+        pairs += [(int(i) + start, int(j), float(index[i, j])) for i, j in zip(rows, cols) if i + start < j]
     return pairs

@@ -209,14 +209,18 @@ def threshold_sample(
     if not 0 < band < threshold <= 1:
         raise ValueError(f"need 0 < band < threshold <= 1, got band {band} and threshold {threshold}")
     merges = corpus.config.source != "maestro"
-    pairs: list[tuple[int, int]] = []
+    pairs: list[tuple[int, int, float]] = []
     if merges:
         exact = duplicate_groups(corpus, near=None)
         tune = [exact.get(g, g) for g in (corpus.groups[p] for p in corpus.melody_piece)]
-        pairs = [(i, j) for i, j in similarity.similar_pairs(corpus.melodies, threshold - band) if tune[i] != tune[j]]
-    index = similarity.pair_jaccard(corpus.melodies, pairs)
-    first = np.asarray([i for i, _ in pairs], dtype=np.int64)
-    second = np.asarray([j for _, j in pairs], dtype=np.int64)
+        pairs = [
+            pair
+            for pair in similarity.scored_pairs(corpus.melodies, threshold - band)
+            if tune[pair[0]] != tune[pair[1]]
+        ]
+    first = np.asarray([i for i, _, _ in pairs], dtype=np.int64)
+    second = np.asarray([j for _, j, _ in pairs], dtype=np.int64)
+    index = np.asarray([score for _, _, score in pairs], dtype=np.float64)
     rng = np.random.default_rng(seed)
     frames, in_band = [], {}
     for side, inside in (
