@@ -43,7 +43,10 @@ show.enable_offline_charts()
 # whole sequences, and where scheduled sampling feeds the model its own output, SeqGAN *scores*
 # that output. Its generator is our MelodyRNN, $G_\theta$, pre-trained by maximum likelihood: a
 # SeqGAN run starts from the stored baseline run of the same seed and settings (it is trained first
-# if it is missing), so its pre-training costs nothing beyond the baseline it already is.
+# if it is missing), so its pre-training costs nothing beyond the baseline it already is. In the
+# tuned comparison that baseline is the one the baseline's own budget chose (its setting of lowest
+# validation NLL): SeqGAN starts where the baseline's tuning ended, and its own budget goes to what it
+# adds, the adversarial phase.
 #
 # **The discriminator** $D_\phi$ reads event sequences: an embedding of each event, convolutions
 # over {glue:text}`sg-widths` steps (sixteenth notes) with {glue:text}`sg-filters` filters each, the

@@ -76,7 +76,10 @@ show.glue_all(findings.glue(evaluated, num_melodies, melody_steps))
 # seed (the final comparison then trains the chosen settings at fresh seeds, so no tuning run, and
 # none of its validation luck, enters a verdict). Every space holds Adam's learning rate, from half
 # to twice MelodyRNN's, the knob {cite}`melis2018state` tune for every model: a regularizer has to
-# beat a baseline that was tuned too, not one left at its default. Beside it, each regularizer's own
+# beat a baseline that was tuned too, not one left at its default. SeqGAN's pre-training is a baseline
+# run, so it starts from the baseline at the setting of lowest validation NLL and spends its budget
+# on its adversarial phase (its own learning rate included); its difference from the baseline at a
+# seed is then that phase alone. Beside it, each regularizer's own
 # knobs: dropout's rate; scheduled sampling's decay $k$ (from a schedule that still feeds mostly true
 # inputs at its end to one that feeds almost none) and a floor ($\varepsilon \ge 0.5$) or none;
 # professor forcing's weight $\lambda$, its gates (as {cite}`lamb2016professor` set them, or off),

@@ -47,7 +47,10 @@ def test_every_strategy_the_baseline_included_gets_the_same_budget_of_distinct_s
 
 def test_the_search_spaces_cover_the_knobs_the_issue_names():
     full = protocol.SEARCH["full"]
-    assert all("learning_rate" in space for space in full.values())
+    # the learning rate for every strategy that trains from scratch; SeqGAN's pre-training is the tuned
+    # baseline's (melodyreg.runs.study.seqgan_start), and it tunes its own adversarial learning rate
+    assert all("learning_rate" in space for name, space in full.items() if name != "seqgan")
+    assert "learning_rate" not in full["seqgan"] and "sg_learning_rate" in full["seqgan"]
     assert set(full["professor_forcing"]["pf_adversarial"].choices) == {"raw", "normalized", "separate"}
     assert {"sg_steps", "sg_d_steps", "sg_rollouts", "sg_stride"} <= set(full["seqgan"])  # SeqGAN's own knobs
     rng = np.random.default_rng(0)

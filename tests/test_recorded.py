@@ -7,7 +7,7 @@ import json
 import pandas as pd
 import pytest
 
-from melodyreg import hardware
+from melodyreg import hardware, protocol
 from melodyreg.evaluation import recorded
 from melodyreg.report import findings, sentences
 from melodyreg.runs import store, study
@@ -108,6 +108,27 @@ def test_an_unchanged_code_is_not_stale_and_a_changed_one_is(written, tmp_path, 
     ]
     monkeypatch.setattr(store, "TRAINING_VERSION", store.TRAINING_VERSION + 1)
     assert "training code's version" in recorded.stale(recorded.load("smoke", tmp_path))[0]
+
+
+def test_seqgan_tuning_runs_that_are_not_todays_draws_are_stale(written, tmp_path):
+    provenance = tmp_path / "smoke" / recorded.PROVENANCE
+    data = json.loads(provenance.read_text())
+    start = {"learning_rate": 0.0015}  # the baseline setting SeqGAN started from: not one of its own knobs
+    options = study.plan("smoke", seed=7)
+    entries = []
+    for extra in protocol.tuning_settings("smoke", 7)["seqgan"]:
+        folder = store.run_folder(study.run_config(options, "seqgan", 7, {**start, **extra})).name
+        entries.append({**data["runs"][0], "rule": "tuning", "strategy": "seqgan", "seed": 7, "folder": folder,
+                        "overrides": {**start, **extra}})  # fmt: skip
+    data["runs"] += entries
+    provenance.write_text(json.dumps(data))
+    assert recorded.stale(recorded.load("smoke", tmp_path)) == []  # today's draws on any start
+    entries[-1]["overrides"] = {**entries[-1]["overrides"], "sg_stride": 3}  # a draw this code would not make
+    entries[-1]["folder"] = store.run_folder(study.run_config(options, "seqgan", 7, entries[-1]["overrides"])).name
+    provenance.write_text(json.dumps(data))
+    assert recorded.stale(recorded.load("smoke", tmp_path)) == [
+        "its SeqGAN tuning runs are not the settings this code draws for SeqGAN"
+    ]
 
 
 def test_a_setting_the_code_no_longer_knows_is_stale_in_one_line(written, tmp_path):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from helpers import TINY_STUDY
@@ -77,6 +79,53 @@ def test_professor_forcings_three_designs_are_trained_once_at_the_first_seed(tin
     assert table["adversarial term on (share)"].iloc[1:].between(0, 1).all()
     curves = regularizers.design_curves(first)
     assert set(curves.strategy) == {"baseline"} | {f"Professor forcing ({d})" for d in protocol.PF_DESIGNS["smoke"]}
+
+
+@SLOW
+def test_seqgan_starts_from_the_baseline_validation_nll_chose_and_trains_no_baseline_of_its_own(tiny_tuned_study):
+    first, tuning, final = tiny_tuned_study
+    chosen = tuning.selected["nll"]["baseline"]
+    grid = {row["run"].folder: row for row in first.grid}
+    seqgan_rows = [row for row in first.grid if row["strategy"] == "seqgan"]
+    assert len(seqgan_rows) == protocol.BUDGET["smoke"]
+    for row in seqgan_rows:  # tuning: from the chosen baseline tuning run, whatever SeqGAN's own knobs
+        base = grid.get(study.pretraining_run(first, row["run"]).folder, {})
+        assert base.get("strategy") == "baseline" and base.get("overrides") == chosen, row["setting"]
+    for (rule, name, seed), run in final.final.items():  # final: from the baseline's final run at that seed
+        if name == "seqgan":
+            assert study.pretraining_run(final, run).folder == final.final[("nll", "baseline", seed)].folder, rule
+    # so the store holds the study's runs and nothing else
+    others = [*final.runs.values(), *final.designs.values(), *final.final.values(), *final.published.values()]
+    studied = set(grid) | {r.folder for r in others}
+    assert {p.name for p in folders(first.options["runs_dir"])} == {Path(f).name for f in studied}
+
+
+def test_seqgan_start_is_the_baseline_setting_of_lowest_validation_nll(monkeypatch):
+    scores = {"a": 1.2, "b": 1.1, "c": 1.1, "d": float("nan")}
+    monkeypatch.setattr(study, "validation_nll", lambda model, held_out: scores[model])
+    monkeypatch.setattr(study, "validation_windows", lambda melodies, window: None)
+
+    class FakeRun:
+        def __init__(self, name):
+            self.name, self.config = name, config.experiment_config("smoke", "baseline")
+
+        def model(self):
+            return self.name
+
+    def row(strategy, name, overrides):
+        return {"strategy": strategy, "overrides": overrides, "run": FakeRun(name)}
+
+    rows = [
+        row("dropout", "a", {"dropout_rate": 0.3}),  # another strategy's runs are not read
+        row("baseline", "a", {}),
+        row("baseline", "b", {"learning_rate": 0.0015}),
+        row("baseline", "c", {"learning_rate": 0.0009}),  # as low, but later: the first of equals wins
+        row("baseline", "d", {"learning_rate": 0.002}),  # a diverged run never wins
+    ]
+    assert study.seqgan_start(rows, []) == {"learning_rate": 0.0015}
+    assert study.seqgan_start(rows[:2], []) == {}
+    assert study.seqgan_start(rows[:1], []) == {}  # no baseline tuned: SeqGAN keeps its defaults
+    assert study.seqgan_start([row("baseline", "d", {"learning_rate": 0.002})], []) == {}
 
 
 def test_a_setting_only_the_quality_rule_chose_gets_its_own_seeds_and_a_shared_one_trains_once(

@@ -71,8 +71,10 @@ class Knob:
 #   reward points (8 or 16), a space whose dearest setting stays within twice a professor-forcing run
 #   (benchmarks/seqgan_cost.py), and the generator's learning rate in the adversarial phase, log-uniform
 #   from 1e-6 to 1e-4 (a fresh Adam steps every weight by about its rate whatever the reward's scale: at
-#   the pre-training rate a few dozen REINFORCE steps undo the pre-training). The shared learning rate
-#   is the pre-training's, the baseline run it starts from.
+#   the pre-training rate a few dozen REINFORCE steps undo the pre-training). Its pre-training is a
+#   baseline run, so it starts where the baseline's tuning ended: from the baseline setting of lowest
+#   validation NLL (melodyreg.runs.study.seqgan_start), whose learning rate the baseline's own budget
+#   tuned; its budget goes to what it adds, and its runs need no baseline runs of their own.
 # Random search rather than a grid: with six settings over up to six knobs a grid cannot cover the
 # space, and random draws make the expected best against budget (evaluation.budget) meaningful.
 BUDGET = {"smoke": 2, "poster": 0, "full": 6}
@@ -104,7 +106,7 @@ def _space(ss_k: Knob, seqgan: dict[str, Knob]) -> dict[str, dict[str, Knob]]:
         "dropout": {**_SHARED, "dropout_rate": Knob("uniform", 0.05, 0.6)},
         "scheduled_sampling": {**_SHARED, "ss_k": ss_k, "ss_floor": Knob("choice", choices=(0.0, 0.5))},
         "professor_forcing": {**_SHARED, **_PF},
-        "seqgan": {**_SHARED, **seqgan},
+        "seqgan": dict(seqgan),  # on the tuned baseline (see above): no learning rate of its pre-training
     }
 
 

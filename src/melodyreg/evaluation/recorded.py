@@ -26,7 +26,7 @@ from pathlib import Path
 import pandas as pd
 
 from melodyreg import constants as C
-from melodyreg import hardware
+from melodyreg import hardware, protocol
 from melodyreg.files import atomic_write, atomic_write_text, sha256
 from melodyreg.runs import store, study
 
@@ -97,7 +97,8 @@ def _study_runs(s: study.Study) -> list[dict]:
     """Every run behind the findings: the defaults, the tuning grid, the designs, the final comparison and the
     baseline runs SeqGAN started from (rule ``pretraining``: trained for SeqGAN, so their time is part of the
     build's cost, while a SeqGAN run's own time leaves it out)."""
-    roles = [("default", name, s.seed, {}, run) for name, run in s.runs.items()]
+    grid = {g["run"].folder: g["overrides"] for g in s.grid}  # a default run of a tuned study is a grid run
+    roles = [("default", name, s.seed, grid.get(run.folder, {}), run) for name, run in s.runs.items()]
     roles += [("tuning", g["strategy"], s.seed, g["overrides"], g["run"]) for g in s.grid]
     roles += [("design", "professor_forcing", s.seed, {"pf_adversarial": d}, run) for d, run in s.designs.items()]
     roles += [
@@ -257,14 +258,25 @@ def stale(recorded: Recorded) -> list[str]:
             ).name
             != entry["folder"]
         ]
+        drawn = protocol.tuning_settings(p["profile"], params.get("seed", 2017))
     except (ValueError, TypeError, KeyError) as error:  # a setting the code no longer knows
         return [*changes, f"its settings no longer describe runs of this code ({' '.join(str(error).split())})"]
+    # SeqGAN's tuning runs add its draws to the baseline setting it starts from (study.seqgan_start), so
+    # their run folders alone do not show a change of its draws: compare its own knobs' values
+    own = [_seqgan_knobs(e["overrides"]) for e in p["runs"] if e["rule"] == "tuning" and e["strategy"] == "seqgan"]
+    if own and sorted(own) != sorted(_seqgan_knobs(extra) for extra in drawn.get("seqgan", ())):
+        changes.append("its SeqGAN tuning runs are not the settings this code draws for SeqGAN")
     if changed:
         changes.append(
             f"{len(changed)} of its {len(p['runs'])} runs would be trained with other settings now (their config "
             f"hashes differ, e.g. {changed[0]['folder']})"
         )
     return changes
+
+
+def _seqgan_knobs(overrides: dict) -> str:
+    """A SeqGAN setting's own knobs (``sg_*``), as a comparable string."""
+    return json.dumps({k: v for k, v in overrides.items() if k.startswith("sg_")}, sort_keys=True)
 
 
 def latest(profile: str = "full", results_dir: Path | None = None) -> tuple[Recorded | None, str]:

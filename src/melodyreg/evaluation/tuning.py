@@ -25,12 +25,12 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from melodyreg.data.windows import eval_windows, openings
+from melodyreg.data.windows import openings
 from melodyreg.evaluation import claims, measures, significance
 from melodyreg.evaluation.evidence import Evidence, history_measures, process_model
 from melodyreg.model import generation
 from melodyreg.runs import sweep
-from melodyreg.runs.study import Study
+from melodyreg.runs.study import Study, validation_nll, validation_windows
 
 RULES = {"nll": ("valid_nll", "min"), "quality": ("valid_quality", "max")}  # rule → (column, best is)
 NO_GRID = (
@@ -74,7 +74,7 @@ def tune(
     valid = study.melodies("valid")
     window = study.grid[0]["run"].config.train.window
     shared = {
-        "held_out": eval_windows(valid, window, limit=10**9),
+        "held_out": validation_windows(valid, window),
         "reference": openings(valid, steps, reference_melodies, study.seed),
         "num": num,
         "steps": steps,
@@ -107,12 +107,12 @@ def score_run(run, *, held_out: dict, reference: list, num: int, steps: int) -> 
     (``num`` melodies of ``steps`` against the ``reference`` openings) and its history measures; here or on
     a worker (:func:`melodyreg.runs.sweep.map_jobs`)."""
     model = process_model(run)
-    nll = measures.heldout_fit(model, held_out)["nll"]
+    nll = validation_nll(model, held_out)  # as seqgan_start ranks the baseline's settings
     sampled = generation.generate(model, num=num, steps=steps, seed=run.config.seed)
     generated = [sampled.events(i) for i in range(num)]
     quality = float(measures.feature_comparison(generated, reference)["overlap"].mean())
     run.load_into(model, "best")
-    best = measures.heldout_fit(model, held_out)["nll"]
+    best = validation_nll(model, held_out)
     return {"valid_nll": nll, "valid_nll_best": best, "valid_quality": quality, **history_measures(run)}
 
 

@@ -374,8 +374,8 @@ def professor_forcing_runs(measured: pd.DataFrame) -> pd.DataFrame:
 def adversarial_effect(runs: pd.DataFrame) -> str:
     """SeqGAN's adversarial phase on its own: its test NLL minus that of the baseline run it started from,
     paired by seed (mean and 95 % t-interval); empty without SeqGAN runs measured against their
-    pre-training. A SeqGAN run's NLL is mostly its pre-training's, so without this its verdict on NLL
-    would mostly read the learning rate its selection picked for the pre-training."""
+    pre-training. A SeqGAN run's NLL is mostly its pre-training's; in the tuned comparison that is the
+    baseline's own final run at the same seed (:func:`melodyreg.runs.study.seqgan_start`)."""
     if "pretrained_gain" not in runs:
         return ""
     gains = runs.loc[runs.strategy == claims.G, "pretrained_gain"].dropna()

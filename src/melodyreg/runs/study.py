@@ -32,8 +32,8 @@ from melodyreg import options as checks
 from melodyreg.config import STRATEGIES
 from melodyreg.data import dataset, splits
 from melodyreg.data.melodies import encode
-from melodyreg.data.windows import Batcher
-from melodyreg.model import generation, seqgan
+from melodyreg.data.windows import Batcher, eval_windows
+from melodyreg.model import generation, seqgan, training
 from melodyreg.runs import store, sweep
 
 
@@ -156,26 +156,31 @@ def run_study(
     defaults = {name: run_config(options, name, seed) for name in strategies}
     rows = []
     if grid_settings:
-        for name in strategies:
-            for extra in grid_settings[name]:
-                rows.append(
-                    {
-                        "strategy": name,
-                        "setting": setting_label(extra),
-                        "overrides": dict(extra),
-                        "config": run_config(options, name, seed, extra),
-                    }
-                )
-        wanted = list(defaults.values()) + [row["config"] for row in rows]
+        # first the strategies that train from scratch; then SeqGAN, from the baseline tuning run
+        # validation NLL chose (seqgan_start)
+        first = [name for name in strategies if name != "seqgan"]
+        rows = _grid_rows(options, first, grid_settings, seed)
+        wanted = [defaults[name] for name in first] + [row["config"] for row in rows]
         if "professor_forcing" in strategies:
             designs = {
                 d: run_config(options, "professor_forcing", seed, {"pf_adversarial": d})
                 for d in protocol.PF_DESIGNS[profile]
             }
             wanted += list(designs.values())
+        trained = dict(zip(wanted, _ensure(options, wanted, corpus, parts)))
+        if "seqgan" in strategies:
+            start = seqgan_start(
+                [{**row, "run": trained[row["config"]]} for row in rows], parts.melodies(corpus, "valid")
+            )
+            settings = {"seqgan": tuple({**start, **extra} for extra in grid_settings["seqgan"])}
+            seqgan_rows = _grid_rows(options, ["seqgan"], settings, seed)
+            defaults["seqgan"] = seqgan_rows[0]["config"]  # the default knobs, on the chosen baseline
+            later = [row["config"] for row in seqgan_rows]
+            trained.update(zip(later, _ensure(options, later, corpus, parts)))
+            rows += seqgan_rows
     else:
         wanted = [run_config(options, name, run_seed) for run_seed in seeds for name in strategies]
-    trained = dict(zip(wanted, _ensure(options, wanted, corpus, parts)))
+        trained = dict(zip(wanted, _ensure(options, wanted, corpus, parts)))
     grid = [{**{k: v for k, v in row.items() if k != "config"}, "run": trained[row["config"]]} for row in rows]
     study = Study(
         profile,
@@ -196,6 +201,60 @@ def run_study(
             for name in strategies
         }
     return study
+
+
+def _grid_rows(options: dict, names: Sequence[str], settings: dict, seed: int) -> list[dict]:
+    """One tuning row per strategy of ``names`` and setting: ``strategy``, ``setting``, ``overrides``, ``config``."""
+    return [
+        {
+            "strategy": name,
+            "setting": setting_label(extra),
+            "overrides": dict(extra),
+            "config": run_config(options, name, seed, extra),
+        }
+        for name in names
+        for extra in settings[name]
+    ]
+
+
+def validation_nll(model, held_out: dict) -> float:
+    """A model's teacher-forced NLL per event on ``held_out`` (:func:`validation_windows`): at a run's final
+    iterate, what the NLL rule of :mod:`melodyreg.evaluation.tuning` ranks settings by."""
+    return training.evaluate(model, held_out)["loss"]
+
+
+def validation_windows(melodies: Sequence[np.ndarray], window: int) -> dict:
+    """Every window of the validation melodies (no limit), as the tuning rules score runs on them."""
+    return eval_windows(melodies, window, limit=10**9)
+
+
+def seqgan_start(rows: Sequence[dict], valid: Sequence[np.ndarray]) -> dict:
+    """The baseline setting SeqGAN's runs start from: the baseline tuning run of lowest validation NLL.
+
+    SeqGAN is maximum-likelihood pre-training followed by an adversarial phase, and its pre-training
+    *is* a baseline run (:func:`melodyreg.model.seqgan.pretraining`). So SeqGAN starts where the
+    baseline's own tuning ended: every SeqGAN run, tuning or final, starts from the baseline at the
+    setting the NLL rule chose for it, and SeqGAN's budget goes to what it adds (its adversarial
+    knobs, :data:`melodyreg.protocol.SEARCH`). Its runs then need no baseline runs of their own: its
+    tuning runs start from that baseline tuning run, its final runs from the baseline's final runs
+    at the same seeds, and its paired difference from the baseline is the adversarial phase alone.
+
+    Args:
+        rows: the tuning rows, with their trained ``run``; only the baseline's are read.
+        valid: the encoded validation melodies.
+
+    Returns:
+        The chosen baseline setting's overrides (``{}`` for the default, or when no baseline was tuned;
+        ties go to the first setting of the grid, as in the rule).
+    """
+    baseline = [row for row in rows if row["strategy"] == "baseline"]
+    if not baseline:
+        return {}
+    held_out = validation_windows(valid, baseline[0]["run"].config.train.window)
+    scores = np.array([validation_nll(row["run"].model(), held_out) for row in baseline])
+    if np.isnan(scores).all():
+        return {}
+    return dict(baseline[int(np.nanargmin(scores))]["overrides"])
 
 
 # The parameters of a chapter's parameters cell that name its study (the rest concern what a chapter shows).
