@@ -240,3 +240,7 @@ def test_expensive_runs_are_queued_first():
     # distinct runs only, most expensive first: iterations count as much as the strategy
     assert sweep.queue([cheap, middle, cheap, dear, long_cheap]) == [long_cheap, dear, middle, cheap]
     assert sweep.queue([]) == [] and sweep.train_all([], [], [], "unused") == []
+    # professor forcing with a discriminator reading every step, its gates off, goes first of its kind
+    every_step = tiny_config("professor_forcing", pf_pool=1)
+    open_every_step = tiny_config("professor_forcing", pf_pool=1, pf_gate_low=0.0, pf_gate_high=1.0)
+    assert sweep.queue([dear, every_step, open_every_step]) == [open_every_step, every_step, dear]

@@ -39,7 +39,11 @@ from melodyreg.runs import store
 # Relative cost of one iteration per strategy (benchmarks/train_step.py): long runs start first.
 # SeqGAN's: one adversarial step at its default knobs, rollouts included (measured at 7.3 on this CPU); its
 # pre-training run is costed as the baseline run it is.
-COST = {"baseline": 1.0, "dropout": 1.0, "scheduled_sampling": 1.5, "professor_forcing": 2.9, "seqgan": 7.3}
+COST = {"baseline": 1.0, "dropout": 1.0, "scheduled_sampling": 1.5, "professor_forcing": 2.1, "seqgan": 7.3}
+# Professor forcing's step at its default (quarter-note discriminator, gates on) costs 2.1 baseline steps
+# (README, quiet probe: 84 against 41 ms); a discriminator reading every step costs 1.5 times that (129 ms),
+# and with its gates off the adversarial backward pass runs at every step (1.3 times: 171 against 129 ms).
+PF_EVERY_STEP, PF_GATES_OFF = 1.5, 1.3
 
 
 class SweepError(RuntimeError):
@@ -50,7 +54,11 @@ def cost(config: ExperimentConfig) -> float:
     """Expected relative cost of training ``config`` (for ordering the queue)."""
     if config.strategy.name == "seqgan":
         return cost(seqgan.pretraining(config)) + COST["seqgan"] * seqgan.iterations(config) * config.train.batch_size
-    return COST[config.strategy.name] * config.train.iterations * config.train.batch_size
+    factor = COST[config.strategy.name]
+    if config.strategy.name == "professor_forcing":
+        s = config.strategy
+        factor *= (PF_EVERY_STEP if s.pf_pool == 1 else 1.0) * (PF_GATES_OFF if s.pf_gate_low <= 0 else 1.0)
+    return factor * config.train.iterations * config.train.batch_size
 
 
 def train_run(
