@@ -82,16 +82,34 @@ def _train_in_subprocess(runs_dir: Path, kill_after: float | None = None) -> int
     return process.wait(timeout=60)
 
 
+def _timed_training(runs_dir: Path, folder: Path) -> tuple[float, float]:
+    """Run the tiny training to its end; seconds from the start until its run folder appears (the training
+    begins) and until the process ends. The kills are drawn in between, so they land on any machine."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(Path(__file__).parent), *sys.path])}
+    start = time.perf_counter()
+    process = subprocess.Popen([sys.executable, "-c", KILL_SCRIPT, str(runs_dir)], env=env)
+    begun = None
+    while process.poll() is None:
+        if begun is None and folder.exists():
+            begun = time.perf_counter() - start
+        time.sleep(0.005)
+    assert process.returncode == 0 and begun is not None
+    return begun, time.perf_counter() - start
+
+
 @pytest.mark.slow
 def test_training_killed_at_random_moments_resumes_to_the_same_run(tmp_path):
     config = tiny_config("scheduled_sampling", iterations=60, checkpoint_every=4, eval_every=10)
-    assert _train_in_subprocess(tmp_path / "whole") == 0
     whole = store.run_folder(config, tmp_path / "whole")
+    begun, ended = _timed_training(tmp_path / "whole", whole)
     rng = random.Random(12)  # the kill moments are drawn, and repeat from run to run of the suite
     killed = tmp_path / "killed"
     kills = 0
-    for _ in range(6):
-        if _train_in_subprocess(killed, kill_after=rng.uniform(3.0, 9.0)) == -signal.SIGKILL:
+    for _ in range(6):  # within the first 80 % of the training (later ones may come after a resumed end)
+        if (
+            _train_in_subprocess(killed, kill_after=rng.uniform(begun, begun + 0.8 * (ended - begun)))
+            == -signal.SIGKILL
+        ):
             kills += 1
         if (store.run_folder(config, killed) / "done.json").exists():
             break
