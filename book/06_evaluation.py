@@ -74,12 +74,14 @@ show.glue_all(findings.glue(evaluated, num_melodies, melody_steps))
 # Every strategy, the baseline included, gets the same number of settings: its default and random
 # draws from a stated search space (`melodyreg.protocol.SEARCH`), each trained once at the study's
 # seed (the final comparison then trains the chosen settings at fresh seeds, so no tuning run, and
-# none of its validation luck, enters a verdict). Every space holds Adam's learning rate, from half
-# to twice MelodyRNN's, the knob {cite}`melis2018state` tune for every model: a regularizer has to
-# beat a baseline that was tuned too, not one left at its default. SeqGAN's pre-training is a baseline
-# run, so it starts from the baseline at the setting of lowest validation NLL and spends its budget
-# on its adversarial phase (its own learning rate included); its difference from the baseline at a
-# seed is then that phase alone. Beside it, each regularizer's own
+# none of its validation luck, enters a verdict). The space of every strategy trained from scratch
+# holds Adam's learning rate, from half to twice MelodyRNN's, the knob {cite}`melis2018state` tune for
+# every model: a regularizer has to beat a baseline that was tuned too, not one left at its default.
+# SeqGAN's pre-training is a baseline run, so SeqGAN starts from the baseline at the setting of
+# lowest validation NLL and spends its budget on its adversarial phase (its own learning rate
+# included). Its budget is therefore not the same as the others': each of its settings builds on the
+# baseline's whole budget. Under the NLL rule its difference from the baseline at a seed is the
+# adversarial phase alone; under the quality rule the baseline may sit at another setting. Beside it, each regularizer's own
 # knobs: dropout's rate; scheduled sampling's decay $k$ (from a schedule that still feeds mostly true
 # inputs at its end to one that feeds almost none) and a floor ($\varepsilon \ge 0.5$) or none;
 # professor forcing's weight $\lambda$, its gates (as {cite}`lamb2016professor` set them, or off),
@@ -195,7 +197,8 @@ show.table(
 show.figure(
     figures.loss_curves(evaluated, "train"),
     "fig-all-train",
-    "Training loss of every strategy at its default setting, first seed (moving mean over 50 iterations). "
+    "Training loss of every strategy at its default setting, first seed (SeqGAN: its default knobs on the "
+    "chosen baseline; moving mean over 50 iterations). "
     "Each strategy's training loss measures something a little different (dropped units, own inputs).",
 )
 

@@ -41,7 +41,7 @@ show.enable_offline_charts()
 #
 # Tables and intervals say how the strategies differ; this page lets you hear it. Below are, for
 # the same primer (middle C), the first melody each strategy generated in its chapter (first seed,
-# default setting, the same draw) and a real melody from the test side that also begins on middle
+# default setting, the same draw; SeqGAN's default knobs start from the chosen baseline) and a real melody from the test side that also begins on middle
 # C, each as a piano roll ({numref}`fig-listening`) and as audio. Listen for whether a melody keeps
 # a key and a metre, how often it repeats itself, and whether it ends up on one note.
 

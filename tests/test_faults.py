@@ -92,6 +92,9 @@ def _timed_training(runs_dir: Path, folder: Path) -> tuple[float, float]:
     while process.poll() is None:
         if begun is None and folder.exists():
             begun = time.perf_counter() - start
+        if time.perf_counter() - start > 600:  # as _train_in_subprocess's wait: a hung child fails the test
+            process.kill()
+            pytest.fail("the tiny training did not end within 600 s")
         time.sleep(0.005)
     assert process.returncode == 0 and begun is not None
     return begun, time.perf_counter() - start

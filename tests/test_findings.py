@@ -289,6 +289,11 @@ def test_the_budget_reading_says_whether_the_order_depends_on_the_budget():
     assert text.startswith("The order changes with the budget: with one setting drawn it is baseline, dropout")
     assert "with 2 settings dropout, baseline" in text
     assert findings.budget_reading(None) == ""
+    # SeqGAN starts from the tuned baseline: ranked apart from the others, and the reading says why
+    seqgan = pd.DataFrame({"strategy": ["seqgan"] * 2, "budget": [1, 2], "expected best": [0.1, 0.1], "settings": 2})
+    with_seqgan = findings.budget_reading(pd.concat([same, seqgan]))
+    assert with_seqgan == findings.budget_reading(same) + " " + findings.SEQGAN_BUDGET_NOTE
+    assert findings.budget_reading(seqgan) == findings.SEQGAN_BUDGET_NOTE
 
 
 def test_the_tuning_glue_reports_edges_only_where_there_is_tuning():

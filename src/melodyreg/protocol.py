@@ -56,8 +56,9 @@ class Knob:
 # The tuned comparison (Melis et al. 2018; Dodge et al. 2019): every strategy, the baseline included,
 # gets BUDGET settings: its default (the profile's) and BUDGET - 1 drawn at random from its space in
 # SEARCH, each trained once at the study's seed and judged on the validation split. The spaces:
-# * every strategy: Adam's learning rate, log-uniform from half to twice MelodyRNN's 1e-3 (the knob
-#   Melis et al. tune for every model; a regularizer must beat a baseline whose own knob was tuned);
+# * every strategy trained from scratch (all but SeqGAN, below): Adam's learning rate, log-uniform from
+#   half to twice MelodyRNN's 1e-3 (the knob Melis et al. tune for every model; a regularizer must beat
+#   a baseline whose own knob was tuned);
 # * dropout: the rate from 0.05 to 0.6 (MelodyRNN's default keep probability is 0.5);
 # * scheduled sampling: k log-uniform over a range whose final ε (at the last iteration) runs from
 #   mostly true inputs to almost none (k = 250 ... 1,500 at 5,000 iterations: final ε about 0.00 ...

@@ -95,8 +95,8 @@ def _run_entry(rule: str, name: str, run_seed: int, overrides: dict, run: store.
 
 def _study_runs(s: study.Study) -> list[dict]:
     """Every run behind the findings: the defaults, the tuning grid, the designs, the final comparison and the
-    baseline runs SeqGAN started from (rule ``pretraining``: trained for SeqGAN, so their time is part of the
-    build's cost, while a SeqGAN run's own time leaves it out)."""
+    baseline runs SeqGAN started from (rule ``pretraining``; in the tuned protocol they are the baseline's own
+    runs, listed again, and the time totals count each folder once; a SeqGAN run's own time leaves them out)."""
     grid = {g["run"].folder: g["overrides"] for g in s.grid}  # a default run of a tuned study is a grid run
     roles = [("default", name, s.seed, grid.get(run.folder, {}), run) for name, run in s.runs.items()]
     roles += [("tuning", g["strategy"], s.seed, g["overrides"], g["run"]) for g in s.grid]

@@ -99,7 +99,18 @@ def tune(
         for item, score in zip(study.grid, scores, strict=True)
     ]
     table = pd.DataFrame(rows)
-    return Tuning(table, {rule: select(table, rule) for rule in RULES})
+    return Tuning(table, choices(table, study.baseline_choice))
+
+
+def choices(table: pd.DataFrame, baseline_choice: dict | None = None) -> dict[str, dict[str, dict]]:
+    """Both rules' choices (:func:`select`). The NLL rule's choice for the baseline is ``baseline_choice`` when
+    the study made it already (:func:`melodyreg.runs.study.seqgan_start`, by the same measure): SeqGAN's runs
+    start from that baseline, so the baseline's final runs must be the same ones, even where a near tie
+    scored again could fall the other way in the last bits."""
+    chosen = {rule: select(table, rule) for rule in RULES}
+    if baseline_choice is not None and "baseline" in chosen["nll"]:
+        chosen["nll"]["baseline"] = dict(baseline_choice)
+    return chosen
 
 
 def score_run(run, *, held_out: dict, reference: list, num: int, steps: int) -> dict:

@@ -230,7 +230,7 @@ def choices_table() -> pd.DataFrame:
             "tuning budget",
             f"{budget} settings per strategy at the full profile, the baseline included: the default and "
             f"{budget - 1} random draws (melodyreg.protocol.SEARCH), at the study's seed",
-            "the same budget for every strategy",
+            "the same budget for every strategy (SeqGAN's builds on the tuned baseline it starts from)",
         ),
     ]
     return pd.DataFrame(rows, columns=["choice", "our setting", "why"])

@@ -43,7 +43,9 @@ class Study:
 
     Attributes:
         seed: the study's seed: it seeds the split, the sampling, and every default and tuning run.
-        runs: one run per strategy at its default setting and ``seed`` (what chapters 02 to 04 show).
+        runs: one run per strategy at its default setting and ``seed`` (what chapters 02 to 05 show); in
+            the tuned protocol SeqGAN's is its default adversarial knobs on the baseline of
+            ``baseline_choice``.
         seeds: the seeds of the final comparison: ``seed`` onward in the poster's protocol, from
             ``seed + 1`` in the tuned one, so that no final run is a tuning run.
         grid: the tuning runs, one per (strategy, setting) at ``seed``: dicts with ``strategy``,
@@ -55,6 +57,10 @@ class Study:
             chose, at every seed of the comparison (see :func:`train_final`). For the poster's
             protocol: the default settings under the rule ``nll``.
         selected: ``{rule: {strategy: overrides}}`` behind ``final``.
+        baseline_choice: tuned protocol with SeqGAN: the baseline setting of lowest validation NLL
+            (:func:`seqgan_start`), which SeqGAN's runs start from. It is the NLL rule's choice for the
+            baseline, made once here; :func:`melodyreg.evaluation.tuning.tune` reuses it rather than
+            scoring the baseline again, so the two cannot differ in the last bits of a near tie.
         published: tuned protocol: professor forcing as Lamb et al. published it
             (:data:`melodyreg.protocol.PUBLISHED_PF`: the raw sum, their gates) at every seed of
             the comparison, to set beside the setting its budget chose.
@@ -72,6 +78,7 @@ class Study:
     selected: dict[str, dict[str, dict]] = field(default_factory=dict)
     published: dict[int, store.Run] = field(default_factory=dict)
     options: dict = field(default_factory=dict, repr=False)
+    baseline_choice: dict | None = None
 
     def melodies(self, side: str) -> list[np.ndarray]:
         """Encoded melodies of the ``train``, ``valid`` or ``test`` side."""
@@ -153,6 +160,7 @@ def run_study(
     grid_settings = protocol.tuning_settings(profile, seed) if tuning else {}
     seeds = protocol.study_seeds(profile, seed, num_seeds, tuned=bool(grid_settings))
     designs: dict = {}
+    baseline_choice = None
     defaults = {name: run_config(options, name, seed) for name in strategies}
     rows = []
     if grid_settings:
@@ -172,8 +180,8 @@ def run_study(
             start = seqgan_start(
                 [{**row, "run": trained[row["config"]]} for row in rows], parts.melodies(corpus, "valid")
             )
-            settings = {"seqgan": tuple({**start, **extra} for extra in grid_settings["seqgan"])}
-            seqgan_rows = _grid_rows(options, ["seqgan"], settings, seed)
+            seqgan_rows = _grid_rows(options, ["seqgan"], grid_settings, seed, start)
+            baseline_choice = start if "baseline" in strategies else None
             defaults["seqgan"] = seqgan_rows[0]["config"]  # the default knobs, on the chosen baseline
             later = [row["config"] for row in seqgan_rows]
             trained.update(zip(later, _ensure(options, later, corpus, parts)))
@@ -192,6 +200,7 @@ def run_study(
         grid,
         {d: trained[c] for d, c in designs.items()},
         options=options,
+        baseline_choice=baseline_choice,
     )
     if not grid_settings:
         study.selected = {"nll": {name: {} for name in strategies}}
@@ -203,18 +212,23 @@ def run_study(
     return study
 
 
-def _grid_rows(options: dict, names: Sequence[str], settings: dict, seed: int) -> list[dict]:
-    """One tuning row per strategy of ``names`` and setting: ``strategy``, ``setting``, ``overrides``, ``config``."""
-    return [
-        {
-            "strategy": name,
-            "setting": setting_label(extra),
-            "overrides": dict(extra),
-            "config": run_config(options, name, seed, extra),
-        }
-        for name in names
-        for extra in settings[name]
-    ]
+def _grid_rows(options: dict, names: Sequence[str], settings: dict, seed: int, start: dict | None = None) -> list[dict]:
+    """One tuning row per strategy of ``names`` and setting: ``strategy``, ``setting`` (a label of the drawn
+    knobs), ``overrides`` (the run's values: the drawn ones on top of ``start``, the baseline setting SeqGAN
+    starts from) and ``config``."""
+    rows = []
+    for name in names:
+        for extra in settings[name]:
+            overrides = {**(start or {}), **extra}
+            rows.append(
+                {
+                    "strategy": name,
+                    "setting": setting_label(extra),
+                    "overrides": overrides,
+                    "config": run_config(options, name, seed, overrides),
+                }
+            )
+    return rows
 
 
 def validation_nll(model, held_out: dict) -> float:
@@ -237,7 +251,9 @@ def seqgan_start(rows: Sequence[dict], valid: Sequence[np.ndarray]) -> dict:
     setting the NLL rule chose for it, and SeqGAN's budget goes to what it adds (its adversarial
     knobs, :data:`melodyreg.protocol.SEARCH`). Its runs then need no baseline runs of their own: its
     tuning runs start from that baseline tuning run, its final runs from the baseline's final runs
-    at the same seeds, and its paired difference from the baseline is the adversarial phase alone.
+    at the same seeds, and under the NLL rule its paired difference from the baseline is the adversarial
+    phase alone (the quality rule may choose another baseline setting). Its budget builds on the
+    baseline's: the chapters and the budget reading say so.
 
     Args:
         rows: the tuning rows, with their trained ``run``; only the baseline's are read.
