@@ -5,12 +5,15 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from helpers import tiny_config
+from melodyreg.model import seqgan
 from melodyreg.runs import store, sweep
 
 
@@ -231,6 +234,51 @@ def test_regrouping_the_tunes_trains_anew_and_keeps_the_runs_of_the_old_grouping
     assert new.folder != old.folder  # the same settings on other melodies are a new run, trained anew
     assert store.load(before, tmp_path).folder == old.folder  # and the old grouping's run is still there
     assert store.load(after, tmp_path).folder == new.folder
+
+
+def test_runs_start_in_queue_order_as_workers_free_up(monkeypatch, tmp_path):
+    """Runs reach Dask one at a time as a worker frees up, so they start in :func:`sweep.queue`'s order."""
+    from dask.distributed import LocalCluster
+
+    configs = [tiny_config("baseline", iterations=n) for n in (3, 9, 5, 7, 1, 8)]
+    order = [c.train.iterations for c in sweep.queue(configs)]
+    log = tmp_path / "started.txt"
+
+    def task(config, sides, runs_dir, progress):  # a stand-in run: the first one long, the others short
+        with open(log, "a") as handle:
+            handle.write(f"{config.train.iterations}\n")
+        time.sleep(2.0 if config.train.iterations == order[0] else 0.15)
+        return str(Path(runs_dir) / config.label())
+
+    monkeypatch.setattr(sweep, "_train_task", task)  # workers in this process (threads), reached over TCP
+    in_process = {"processes": False, "protocol": "tcp", "host": "127.0.0.1", "dashboard_address": None}
+    with LocalCluster(
+        n_workers=2, threads_per_worker=1, scheduler_kwargs={"dashboard_address": ":0"}, **in_process
+    ) as cluster:
+        folders = sweep.train_all(configs, [], [], tmp_path, scheduler=cluster.scheduler_address, progress=False)
+    assert folders == [tmp_path / c.label() for c in configs]
+    started = [int(line) for line in log.read_text().split()]
+    # while one worker trains the long run, the other takes every other run in the queue's order (a queue
+    # split between the workers up front would leave some of them waiting behind the long run)
+    assert set(started[:2]) == set(order[:2]) and started[2:] == order[2:]
+
+
+def test_a_seqgan_run_waits_for_its_pretraining_run_which_starts_early():
+    base, adversarial = tiny_config("baseline"), tiny_config("seqgan")
+    assert seqgan.pretraining(adversarial) == base
+    dear, cheap = tiny_config("professor_forcing"), tiny_config("dropout")
+    alone = tiny_config("seqgan", seed=5)  # its pre-training run is not in the sweep: it trains it itself
+    dispatch = sweep.Dispatcher([cheap, adversarial, dear, base, alone])
+    # the baseline run ranks with the adversarial phase that waits for it, ahead of runs dearer on their own
+    assert dispatch.rank[base] == sweep.cost(base) + sweep.cost(adversarial) - sweep.cost(base)
+    assert dispatch.rank[alone] == sweep.cost(alone)
+    started = [dispatch.next() for _ in range(3)]
+    assert adversarial not in started and set(started) == {alone, dear, base}
+    assert started == sorted(started, key=dispatch.rank.__getitem__, reverse=True)
+    assert dispatch.next() == cheap  # the SeqGAN run is not ready yet
+    assert dispatch.next() is None
+    dispatch.finished(base)
+    assert dispatch.next() == adversarial and dispatch.next() is None and dispatch.waiting == []
 
 
 def test_expensive_runs_are_queued_first():

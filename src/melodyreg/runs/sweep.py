@@ -108,6 +108,43 @@ def queue(configs: Sequence[ExperimentConfig]) -> list[ExperimentConfig]:
     return sorted(dict.fromkeys(configs), key=cost, reverse=True)
 
 
+class Dispatcher:
+    """Which run a free worker takes next: the dearest ready one (longest first ends a stage on short runs).
+
+    A SeqGAN run whose pre-training run is in the same sweep is ready once that run has finished, so no
+    worker waits on its lock; the pre-training run then ranks by its own cost plus its dearest SeqGAN
+    run's adversarial phase, so that it starts early enough for the SeqGAN runs not to end the stage.
+    Ties keep the order given.
+    """
+
+    def __init__(self, configs: Sequence[ExperimentConfig]):
+        self.waiting = list(dict.fromkeys(configs))
+        distinct = set(self.waiting)
+        self.needs = {
+            c: seqgan.pretraining(c)
+            for c in self.waiting
+            if c.strategy.name == "seqgan" and seqgan.pretraining(c) in distinct
+        }
+        own = {c: cost(c) - (cost(self.needs[c]) if c in self.needs else 0.0) for c in self.waiting}
+        self.rank = dict(own)
+        for config, base in self.needs.items():
+            self.rank[base] = max(self.rank[base], own[base] + own[config])
+        self.done: set[ExperimentConfig] = set()
+
+    def next(self) -> ExperimentConfig | None:
+        """The next run to start (taken off the waiting list), or ``None`` if every waiting run waits."""
+        ready = [c for c in self.waiting if c not in self.needs or self.needs[c] in self.done]
+        if not ready:
+            return None
+        best = max(ready, key=self.rank.__getitem__)  # the first of equals
+        self.waiting.remove(best)
+        return best
+
+    def finished(self, config: ExperimentConfig) -> None:
+        """``config``'s run ended (a failed pre-training run too: its SeqGAN runs then try it themselves)."""
+        self.done.add(config)
+
+
 def _worker_slot() -> int:
     """The terminal line for this Dask worker's runs: 1 + its index (line 0 counts the runs)."""
     from dask.distributed import get_worker
@@ -177,6 +214,8 @@ def train_all(
 ) -> list[Path]:
     """Train every config on Dask, most expensive first; returns the run folders in the order given.
 
+    A run is handed to Dask only when a worker thread is free, the dearest ready one first (:class:`Dispatcher`).
+
     Args:
         configs: runs to train (all on the same two sides of the split).
         train_melodies, eval_melodies: encoded melodies, sent to each worker once.
@@ -197,30 +236,36 @@ def train_all(
     try:
         with Client(scheduler or cluster) as client:
             [sides] = client.scatter([(list(train_melodies), list(eval_melodies))], broadcast=True)
-            futures = {}
-            # one task per distinct run, the most expensive first: workers take tasks in this order
-            # when priorities tie, and the priority keeps long runs ahead of short ones otherwise
-            for config in queue(configs):
-                future = client.submit(
-                    _train_task,
-                    config,
-                    sides,
-                    str(runs_dir),
-                    progress,
-                    pure=False,
-                    priority=cost(config),
-                    key=_key(config, runs_dir),
-                )
-                futures[future] = config
-            tally = console.RunTally(len(futures), enabled=progress)
-            for future in as_completed(futures):
+            # one task per distinct run, handed out only as a worker frees up (Dispatcher: the dearest ready
+            # run first), so the order holds whatever Dask would do with a queue of its own: handed every
+            # task at once, it splits them between the workers up front and a worker can be left with
+            # short runs while long ones wait behind the other
+            dispatch = Dispatcher(configs)
+            slots = max(1, sum(client.nthreads().values()))
+            futures, running, active = {}, as_completed(), set()
+            tally = console.RunTally(len(dispatch.waiting), enabled=progress)
+
+            def fill() -> None:
+                while len(active) < slots and (config := dispatch.next()):
+                    future = client.submit(
+                        _train_task, config, sides, str(runs_dir), progress, pure=False, key=_key(config, runs_dir)
+                    )
+                    futures[future] = config
+                    active.add(future)
+                    running.add(future)
+
+            fill()
+            for future in running:
                 config = futures[future]
+                active.discard(future)
                 try:
                     folders[_key(config, runs_dir)] = Path(future.result())
                     tally.finished(config.label())
                 except Exception as error:  # report every failed run, keep the finished ones
                     failures.append(f"{config.strategy.name} (seed {config.seed}): {type(error).__name__}: {error}")
                     tally.finished(config.label(), failed=True)
+                dispatch.finished(config)
+                fill()
             tally.close()
     finally:
         if cluster is not None:
