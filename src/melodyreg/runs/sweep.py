@@ -104,8 +104,13 @@ def train_run(
 
 
 def queue(configs: Sequence[ExperimentConfig]) -> list[ExperimentConfig]:
-    """The distinct runs of ``configs`` in the order they are submitted: the most expensive first."""
-    return sorted(dict.fromkeys(configs), key=cost, reverse=True)
+    """The distinct runs of ``configs`` in the order one worker would start them (:class:`Dispatcher`): the
+    most expensive first, a SeqGAN run after its pre-training run when that is in ``configs`` too."""
+    dispatch, order = Dispatcher(configs), []
+    while (config := dispatch.next()) is not None:
+        order.append(config)
+        dispatch.finished(config)
+    return order
 
 
 class Dispatcher:
