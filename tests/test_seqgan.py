@@ -162,7 +162,8 @@ def test_a_seqgan_run_costs_its_pre_training_and_its_steps():
     config = tiny_config("seqgan", **SEQGAN)
     base = sweep.cost(seqgan.pretraining(config))
     assert sweep.cost(config) == base + sweep.COST["seqgan"] * 5 * config.train.batch_size
-    assert sweep.queue([config])[0] == config  # alone, it trains its pre-training run itself
+    alone = sweep.Dispatcher([config])  # alone, nothing to wait for: it trains its pre-training run itself
+    assert alone.needs == {} and alone.rank[config] == sweep.cost(config)
     # in one sweep with it, the pre-training run starts first, and the SeqGAN run once it has finished
     assert sweep.queue([config, seqgan.pretraining(config)]) == [seqgan.pretraining(config), config]
 

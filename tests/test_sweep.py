@@ -236,6 +236,7 @@ def test_regrouping_the_tunes_trains_anew_and_keeps_the_runs_of_the_old_grouping
     assert store.load(after, tmp_path).folder == new.folder
 
 
+@pytest.mark.slow  # starts a Dask cluster and waits for stand-in runs
 def test_runs_start_in_queue_order_as_workers_free_up(monkeypatch, tmp_path):
     """Runs reach Dask one at a time as a worker frees up, so they start in :func:`sweep.queue`'s order."""
     from dask.distributed import LocalCluster
@@ -247,7 +248,7 @@ def test_runs_start_in_queue_order_as_workers_free_up(monkeypatch, tmp_path):
     def task(config, sides, runs_dir, progress):  # a stand-in run: the first one long, the others short
         with open(log, "a") as handle:
             handle.write(f"{config.train.iterations}\n")
-        time.sleep(2.0 if config.train.iterations == order[0] else 0.15)
+        time.sleep(4.0 if config.train.iterations == order[0] else 0.1)
         return str(Path(runs_dir) / config.label())
 
     monkeypatch.setattr(sweep, "_train_task", task)  # workers in this process (threads), reached over TCP
@@ -279,6 +280,29 @@ def test_a_seqgan_run_waits_for_its_pretraining_run_which_starts_early():
     assert dispatch.next() is None
     dispatch.finished(base)
     assert dispatch.next() == adversarial and dispatch.next() is None and dispatch.waiting == []
+
+
+def test_a_failed_pretraining_run_fails_the_seqgan_runs_that_wait_for_it():
+    base = tiny_config("baseline")
+    first, second = tiny_config("seqgan"), tiny_config("seqgan", sg_steps=7)
+    other = tiny_config("dropout")
+    dispatch = sweep.Dispatcher([first, second, base, other])
+    assert dispatch.rank[base] == sweep.cost(base) + max(
+        sweep.cost(c) - sweep.cost(base) for c in (first, second)
+    )  # a baseline two SeqGAN runs wait for ranks with the dearer one
+    assert dispatch.next() == base
+    assert dispatch.finished(base, failed=True) == [first, second]  # they cannot start from it
+    assert dispatch.next() == other and dispatch.next() is None and dispatch.waiting == []
+    ok = sweep.Dispatcher([first, base])
+    assert ok.next() == base and ok.finished(base) == [] and ok.next() == first
+
+
+def test_a_seqgan_runs_missing_pretraining_run_joins_the_sweep(monkeypatch, folk_corpus, folk_split, tmp_path):
+    sent = []
+    monkeypatch.setattr(sweep, "train_all", lambda configs, *args, **kwargs: sent.extend(configs))
+    first, second = (tiny_config("seqgan", split_digest=folk_split.digest, sg_steps=n) for n in (6, 7))
+    sweep.ensure_runs([first, second], folk_corpus, folk_split, runs_dir=tmp_path, workers=2, progress=False)
+    assert sent == [first, second, seqgan.pretraining(first)]  # trained once, ahead of both (Dispatcher)
 
 
 def test_expensive_runs_are_queued_first():

@@ -23,6 +23,7 @@ measurements) the same way: one single-threaded process per core.
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -145,9 +146,16 @@ class Dispatcher:
         self.waiting.remove(best)
         return best
 
-    def finished(self, config: ExperimentConfig) -> None:
-        """``config``'s run ended (a failed pre-training run too: its SeqGAN runs then try it themselves)."""
+    def finished(self, config: ExperimentConfig, failed: bool = False) -> list[ExperimentConfig]:
+        """``config``'s run ended. If it failed, the SeqGAN runs waiting for it as their pre-training run are
+        taken off the waiting list and returned: they cannot start from it (and retraining it in each of them
+        would repeat the failure while another worker waited on its lock)."""
         self.done.add(config)
+        if not failed:
+            return []
+        dropped = [c for c in self.waiting if self.needs.get(c) == config]
+        self.waiting = [c for c in self.waiting if c not in dropped]
+        return dropped
 
 
 def _worker_slot() -> int:
@@ -246,12 +254,11 @@ def train_all(
             # task at once, it splits them between the workers up front and a worker can be left with
             # short runs while long ones wait behind the other
             dispatch = Dispatcher(configs)
-            slots = max(1, sum(client.nthreads().values()))
-            futures, running, active = {}, as_completed(), set()
+            futures, running, active, done = {}, as_completed(), set(), set()
             tally = console.RunTally(len(dispatch.waiting), enabled=progress)
 
-            def fill() -> None:
-                while len(active) < slots and (config := dispatch.next()):
+            def fill() -> None:  # the worker threads are counted each time: a scheduler's workers may come and go
+                while len(active) < max(1, sum(client.nthreads().values())) and (config := dispatch.next()):
                     future = client.submit(
                         _train_task, config, sides, str(runs_dir), progress, pure=False, key=_key(config, runs_dir)
                     )
@@ -265,11 +272,14 @@ def train_all(
                 active.discard(future)
                 try:
                     folders[_key(config, runs_dir)] = Path(future.result())
+                    done.add(config)
                     tally.finished(config.label())
-                except Exception as error:  # report every failed run, keep the finished ones
+                except (Exception, asyncio.CancelledError) as error:  # report every failed run, keep the others
                     failures.append(f"{config.strategy.name} (seed {config.seed}): {type(error).__name__}: {error}")
                     tally.finished(config.label(), failed=True)
-                dispatch.finished(config)
+                for dropped in dispatch.finished(config, failed=config not in done):
+                    failures.append(f"{dropped.strategy.name} (seed {dropped.seed}): its pre-training run failed")
+                    tally.finished(dropped.label(), failed=True)
                 fill()
             tally.close()
     finally:
@@ -365,6 +375,9 @@ def ensure_runs(
             f"from the split {parts.digest}: make configs with split_digest=parts.digest"
         )
     missing = [c for c in dict.fromkeys(configs) if store.load(c, runs_dir) is None]
+    # a SeqGAN run's missing pre-training run trains as a run of its own, ahead of the SeqGAN runs that share it
+    bases = [seqgan.pretraining(c) for c in missing if c.strategy.name == "seqgan"]
+    missing += [b for b in dict.fromkeys(bases) if b not in missing and store.load(b, runs_dir) is None]
     if missing:
         # training evaluates on the validation side; the test side is never seen before the verdicts
         train_melodies, eval_melodies = parts.melodies(corpus, "train"), parts.melodies(corpus, "valid")
