@@ -25,8 +25,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from melodyreg import config, hardware, protocol
 from melodyreg import constants as C
-from melodyreg import hardware, protocol
 from melodyreg.files import atomic_write, atomic_write_text, sha256
 from melodyreg.runs import store, study
 
@@ -107,7 +107,7 @@ def _study_runs(s: study.Study) -> list[dict]:
     ]
     for _, name, run_seed, overrides, run in list(roles):
         if name == "seqgan" and (base := study.pretraining_run(s, run)) is not None:
-            shared = {k: v for k, v in overrides.items() if not k.startswith("sg_")}
+            shared = {k: v for k, v in overrides.items() if k not in config.OWN_KNOBS["seqgan"]}
             roles.append(("pretraining", "baseline", run_seed, shared, base))
     return [_run_entry(*role) for role in roles]
 
@@ -275,8 +275,8 @@ def stale(recorded: Recorded) -> list[str]:
 
 
 def _seqgan_knobs(overrides: dict) -> str:
-    """A SeqGAN setting's own knobs (``sg_*``), as a comparable string."""
-    return json.dumps({k: v for k, v in overrides.items() if k.startswith("sg_")}, sort_keys=True)
+    """A SeqGAN setting's own knobs (:data:`melodyreg.config.OWN_KNOBS`), as a comparable string."""
+    return json.dumps({k: v for k, v in overrides.items() if k in config.OWN_KNOBS["seqgan"]}, sort_keys=True)
 
 
 def latest(profile: str = "full", results_dir: Path | None = None) -> tuple[Recorded | None, str]:

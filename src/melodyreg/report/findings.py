@@ -560,8 +560,8 @@ def budget_reading(curves: pd.DataFrame | None) -> str:
     is left out of the order, and the reading says so."""
     if curves is None or curves.empty:
         return ""
-    note = f" {SEQGAN_BUDGET_NOTE}" if (curves.strategy == "seqgan").any() else ""
-    curves = curves[curves.strategy != "seqgan"]
+    note = f" {SEQGAN_BUDGET_NOTE}" if (curves.strategy == claims.G).any() else ""
+    curves = curves[curves.strategy != claims.G]
     if curves.empty:
         return note.strip()
     full = int(curves.groupby("strategy").budget.max().min())

@@ -34,6 +34,7 @@ from melodyreg.data import dataset, splits
 from melodyreg.data.melodies import encode
 from melodyreg.data.windows import Batcher, eval_windows
 from melodyreg.model import generation, seqgan, training
+from melodyreg.model.network import build
 from melodyreg.runs import store, sweep
 
 
@@ -267,7 +268,8 @@ def seqgan_start(rows: Sequence[dict], valid: Sequence[np.ndarray]) -> dict:
     if not baseline:
         return {}
     held_out = validation_windows(valid, baseline[0]["run"].config.train.window)
-    scores = np.array([validation_nll(row["run"].model(), held_out) for row in baseline])
+    model = build(baseline[0]["run"].config.model)  # one model object, each run's weights loaded in turn
+    scores = np.array([validation_nll(row["run"].load_into(model), held_out) for row in baseline])
     if np.isnan(scores).all():
         return {}
     return dict(baseline[int(np.nanargmin(scores))]["overrides"])

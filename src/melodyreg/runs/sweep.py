@@ -254,7 +254,7 @@ def train_all(
             # task at once, it splits them between the workers up front and a worker can be left with
             # short runs while long ones wait behind the other
             dispatch = Dispatcher(configs)
-            futures, running, active, done = {}, as_completed(), set(), set()
+            futures, running, active = {}, as_completed(), set()
             tally = console.RunTally(len(dispatch.waiting), enabled=progress)
 
             def fill() -> None:  # the worker threads are counted each time: a scheduler's workers may come and go
@@ -270,14 +270,15 @@ def train_all(
             for future in running:
                 config = futures[future]
                 active.discard(future)
+                failed = False
                 try:
                     folders[_key(config, runs_dir)] = Path(future.result())
-                    done.add(config)
                     tally.finished(config.label())
                 except (Exception, asyncio.CancelledError) as error:  # report every failed run, keep the others
+                    failed = True
                     failures.append(f"{config.strategy.name} (seed {config.seed}): {type(error).__name__}: {error}")
                     tally.finished(config.label(), failed=True)
-                for dropped in dispatch.finished(config, failed=config not in done):
+                for dropped in dispatch.finished(config, failed=failed):
                     failures.append(f"{dropped.strategy.name} (seed {dropped.seed}): its pre-training run failed")
                     tally.finished(dropped.label(), failed=True)
                 fill()
