@@ -6,7 +6,7 @@
 Trains into a fresh ``--runs-dir`` (default: a temporary folder, so nothing is
 reused) and prints the wall time, the sum of the runs' own training times, their
 ratio (how well the runs filled the workers) and the wall time as a ratio to the
-profile's target on the 2-core CPU (``poster``: the four strategies once in 15 min; other
+profile's target on the 2-core CPU (``poster``: every strategy once in 15 min; other
 profiles have no target). ``--no-tuning`` follows the poster's protocol at the
 profile (every strategy at its default, at every seed). With ``--iterations``
 below the profile's, the wall time is also scaled to the profile's iterations: the
@@ -30,7 +30,7 @@ from melodyreg import config
 from melodyreg.evaluation import tuning
 from melodyreg.runs import study
 
-# wall-time targets on the 2-core CPU: the four strategies once (the tuned full protocol has none yet)
+# wall-time targets on the 2-core CPU: every strategy once (the tuned full protocol has none)
 TARGET_MINUTES = {"poster": 15.0}
 
 

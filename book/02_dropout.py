@@ -83,7 +83,7 @@ show.enable_offline_charts()
 # profile; the evaluation chapter then trains the chosen settings at the other seeds). Runs train
 # on the training side of the split and are evaluated on the validation side as they train. Each
 # run is stored under `runs/<strategy>-<config hash>/`; the other chapters reuse them, and a rerun
-# with the same parameters trains nothing. This chapter and the next two show the first seed's
+# with the same parameters trains nothing. This chapter and the next three show the first seed's
 # runs at each strategy's default setting.
 
 # %%

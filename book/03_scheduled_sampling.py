@@ -126,8 +126,8 @@ show.glue_all(regularizers.scheduled_sampling_glue(s))
 # and over its last 100 iterations {glue:text}`ss-own-share` of its inputs were its own samples that
 # differed from the true event. Its final validation loss is {glue:text}`ss-valid` nats per event against
 # the baseline's {glue:text}`ss-valid-baseline`. {glue:text}`ss-valid-path` Whether a gentler schedule does better is a question
-# of tuning, which the `full` profile answers in the evaluation chapter with five values of $k$ and
-# one schedule with a floor on $\epsilon$.
+# of tuning, which the `full` profile answers in the evaluation chapter: besides this default, five
+# settings drawn at random, each with its own $k$, floor on $\epsilon$ and learning rate.
 #
 # On the test split, scored in the {doc}`evaluation chapter <06_evaluation>`:
 # {glue:text}`06_evaluation.ipynb::eval-collapse:s`

@@ -562,8 +562,8 @@ show.table(
 # (sec-recorded)=
 # ## The tuned comparison, as last recorded
 #
-# The `full` profile tunes every strategy with the same budget and trains the chosen settings at five
-# seeds: some forty runs, hours on a laptop CPU. A `full` build writes what it found to
+# The `full` profile tunes every strategy with a budget of the same size and trains the chosen settings
+# at five seeds; its last recorded build took {glue:text}`eval-full-cost`. A `full` build writes what it found to
 # `results/full/` in the repository (the verdicts with their intervals, the chosen settings, the
 # tuning runs, every run's measures and the step timings, with the build's commit, date, machine and
 # package versions), and that folder is committed. Every build shows it here, recorded, not
@@ -602,7 +602,8 @@ show.glue_all(findings.closing_glue(evaluated, past, missing))  # for the prose 
 # At the {glue:text}`eval-profile` profile ({glue:text}`eval-seeds` per strategy), the
 # held-out NLL per event on the test split is {glue:text}`eval-nll-baseline` for the baseline,
 # {glue:text}`eval-nll-dropout` for dropout, {glue:text}`eval-nll-scheduled_sampling` for scheduled
-# sampling and {glue:text}`eval-nll-professor_forcing` for professor forcing. The lowest, the best
+# sampling, {glue:text}`eval-nll-professor_forcing` for professor forcing and {glue:text}`eval-nll-seqgan`
+# for SeqGAN. The lowest, the best
 # fit of real melodies, is {glue:text}`eval-best-nll`. The highest log-likelihood of a model's own
 # melodies, the poster's measure, is {glue:text}`eval-best-ll` ({numref}`tbl-likelihood`), but it
 # measures how predictable a model is, not how well it learned music.

@@ -11,7 +11,7 @@ same layer, and siblings do not import each other::
     model        MelodyRNN, strategies, the training loop, generation
     data         corpus sources, melodies, the prepared corpus, split, windows
     options      every value a user gives, checked before work starts
-    protocol     the study's protocol per profile: seeds, tuning grid, sweep sizes
+    protocol     the study's protocol per profile: seeds, search space, sweep sizes
     config       frozen settings and profiles, the run key
   | console      progress on the terminal, TensorFlow kept quiet
     typecheck    settings fields checked against their annotations

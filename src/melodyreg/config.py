@@ -168,10 +168,10 @@ class ModelConfig:
 
 @dataclass(frozen=True)
 class StrategyConfig:
-    """Which of the four strategies trains the model, and its settings.
+    """Which of the five strategies trains the model, and its settings.
 
     Attributes:
-        name: ``baseline``, ``dropout``, ``scheduled_sampling`` or ``professor_forcing``.
+        name: ``baseline``, ``dropout``, ``scheduled_sampling``, ``professor_forcing`` or ``seqgan``.
         dropout_rate: for ``dropout``; MelodyRNN's default keep probability is 0.5.
         ss_k: scheduled sampling's inverse-sigmoid constant, ε_i = k / (k + exp(i / k)),
             k > 1. The default 500 puts ε = 0.5 at iteration k·ln k ≈ 3,100 and ε ≈ 0.02
@@ -408,7 +408,8 @@ TRAIN_PROFILES: dict[str, dict[str, Any]] = {
         "model": {"layers": (16, 16)},
     },
     "poster": {"train": {}, "strategy": {}, "model": {}},
-    # the tuned comparison judges professor forcing with its adversarial step apart (see melodyreg.protocol.PF_DESIGNS)
+    # the tuned comparison's default professor forcing keeps its adversarial step apart; the design is one of
+    # its tuned knobs (see melodyreg.protocol.PF_DESIGNS)
     "full": {"train": {}, "strategy": {"pf_adversarial": "separate"}, "model": {}},
 }
 
@@ -452,7 +453,7 @@ def experiment_config(
     ``iterations=200``, ``ss_k=100``, ``layers=(32, 32)``); ``None`` keeps the
     profile's value. ``split_digest`` names the melodies the run trains on
     (:attr:`melodyreg.data.splits.Split.digest`). The ``dropout`` strategy switches the model's dropout on
-    at the strategy's rate: the architecture itself is the same for all four.
+    at the strategy's rate: the architecture itself is the same for all five.
 
     Raises:
         ValueError: unknown profile, strategy or field, or an invalid value.

@@ -1,7 +1,7 @@
 """A tuned build's findings, written beside the code and shown by builds that cannot afford to recompute them.
 
-The ``full`` profile trains some forty runs (hours on a laptop CPU); the default
-``poster`` book trains four. So a ``full`` build writes what it found to
+The ``full`` profile trains tens of runs (hours on a laptop CPU); the default
+``poster`` book trains one per strategy. So a ``full`` build writes what it found to
 ``results/full/`` (:func:`write`), which is committed, and every other build shows
 it as "recorded, not recomputed here" (:func:`load`), with its provenance and a
 warning when the code has since changed what those runs would be (:func:`stale`).

@@ -36,7 +36,7 @@ BOOK_DIR = C.REPO_ROOT / "book"
 ASSETS = BOOK_DIR / "assets"
 KERNEL = "melodyreg"  # registered in the virtual environment by `make`
 
-# The parameters every study chapter (02 to 07) starts with, in this order, with these comments.
+# The parameters every study chapter (02 to 08) starts with, in this order, with these comments.
 # ``tests/test_chapters.py`` checks each chapter's parameters cell against it, so they cannot drift;
 # a chapter may add its own parameters after these.
 STUDY_PARAMETERS = (

@@ -3,8 +3,10 @@
 :func:`ensure_runs` is the entry point: finished runs are loaded from the store
 (:mod:`melodyreg.runs.store`), the missing ones trained by :func:`train_run`
 (the training loop of :mod:`melodyreg.model.training`, then the store), here or
-on Dask workers. Runs never talk to each other, so a sweep is a bag of tasks: each task trains
-one config into the artifact store and returns its folder. By default a
+on Dask workers. Runs never talk to each other, except that a SeqGAN run starts from its
+pre-training (baseline) run, so a sweep is a bag of tasks with that one dependency
+(:class:`Dispatcher` holds a SeqGAN run back until its pre-training run in the same sweep has finished): each task
+trains one config into the artifact store and returns its folder. By default a
 ``dask.distributed.LocalCluster`` with one single-threaded worker process per
 core runs them (two TensorFlow processes of one thread each get about twice the
 throughput of one process on this 2-core machine). Give ``scheduler`` the
