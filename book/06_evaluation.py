@@ -454,8 +454,8 @@ show.table(
 # final comparison, the yardstick for a margin at one seed. A claim *hinges* on a setting only
 # where that setting's margin lies on the far side of zero, beyond the final comparison's 95 %
 # interval of the margin. One more seed like the final ones would land there now and then, so
-# {numref}`tbl-hinges` also gives how many such reversals chance alone would produce among each
-# claim's rows, if no setting mattered. The claim about training speed
+# each claim's count of such reversals comes with how many chance alone would produce among its
+# rows, if no setting mattered. The claim about training speed
 # is left out: it is judged on timed steps of the chosen settings, not on the runs.
 # {glue:md}`settings-cited:myst`
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+
 from melodyreg import config, protocol
 from melodyreg.report import environment
 
@@ -69,3 +71,21 @@ def test_the_reproducibility_glue_counts_runs_machines_and_hours():
     assert glued["repro-seed-spread"] == "not available, since no full build with its runs' losses is recorded"
     two = environment.reproducibility_glue(times.assign(machine=["a", "b"]), pd.DataFrame({"m": [1, 2]}), 0.01234)
     assert two["repro-machines"] == "2 kinds" and two["repro-seed-spread"].startswith("a standard deviation of 0.0123")
+
+
+def test_a_checkout_is_clean_after_a_build_writes_its_findings_and_not_after_a_code_change(tmp_path):
+    def git(*args):
+        subprocess.run(["git", *args], cwd=tmp_path, check=True, capture_output=True)
+
+    git("init", "-q")
+    (tmp_path / "results" / "full").mkdir(parents=True)
+    (tmp_path / "results" / "full" / "verdicts.csv").write_text("old\n")
+    (tmp_path / "code.py").write_text("x = 1\n")
+    git("add", ".")
+    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "first")
+    head = environment.commit(tmp_path)
+    assert len(head) == 12 and "local changes" not in head
+    (tmp_path / "results" / "full" / "verdicts.csv").write_text("new\n")  # what a full build writes
+    assert environment.commit(tmp_path) == head
+    (tmp_path / "code.py").write_text("x = 2\n")
+    assert environment.commit(tmp_path) == f"{head} + local changes"

@@ -157,7 +157,8 @@ def test_states_agreement_reads_the_claim_that_the_states_come_closer():
 def test_the_leader_is_named_with_whether_its_lead_beats_the_seed_noise():
     world = {"nll": [1.10, 1.05, 1.20, 1.30], "log_likelihood": [-280.0, -235.0, -205.0, -226.0]}
     assert observations.leader(strategy_runs(world), "nll") == (
-        "dropout's, ahead of every other strategy with paired intervals that exclude zero"
+        "dropout's, ahead of every other strategy beyond the seed noise "
+        "(paired t-tests at the 5 % level, Holm-corrected over 3 comparisons)"
     )
     assert observations.leader(strategy_runs(world), "log_likelihood", lower=False).startswith(
         "scheduled sampling's, ahead"
@@ -167,8 +168,35 @@ def test_the_leader_is_named_with_whether_its_lead_beats_the_seed_noise():
     noisy = strategy_runs(world, seeds=6)
     noisy.loc[(noisy.strategy == "baseline") & (noisy.seed == 0), "nll"] = 0.98  # one seed where the baseline wins
     assert observations.leader(noisy, "nll") == (
-        "dropout's by its mean, but its lead over the baseline is within the seed noise (paired intervals include zero)"
+        "dropout's by its mean, but its lead over the baseline is within the seed noise "
+        "(paired t-tests at the 5 % level, Holm-corrected over 3 comparisons)"
     )
+
+
+def test_a_lead_counts_only_when_the_family_of_paired_t_tests_rejects_after_holm():
+    def world(margins):  # dropout leads the NLL; its margin over each other strategy, per seed
+        rows = [{"strategy": "dropout", "seed": seed, "nll": 1.0} for seed in range(5)]
+        rows += [
+            {"strategy": name, "seed": seed, "nll": 1.0 + margin}
+            for name, per_seed in margins.items()
+            for seed, margin in enumerate(per_seed)
+        ]
+        return pd.DataFrame(rows)
+
+    near = [0.02, 0.01, 0.03, 0.002, 0.015]  # p = 0.031 on its own
+    # three such margins: Holm's adjusted p-values are 3 × 0.031, so none is a lead, though each passes alone
+    held = world({"baseline": near, "scheduled_sampling": near, "professor_forcing": near})
+    assert observations.leader(held, "nll") == (
+        "dropout's by its mean, but its lead over the baseline, scheduled sampling and professor forcing is within "
+        "the seed noise (paired t-tests at the 5 % level, Holm-corrected over 3 comparisons)"
+    )
+    alone = world({"baseline": near})  # one comparison, no correction: the same margin is a lead
+    assert observations.leader(alone, "nll") == (
+        "dropout's, ahead of every other strategy beyond the seed noise (a paired t-test at the 5 % level)"
+    )
+    # its bootstrap interval excludes zero (0.0004 to 0.028), yet the exact t-test's p is 0.051
+    wide = world({"baseline": [0.02, 0.01, 0.03, -0.002, 0.015]})
+    assert observations.leader(wide, "nll").endswith("is within the seed noise (a paired t-test at the 5 % level)")
 
 
 def test_against_the_baseline_names_who_is_better_worse_or_not_told_apart():
@@ -177,8 +205,9 @@ def test_against_the_baseline_names_who_is_better_worse_or_not_told_apart():
     noisy.loc[(noisy.strategy == "dropout") & (noisy.seed == 0), "excess"] = 0.25
     noisy.loc[(noisy.strategy == "dropout") & (noisy.seed == 1), "excess"] = 0.36
     assert observations.against_baseline(noisy, "excess") == (
-        "Paired by seed, beyond the seed noise: scheduled sampling better than the baseline; professor forcing "
-        "worse than the baseline; dropout not told apart from it."
+        "Paired by seed, beyond the seed noise (paired t-tests at the 5 % level, Holm-corrected over 3 comparisons): "
+        "scheduled sampling better "
+        "than the baseline; professor forcing worse than the baseline; dropout not told apart from it."
     )
     assert observations.against_baseline(strategy_runs(world, seeds=2), "excess") == (
         "With 2 runs per strategy these numbers are an ordering, not a verdict."
@@ -190,7 +219,8 @@ def test_the_leader_handles_higher_is_better_missing_values_and_nothing_to_compa
     noisy = strategy_runs(world, seeds=6)
     noisy.loc[(noisy.strategy == "dropout") & (noisy.seed == 0), "log_likelihood"] = -199.0
     assert observations.leader(noisy, "log_likelihood", lower=False) == (
-        "the baseline's by its mean, but its lead over dropout is within the seed noise (paired intervals include zero)"
+        "the baseline's by its mean, but its lead over dropout is within the seed noise "
+        "(paired t-tests at the 5 % level, Holm-corrected over 3 comparisons)"
     )
     gone = strategy_runs({"nll": [1.1, 1.0, 1.2, 1.3]})
     gone.loc[gone.strategy != "dropout", "nll"] = float("nan")  # only dropout has the measure
@@ -202,12 +232,15 @@ def test_against_the_baseline_when_nothing_is_told_apart_and_when_higher_is_bett
     tied.loc[tied.seed == 0, "excess"] += [0.0, 0.05, -0.05, 0.05]  # noise both ways, no direction
     tied.loc[tied.seed == 1, "excess"] += [0.0, -0.05, 0.05, -0.05]
     assert observations.against_baseline(tied, "excess") == (
-        "Paired by seed, dropout, scheduled sampling and professor forcing are not told apart from the baseline."
+        "Paired by seed, dropout, scheduled sampling and professor forcing are not told apart from the baseline "
+        "(paired t-tests at the 5 % level, Holm-corrected over 3 comparisons)."
     )
     higher = strategy_runs({"overlap": [0.80, 0.90, 0.70, 0.80]}, seeds=6)
     assert observations.against_baseline(higher, "overlap", lower=False).startswith(
         # professor forcing's jitter grows with the seed: at six seeds its small lead holds at every one
-        "Paired by seed, beyond the seed noise: dropout and professor forcing better than the baseline; "
+        "Paired by seed, beyond the seed noise (paired t-tests at the 5 % level, Holm-corrected over 3 comparisons): "
+        "dropout and professor forcing "
+        "better than the baseline; "
         "scheduled sampling worse than"
     )
 

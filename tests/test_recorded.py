@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pandas as pd
@@ -35,7 +36,7 @@ def fake_study(profile: str = "smoke") -> study.Study:
         for seed in (7, 8)
     }
     defaults = {name: run(name, 7) for name in ("baseline", "dropout")}
-    return study.Study(profile, 7, None, None, defaults, (7, 8), grid, {}, final, selected, options)
+    return study.Study(profile, 7, None, None, defaults, (7, 8), grid, {}, final, selected, options=options)
 
 
 VERDICTS = pd.DataFrame(
@@ -203,6 +204,31 @@ def test_the_baseline_runs_seqgan_started_from_are_recorded_and_counted_in_the_c
     stand_ins = {e["folder"] for e in p["runs"] if e["strategy"] != "seqgan" and e["rule"] != "pretraining"}
     assert p["training_seconds"] == 60.0 * len(stand_ins) + 30.0 + 90.0  # with the SeqGAN run and its baseline
     assert recorded.stale(recorded.load("smoke", tmp_path)) == []  # the record names its runs again
+
+
+def test_professor_forcing_as_published_is_recorded_and_counted_in_the_cost(tmp_path):
+    s, options = fake_study(), study.plan("smoke", seed=7)
+    history = s.final[("nll", "baseline", 8)].history
+    published = {}
+    for run_seed in (7, 8):
+        c = study.run_config(options, "professor_forcing", run_seed, protocol.PUBLISHED_PF)
+        published[run_seed] = store.Run(c, store.run_folder(c), history, 45.0, hardware=MACHINE)
+    s = dataclasses.replace(s, published=published)
+    where = recorded.write(
+        s,
+        {"verdicts": VERDICTS},
+        parameters=PARAMETERS,
+        environment=ENVIRONMENT,
+        results_dir=tmp_path,
+        profiles=("smoke",),
+    )
+    p = json.loads((where / recorded.PROVENANCE).read_text())
+    rows = [e for e in p["runs"] if e["rule"] == "published"]
+    assert [(e["strategy"], e["seed"], e["overrides"], e["folder"]) for e in rows] == [
+        ("professor_forcing", run_seed, protocol.PUBLISHED_PF, run.folder.name) for run_seed, run in published.items()
+    ]
+    others = {e["folder"] for e in p["runs"] if e["rule"] != "published"}
+    assert p["training_seconds"] == 60.0 * len(others) + 2 * 45.0
 
 
 def test_a_resumed_build_says_its_wall_time_is_the_last_builds_only(written, tmp_path):

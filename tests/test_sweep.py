@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import io
 import json
 import os
 import time
@@ -55,17 +56,27 @@ def _squared_where(job, *, offset):
 
 
 @pytest.mark.slow  # uses the Dask cluster
-def test_jobs_run_in_the_workers_and_come_back_in_order(cluster):
+def test_jobs_run_in_the_workers_and_come_back_in_order(cluster, monkeypatch):
     import sys
 
     import cloudpickle
 
     cloudpickle.register_pickle_by_value(sys.modules[__name__])  # the workers cannot import a test module
+    terminal = io.StringIO()
+    monkeypatch.setattr(sweep.console, "terminal", lambda: terminal)
     results = sweep.map_jobs(
-        _squared_where, [3, 1, 2, 5], {"offset": 10}, scheduler=cluster.scheduler_address, progress=False
+        _squared_where,
+        [3, 1, 2, 5],
+        {"offset": 10},
+        scheduler=cluster.scheduler_address,
+        labels=["three", "one", "two", "five"],
     )
     assert [value for value, _ in results] == [19, 11, 14, 35]
     assert os.getpid() not in {pid for _, pid in results}
+    lines = terminal.getvalue().splitlines()  # each job counted on the terminal as it comes back, in any order
+    assert lines[0] == "measuring 4 runs"
+    assert sorted(line.split("] done: ")[1] for line in lines[1:]) == ["five", "one", "three", "two"]
+    assert [line.split(" runs, ")[0] for line in lines[1:]] == ["[1/4", "[2/4", "[3/4", "[4/4"]
 
 
 def test_one_worker_runs_the_jobs_here_in_order():
@@ -73,6 +84,17 @@ def test_one_worker_runs_the_jobs_here_in_order():
         (9, os.getpid()),
         (1, os.getpid()),
     ]
+
+
+def test_measuring_jobs_reports_each_on_the_terminal_not_the_notebook(monkeypatch, capsys):
+    terminal = io.StringIO()
+    monkeypatch.setattr(sweep.console, "terminal", lambda: terminal)
+    sweep.map_jobs(_squared_where, [3, 1], {"offset": 0}, workers=1, action="scoring", labels=["three", "one"])
+    lines = terminal.getvalue().splitlines()
+    assert lines[0] == "scoring 2 runs"
+    assert lines[1].startswith("[1/2 runs, ") and lines[1].endswith("] done: three")
+    assert lines[2].startswith("[2/2 runs, ") and lines[2].endswith("] done: one")
+    assert capsys.readouterr().err == ""  # a chapter's stderr is its page: nothing lands there
 
 
 @pytest.mark.slow

@@ -259,20 +259,31 @@ class RunTally:
         total: runs in the sweep.
         stream: where to write (default: the terminal).
         enabled: ``False`` writes nothing.
+        action: what the sweep does to each run, for its first line (``training 45 runs``).
+        done: the word for a finished run in its line (``[3/45 runs, 4m10s] finished: ...``).
     """
 
-    def __init__(self, total: int, *, stream: TextIO | None = None, enabled: bool = True):
+    def __init__(
+        self,
+        total: int,
+        *,
+        stream: TextIO | None = None,
+        enabled: bool = True,
+        action: str = "training",
+        done: str = "finished",
+    ):
         self.total, self.count = total, 0
         self.stream = stream or terminal()
         self.enabled = enabled
+        self.done = done
         self.start = time.perf_counter()
         self._bar = None
         if enabled and live(self.stream):
             from tqdm import tqdm
 
-            self._bar = tqdm(total=total, desc="runs", unit="run", position=0, leave=True, file=self.stream)
+            self._bar = tqdm(total=total, desc=f"{action} runs", unit="run", position=0, leave=True, file=self.stream)
         elif enabled:
-            say(f"training {counted(total, 'run')}", self.stream)
+            say(f"{action} {counted(total, 'run')}", self.stream)
 
     def finished(self, label: str, failed: bool = False) -> None:
         """Count one run as finished (or failed)."""
@@ -280,7 +291,7 @@ class RunTally:
             return
         self.count += 1
         message = f"[{self.count}/{self.total} runs, {duration(time.perf_counter() - self.start)}] "
-        message += f"{'FAILED' if failed else 'finished'}: {label}"
+        message += f"{'FAILED' if failed else self.done}: {label}"
         if self._bar is not None:
             self._bar.write(message, file=self.stream)
             self._bar.update()

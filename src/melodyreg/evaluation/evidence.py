@@ -284,7 +284,8 @@ def gather(
         shared,
         workers=workers or options.get("workers"),
         scheduler=options.get("scheduler"),
-        desc="measuring runs",
+        action="measuring",
+        labels=[job.run.config.label() for job in jobs.values()],
         progress=progress,
     )
     measured = dict(zip(jobs, results, strict=True))

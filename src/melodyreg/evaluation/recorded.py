@@ -94,9 +94,10 @@ def _run_entry(rule: str, name: str, run_seed: int, overrides: dict, run: store.
 
 
 def _study_runs(s: study.Study) -> list[dict]:
-    """Every run behind the findings: the defaults, the tuning grid, the designs, the final comparison and the
-    baseline runs SeqGAN started from (rule ``pretraining``; in the tuned protocol they are the baseline's own
-    runs, listed again, and the time totals count each folder once; a SeqGAN run's own time leaves them out)."""
+    """Every run behind the findings: the defaults, the tuning grid, the designs, the final comparison,
+    professor forcing as published (rule ``published``) and the baseline runs SeqGAN started from (rule
+    ``pretraining``; in the tuned protocol they are the baseline's own runs, listed again, and the time totals
+    count each folder once; a SeqGAN run's own time leaves them out)."""
     grid = {g["run"].folder: g["overrides"] for g in s.grid}  # a default run of a tuned study is a grid run
     roles = [("default", name, s.seed, grid.get(run.folder, {}), run) for name, run in s.runs.items()]
     roles += [("tuning", g["strategy"], s.seed, g["overrides"], g["run"]) for g in s.grid]
@@ -104,6 +105,10 @@ def _study_runs(s: study.Study) -> list[dict]:
     roles += [
         (rule, name, run_seed, s.selected.get(rule, {}).get(name, {}), run)
         for (rule, name, run_seed), run in s.final.items()
+    ]
+    roles += [
+        ("published", "professor_forcing", run_seed, dict(protocol.PUBLISHED_PF), run)
+        for run_seed, run in s.published.items()
     ]
     for _, name, run_seed, overrides, run in list(roles):
         if name == "seqgan" and (base := study.pretraining_run(s, run)) is not None:

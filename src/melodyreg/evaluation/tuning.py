@@ -86,7 +86,8 @@ def tune(
         shared,
         workers=workers or options.get("workers"),
         scheduler=options.get("scheduler"),
-        desc="scoring tuning runs",
+        action="scoring",
+        labels=[item["run"].config.label() for item in study.grid],
         progress=progress,
     )
     rows = [

@@ -55,13 +55,20 @@ def _version(package: str) -> str:
 
 
 def commit(root: Path = C.REPO_ROOT) -> str:
-    """The checked-out commit (with ``+ local changes`` when the tree differs from it), or ``unknown``."""
+    """The checked-out commit (with ``+ local changes`` when the tree differs from it), or ``unknown``.
+
+    ``results/`` does not count: a ``full`` build writes its findings there (committed, but the build's own
+    output), so a build from a clean checkout is still reported as that commit after it has written them.
+    """
     try:
         head = subprocess.run(
             ["git", "rev-parse", "--short=12", "HEAD"], cwd=root, capture_output=True, text=True, check=True
         ).stdout.strip()
         dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"], cwd=root, capture_output=True, text=True
+            ["git", "status", "--porcelain", "--untracked-files=no", "--", ".", ":(exclude)results"],
+            cwd=root,
+            capture_output=True,
+            text=True,
         ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "unknown (not a git checkout)"

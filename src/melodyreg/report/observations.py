@@ -7,7 +7,10 @@ claim. These functions state such effects as observations of the runs at hand
 (means over seeds where there are several), with the numbers behind them; the
 verdicts stay with :mod:`melodyreg.evaluation.claims`. :func:`leader` and
 :func:`against_baseline` name who leads a measure and who beats the baseline,
-and say when the seeds are too few for more than an ordering.
+and say when the seeds are too few for more than an ordering. "Beyond the seed
+noise" there means what it means in the verdicts: paired t-tests over the seeds
+at the 5 % level, Holm-corrected over the comparisons the sentence makes
+(:mod:`melodyreg.evaluation.significance`).
 
 Inputs are the evidence's frames: ``runs`` has one row per (strategy, seed)
 (:attr:`melodyreg.evaluation.evidence.Evidence.runs`, one selection rule),
@@ -19,7 +22,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from melodyreg.evaluation import claims, intervals
+from melodyreg.evaluation import claims, intervals, significance
 from melodyreg.prose import counted, joined
 from melodyreg.protocol import MIN_SEEDS
 from melodyreg.report.sentences import strategy_name
@@ -284,8 +287,25 @@ def _runs(seeds: int) -> str:
     return "a single run" if seeds == 1 else counted(seeds, "run")
 
 
+def _family(size: int) -> str:
+    """How a sentence's comparisons were tested, for the sentence itself."""
+    level = f"{1 - intervals.LEVEL:.0%}".replace("%", " %")
+    if size == 1:
+        return f"a paired t-test at the {level} level"
+    return f"paired t-tests at the {level} level, Holm-corrected over {size} comparisons"
+
+
+def _beyond_noise(diff: pd.DataFrame, direction: int) -> pd.Series:
+    """Which paired differences (:func:`_paired_or_none`) lie beyond the seed noise in ``direction`` (+1: above
+    zero, -1: below): the two-sided paired t-test over their seeds rejects zero at the verdicts' level once
+    Holm's correction over the family (every row of ``diff``) is applied."""
+    adjusted = significance.holm(diff.pvalue.to_numpy())
+    return pd.Series((adjusted <= 1 - intervals.LEVEL) & (direction * diff.difference > 0), index=diff.index)
+
+
 def _paired_or_none(runs: pd.DataFrame, value: str, reference: str) -> pd.DataFrame | None:
-    """Paired differences to ``reference`` over the strategies that have ``value`` (None: nothing to pair)."""
+    """Paired differences to ``reference`` over the strategies that have ``value``, with the two-sided paired
+    t-test's p-value of each (``pvalue``); None: nothing to pair."""
     usable = runs.dropna(subset=[value])
     if usable.strategy.nunique() < 2 or reference not in set(usable.strategy):
         return None
@@ -293,23 +313,30 @@ def _paired_or_none(runs: pd.DataFrame, value: str, reference: str) -> pd.DataFr
         diff = intervals.paired(usable, value, reference=reference)
     except ValueError:  # a strategy shares no seed with the reference
         return None
-    return diff if len(diff) else None
+    if not len(diff):
+        return None
+    wide = usable.pivot_table(index="seed", columns="strategy", values=value, aggfunc="first")
+    diff["pvalue"] = [
+        significance.t_pvalue((wide[name] - wide[reference]).dropna().to_numpy()) for name in diff.strategy
+    ]
+    return diff
 
 
 def leader(runs: pd.DataFrame, value: str, *, lower: bool = True) -> str:
     """Which strategy leads on ``value`` (mean over seeds), and whether the lead is told apart from the seed noise.
 
     Below :data:`melodyreg.protocol.MIN_SEEDS` paired seeds the ordering is given as such, never as a verdict.
-    Otherwise the leader's paired difference to every other strategy must have an interval
-    that excludes zero for the lead to count.
+    Otherwise the lead counts only over the strategies whose paired difference from the leader is beyond the
+    seed noise: a two-sided paired t-test at the 5 % level, Holm-corrected over the comparisons with every
+    other strategy (the leader is picked by its mean, so the test does not assume which way it goes).
 
     Args:
         runs: one row per (strategy, seed), as :attr:`melodyreg.evaluation.evidence.Evidence.runs`.
         lower: whether lower values lead (NLL) or higher ones (log-likelihood).
 
     Returns:
-        The leader in the possessive with its reading, for example ``"dropout's, ahead of every
-        other strategy with paired intervals that exclude zero"``.
+        The leader in the possessive with its reading, for example ``"dropout's, ahead of every other
+        strategy beyond the seed noise (paired t-tests at the 5 % level, Holm-corrected over 3 comparisons)"``.
     """
     means = runs.groupby("strategy")[value].mean().dropna()
     if means.empty:
@@ -323,11 +350,12 @@ def leader(runs: pd.DataFrame, value: str, *, lower: bool = True) -> str:
     if seeds < MIN_SEEDS:
         verdict = f"an ordering, not a verdict (no verdict below {MIN_SEEDS} seeds)"
         return f"{name}'s, in {_runs(seeds)} per strategy: {verdict}"
-    behind = diff.low > 0 if lower else diff.high < 0
+    behind = _beyond_noise(diff, 1 if lower else -1)
+    family = _family(len(diff))
     if behind.all():
-        return f"{name}'s, ahead of every other strategy with paired intervals that exclude zero"
+        return f"{name}'s, ahead of every other strategy beyond the seed noise ({family})"
     close = joined([_name(s) for s in diff.strategy[~behind]])
-    return f"{name}'s by its mean, but its lead over {close} is within the seed noise (paired intervals include zero)"
+    return f"{name}'s by its mean, but its lead over {close} is within the seed noise ({family})"
 
 
 def against_baseline(runs: pd.DataFrame, value: str, *, lower: bool = True) -> str:
@@ -345,13 +373,14 @@ def against_baseline(runs: pd.DataFrame, value: str, *, lower: bool = True) -> s
     seeds = int(diff.seeds.min())
     if seeds < MIN_SEEDS:
         return f"With {_runs(seeds)} per strategy these numbers are an ordering, not a verdict."
-    better = diff.high < 0 if lower else diff.low > 0
-    worse = diff.low > 0 if lower else diff.high < 0
+    better = _beyond_noise(diff, -1 if lower else 1)
+    worse = _beyond_noise(diff, 1 if lower else -1)
     names = {s: _name(s) for s in diff.strategy}
     rest = diff.strategy[~(better | worse)]
+    family = _family(len(diff))
     if len(rest) == len(diff):
         verb = "is" if len(names) == 1 else "are"
-        return f"Paired by seed, {joined(list(names.values()))} {verb} not told apart from the baseline."
+        return f"Paired by seed, {joined(list(names.values()))} {verb} not told apart from the baseline ({family})."
     parts = [
         f"{joined([names[s] for s in diff.strategy[mask]])} {words} the baseline"
         for mask, words in ((better, "better than"), (worse, "worse than"))
@@ -359,4 +388,4 @@ def against_baseline(runs: pd.DataFrame, value: str, *, lower: bool = True) -> s
     ]
     if len(rest):
         parts.append(f"{joined([names[s] for s in rest])} not told apart from it")
-    return f"Paired by seed, beyond the seed noise: {'; '.join(parts)}."
+    return f"Paired by seed, beyond the seed noise ({family}): {'; '.join(parts)}."

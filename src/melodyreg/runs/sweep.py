@@ -30,8 +30,6 @@ import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from tqdm.auto import tqdm
-
 from melodyreg import console
 from melodyreg.config import ExperimentConfig
 from melodyreg.data.dataset import Corpus
@@ -304,7 +302,8 @@ def map_jobs(
     *,
     workers: int | None = None,
     scheduler: str | None = None,
-    desc: str = "",
+    action: str = "measuring",
+    labels: Sequence[str] | None = None,
     progress: bool = True,
 ) -> list:
     """``function(job, **shared)`` for every job, results in the order of ``jobs``: side by side on Dask.
@@ -319,27 +318,38 @@ def map_jobs(
         workers: processes of the local cluster (default: one per core, at most one per job); 1 runs
             the jobs here, one after another.
         scheduler: address of a Dask scheduler to run on instead (its workers need this package).
-        desc: the progress bar's label.
+        action, labels: for the progress on the terminal (:class:`melodyreg.console.RunTally`): what is done to
+            each job (``measuring 57 runs``), and each job's name in the line that counts it done (default: its
+            number).
 
     Raises:
         Exception: the first job's error that failed (the others' results are dropped).
     """
     workers = max(1, min(workers or os.cpu_count() or 1, len(jobs)))
-    if scheduler is None and workers == 1:
-        return [function(job, **shared) for job in tqdm(jobs, desc=desc, disable=not progress)]
-    from dask.distributed import Client, as_completed
-
-    cluster = None if scheduler else local_cluster(workers)
+    names = list(labels) if labels is not None else [f"job {number}" for number in range(1, len(jobs) + 1)]
+    tally = console.RunTally(len(jobs), enabled=progress, action=action, done="done")
+    cluster = None
     try:
+        if scheduler is None and workers == 1:
+            results = []
+            for job, name in zip(jobs, names, strict=True):
+                results.append(function(job, **shared))
+                tally.finished(name)
+            return results
+        from dask.distributed import Client, as_completed
+
+        cluster = None if scheduler else local_cluster(workers)
         with Client(scheduler or cluster) as client:
             # one thread per worker, as in training; set before a job's imports start TensorFlow's runtime
             client.run(training.configure_threads, 1)
             [sent] = client.scatter([shared], broadcast=True)
             futures = [client.submit(_job_task, function, job, sent, pure=False) for job in jobs]
-            for _ in tqdm(as_completed(futures), total=len(futures), desc=desc, disable=not progress):
-                pass
+            named = dict(zip(futures, names, strict=True))
+            for future in as_completed(futures):
+                tally.finished(named[future], failed=future.status == "error")
             return client.gather(futures)
     finally:
+        tally.close()
         if cluster is not None:
             cluster.close()
 
