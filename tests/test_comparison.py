@@ -33,10 +33,14 @@ def test_every_run_lists_the_defaults_the_grid_the_designs_the_final_comparison_
     monkeypatch,
 ):
     final = SimpleNamespace(
-        runs={"baseline": "b"}, grid=[{"run": "g1"}, {"run": "sg"}], designs={"raw": "d"}, final={("nll", "b", 1): "f"}
+        runs={"baseline": "b"},
+        grid=[{"run": "g1"}, {"run": "sg"}],
+        designs={"raw": "d"},
+        final={("nll", "b", 1): "f"},
+        published={1: "p"},  # professor forcing as Lamb et al. published it
     )
     monkeypatch.setattr(study, "pretraining_run", lambda s, run: "pre-sg" if run == "sg" else None)
-    assert comparison.every_run(final) == ["b", "g1", "sg", "d", "f", "pre-sg"]
+    assert comparison.every_run(final) == ["b", "g1", "sg", "d", "f", "p", "pre-sg"]
 
 
 def test_without_a_setting_of_the_quality_rule_for_every_strategy_there_are_no_quality_verdicts():

@@ -74,8 +74,13 @@ def test_the_sweep_measures_every_model_at_every_temperature():
     config = ModelConfig(layers=(8, 8))
     models = {("baseline", 1): seeded_model(config, seed=1), ("dropout", 1): seeded_model(config, seed=2)}
     real = [decode(m) for m in toy_melodies((40, 40, 40, 40))]
-    frame = frontier.sweep(models, real, temperatures=(0.5, 1.3), num=6, steps=24)
+    said = []
+    frame = frontier.sweep(models, real, temperatures=(0.5, 1.3), num=6, steps=24, progress=said.append)
     assert len(frame) == 4 and set(frame.temperature) == {0.5, 1.3}
+    assert said == [
+        "temperature sweep 1/2: baseline seed 1, 2 temperatures",
+        "temperature sweep 2/2: dropout seed 1, 2 temperatures",
+    ]
     assert frame.cross_nll.isna().all()  # no judge given
     base = frame[frame.strategy == "baseline"].set_index("temperature")
     assert base.loc[0.5, "own_ll_per_event"] > base.loc[1.3, "own_ll_per_event"]  # colder: more predictable

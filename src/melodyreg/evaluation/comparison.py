@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from melodyreg import protocol
+from melodyreg import console, protocol
 from melodyreg.evaluation import claims, frontier, intervals, speed
 from melodyreg.evaluation.evidence import Evidence, gather
 from melodyreg.evaluation.tuning import Tuning, robustness, tune
@@ -116,8 +116,15 @@ def final_study(parameters: Mapping[str, object]) -> tuple[Study, Tuning]:
 
 def every_run(study: Study) -> list[store.Run]:
     """Every run of ``study``: the default runs, the tuning grid, professor forcing's designs, the final
-    comparison and the baseline runs SeqGAN started from (a run that serves two roles is listed for each)."""
-    runs = [*study.runs.values(), *(item["run"] for item in study.grid), *study.designs.values(), *study.final.values()]
+    comparison, professor forcing as published and the baseline runs SeqGAN started from (a run that serves two
+    roles is listed for each)."""
+    runs = [
+        *study.runs.values(),
+        *(item["run"] for item in study.grid),
+        *study.designs.values(),
+        *study.final.values(),
+        *study.published.values(),
+    ]
     return runs + [base for run in runs if (base := studies.pretraining_run(study, run)) is not None]
 
 
@@ -156,8 +163,10 @@ def evaluate(parameters: Mapping[str, object]) -> Comparison:
         per_side=per_side,
     )
     melodies = protocol.SWEEP_MELODIES[final.profile]
-    swept, lengths = frontier.study_frontier(final, num=melodies, steps=steps)
+    # progress on the terminal, as training reports its runs: these stages take minutes at `full`
+    swept, lengths = frontier.study_frontier(final, num=melodies, steps=steps, progress=console.say)
     robust = robustness(final, evidence)
+    console.say("timing each strategy's training step")
     timings = speed.step_times(final)
     return Comparison(
         study=final,

@@ -90,9 +90,10 @@ def sweep(
     """
     judge_of = judge_of or {}
     rows = []
-    for (strategy, seed), model in models.items():
+    for number, ((strategy, seed), model) in enumerate(models.items(), start=1):
         if progress:
-            progress(f"temperature sweep: {strategy} seed {seed}")
+            at = f"{len(temperatures)} temperatures"
+            progress(f"temperature sweep {number}/{len(models)}: {strategy} seed {seed}, {at}")
         judge = judge_of.get(seed)
         for temperature in temperatures:
             sampled = generation.generate(model, num=num, steps=steps, temperature=temperature, seed=seed)
