@@ -213,3 +213,11 @@ def test_every_setting_has_its_type():
     }
     assert set(config.SETTINGS) == fields - {"name"}  # the strategy is an argument, not a setting
     assert config.SETTINGS["layers"] == tuple[int, ...] and config.SETTINGS["ss_k"] is float
+
+
+def test_a_label_names_the_knobs_away_from_the_defaults_the_learning_rate_included():
+    assert config.experiment_config("poster", "baseline", seed=3).label() == "baseline seed 3"
+    tuned = config.experiment_config("poster", "baseline", seed=3, learning_rate=0.0018)
+    assert tuned.label() == "baseline (learning_rate=0.0018) seed 3"  # two baseline tuning runs, two labels
+    ss = config.experiment_config("poster", "scheduled_sampling", seed=3, ss_k=900.0, learning_rate=0.0013)
+    assert ss.label() == "scheduled_sampling (ss_k=900, learning_rate=0.0013) seed 3"

@@ -362,16 +362,19 @@ class ExperimentConfig:
     def label(self) -> str:
         """A short name for progress lines: the strategy, its knobs away from the defaults, the seed.
 
-        For example ``scheduled_sampling (ss_k=500, ss_floor=0.5) seed 2018``.
+        The knobs are the strategy's own and the learning rate, which the tuned protocol draws for every
+        strategy, so two tuning runs of one strategy never share a label. For example
+        ``scheduled_sampling (ss_k=500, ss_floor=0.5, learning_rate=0.0018) seed 2018``.
         """
         defaults = StrategyConfig(name=self.strategy.name)
-        knobs = [
-            f"{f.name}={getattr(self.strategy, f.name):g}"
-            if isinstance(getattr(self.strategy, f.name), float)
-            else f"{f.name}={getattr(self.strategy, f.name)}"
+        changed = [
+            (f.name, getattr(self.strategy, f.name))
             for f in dataclasses.fields(StrategyConfig)
             if f.name != "name" and getattr(self.strategy, f.name) != getattr(defaults, f.name)
         ]
+        if self.train.learning_rate != TrainConfig.learning_rate:
+            changed.append(("learning_rate", self.train.learning_rate))
+        knobs = [f"{name}={value:g}" if isinstance(value, float) else f"{name}={value}" for name, value in changed]
         setting = f" ({', '.join(knobs)})" if knobs else ""
         return f"{self.strategy.name}{setting} seed {self.seed}"
 
