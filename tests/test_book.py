@@ -26,8 +26,10 @@ pytestmark = pytest.mark.slow
 # What a build may print: its own progress lines, nothing from TensorFlow, Jupyter, Dask or asyncio.
 BUILD_LINES = re.compile(
     r"\[\d+/\d+\] \d\d_\w+: (executing|done in \S+)$"  # a chapter starts or ends
-    r"|training [\d,]+ runs?$"  # a sweep starts
-    r"|\[\d+/\d+ runs, \S+\] (finished|FAILED): .+$"  # a run ends
+    r"|(training|scoring|measuring) [\d,]+ runs?$"  # a sweep starts: training, or the evaluation reading runs
+    r"|\[\d+/\d+ runs, \S+\] (finished|done|FAILED): .+$"  # a run ends
+    r"|temperature sweep \d+/\d+: .+ seed \d+, \d+ temperatures$"  # the evaluation's sweep, a run at a time
+    r"|timing each strategy's training step$"
     r"|.+: [\d,]+/[\d,]+ it\b.*$"  # a run's progress (a line at every tenth, off a terminal)
     r"|rendering the HTML with Jupyter Book$"
     r"|book written to .+index\.html \(\S+ to render\)$"
@@ -65,6 +67,9 @@ def built_book(build_run) -> Path:
 def test_the_build_prints_only_its_own_lines(build_run):
     foreign = [line for line in build_run[1] if line.strip() and not BUILD_LINES.match(line)]
     assert not foreign, foreign[:20]
+    # the evaluation's long stages report on the terminal too, not only training
+    for stage in ("scoring ", "measuring ", "temperature sweep 1/", "timing each strategy's training step"):
+        assert any(line.startswith(stage) for line in build_run[1]), stage
 
 
 @pytest.fixture(scope="module")
