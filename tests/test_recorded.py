@@ -179,6 +179,19 @@ def test_the_wall_time_is_stamped_and_only_tuned_profiles_record(written, tmp_pa
         )
 
 
+def written_provenance(s: study.Study, results_dir) -> dict:
+    """``s`` recorded as a smoke build (verdicts only) in ``results_dir``, and the provenance it wrote."""
+    where = recorded.write(
+        s,
+        {"verdicts": VERDICTS},
+        parameters=PARAMETERS,
+        environment=ENVIRONMENT,
+        results_dir=results_dir,
+        profiles=("smoke",),
+    )
+    return json.loads((where / recorded.PROVENANCE).read_text())
+
+
 def test_the_baseline_runs_seqgan_started_from_are_recorded_and_counted_in_the_cost(tmp_path, monkeypatch):
     s, options = fake_study(), study.plan("smoke", seed=7)
     sg_config = study.run_config(options, "seqgan", 8, {"learning_rate": 0.002, "sg_steps": 4})
@@ -188,15 +201,7 @@ def test_the_baseline_runs_seqgan_started_from_are_recorded_and_counted_in_the_c
     base_config = study.run_config(options, "baseline", 8, {"learning_rate": 0.002})
     base = store.Run(base_config, store.run_folder(base_config), sg_run.history, 90.0, hardware=MACHINE)
     monkeypatch.setattr(study, "pretraining_run", lambda _, run: base if run is sg_run else None)
-    where = recorded.write(
-        s,
-        {"verdicts": VERDICTS},
-        parameters=PARAMETERS,
-        environment=ENVIRONMENT,
-        results_dir=tmp_path,
-        profiles=("smoke",),
-    )
-    p = json.loads((where / recorded.PROVENANCE).read_text())
+    p = written_provenance(s, tmp_path)
     pre = [e for e in p["runs"] if e["rule"] == "pretraining"]
     assert [(e["strategy"], e["seed"], e["overrides"], e["folder"]) for e in pre] == [
         ("baseline", 8, {"learning_rate": 0.002}, base.folder.name)
@@ -214,15 +219,7 @@ def test_professor_forcing_as_published_is_recorded_and_counted_in_the_cost(tmp_
         c = study.run_config(options, "professor_forcing", run_seed, protocol.PUBLISHED_PF)
         published[run_seed] = store.Run(c, store.run_folder(c), history, 45.0, hardware=MACHINE)
     s = dataclasses.replace(s, published=published)
-    where = recorded.write(
-        s,
-        {"verdicts": VERDICTS},
-        parameters=PARAMETERS,
-        environment=ENVIRONMENT,
-        results_dir=tmp_path,
-        profiles=("smoke",),
-    )
-    p = json.loads((where / recorded.PROVENANCE).read_text())
+    p = written_provenance(s, tmp_path)
     rows = [e for e in p["runs"] if e["rule"] == "published"]
     assert [(e["strategy"], e["seed"], e["overrides"], e["folder"]) for e in rows] == [
         ("professor_forcing", run_seed, protocol.PUBLISHED_PF, run.folder.name) for run_seed, run in published.items()
